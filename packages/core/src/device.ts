@@ -1,0 +1,114 @@
+import { CachingAllocator, type MemoryStats } from './allocator';
+
+/**
+ * A device: a name, an allocator, and a lazily run initialiser. Devices live on tensors; there is no
+ * global "current device". A third-party package adds one with `registerDevice` and registers kernels
+ * for it, without touching core.
+ */
+export type Availability = { readonly available: true } | { readonly available: false; readonly reason: string };
+
+export interface DeviceOptions {
+  readonly name: string;
+  /** Runs once, before the first tensor is allocated on the device. May be async (see `initDevice`). */
+  readonly init?: () => void | Promise<void>;
+  /** Whether the device can run here; unavailable devices refuse allocations with the reason. */
+  readonly availability?: () => Availability;
+  readonly allocator?: CachingAllocator;
+  readonly description?: string;
+}
+
+export class Device {
+  readonly name: string;
+  readonly description: string;
+  readonly allocator: CachingAllocator;
+  private readonly initFn?: () => void | Promise<void>;
+  private readonly availabilityFn?: () => Availability;
+  private initState: 'pending' | 'running' | 'done' = 'pending';
+  private initPromise?: Promise<void>;
+
+  constructor(options: DeviceOptions) {
+    this.name = options.name;
+    this.description = options.description ?? options.name;
+    this.allocator = options.allocator ?? new CachingAllocator();
+    this.initFn = options.init;
+    this.availabilityFn = options.availability;
+  }
+
+  availability(): Availability {
+    return this.availabilityFn?.() ?? { available: true };
+  }
+
+  /** Synchronous readiness check, run by every allocation. */
+  ensureReady(): void {
+    if (this.initState === 'done') return;
+    const a = this.availability();
+    if (!a.available) {
+      throw new Error(`device '${this.name}' is not available: ${a.reason}`);
+    }
+    if (this.initState === 'running') {
+      throw new Error(`device '${this.name}' is still initialising: await initDevice('${this.name}') before using it`);
+    }
+    const result = this.initFn?.();
+    if (result instanceof Promise) {
+      this.initState = 'running';
+      this.initPromise = result.then(() => { this.initState = 'done'; });
+      throw new Error(`device '${this.name}' initialises asynchronously: await initDevice('${this.name}') before using it`);
+    }
+    this.initState = 'done';
+  }
+
+  async init(): Promise<void> {
+    if (this.initState === 'done') return;
+    if (this.initState === 'running') return this.initPromise;
+    const a = this.availability();
+    if (!a.available) throw new Error(`device '${this.name}' is not available: ${a.reason}`);
+    this.initState = 'running';
+    await this.initFn?.();
+    this.initState = 'done';
+  }
+
+  memory(): Readonly<MemoryStats> {
+    return { ...this.allocator.stats };
+  }
+
+  toString(): string {
+    return this.name;
+  }
+}
+
+const devices = new Map<string, Device>();
+
+/** Registers a device; returns a disposer that unregisters it (for tests and plugins). */
+export function registerDevice(options: DeviceOptions | Device): () => void {
+  const device = options instanceof Device ? options : new Device(options);
+  const existing = devices.get(device.name);
+  if (existing && existing !== device) {
+    throw new Error(`a device named '${device.name}' is already registered: pick another name or dispose the first registration`);
+  }
+  devices.set(device.name, device);
+  return () => {
+    if (devices.get(device.name) === device) devices.delete(device.name);
+  };
+}
+
+export type DeviceLike = string | Device;
+
+export function getDevice(device: DeviceLike): Device {
+  if (device instanceof Device) return device;
+  const found = devices.get(device);
+  if (!found) {
+    throw new Error(`unknown device '${device}': registered devices are [${[...devices.keys()].join(', ')}]; ` +
+      `import the package that registers it (e.g. '@mta/device-${device}')`);
+  }
+  return found;
+}
+
+export function listDevices(): Device[] {
+  return [...devices.values()];
+}
+
+export async function initDevice(device: DeviceLike): Promise<Device> {
+  const d = getDevice(device);
+  await d.init();
+  return d;
+}

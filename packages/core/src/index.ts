@@ -1,0 +1,16 @@
+export * from './dtype';
+export * from './shape';
+export * from './allocator';
+export * from './device';
+export * from './storage';
+export * from './scope';
+export { Tensor, isTensor, type NestedArray } from './tensor';
+export * from './op';
+export * from './kernels';
+export * from './fallback';
+export * from './trace';
+export { runOp, runOp1 } from './dispatch';
+export { noGrad, isGradEnabled, type TapeNode } from './autograd';
+export * from './transfer';
+export * from './ops/index';
+export * from './testing/index';

@@ -1,0 +1,180 @@
+import { getDevice, type Device, type DeviceLike } from './device';
+import { readElement, type DType, type TypedArray, newStorageArray } from './dtype';
+import { contiguousStrides, formatShape, sizeOf, type Shape } from './shape';
+import { Storage } from './storage';
+import { trackTensor, untrackTensor } from './scope';
+import type { TapeNode } from './autograd';
+import * as views from './ops/views';
+import { backward } from './autograd';
+import { copyTo } from './transfer';
+import { cast } from './ops/elementwise';
+
+let nextId = 1;
+
+export type NestedArray = number | boolean | readonly NestedArray[];
+
+/**
+ * An n-dimensional strided view of a device storage. Views (reshape, permute, slice, expand) share the
+ * storage; `contiguous()` copies only when the layout needs it.
+ */
+export class Tensor {
+  readonly isTensor = true;
+  readonly id = nextId++;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+  readonly storage: Storage;
+  requiresGrad = false;
+  /** Accumulated gradient of a leaf after backward(). */
+  grad: Tensor | null = null;
+  /** The tape node that produced this tensor, when it was recorded. */
+  gradFn: TapeNode | null = null;
+  /** A human name (parameters, traced inputs); used in messages and ONNX export. */
+  name?: string;
+  private disposed = false;
+
+  constructor(storage: Storage, shape: Shape, strides?: Shape, offset = 0) {
+    this.storage = storage;
+    this.shape = Object.freeze([...shape]);
+    this.strides = Object.freeze(strides ? [...strides] : contiguousStrides(shape));
+    this.offset = offset;
+    storage.retain();
+    trackTensor(this);
+  }
+
+  /** Allocates an uninitialised contiguous tensor on a device (contents are whatever the pool held). */
+  static empty(shape: Shape, dtype: DType, device: DeviceLike, zero = false): Tensor {
+    return new Tensor(Storage.allocate(getDevice(device), dtype, sizeOf(shape), zero), shape);
+  }
+
+  get dtype(): DType { return this.storage.dtype; }
+  get device(): Device { return this.storage.device; }
+  get ndim(): number { return this.shape.length; }
+  get size(): number { return sizeOf(this.shape); }
+  get isDisposed(): boolean { return this.disposed; }
+
+  get isContiguous(): boolean {
+    let expected = 1;
+    for (let i = this.shape.length - 1; i >= 0; i--) {
+      if (this.shape[i] !== 1 && this.strides[i] !== expected) return false;
+      expected *= this.shape[i]!;
+    }
+    return true;
+  }
+
+  /** Throws when the tensor was disposed; every op calls it on its inputs. */
+  assertAlive(what = 'tensor'): void {
+    if (this.disposed || this.storage.isFreed) {
+      throw new Error(`${what} ${this.describe()} was disposed: keep() it or move the work inside the tidy() that created it`);
+    }
+  }
+
+  describe(): string {
+    return `${this.name ? `'${this.name}' ` : ''}(${formatShape(this.shape)}, ${this.dtype}, ${this.device.name})`;
+  }
+
+  toString(): string {
+    return `Tensor${this.describe()}`;
+  }
+
+  // ---- host access -------------------------------------------------------
+
+  /** The elements in row-major order, as a fresh typed array of the storage dtype. */
+  toArray(): TypedArray {
+    this.assertAlive();
+    const src = this.storage.data;
+    const n = this.size;
+    if (this.isContiguous) return src.slice(this.offset, this.offset + n);
+    const out = newStorageArray(this.dtype, n);
+    const { shape, strides } = this;
+    const nd = shape.length;
+    const idx = new Array<number>(nd).fill(0);
+    let off = this.offset;
+    for (let i = 0; i < n; i++) {
+      out[i] = src[off]!;
+      for (let d = nd - 1; d >= 0; d--) {
+        idx[d]!++;
+        off += strides[d]!;
+        if (idx[d]! < shape[d]!) break;
+        off -= strides[d]! * shape[d]!;
+        idx[d] = 0;
+      }
+    }
+    return out;
+  }
+
+  /** Elements as plain numbers (half-precision decoded). */
+  toNumbers(): number[] {
+    const a = this.toArray();
+    return Array.from({ length: a.length }, (_, i) => readElement(this.dtype, a, i));
+  }
+
+  /** Nested arrays mirroring the shape (booleans for bool tensors). */
+  toNested(): NestedArray {
+    const flat = this.toNumbers();
+    const asValue = (v: number): number | boolean => (this.dtype === 'bool' ? v !== 0 : v);
+    if (this.ndim === 0) return asValue(flat[0]!);
+    const build = (dim: number, start: number): NestedArray[] => {
+      const step = sizeOf(this.shape.slice(dim + 1));
+      return Array.from({ length: this.shape[dim]! }, (_, i) =>
+        dim === this.ndim - 1 ? asValue(flat[start + i]!) : build(dim + 1, start + i * step));
+    };
+    return build(0, 0);
+  }
+
+  item(): number {
+    if (this.size !== 1) throw new Error(`item() needs a tensor with one element, got shape ${formatShape(this.shape)}`);
+    return this.toNumbers()[0]!;
+  }
+
+  // ---- views and moves ---------------------------------------------------
+
+  reshape(shape: Shape): Tensor { return views.reshape(this, shape); }
+  permute(axes: readonly number[]): Tensor { return views.permute(this, axes); }
+  transpose(a = -2, b = -1): Tensor { return views.transpose(this, a, b); }
+  slice(starts: readonly number[], ends?: readonly (number | undefined)[]): Tensor { return views.slice(this, starts, ends); }
+  expand(shape: Shape): Tensor { return views.expand(this, shape); }
+  contiguous(): Tensor { return views.contiguous(this); }
+  to(device: DeviceLike): Tensor { return copyTo(this, getDevice(device)); }
+  cast(dtype: DType): Tensor { return cast(this, dtype); }
+
+  /** A tensor sharing this storage, cut from the tape. */
+  detach(): Tensor {
+    this.assertAlive();
+    return new Tensor(this.storage, this.shape, this.strides, this.offset);
+  }
+
+  // ---- autograd ----------------------------------------------------------
+
+  setRequiresGrad(flag = true): this {
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  backward(grad?: Tensor): void {
+    backward(this, grad);
+  }
+
+  // ---- memory ------------------------------------------------------------
+
+  /** Excludes this tensor from the enclosing tidy() scopes. */
+  keep(): this {
+    untrackTensor(this);
+    return this;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    untrackTensor(this);
+    this.storage.release();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+export function isTensor(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}
