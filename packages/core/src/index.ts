@@ -14,3 +14,7 @@ export { noGrad, isGradEnabled, type TapeNode } from './autograd';
 export * from './transfer';
 export * from './ops/index';
 export * from './testing/index';
+export * from './random';
+export * from './interop';
+export * as nn from './nn/index';
+export * as optim from './optim/index';

@@ -1,0 +1,3 @@
+export * from './optimizer';
+export * from './sgd';
+export * from './adam';

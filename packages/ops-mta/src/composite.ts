@@ -1,0 +1,18 @@
+import { conv2d, softmax, tril, type Tensor } from '@mta/core';
+import { MASKED_SCORE, type MtaConfig } from './config';
+import { sparsemax } from './ops';
+
+/**
+ * The reference path: MTA written once in core primitives (masks, softmax or sparsemax, conv2d). Every
+ * device with the primitives runs it, autograd differentiates it, and the fused kernels are tested
+ * against it. Masks are written without reading the masked values, so NaN scores above the diagonal
+ * never propagate.
+ */
+export function mtaComposite(scores: Tensor, weight: Tensor, bias: Tensor | null, config: MtaConfig): Tensor {
+  const activate = (x: Tensor): Tensor => (config.sparse ? sparsemax(x, -1) : softmax(x, -1));
+  const conv = (x: Tensor): Tensor => conv2d(x, weight, bias, { pads: config.pads, dilation: config.dilation, groups: config.groups });
+  if (config.mode === 'post') {
+    return tril(conv(activate(tril(scores, 0, MASKED_SCORE))), 0, 0);
+  }
+  return activate(tril(conv(tril(scores, 0, 0)), 0, MASKED_SCORE));
+}

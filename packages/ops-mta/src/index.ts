@@ -1,0 +1,6 @@
+export * from './config';
+export * from './options';
+export * from './ops';
+export * from './mta';
+export * from './composite';
+export { MultiTokenAttention as MultiTokenAttentionLayer, type MtaModuleOptions } from './module';

@@ -1,0 +1,71 @@
+import { nn, tensor, type Rng, type Tensor, type DeviceLike, type FloatDType } from '@mta/core';
+import { multiTokenAttention } from './mta';
+import type { MtaOptions } from './options';
+
+export interface MtaModuleOptions extends Omit<MtaOptions, 'impl'> {
+  readonly kernelSize?: number | readonly [number, number];
+  readonly bias?: boolean;
+  /** 'kaiming' (Liger's default: kaiming-uniform a = sqrt 5, zero bias) or 'identity' (the paper's: MTA starts as plain attention). */
+  readonly init?: 'kaiming' | 'identity';
+  readonly device?: DeviceLike;
+  readonly dtype?: FloatDType;
+}
+
+/**
+ * The MTA layer with Liger-Kernel's defaults: stride 1, padding 0, dilation 1, groups 1, bias, softmax.
+ */
+export class MultiTokenAttention extends nn.Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  readonly options: MtaOptions;
+
+  constructor(readonly inChannels: number, readonly outChannels: number, rng: Rng, options: MtaModuleOptions = {}) {
+    super();
+    const k = options.kernelSize ?? 3;
+    const [kH, kW] = typeof k === 'number' ? [k, k] : k;
+    const groups = options.groups ?? 1;
+    const shape = [outChannels, inChannels / groups, kH, kW];
+    if (!Number.isInteger(shape[1]) || outChannels % groups !== 0) {
+      throw new Error(`MultiTokenAttention: inChannels=${inChannels} and outChannels=${outChannels} must divide by groups=${groups}`);
+    }
+    const init = { device: options.device, dtype: options.dtype };
+    const weight = options.init === 'identity'
+      ? identityKernel(shape as [number, number, number, number], groups, options, init)
+      : nn.kaimingUniform(rng, shape, Math.sqrt(5), init);
+    this.weight = this.registerParameter('weight', weight);
+    this.bias = options.bias === false ? null
+      : this.registerParameter('bias', tensor(new Float32Array(outChannels), [outChannels], { ...init, dtype: options.dtype ?? 'float32' }));
+    const { kernelSize: _k, bias: _b, init: _i, device: _d, dtype: _t, ...opts } = options;
+    this.options = opts;
+  }
+
+  forward(scores: Tensor, impl: MtaOptions['impl'] = 'auto'): Tensor {
+    return multiTokenAttention(scores, this.weight, this.bias, { ...this.options, impl });
+  }
+}
+
+/**
+ * 1 at the tap that maps each (i, j) onto itself, 0 elsewhere: out channel o copies input channel
+ * o * (Cin/groups) / (Cout/groups) of its group. The tap is the one that reads offset 0 after padding.
+ */
+function identityKernel(shape: [number, number, number, number], groups: number, options: MtaModuleOptions,
+  init: { device?: DeviceLike; dtype?: FloatDType }): Tensor {
+  const [cout, cinPerGroup, kH, kW] = shape;
+  const pad = options.padding ?? 0;
+  const top = pad === 'causal' ? (kH - 1) : typeof pad === 'number' ? pad : pad.length === 2 ? pad[0] : pad[0];
+  const left = pad === 'causal' ? Math.floor((kW - 1) / 2) : typeof pad === 'number' ? pad : pad.length === 2 ? pad[1] : pad[2];
+  const dil = options.dilation ?? 1;
+  const [dH, dW] = typeof dil === 'number' ? [dil, dil] : dil;
+  const row = top / dH;
+  const col = left / dW;
+  if (!Number.isInteger(row) || !Number.isInteger(col) || row >= kH || col >= kW) {
+    throw new Error(`MultiTokenAttention: no identity tap exists for kernel ${kH}x${kW} with this padding and dilation`);
+  }
+  const values = new Float32Array(cout * cinPerGroup * kH * kW);
+  const coutPerGroup = cout / groups;
+  for (let o = 0; o < cout; o++) {
+    const c = Math.floor(((o % coutPerGroup) * cinPerGroup) / coutPerGroup);
+    values[((o * cinPerGroup + c) * kH + row) * kW + col] = 1;
+  }
+  return tensor(values, shape, { device: init.device, dtype: init.dtype ?? 'float32' });
+}

@@ -1,0 +1,80 @@
+import { defineOp, runOp, runOp1, normalizeAxis, type OutputSpec, type Tensor } from '@mta/core';
+import type { MtaConfig, MtaShape } from './config';
+
+/**
+ * The MTA op family as core ops: the fused forward, its one named backward, and sparsemax. Gradients are
+ * written once here; each device registers kernels (kernels/cpu, kernels/npu).
+ *
+ * Outputs of MultiTokenAttention: [out] in 'pre' mode (the output is the probability map the backward
+ * needs), [out, probs] in 'post' mode (probs is the one saved (B, Cin, L, L) map).
+ */
+export interface MtaAttrs {
+  readonly shape: MtaShape;
+  readonly config: MtaConfig;
+  readonly hasBias: boolean;
+}
+
+const mapShape = (s: MtaShape, channels: number): number[] => [s.B, channels, s.L, s.L];
+
+/**
+ * Inputs: post [gradOut, probs, weight]; pre [gradOut, out, scores, weight].
+ * Outputs: [gradScores, gradWeight, gradBias] (gradBias only when the forward had a bias).
+ */
+export const MultiTokenAttentionBackward = defineOp<MtaAttrs>({
+  name: 'MultiTokenAttentionBackward',
+  role: 'backward',
+  differentiable: false,
+  infer: ([g], { shape, config, hasBias }) => {
+    const dtype = g!.dtype;
+    const specs: OutputSpec[] = [
+      { shape: mapShape(shape, shape.Cin), dtype },
+      { shape: [shape.Cout, shape.Cin / config.groups, shape.kH, shape.kW], dtype },
+    ];
+    if (hasBias) specs.push({ shape: [shape.Cout], dtype });
+    return specs;
+  },
+});
+
+export const MultiTokenAttention = defineOp<MtaAttrs>({
+  name: 'MultiTokenAttention',
+  minInputs: 2,
+  infer: ([scores], { shape, config }) => {
+    const specs: OutputSpec[] = [{ shape: mapShape(shape, shape.Cout), dtype: scores!.dtype }];
+    if (config.mode === 'post') specs.push({ shape: mapShape(shape, shape.Cin), dtype: scores!.dtype });
+    return specs;
+  },
+  backwardOps: [MultiTokenAttentionBackward],
+  grad: ({ inputs: [scores, weight, bias], outputs: [out, probs], grads: [g], attrs }) => {
+    if (!g) return [null, null, null];
+    const inputs = attrs.config.mode === 'post' ? [g, probs!, weight!] : [g, out!, scores!, weight!];
+    const [dS, dW, dB] = runOp(MultiTokenAttentionBackward, inputs, attrs);
+    return [dS!, dW!, bias ? dB! : null];
+  },
+});
+
+export interface AxisAttrs { readonly axis: number }
+
+/** Sparsemax VJP: on the support (y > 0) dx = g - mean over the support of g; 0 elsewhere. Inputs (y, g). */
+export const SparsemaxBackward = defineOp<AxisAttrs>({
+  name: 'SparsemaxBackward',
+  role: 'backward',
+  differentiable: false,
+  infer: ([y]) => [{ shape: y!.shape, dtype: y!.dtype }],
+});
+
+/** Sparsemax (Martins & Astudillo 2016): the Euclidean projection onto the simplex, along one axis. */
+export const Sparsemax = defineOp<AxisAttrs>({
+  name: 'Sparsemax',
+  infer: ([x]) => {
+    if (x!.dtype !== 'float32' && x!.dtype !== 'float64') {
+      throw new Error(`sparsemax: needs float32 or float64, got ${x!.describe()}; cast with .cast('float32')`);
+    }
+    return [{ shape: x!.shape, dtype: x!.dtype }];
+  },
+  backwardOps: [SparsemaxBackward],
+  grad: ({ outputs: [y], grads: [g], attrs }) => [runOp1(SparsemaxBackward, [y!, g!], attrs)],
+});
+
+export function sparsemax(x: Tensor, axis = -1): Tensor {
+  return runOp1(Sparsemax, [x], { axis: normalizeAxis(axis, x.ndim) });
+}
