@@ -18,3 +18,5 @@ export * from './random';
 export * from './interop';
 export * as nn from './nn/index';
 export * as optim from './optim/index';
+export * from './onnx/index';
+export * from './export/index';

@@ -4,3 +4,4 @@ export * from './ops';
 export * from './mta';
 export * from './composite';
 export { MultiTokenAttention as MultiTokenAttentionLayer, type MtaModuleOptions } from './module';
+export * from './onnx/index';

@@ -14,7 +14,7 @@ export type OnnxAttribute =
   | { readonly kind: 'string'; readonly value: string }
   | { readonly kind: 'tensor'; readonly value: TensorValue };
 
-export const attr = {
+export const onnxAttr = {
   int: (value: number): OnnxAttribute => ({ kind: 'int', value: checkInt('int', value) }),
   ints: (value: readonly number[]): OnnxAttribute => ({ kind: 'ints', value: value.map((v) => checkInt('ints', v)) }),
   float: (value: number): OnnxAttribute => ({ kind: 'float', value }),

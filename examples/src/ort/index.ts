@@ -1,0 +1,19 @@
+export * from './types';
+export { runOrtNode, loadOrtNode } from './node';
+export { runOrtWeb, loadOrtWeb } from './web';
+export { buildMtaModel, MTA_MODEL_INPUT, MTA_MODEL_OUTPUT, type MtaModelSpec } from './mta-model';
+export { readGoldenForwardCases, DEFAULT_GOLDEN_DIR, type GoldenForwardCase } from './golden-reader';
+export { compareTensors, type Comparison } from './compare';
+export {
+  runInBrowser,
+  startBrowserRunner,
+  probeChromium,
+  ensureWebPageBuilt,
+  defaultChromiumPath,
+  WEB_DIST_DIR,
+  DEFAULT_CHROMIUM,
+  CHROMIUM_ARGS,
+  type BrowserRunner,
+  type BrowserRunOptions,
+  type BrowserRunResult,
+} from './browser';

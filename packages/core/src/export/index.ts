@@ -1,0 +1,2 @@
+export * from './lowering';
+export * from './exporter';

@@ -1,0 +1,109 @@
+import { onnxAttr } from '../onnx/index';
+import type { OpDef } from '../op';
+import { registerOnnxLowering, type LoweringContext } from './lowering';
+import { Contiguous } from '../ops/contiguous-op';
+import { Expand, Permute, Reshape, Slice } from '../ops/views';
+import { BINARY_OPS, COMPARE_OPS, UNARY_OPS, Where, Cast, type BinaryKind, type CompareKind, type UnaryKind } from '../ops/elementwise';
+import { Max, Sum } from '../ops/reduce';
+import { MatMul } from '../ops/matmul';
+import { LogSoftmax, Softmax } from '../ops/softmax';
+import { BandMask } from '../ops/masks';
+import { Conv2d } from '../ops/conv';
+import { IndexSelect } from '../ops/indexing';
+import { Pad } from '../ops/pad';
+import { Concat } from '../ops/concat';
+import { ToDevice } from '../transfer';
+
+/** ONNX lowerings of core's primitive ops (forward ops only: export never traces a backward). */
+const single = <A>(op: OpDef<A>, lower: (ctx: LoweringContext<A>) => string): void => {
+  registerOnnxLowering(op, (ctx) => [lower(ctx)]);
+};
+
+const BINARY_ONNX: Record<BinaryKind, string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow', maximum: 'Max', minimum: 'Min' };
+for (const [kind, op] of Object.entries(BINARY_OPS)) single(op, ({ g, inputs }) => g.op(BINARY_ONNX[kind as BinaryKind], inputs));
+
+const COMPARE_ONNX: Record<CompareKind, string> = {
+  equal: 'Equal', notEqual: 'Equal', less: 'Less', lessEqual: 'LessOrEqual', greater: 'Greater', greaterEqual: 'GreaterOrEqual',
+};
+for (const [kind, op] of Object.entries(COMPARE_OPS)) {
+  single(op, ({ g, inputs }) => {
+    const r = g.op(COMPARE_ONNX[kind as CompareKind], inputs);
+    return kind === 'notEqual' ? g.op('Not', [r]) : r;
+  });
+}
+
+const UNARY_ONNX: Record<UnaryKind, string> = {
+  neg: 'Neg', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', abs: 'Abs', tanh: 'Tanh', sigmoid: 'Sigmoid', relu: 'Relu', sign: 'Sign',
+};
+for (const [kind, op] of Object.entries(UNARY_OPS)) single(op, ({ g, inputs }) => g.op(UNARY_ONNX[kind as UnaryKind], inputs));
+
+single(Where, ({ g, inputs }) => g.op('Where', inputs));
+const ONNX_TYPE_CODE: Record<string, number> = { float32: 1, int32: 6, bool: 9, float64: 11 };
+single(Cast, ({ g, inputs, attrs }) => {
+  const to = ONNX_TYPE_CODE[attrs.dtype];
+  if (to === undefined) throw new Error(`exportOnnx: cast to ${attrs.dtype} has no ONNX export; keep the model in float32`);
+  return g.op('Cast', inputs, { to: onnxAttr.int(to) });
+});
+
+single(Sum, ({ g, inputs, attrs }) =>
+  g.op('ReduceSum', [inputs[0]!, g.constInt64(attrs.axes)], { keepdims: onnxAttr.int(attrs.keepDims ? 1 : 0) }));
+// ReduceMax takes its axes as an attribute up to opset 17.
+single(Max, ({ g, inputs, attrs }) =>
+  g.op('ReduceMax', inputs, { axes: onnxAttr.ints(attrs.axes), keepdims: onnxAttr.int(attrs.keepDims ? 1 : 0) }));
+single(MatMul, ({ g, inputs }) => g.op('MatMul', inputs));
+single(Softmax, ({ g, inputs, attrs }) => g.op('Softmax', inputs, { axis: onnxAttr.int(attrs.axis) }));
+single(LogSoftmax, ({ g, inputs, attrs }) => g.op('LogSoftmax', inputs, { axis: onnxAttr.int(attrs.axis) }));
+
+/**
+ * Band masks become Where over a constant bool mask of the last two axes: Where never reads the
+ * unselected value, so NaN scores above the diagonal stay out (Trilu would only fill zeros).
+ */
+single(BandMask, ({ g, inputs, inputTensors, attrs }) => {
+  const x = inputTensors[0]!;
+  const rows = x.shape[x.ndim - 2]!;
+  const cols = x.shape[x.ndim - 1]!;
+  const mask = g.memo(`band:${attrs.upper}:${attrs.k}:${rows}x${cols}`, () => {
+    const keep = new Uint8Array(rows * cols);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) keep[i * cols + j] = (attrs.upper ? j - i >= attrs.k : j - i <= attrs.k) ? 1 : 0;
+    return g.constBool(keep, [rows, cols], 'band_mask');
+  });
+  const fill = g.constFloat(attrs.fill, [], 'fill');
+  return g.op('Where', [mask, inputs[0]!, fill]);
+});
+
+single(Conv2d, ({ g, inputs, inputTensors, attrs }) => {
+  const w = inputTensors[1]!;
+  const [top, bottom, left, right] = attrs.pads;
+  return g.op('Conv', inputs, {
+    kernel_shape: onnxAttr.ints([w.shape[2]!, w.shape[3]!]),
+    // ONNX orders pads as all begins, then all ends.
+    pads: onnxAttr.ints([top, left, bottom, right]),
+    dilations: onnxAttr.ints(attrs.dilation),
+    strides: onnxAttr.ints([1, 1]),
+    group: onnxAttr.int(attrs.groups),
+  });
+});
+
+single(IndexSelect, ({ g, inputs, attrs }) => g.op('Gather', inputs, { axis: onnxAttr.int(attrs.axis) }));
+single(Pad, ({ g, inputs, inputTensors, attrs }) => {
+  const n = inputTensors[0]!.ndim;
+  const begins = Array.from({ length: n }, (_, i) => attrs.pads[2 * i]!);
+  const ends = Array.from({ length: n }, (_, i) => attrs.pads[2 * i + 1]!);
+  const value = inputTensors[0]!.dtype === 'float32' ? g.constFloat(attrs.value, [], 'pad_value') : '';
+  return g.op('Pad', [inputs[0]!, g.constInt64([...begins, ...ends]), value], { mode: onnxAttr.string('constant') });
+});
+single(Concat, ({ g, inputs, attrs }) => g.op('Concat', inputs, { axis: onnxAttr.int(attrs.axis) }));
+
+// A kept leading axis is written as 0 ("copy from the input"), so a dynamic batch axis survives reshapes.
+single(Reshape, ({ g, inputs, inputTensors, outputTensors }) => {
+  const shape = outputTensors[0]!.shape.map((d, i) => (i === 0 && inputTensors[0]!.ndim > 0 && d === inputTensors[0]!.shape[0] ? 0 : d));
+  return g.op('Reshape', [inputs[0]!, g.constInt64(shape)]);
+});
+single(Permute, ({ g, inputs, attrs }) => g.op('Transpose', inputs, { perm: onnxAttr.ints(attrs.axes) }));
+single(Expand, ({ g, inputs, attrs }) => g.op('Expand', [inputs[0]!, g.constInt64(attrs.shape)]));
+single(Slice, ({ g, inputs, attrs }) => {
+  const axes = attrs.starts.map((_, i) => i);
+  return g.op('Slice', [inputs[0]!, g.constInt64(attrs.starts), g.constInt64(attrs.ends), g.constInt64(axes)]);
+});
+single(Contiguous, ({ g, inputs }) => g.op('Identity', inputs));
+single(ToDevice, ({ g, inputs }) => g.op('Identity', inputs));

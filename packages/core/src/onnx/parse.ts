@@ -1,0 +1,106 @@
+import { protoToElemName } from './element-type';
+import { onnx, type Onnx } from './proto';
+
+export interface OnnxValueSummary {
+  readonly name: string;
+  /** 'float32', 'int64', ... or the ONNX type name for others. */
+  readonly elemType: string;
+  /** Sizes, with dim_param names for dynamic axes and null where the model gives neither. */
+  readonly dims: readonly (number | string | null)[];
+}
+
+export interface OnnxModelSummary {
+  readonly irVersion: number;
+  readonly opsets: readonly { readonly domain: string; readonly version: number }[];
+  readonly producerName: string;
+  readonly graphName: string;
+  readonly inputs: readonly OnnxValueSummary[];
+  readonly outputs: readonly OnnxValueSummary[];
+  readonly initializers: readonly OnnxValueSummary[];
+  /** Op type of every node, in graph order. */
+  readonly nodeOpTypes: readonly string[];
+  readonly nodeNames: readonly string[];
+}
+
+/** An int64 as protobufjs decodes it. */
+export type OnnxLongLike = number | { toNumber(): number };
+
+/** int64 fields decode to numbers or Long objects, depending on whether protobufjs found long.js. */
+export function protoNumber(v: OnnxLongLike | null | undefined): number {
+  if (v === null || v === undefined) return 0;
+  return typeof v === 'number' ? v : v.toNumber();
+}
+
+function summariseValue(info: Onnx.IValueInfoProto): OnnxValueSummary {
+  const tensorType = info.type?.tensorType;
+  return {
+    name: info.name ?? '',
+    elemType: protoToElemName(tensorType?.elemType ?? 0),
+    dims: (tensorType?.shape?.dim ?? []).map((d) =>
+      d.dimParam ? d.dimParam : d.dimValue !== null && d.dimValue !== undefined ? protoNumber(d.dimValue as OnnxLongLike) : null,
+    ),
+  };
+}
+
+export type OnnxModelProto = Onnx.ModelProto;
+export type OnnxNodeProto = Onnx.NodeProto;
+
+/**
+ * Decodes a serialised ModelProto. `source` names the file (or origin) in the error, which is the
+ * point: a truncated or wrong file must say which one and why.
+ */
+export function decodeOnnxModel(bytes: Uint8Array, source = '<bytes>'): OnnxModelProto {
+  const fail = (reason: string): never => {
+    throw new Error(
+      `model file ${source} failed to parse: ${reason}. ` +
+        'Expected a binary ONNX ModelProto (re-export it, and check the file is complete and not text).',
+    );
+  };
+  if (!(bytes instanceof Uint8Array)) fail(`expected a Uint8Array, got ${Object.prototype.toString.call(bytes)}`);
+  if (bytes.byteLength === 0) fail('the file is empty');
+  let model: Onnx.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+  // protobuf decodes many byte strings into *some* message; a model without an IR version or a
+  // graph is not an ONNX model, whatever the decoder says.
+  if (protoNumber(model.irVersion as OnnxLongLike) <= 0) fail('no ir_version field');
+  if (!model.graph) fail('no graph');
+  return model;
+}
+
+/** Decodes (see decodeOnnxModel) and summarises a model: inputs, outputs, initializers, node op types. */
+export function parseOnnxModel(bytes: Uint8Array, source = '<bytes>'): OnnxModelSummary {
+  const model = decodeOnnxModel(bytes, source);
+  const graph = model.graph!;
+  const irVersion = protoNumber(model.irVersion as OnnxLongLike);
+  return {
+    irVersion,
+    opsets: model.opsetImport.map((o) => ({ domain: o.domain ?? '', version: protoNumber(o.version as OnnxLongLike) })),
+    producerName: model.producerName ?? '',
+    graphName: graph.name ?? '',
+    inputs: (graph.input ?? []).map(summariseValue),
+    outputs: (graph.output ?? []).map(summariseValue),
+    initializers: (graph.initializer ?? []).map((t) => ({
+      name: t.name ?? '',
+      elemType: protoToElemName(t.dataType ?? 0),
+      dims: (t.dims ?? []).map((d) => protoNumber(d as OnnxLongLike)),
+    })),
+    nodeOpTypes: (graph.node ?? []).map((n) => n.opType ?? ''),
+    nodeNames: (graph.node ?? []).map((n) => n.name ?? ''),
+  };
+}
+
+/** Reads and parses an ONNX file; missing files and parse failures both name the path. */
+export async function readOnnxModelFile(path: string): Promise<{ bytes: Uint8Array; summary: OnnxModelSummary }> {
+  const { readFile } = await import('node:fs/promises');
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (error) {
+    throw new Error(`model file ${path} could not be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { bytes, summary: parseOnnxModel(bytes, path) };
+}

@@ -1,0 +1,3 @@
+export { lowerMta, toOnnxConvPads } from './lower-mta';
+export { lowerSparsemax } from './sparsemax';
+export { causalKeepMask } from './causal-mask';

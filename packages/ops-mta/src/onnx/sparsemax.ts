@@ -1,0 +1,62 @@
+import { onnxAttr, type OnnxAttribute, type OnnxGraphBuilder } from '@mta/core';
+
+/**
+ * Sparsemax (Martins & Astudillo 2016) along `axis` as standard ONNX ops, since ONNX has none:
+ *
+ *   z = TopK(x, n) sorted descending;  cs = CumSum(z);  r = 1..n
+ *   support_r = 1 + r z_r > cs_r;      k = sum support;  tau = (sum_{support} z - 1) / k
+ *   p = Relu(x - tau)
+ *
+ * 13 nodes. `axis` must be negative (counted from the end): the builder tracks no ranks, and the
+ * rank vector r must broadcast against x as [n, 1, ..., 1]. With `size` (the length of `axis`)
+ * K and r are initializers; without it they are computed from Shape(x), so the length may be dynamic.
+ */
+export function lowerSparsemax(g: OnnxGraphBuilder, x: string, axis: number, size?: number): string {
+  if (!Number.isInteger(axis) || axis >= 0) {
+    throw new RangeError(
+      `lowerSparsemax: axis must be a negative integer (counted from the last axis, e.g. -1), got ${axis}.`,
+    );
+  }
+  if (size !== undefined && (!Number.isSafeInteger(size) || size < 1)) {
+    throw new RangeError(`lowerSparsemax: size must be a positive integer (the length of axis ${axis}), got ${size}.`);
+  }
+  return g.scope('sparsemax', () => {
+    const trailingOnes = new Array<number>(-axis - 1).fill(1);
+    const axisInt = onnxAttr.int(axis);
+    const axes = g.memo(`sparsemax/axes/${axis}`, () => g.constInt64([axis], undefined, 'axes'));
+    const one = g.memo('f32/1', () => g.constFloat(1, undefined, 'one'));
+    const zero = g.memo('f32/0', () => g.constFloat(0, undefined, 'zero'));
+
+    let k: string;
+    let ranks: string;
+    if (size !== undefined) {
+      k = g.memo(`sparsemax/k/${size}`, () => g.constInt64([size], undefined, 'k'));
+      ranks = g.memo(`sparsemax/ranks/${size}/${axis}`, () =>
+        g.constFloat(Float32Array.from({ length: size }, (_, i) => i + 1), [size, ...trailingOnes], 'ranks'),
+      );
+    } else {
+      const shapeAttrs: Record<string, OnnxAttribute> =
+        axis === -1 ? { start: axisInt } : { start: axisInt, end: onnxAttr.int(axis + 1) };
+      k = g.op('Shape', [x], shapeAttrs);
+      const n = g.op('Cast', [g.op('Squeeze', [k])], { to: onnxAttr.int(1 /* FLOAT */) });
+      const range = g.op('Range', [one, g.op('Add', [n, one]), one]);
+      ranks = g.op('Reshape', [range, g.constInt64([-1, ...trailingOnes], undefined, 'ranks_shape')]);
+    }
+
+    const [sorted] = g.addNode({
+      opType: 'TopK',
+      inputs: [x, k],
+      outputs: 2,
+      attrs: { axis: axisInt, largest: onnxAttr.int(1), sorted: onnxAttr.int(1) },
+    });
+    const cumsum = g.op('CumSum', [sorted!, g.memo(`sparsemax/axis/${axis}`, () => g.constInt64(axis, undefined, 'axis'))]);
+    const bound = g.op('Add', [g.op('Mul', [ranks, sorted!]), one]);
+    const support = g.op('Greater', [bound, cumsum]);
+    const supportSize = g.op('ReduceSum', [g.op('Cast', [support], { to: onnxAttr.int(1 /* FLOAT */) }), axes], {
+      keepdims: onnxAttr.int(1),
+    });
+    const supportSum = g.op('ReduceSum', [g.op('Where', [support, sorted!, zero]), axes], { keepdims: onnxAttr.int(1) });
+    const tau = g.op('Div', [g.op('Sub', [supportSum, one]), supportSize]);
+    return g.op('Relu', [g.op('Sub', [x, tau])]);
+  });
+}

@@ -1,0 +1,89 @@
+import { decodeOnnxModel, OnnxGraphBuilder, protoNumber, type OnnxNodeProto } from '@mta/core';
+import { describe, expect, it } from 'vitest';
+import type { MtaConfig, MtaShape } from '../src/config';
+import { lowerMta, lowerSparsemax, toOnnxConvPads } from '../src/onnx/index';
+
+type Node = OnnxNodeProto;
+
+const shape: MtaShape = { B: 2, Cin: 2, Cout: 2, L: 6, kH: 3, kW: 3 };
+const base: MtaConfig = { mode: 'post', sparse: false, pads: [2, 0, 1, 1], dilation: [1, 1], groups: 2 };
+
+function lower(config: MtaConfig, withBias = true): Node[] {
+  const g = new OnnxGraphBuilder();
+  const s = g.addInput('scores', [shape.B, shape.Cin, shape.L, shape.L]);
+  const w = g.addInitializer('w', { data: new Float32Array(2 * 1 * 9), dims: [2, 1, 3, 3] });
+  const b = withBias ? g.addInitializer('b', { data: new Float32Array(2), dims: [2] }) : null;
+  g.addOutput(lowerMta(g, s, w, b, shape, config), [shape.B, shape.Cout, shape.L, shape.L]);
+  return (decodeOnnxModel(g.encode()).graph?.node ?? []) as Node[];
+}
+
+const attribute = (n: Node, name: string) => {
+  const found = (n.attribute ?? []).find((a) => a.name === name);
+  if (!found) throw new Error(`node ${n.name} has no attribute ${name}`);
+  return found;
+};
+const ints = (n: Node, name: string) => (attribute(n, name).ints ?? []).map((v) => protoNumber(v));
+const int = (n: Node, name: string) => protoNumber(attribute(n, name).i);
+
+describe('lowerMta graph structure', () => {
+  it('converts pads [top, bottom, left, right] to ONNX [top, left, bottom, right]', () => {
+    expect(toOnnxConvPads([1, 2, 3, 4])).toEqual([1, 3, 2, 4]);
+    const conv = lower(base).find((n) => n.opType === 'Conv')!;
+    expect(ints(conv, 'pads')).toEqual([2, 1, 0, 1]);
+    expect(ints(conv, 'kernel_shape')).toEqual([3, 3]);
+    expect(ints(conv, 'dilations')).toEqual([1, 1]);
+    expect(int(conv, 'group')).toBe(2);
+    expect(conv.input.slice(1)).toEqual(['w', 'b']);
+    expect(lower(base, false).find((n) => n.opType === 'Conv')!.input).toHaveLength(2);
+  });
+
+  it('post: mask with Where -> Softmax(axis=-1) -> Conv -> Where; pre: Where -> Conv -> Where -> Softmax', () => {
+    const main = (nodes: Node[]) => nodes.filter((n) => !n.name.includes('causal_mask')).map((n) => n.opType);
+    expect(main(lower(base))).toEqual(['Where', 'Softmax', 'Conv', 'Where']);
+    expect(main(lower({ ...base, mode: 'pre' }))).toEqual(['Where', 'Conv', 'Where', 'Softmax']);
+    const softmax = lower(base).find((n) => n.opType === 'Softmax')!;
+    expect(int(softmax, 'axis')).toBe(-1);
+  });
+
+  it('never masks with Add or Mul, so NaN scores cannot leak', () => {
+    for (const mode of ['post', 'pre'] as const) {
+      for (const sparse of [false, true]) {
+        const nodes = lower({ ...base, mode, sparse });
+        const mta = nodes.filter((n) => !n.name.includes('sparsemax'));
+        expect(mta.some((n) => n.opType === 'Add' || n.opType === 'Mul')).toBe(false);
+      }
+    }
+  });
+
+  it('uses sparsemax as a 13-node standard-op sub-graph and a Trilu causal mask', () => {
+    const nodes = lower({ ...base, sparse: true });
+    const sm = nodes.filter((n) => n.name.includes('sparsemax/'));
+    expect(sm.map((n) => n.opType)).toEqual([
+      'TopK', 'CumSum', 'Mul', 'Add', 'Greater', 'Cast', 'ReduceSum', 'Where', 'ReduceSum', 'Sub', 'Div', 'Sub', 'Relu',
+    ]);
+    expect(nodes.some((n) => n.opType === 'Softmax')).toBe(false);
+    expect(nodes.filter((n) => n.name.includes('causal_mask')).map((n) => n.opType)).toEqual(['ConstantOfShape', 'Trilu', 'Cast']);
+  });
+
+  it('shares one causal mask between two MTA calls of the same L', () => {
+    const g = new OnnxGraphBuilder();
+    const s = g.addInput('scores', [1, 2, 6, 6]);
+    const w = g.addInitializer('w', { data: new Float32Array(18), dims: [2, 1, 3, 3] });
+    const once = lowerMta(g, s, w, null, shape, base);
+    const twice = lowerMta(g, once, w, null, shape, base);
+    g.addOutput(twice, [1, 2, 6, 6]);
+    const nodes = decodeOnnxModel(g.encode()).graph?.node ?? [];
+    expect(nodes.filter((n) => n.opType === 'Trilu')).toHaveLength(1);
+    expect(new Set(nodes.map((n) => n.name)).size).toBe(nodes.length);
+  });
+
+  it('rejects pads that change the L x L grid, groups that do not divide, unknown inputs', () => {
+    const g = new OnnxGraphBuilder();
+    const s = g.addInput('scores', [1, 2, 6, 6]);
+    const w = g.addInitializer('w', { data: new Float32Array(18), dims: [2, 1, 3, 3] });
+    expect(() => lowerMta(g, s, w, null, shape, { ...base, pads: [1, 0, 1, 1] })).toThrow(/must keep the L x L grid.*gives? 5 x 6/);
+    expect(() => lowerMta(g, s, w, null, shape, { ...base, groups: 3 })).toThrow(/groups \(3\) must divide Cin \(2\)/);
+    expect(() => lowerMta(g, 'nope', w, null, shape, base)).toThrow(/scores 'nope' is not a value of this graph/);
+    expect(() => lowerSparsemax(g, s, 1)).toThrow(/axis must be a negative integer/);
+  });
+});
