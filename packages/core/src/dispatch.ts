@@ -15,7 +15,14 @@ import { Contiguous } from './ops/contiguous-op';
  */
 export function runOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
   const device = commonDevice(op as unknown as AnyOpDef, inputs);
-  const outputs = op.forward ? op.forward(inputs, attrs) : runKernel(op, inputs, attrs, device);
+  let outputs: Tensor[];
+  if (op.forward) {
+    // infer is every op's validation point; core-computed forwards (views) would otherwise skip it.
+    op.infer(inputs, attrs);
+    outputs = op.forward(inputs, attrs);
+  } else {
+    outputs = runKernel(op, inputs, attrs, device);
+  }
   if (isGradEnabled() && op.differentiable && inputs.some((t) => t.requiresGrad)) {
     recordNode(op as unknown as AnyOpDef, inputs, attrs, outputs);
   }
@@ -63,7 +70,7 @@ function runKernel<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A, device:
 }
 
 /** A contiguous copy made by the device's own Contiguous kernel, off the tape. */
-function contiguousRaw(t: Tensor): Tensor {
+export function contiguousRaw(t: Tensor): Tensor {
   return runKernel(Contiguous, [t], {}, t.device)[0]!;
 }
 

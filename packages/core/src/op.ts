@@ -66,6 +66,10 @@ export function defineOp<A = Record<string, never>>(options: OpOptions<A>): OpDe
   if (differentiable && !options.grad) {
     throw new Error(`op '${options.name}' is declared differentiable but has no grad formula`);
   }
+  if (!options.grad && options.differentiable !== false) {
+    throw new Error(`op '${options.name}' has no grad formula: give it one, or declare \`differentiable: false\` ` +
+      `so that the missing gradient is a decision, not an omission`);
+  }
   const op: OpDef<A> = {
     name: options.name,
     role: options.role ?? 'forward',

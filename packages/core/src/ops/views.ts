@@ -1,5 +1,5 @@
 import { defineOp } from '../op';
-import { runOp1 } from '../dispatch';
+import { contiguousRaw, runOp1 } from '../dispatch';
 import { broadcastReductionAxes, contiguousStrides, formatShape, normalizeAxis, shapesEqual, sizeOf, type Shape } from '../shape';
 import { Tensor } from '../tensor';
 import { Contiguous } from './contiguous-op';
@@ -34,7 +34,8 @@ export const Reshape = defineOp<ReshapeAttrs>({
   infer: ([x], { shape }) => [{ shape: inferReshape(x!, shape), dtype: x!.dtype }],
   forward: ([x], { shape }) => {
     const target = inferReshape(x!, shape);
-    const source = x!.isContiguous ? x! : runOp1(Contiguous, [x!], {});
+    // Off the tape and invisible to tracers: the Reshape node itself carries the gradient.
+    const source = x!.isContiguous ? x! : contiguousRaw(x!);
     const view = new Tensor(source.storage, target, contiguousStrides(target), source.offset);
     if (source !== x) source.dispose();
     return [view];

@@ -47,9 +47,15 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
     copy.requiresGrad = t.requiresGrad;
     return copy;
   });
-  const first = noGrad(() => fn(...leaves));
-  const probe = tensor(probeValues(first.size, seed), first.shape, { dtype: 'float64', device: first.device });
-  first.dispose();
+  // Shape and device of the output, from a first evaluation whose tensors (intermediates included) are freed.
+  let outShape: readonly number[] = [];
+  let outDevice = leaves[0]?.device;
+  noGrad(() => tidy(() => {
+    const y = fn(...leaves);
+    outShape = y.shape;
+    outDevice = y.device;
+  }));
+  const probe = tensor(probeValues(outShape.reduce((n, d) => n * d, 1), seed), outShape, { dtype: 'float64', device: outDevice });
   const objective = (xs: readonly Tensor[]): Tensor => sum(mul(fn(...xs), probe));
 
   tidy(() => { objective(leaves).backward(); });

@@ -1,1 +1,2 @@
 export * from './gradcheck';
+export * from './op-suite';

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  broadcastReductionAxes, contiguousStrides, normalizeAxes, normalizeAxis, reducedShape, sizeOf, tryBroadcastShapes,
+} from '../src/index';
+
+/** Shape helpers against definitions written out longhand (and, for broadcasting, NumPy's rule). */
+const dim = fc.integer({ min: 0, max: 4 });
+const shape = fc.array(dim, { maxLength: 4 });
+
+/** NumPy: align right; each pair must be equal or contain a 1; the result takes the non-1 size. */
+function numpyBroadcast(a: readonly number[], b: readonly number[]): number[] | undefined {
+  const out: number[] = [];
+  for (let i = 1; i <= Math.max(a.length, b.length); i++) {
+    const x = a[a.length - i] ?? 1, y = b[b.length - i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) return undefined;
+    out.unshift(x === 1 ? y : x);
+  }
+  return out;
+}
+
+describe('shape helpers', () => {
+  it('tryBroadcastShapes follows the NumPy rule', () => {
+    fc.assert(fc.property(shape, shape, (a, b) => {
+      expect(tryBroadcastShapes(a, b)).toEqual(numpyBroadcast(a, b));
+    }));
+    expect(tryBroadcastShapes([2, 1, 3], [4, 1])).toEqual([2, 4, 3]);
+    expect(tryBroadcastShapes([2, 3], [4])).toBeUndefined();
+  });
+
+  it('broadcastReductionAxes finds exactly the axes that must be summed to undo a broadcast', () => {
+    fc.assert(fc.property(shape, fc.array(fc.boolean(), { maxLength: 4 }), fc.integer({ min: 0, max: 2 }), (to, ones, lead) => {
+      const small = to.map((d, i) => (ones[i] ? 1 : d));
+      const from = [...Array.from({ length: lead }, () => 3), ...to];
+      const axes = broadcastReductionAxes(from, small);
+      // Summing those axes (keeping dims) and dropping the leading ones must give back `small`.
+      const kept = reducedShape(from, axes, true).slice(lead);
+      expect(kept).toEqual(small.map((d, i) => (axes.includes(i + lead) ? 1 : d)));
+      for (let i = 0; i < from.length; i++) {
+        const needed = i < lead || (small[i - lead] === 1 && from[i] !== 1);
+        expect(axes.includes(i)).toBe(needed);
+      }
+    }));
+  });
+
+  it('contiguousStrides are row-major and sizeOf multiplies', () => {
+    expect(contiguousStrides([2, 3, 4])).toEqual([12, 4, 1]);
+    expect(contiguousStrides([])).toEqual([]);
+    expect(sizeOf([])).toBe(1);
+    expect(sizeOf([2, 0, 3])).toBe(0);
+  });
+
+  it('normalizeAxis wraps negatives and names the problem when out of range', () => {
+    expect(normalizeAxis(-1, 3)).toBe(2);
+    expect(normalizeAxis(0, 0)).toBe(0);
+    expect(() => normalizeAxis(3, 3)).toThrow('axis 3 is out of range for a tensor of rank 3: expected an integer in [-3, 2]');
+    expect(() => normalizeAxis(1.5, 3)).toThrow(/out of range/);
+    expect(normalizeAxes([-1, 0, 2], 3)).toEqual([0, 2]);
+    expect(normalizeAxes(undefined, 3)).toEqual([0, 1, 2]);
+    expect(() => normalizeAxes([5], 2)).toThrow('axes entry 5 is out of range');
+  });
+
+  it('reducedShape keeps or drops reduced axes', () => {
+    expect(reducedShape([2, 3, 4], [0, 2], false)).toEqual([3]);
+    expect(reducedShape([2, 3, 4], [0, 2], true)).toEqual([1, 3, 1]);
+    expect(reducedShape([2, 3], [], false)).toEqual([2, 3]);
+  });
+});
