@@ -1,0 +1,31 @@
+/**
+ * The benchmark's backends. To add one: write backends/<name>.ts exporting a function that returns a
+ * `BenchBackend` (see types.ts and tfjs-common.ts for an example), then add an entry below. `create`
+ * imports the file lazily, so a run with --backends x never loads the other backends' runtimes.
+ * Order matters: it is the column order of the table, and the first peer present is the cross-check
+ * reference unless tfjs-wasm ran.
+ */
+import type { BenchBackendEntry } from '../types';
+
+export const BENCH_BACKENDS: readonly BenchBackendEntry[] = [
+  {
+    name: 'tfjs-wasm',
+    kind: 'peer',
+    summary: 'TensorFlow.js 4.22, wasm backend (SIMD, 1 thread under Node)',
+    phases: ['forward', 'forward+backward'],
+    create: async () => (await import('./tfjs-wasm')).createTfjsWasmBackend(),
+  },
+  {
+    name: 'tfjs-cpu',
+    kind: 'peer',
+    summary: 'TensorFlow.js 4.22, cpu backend (plain JS)',
+    phases: ['forward', 'forward+backward'],
+    // ~5 s forward and ~50 s forward+backward at L = 1024 (benchmarks.md): capped unless --no-cap.
+    defaultMaxL: 512,
+    repeats: 3,
+    create: async () => (await import('./tfjs-cpu')).createTfjsCpuBackend(),
+  },
+];
+
+/** The backend whose results the others are checked against and whose times the table divides by. */
+export const REFERENCE_BACKEND = 'tfjs-wasm';

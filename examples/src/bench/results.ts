@@ -1,0 +1,221 @@
+/**
+ * From raw measurements to what people read: `BenchResult` rows with ratios and cross-checks, the
+ * `bench/results.json` report, and the text table printed at the end of `pnpm bench`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fingerprintDifference } from './cross-check';
+import { renderRatioChart, renderTimeChart } from './plots';
+import type { BenchPlan, BenchRun } from './runner';
+import { PHASES, VARIANTS, type BenchFailure, type BenchResult, type Phase, type Variant } from './types';
+
+export const MEMORY_METHOD =
+  'peakExtraBytes = max(largest rss sampled after a run - rss before the warm-up, kernel rss high-water mark ' +
+  '(getrusage maxRSS) - rss before the warm-up when that mark rose during the runs, largest arrayBuffers sampled ' +
+  '- arrayBuffers before); baseline taken after inputs were uploaded and a GC. Memory kept between runs (pools, ' +
+  'wasm heap) counts. Each (backend, variant, phase, L) runs in a fresh process unless --in-process, where later ' +
+  'phases see only memory beyond what earlier ones left (lower bounds).';
+
+export interface BenchReport {
+  readonly format: 'mta-bench/1';
+  readonly createdAt: string;
+  readonly environment: {
+    readonly node: string;
+    readonly platform: string;
+    readonly arch: string;
+    readonly cpu: string;
+    readonly cpus: number;
+    readonly totalMemoryBytes: number;
+    readonly glibcTunables: string | null;
+    /** os.loadavg() when the run ended (1, 5, 15 min): above the core count, other work shared the CPU. */
+    readonly loadAverage: readonly number[];
+  };
+  readonly problem: {
+    readonly B: number;
+    readonly Cin: number;
+    readonly Cout: number;
+    readonly K: number;
+    readonly padding: number;
+    readonly groups: 1;
+    readonly bias: true;
+    readonly dtype: 'float32';
+    readonly seed: number;
+  };
+  readonly settings: { readonly warmup: number; readonly repeats: number; readonly minTimeMs: number; readonly isolate: boolean; readonly check: boolean };
+  readonly reference: string | null;
+  readonly backends: readonly { readonly name: string; readonly kind: 'peer' | 'ours'; readonly summary: string; readonly runtime: string | null }[];
+  readonly notes: readonly string[];
+  readonly memoryMethod: string;
+  readonly results: readonly BenchResult[];
+  readonly failures: readonly BenchFailure[];
+}
+
+/** The cross-check reference: `preferred` when it ran, else the first backend (plan order) that did. */
+function referenceFor(run: BenchRun, plan: BenchPlan, variant: Variant, L: number, preferred: string): string | null {
+  const have = new Set(run.fingerprints.filter((f) => f.variant === variant && f.L === L).map((f) => f.backend));
+  if (have.has(preferred)) return preferred;
+  return plan.backends.find((b) => have.has(b.name))?.name ?? null;
+}
+
+export function assembleResults(run: BenchRun, plan: BenchPlan, preferredReference: string): BenchResult[] {
+  const kindOf = new Map(plan.backends.map((b) => [b.name, b.kind]));
+  const order = new Map(plan.backends.map((b, i) => [b.name, i]));
+  const rows = run.measured.map((m): BenchResult => {
+    const peers = run.measured.filter(
+      (o) => o.variant === m.variant && o.phase === m.phase && o.L === m.L && kindOf.get(o.backend) === 'peer',
+    );
+    const fastest = peers.reduce<(typeof peers)[number] | undefined>(
+      (best, o) => (best === undefined || o.measurement.medianMs < best.measurement.medianMs ? o : best),
+      undefined,
+    );
+    const reference = referenceFor(run, plan, m.variant, m.L, preferredReference);
+    const mine = run.fingerprints.find((f) => f.backend === m.backend && f.variant === m.variant && f.L === m.L);
+    const theirs = run.fingerprints.find((f) => f.backend === reference && f.variant === m.variant && f.L === m.L);
+    const checked = reference !== null && reference !== m.backend && mine !== undefined && theirs !== undefined;
+    return {
+      backend: m.backend,
+      variant: m.variant,
+      phase: m.phase,
+      L: m.L,
+      medianMs: m.measurement.medianMs,
+      minMs: m.measurement.minMs,
+      samplesMs: m.measurement.samplesMs,
+      peakExtraBytes: m.measurement.peakExtraBytes,
+      ratioToPeer: fastest === undefined ? null : m.measurement.medianMs / fastest.measurement.medianMs,
+      peer: fastest?.backend ?? null,
+      checkRelErr: checked ? fingerprintDifference(mine.fingerprint, theirs.fingerprint) : null,
+      checkAgainst: checked ? reference : null,
+    };
+  });
+  const variantIndex = (v: Variant) => VARIANTS.indexOf(v);
+  const phaseIndex = (p: Phase) => PHASES.indexOf(p);
+  return rows.sort(
+    (a, b) =>
+      variantIndex(a.variant) - variantIndex(b.variant) ||
+      phaseIndex(a.phase) - phaseIndex(b.phase) ||
+      a.L - b.L ||
+      (order.get(a.backend) ?? 0) - (order.get(b.backend) ?? 0),
+  );
+}
+
+export function buildReport(run: BenchRun, plan: BenchPlan, preferredReference: string): BenchReport {
+  const results = assembleResults(run, plan, preferredReference);
+  const cpus = os.cpus();
+  return {
+    format: 'mta-bench/1',
+    createdAt: new Date().toISOString(),
+    environment: {
+      node: process.version,
+      platform: os.platform(),
+      arch: os.arch(),
+      cpu: cpus[0]?.model ?? 'unknown',
+      cpus: cpus.length,
+      totalMemoryBytes: os.totalmem(),
+      glibcTunables: process.env['GLIBC_TUNABLES'] ?? null,
+      loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
+    },
+    problem: { B: plan.size.B, Cin: plan.size.C, Cout: plan.size.C, K: plan.size.K, padding: plan.size.padding, groups: 1, bias: true, dtype: 'float32', seed: plan.seed },
+    settings: { ...plan.measure, isolate: plan.isolate, check: plan.check },
+    reference: plan.backends.some((b) => b.name === preferredReference) ? preferredReference : (plan.backends[0]?.name ?? null),
+    backends: plan.backends.map((b) => ({ name: b.name, kind: b.kind, summary: b.summary, runtime: run.descriptions[b.name] ?? null })),
+    notes: run.notes,
+    memoryMethod: MEMORY_METHOD,
+    results,
+    failures: run.failures,
+  };
+}
+
+export interface WrittenFiles {
+  readonly json: string;
+  readonly timeSvg: string;
+  readonly ratioSvg: string;
+}
+
+/** Writes results.json, mta-time.svg and mta-ratio.svg into `dir` (created if missing). */
+export async function writeReport(report: BenchReport, dir: string): Promise<WrittenFiles> {
+  mkdirSync(dir, { recursive: true });
+  const files: WrittenFiles = {
+    json: path.join(dir, 'results.json'),
+    timeSvg: path.join(dir, 'mta-time.svg'),
+    ratioSvg: path.join(dir, 'mta-ratio.svg'),
+  };
+  // JSON has no Infinity: a non-finite cross-check difference is written as null plus a failure.
+  writeFileSync(files.json, `${JSON.stringify(report, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`);
+  const subtitle = `${report.environment.cpu}, ${report.environment.cpus} cores, Node ${report.environment.node}; B=${report.problem.B}, C=${report.problem.Cin}, K=${report.problem.K}, pad ${report.problem.padding}, float32`;
+  writeFileSync(files.timeSvg, await renderTimeChart(report.results, subtitle));
+  writeFileSync(files.ratioSvg, await renderRatioChart(report.results, subtitle));
+  return files;
+}
+
+/**
+ * Float32 implementations of the same op differ by ~1e-6 here (summation order); 1e-4 leaves room
+ * for long reductions at L = 2048 and still catches a wrong mask, pad or gradient.
+ */
+export const CHECK_TOLERANCE = 1e-4;
+
+/** A null difference next to a reference means it was not finite (JSON has no Infinity). */
+function checkError(r: BenchResult): number {
+  return r.checkRelErr === null || !Number.isFinite(r.checkRelErr) ? Infinity : r.checkRelErr;
+}
+
+/** Rows whose results disagree with the reference backend's. */
+export function mismatches(report: BenchReport): BenchResult[] {
+  const seen = new Set<string>();
+  return report.results.filter((r) => {
+    const key = `${r.backend}/${r.variant}/${r.L}`;
+    if (r.checkAgainst === null || checkError(r) <= CHECK_TOLERANCE || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function formatMs(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+}
+
+/**
+ * One block per (variant, phase): rows L, columns backends, cells "median ms (ratio to the
+ * reference)". A backend that did not run a cell shows '-' (capped or not implemented) or 'failed'.
+ */
+export function formatTable(report: BenchReport): string {
+  const names = report.backends.map((b) => b.name);
+  const reference = report.reference;
+  const lines: string[] = [];
+  const width = 20;
+  for (const variant of VARIANTS) {
+    for (const phase of PHASES) {
+      const rows = report.results.filter((r) => r.variant === variant && r.phase === phase);
+      const failed = report.failures.filter((f) => f.variant === variant && f.phase === phase);
+      const Ls = [...new Set([...rows.map((r) => r.L), ...failed.map((f) => f.L)])].sort((a, b) => a - b);
+      if (Ls.length === 0) continue;
+      lines.push('', `${variant}, ${phase}: median ms${reference === null ? '' : ` (x = ratio to ${reference})`}`);
+      lines.push(`${'L'.padStart(6)}  ${names.map((n) => n.padStart(width)).join('')}`);
+      for (const L of Ls) {
+        const base = rows.find((r) => r.L === L && r.backend === reference);
+        const cells = names.map((name) => {
+          const row = rows.find((r) => r.L === L && r.backend === name);
+          if (row === undefined) return (failed.some((f) => f.L === L && f.backend === name) ? 'failed' : '-').padStart(width);
+          const ratio = base === undefined ? '' : ` (${(row.medianMs / base.medianMs).toFixed(2)}x)`;
+          return `${formatMs(row.medianMs)}${ratio}`.padStart(width);
+        });
+        lines.push(`${String(L).padStart(6)}  ${cells.join('')}`);
+      }
+    }
+  }
+  const checks = report.results.filter((r) => r.checkAgainst !== null);
+  if (checks.length > 0) {
+    const worst = Math.max(...checks.map(checkError));
+    lines.push('', `cross-check against ${reference}: worst sampled relative difference ${worst.toExponential(2)}`);
+  }
+  for (const r of mismatches(report)) {
+    lines.push(`MISMATCH: ${r.backend} ${r.variant} L=${r.L} differs from ${r.checkAgainst} by ${checkError(r).toExponential(2)} (> ${CHECK_TOLERANCE}): its times are not comparable.`);
+  }
+  const [load1 = 0, load5 = 0] = report.environment.loadAverage;
+  if (load5 > report.environment.cpus * 0.75) {
+    lines.push(`note: load average ${load1.toFixed(1)} (1 min), ${load5.toFixed(1)} (5 min) on ${report.environment.cpus} cores: other work shared the CPU; times are noisy.`);
+  }
+  for (const note of report.notes) lines.push(`note: ${note}`);
+  for (const f of report.failures) lines.push(`failed: ${f.backend} ${f.variant} ${f.phase} L=${f.L}: ${f.message}`);
+  return lines.join('\n');
+}
