@@ -1,0 +1,397 @@
+/**
+ * The simulator: GM buffers, kernel launches on N vector cores, and a record of every launch for explain().
+ *
+ * A kernel is a function run once per core with a `KernelContext`. The context is the kernel's whole world:
+ * its core id, its UB (allocator + vector unit) and its DMA engine. Host-side GM access (`upload`,
+ * `download`, ...) is refused while a kernel runs, and GM storage is keyed to this simulator's private key,
+ * so kernel code cannot read or write GM except by copyIn/copyOut.
+ *
+ * Cores run one after another (the simulation is sequential); each starts with an empty UB. The time
+ * estimate treats them as parallel: memory time is total bursts over the shared GM bandwidth, vector time is
+ * the busiest core's cycles, and a launch takes the larger of the two (DMA overlapping compute) plus a fixed
+ * launch overhead.
+ */
+import {
+  BFLOAT16_NAN_BITS, FLOAT16_NAN_BITS, type DTypeStorage, type NpuDType, allocStorage, decodeHalf, encodeHalf, toBfloat16Bits, toFloat16Bits,
+} from './dtype';
+import { type DmaCounters, DmaEngine } from './dma';
+import { NpuAccessError, UnwrittenOutputError } from './errors';
+import { GmBuffer, gmStorage, registerGm, shapeLength, unflatten } from './gm';
+import { type ExplainReport, buildExplain } from './explain';
+import { type NpuSpec, makeNpuSpec, validateSpec } from './spec';
+import { type UbAllocOptions, type UbBuf, UnifiedBuffer } from './ub';
+import { VectorUnit } from './vector';
+
+export interface KernelContext {
+  readonly kernel: string;
+  readonly coreId: number;
+  readonly coreCount: number;
+  readonly spec: NpuSpec;
+  /** The vector unit: arithmetic on float32 UB buffers. */
+  readonly v: VectorUnit;
+  alloc(name: string, elems: number, options?: UbAllocOptions): UbBuf;
+  free(buf: UbBuf): void;
+  /** GM -> UB (dtypes must match; stage half data through a half UB buffer and cast). */
+  copyIn(dst: UbBuf, dstOff: number, src: GmBuffer, srcOff: number, count: number): void;
+  /** UB -> GM. */
+  copyOut(dst: GmBuffer, dstOff: number, src: UbBuf, srcOff: number, count: number): void;
+  /** Describe the tile being processed (appears in UbOverflowError). */
+  setTile(label: string): void;
+}
+
+export interface LaunchInfo {
+  readonly kernel: string;
+  /** Human-readable plan of this launch (tile sizes, passes), shown by explain(). */
+  readonly plan: string;
+  readonly cores: number;
+  /** Outputs every element of which this kernel must write (checked in poison mode). */
+  readonly outputs?: readonly GmBuffer[];
+  /** Bytes the math of this kernel must read / write at least (declared by the launcher). */
+  readonly minReadBytes?: number;
+  readonly minWriteBytes?: number;
+  /** Initial tile label for error messages. */
+  readonly tile?: string;
+}
+
+export interface LaunchRecord {
+  readonly kernel: string;
+  readonly group: string | null;
+  readonly plan: string;
+  readonly cores: number;
+  readonly ubCapacityBytes: number;
+  readonly ubPeakBytes: number;
+  readonly gmReadBytes: number;
+  readonly gmWriteBytes: number;
+  readonly gmReadBurstBytes: number;
+  readonly gmWriteBurstBytes: number;
+  readonly transfers: number;
+  readonly minReadBytes: number | null;
+  readonly minWriteBytes: number | null;
+  readonly vectorElemOps: number;
+  readonly busiestCoreCycles: number;
+  readonly estGmSeconds: number;
+  readonly estVectorSeconds: number;
+  readonly estSeconds: number;
+  readonly wallMs: number;
+  readonly error: string | null;
+}
+
+export interface GroupRecord {
+  readonly name: string;
+  readonly minReadBytes: number;
+  readonly minWriteBytes: number;
+  readonly launches: number[];
+}
+
+export interface SimulatorOptions {
+  /** Poison mode (default true): outputs start as NaN, unwritten outputs and uninitialised reads throw. */
+  readonly poison?: boolean;
+}
+
+class CoreContext implements KernelContext {
+  kernel = '';
+  coreId = 0;
+  coreCount = 1;
+  tile = '';
+  readonly ub: UnifiedBuffer;
+  readonly v: VectorUnit;
+  readonly #dma: DmaEngine;
+
+  constructor(
+    readonly spec: NpuSpec,
+    key: object,
+    poison: () => boolean,
+  ) {
+    this.ub = new UnifiedBuffer(spec.ubBytes, spec.alignmentBytes, { kernel: () => this.kernel, tile: () => this.tile }, poison);
+    this.v = new VectorUnit(this.ub, spec.vectorBytesPerCycle, () => this.kernel);
+    this.#dma = new DmaEngine(key, this.ub, spec.alignmentBytes, () => this.kernel);
+  }
+  alloc(name: string, elems: number, options?: UbAllocOptions): UbBuf {
+    return this.ub.alloc(name, elems, options);
+  }
+  free(buf: UbBuf): void {
+    this.ub.free(buf);
+  }
+  copyIn(dst: UbBuf, dstOff: number, src: GmBuffer, srcOff: number, count: number): void {
+    this.#dma.copyIn(dst, dstOff, src, srcOff, count);
+  }
+  copyOut(dst: GmBuffer, dstOff: number, src: UbBuf, srcOff: number, count: number): void {
+    this.#dma.copyOut(dst, dstOff, src, srcOff, count);
+  }
+  setTile(label: string): void {
+    this.tile = label;
+  }
+  get dmaCounters(): DmaCounters {
+    return this.#dma.counters;
+  }
+  resetDma(): void {
+    this.#dma.resetCounters();
+  }
+}
+
+export class NpuSimulator {
+  readonly spec: NpuSpec;
+  poison: boolean;
+  readonly #key: object = Object.freeze({});
+  #running: string | null = null;
+  #nextId = 1;
+  readonly #pool = new Map<string, DTypeStorage[]>();
+  readonly #bitmapPool = new Map<number, Uint8Array[]>();
+  readonly #core: CoreContext;
+  readonly #records: LaunchRecord[] = [];
+  readonly #groups: GroupRecord[] = [];
+  #groupStack: GroupRecord[] = [];
+
+  constructor(spec: NpuSpec = makeNpuSpec(), options: SimulatorOptions = {}) {
+    validateSpec(spec);
+    this.spec = spec;
+    this.poison = options.poison ?? true;
+    this.#core = new CoreContext(spec, this.#key, () => this.poison);
+  }
+
+  private hostGuard(op: string): void {
+    if (this.#running !== null) {
+      throw new NpuAccessError(`host ${op} of GM while kernel '${this.#running}' runs; kernels reach GM only through copyIn/copyOut`);
+    }
+  }
+
+  private takeStorage(dtype: NpuDType, length: number): DTypeStorage {
+    const list = this.#pool.get(`${dtype}:${length}`);
+    return list?.pop() ?? allocStorage(dtype, length);
+  }
+
+  private takeBitmap(length: number): Uint8Array {
+    const b = this.#bitmapPool.get(length)?.pop();
+    if (b) {
+      b.fill(0);
+      return b;
+    }
+    return new Uint8Array(length);
+  }
+
+  /**
+   * A GM buffer for a kernel to write. In poison mode it starts as NaN and every element must be written
+   * before anything reads it; otherwise it starts as zero.
+   */
+  alloc(name: string, dtype: NpuDType, shape: readonly number[]): GmBuffer {
+    this.hostGuard('alloc');
+    const length = shapeLength(shape, `alloc '${name}'`);
+    const data = this.takeStorage(dtype, length);
+    let written: Uint8Array | null = null;
+    if (this.poison) {
+      if (data instanceof Float32Array) data.fill(NaN);
+      else data.fill(dtype === 'float16' ? FLOAT16_NAN_BITS : BFLOAT16_NAN_BITS);
+      written = this.takeBitmap(length);
+    } else {
+      data.fill(0);
+    }
+    const gm = new GmBuffer(this.#nextId++, name, dtype, [...shape], length);
+    registerGm(gm, { key: this.#key, data, written, freed: false });
+    return gm;
+  }
+
+  /** A GM buffer holding `values` (rounded to `dtype`, nearest even). */
+  upload(name: string, dtype: NpuDType, shape: readonly number[], values: ArrayLike<number>): GmBuffer {
+    this.hostGuard('upload');
+    const length = shapeLength(shape, `upload '${name}'`);
+    if (values.length !== length) {
+      throw new Error(`upload '${name}': shape [${shape.join(', ')}] has ${length} elements but ${values.length} values were given`);
+    }
+    const data = this.takeStorage(dtype, length);
+    const gm = new GmBuffer(this.#nextId++, name, dtype, [...shape], length);
+    registerGm(gm, { key: this.#key, data, written: null, freed: false });
+    this.write(gm, values);
+    return gm;
+  }
+
+  /** Host write of a whole buffer (marks it initialised). */
+  write(gm: GmBuffer, values: ArrayLike<number>): void {
+    this.hostGuard('write');
+    const s = gmStorage(gm, this.#key);
+    if (values.length !== gm.length) throw new Error(`write '${gm.name}': expected ${gm.length} values, got ${values.length}`);
+    if (s.data instanceof Float32Array) {
+      s.data.set(values);
+    } else {
+      // float32 sources take the fast bit path; other numbers round once, double -> half.
+      if (values instanceof Float32Array) encodeHalf(gm.dtype as 'float16' | 'bfloat16', values, 0, s.data, 0, gm.length);
+      else {
+        const toBits = gm.dtype === 'float16' ? toFloat16Bits : toBfloat16Bits;
+        for (let i = 0; i < gm.length; i++) s.data[i] = toBits(values[i]!);
+      }
+    }
+    if (s.written) {
+      this.recycleBitmap(s.written);
+      s.written = null;
+    }
+  }
+
+  private recycleBitmap(w: Uint8Array): void {
+    const bl = this.#bitmapPool.get(w.length);
+    if (bl) bl.push(w);
+    else this.#bitmapPool.set(w.length, [w]);
+  }
+
+  /** Host read of a whole buffer as float32 values (half formats decoded exactly). */
+  download(gm: GmBuffer): Float32Array {
+    this.hostGuard('download');
+    const s = gmStorage(gm, this.#key);
+    if (s.data instanceof Float32Array) return s.data.slice();
+    const out = new Float32Array(gm.length);
+    decodeHalf(gm.dtype as 'float16' | 'bfloat16', s.data, 0, out, 0, gm.length);
+    return out;
+  }
+
+  /** Host read of the raw storage (float32 values or 16-bit patterns), copied. */
+  downloadRaw(gm: GmBuffer): Float32Array | Uint16Array {
+    this.hostGuard('downloadRaw');
+    return gmStorage(gm, this.#key).data.slice();
+  }
+
+  /** How many elements were never written (poison mode); 0 when fully initialised or poison is off. */
+  unwrittenCount(gm: GmBuffer): number {
+    this.hostGuard('unwrittenCount');
+    const w = gmStorage(gm, this.#key).written;
+    if (!w) return 0;
+    let n = 0;
+    for (let i = 0; i < w.length; i++) if (w[i] === 0) n++;
+    return n;
+  }
+
+  /** Return a buffer's memory to the simulator's pool (later allocations of the same size reuse it). */
+  free(gm: GmBuffer): void {
+    this.hostGuard('free');
+    const s = gmStorage(gm, this.#key);
+    s.freed = true;
+    const k = `${gm.dtype}:${gm.length}`;
+    const list = this.#pool.get(k);
+    if (list) list.push(s.data);
+    else this.#pool.set(k, [s.data]);
+    if (s.written) {
+      this.recycleBitmap(s.written);
+      s.written = null;
+    }
+  }
+
+  /** Run `fn` as one logical op: its launches are summed in explain() against the op's own minimum traffic. */
+  group<T>(name: string, minimum: { readBytes: number; writeBytes: number }, fn: () => T): T {
+    const g: GroupRecord = { name, minReadBytes: minimum.readBytes, minWriteBytes: minimum.writeBytes, launches: [] };
+    this.#groups.push(g);
+    this.#groupStack.push(g);
+    try {
+      return fn();
+    } finally {
+      this.#groupStack.pop();
+    }
+  }
+
+  /** Run `body` once per core. Throws the first UbOverflowError / access error / UnwrittenOutputError. */
+  launch(info: LaunchInfo, body: (ctx: KernelContext) => void): LaunchRecord {
+    this.hostGuard('launch');
+    if (!Number.isInteger(info.cores) || info.cores < 1) {
+      throw new Error(`launch '${info.kernel}': cores must be a positive integer, got ${info.cores}`);
+    }
+    const ctx = this.#core;
+    const t0 = performance.now();
+    let read = 0, write = 0, readBurst = 0, writeBurst = 0, transfers = 0, elemOps = 0, busiest = 0, peak = 0;
+    let error: unknown = null;
+    this.#running = info.kernel;
+    try {
+      for (let core = 0; core < info.cores; core++) {
+        ctx.kernel = info.kernel;
+        ctx.coreId = core;
+        ctx.coreCount = info.cores;
+        ctx.tile = info.tile ?? info.plan;
+        ctx.ub.reset();
+        ctx.v.resetCounters();
+        ctx.resetDma();
+        try {
+          body(ctx);
+        } finally {
+          const d = ctx.dmaCounters;
+          const vc = ctx.v.counters;
+          read += d.readBytes;
+          write += d.writeBytes;
+          readBurst += d.readBurstBytes;
+          writeBurst += d.writeBurstBytes;
+          transfers += d.transfersIn + d.transfersOut;
+          elemOps += vc.elemOps;
+          busiest = Math.max(busiest, vc.repeats + vc.scalarOps);
+          peak = Math.max(peak, ctx.ub.peakBytes);
+          ctx.ub.reset();
+        }
+      }
+    } catch (e) {
+      error = e;
+    } finally {
+      this.#running = null;
+    }
+    if (error === null && this.poison) {
+      try {
+        for (const out of info.outputs ?? []) this.checkWritten(info.kernel, out);
+      } catch (e) {
+        error = e;
+      }
+    }
+    const gmSeconds = (readBurst + writeBurst) / this.spec.gmBytesPerSecond;
+    const vectorSeconds = busiest / this.spec.clockHz;
+    const record: LaunchRecord = {
+      kernel: info.kernel,
+      group: this.#groupStack.length ? this.#groupStack[this.#groupStack.length - 1]!.name : null,
+      plan: info.plan,
+      cores: info.cores,
+      ubCapacityBytes: this.spec.ubBytes,
+      ubPeakBytes: peak,
+      gmReadBytes: read,
+      gmWriteBytes: write,
+      gmReadBurstBytes: readBurst,
+      gmWriteBurstBytes: writeBurst,
+      transfers,
+      minReadBytes: info.minReadBytes ?? null,
+      minWriteBytes: info.minWriteBytes ?? null,
+      vectorElemOps: elemOps,
+      busiestCoreCycles: busiest,
+      estGmSeconds: gmSeconds,
+      estVectorSeconds: vectorSeconds,
+      estSeconds: Math.max(gmSeconds, vectorSeconds) + this.spec.launchOverheadSeconds,
+      wallMs: performance.now() - t0,
+      error: error === null ? null : error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    };
+    this.#records.push(record);
+    for (const g of this.#groupStack) g.launches.push(this.#records.length - 1);
+    if (error !== null) throw error;
+    return record;
+  }
+
+  private checkWritten(kernel: string, gm: GmBuffer): void {
+    const s = gmStorage(gm, this.#key);
+    const w = s.written;
+    if (!w) return;
+    const first = w.indexOf(0);
+    if (first >= 0) {
+      let count = 0;
+      for (let i = first; i < w.length; i++) if (w[i] === 0) count++;
+      throw new UnwrittenOutputError(kernel, gm.name, first, count, gm.length, unflatten(first, gm.shape));
+    }
+    // Fully written: the bitmap has done its job.
+    this.recycleBitmap(w);
+    s.written = null;
+  }
+
+  get records(): readonly LaunchRecord[] {
+    return this.#records;
+  }
+
+  get groups(): readonly GroupRecord[] {
+    return this.#groups;
+  }
+
+  /** Per launch: plan, UB peak / capacity, GM bytes vs minimum, transfers, estimated time; per op: totals. */
+  explain(): ExplainReport {
+    return buildExplain(this.spec, this.#records, this.#groups);
+  }
+
+  clearRecords(): void {
+    this.#records.length = 0;
+    this.#groups.length = 0;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The hardware numbers the simulator and planner work from. Every default below says where it comes
+ * from; the ones marked ASSUMED are not taken from a vendor datasheet and only feed the time estimate,
+ * never a correctness decision.
+ */
+export interface NpuSpec {
+  /** Human-readable name of what is modelled. */
+  readonly name: string;
+  /** Unified Buffer bytes per vector core. */
+  readonly ubBytes: number;
+  /** DMA and UB allocation granularity in bytes. */
+  readonly alignmentBytes: number;
+  /** Vector (AIV) cores a kernel can run on in parallel. */
+  readonly vectorCores: number;
+  /** GM <-> UB bandwidth shared by all cores, bytes per second (roofline memory roof). */
+  readonly gmBytesPerSecond: number;
+  /** Bytes one vector instruction repeat processes per cycle on one core (64 float32 lanes). */
+  readonly vectorBytesPerCycle: number;
+  /** Vector core clock, cycles per second. */
+  readonly clockHz: number;
+  /** Fixed cost of launching one kernel, seconds (added once per launch to the estimate). */
+  readonly launchOverheadSeconds: number;
+}
+
+/** 192 KiB = 1,572,864 bits: the 910B4 entry of Liger-Kernel's `_DEFAULT_UB_CAPACITIES` (ub_manager.py). */
+export const DEFAULT_UB_BYTES = 196_608;
+
+/**
+ * Defaults:
+ * - ubBytes 196,608: Ascend 910B4 UB per core, as Liger-Kernel's ub_manager.py lists it (1,572,864 bits).
+ * - alignmentBytes 32: AscendC `DataCopy` moves whole 32-byte blocks and UB addresses are 32-byte aligned.
+ * - vectorCores 20: Liger-Kernel's `get_npu_core_count(default=20)` fallback when the driver does not report
+ *   `num_vectorcore`. ASSUMED caveat: A2-class parts pair each AI core with two vector cores, so a 910B4 with
+ *   20 AI cores may report 40 AIV cores; set `vectorCores: 40` to model that. Correctness never depends on it.
+ * - gmBytesPerSecond 800e9: ASSUMED. Spec sheets for 910B4 boards quote 32 GB HBM2e; published bandwidth figures
+ *   for the 910B family range from about 0.8 to 1.6 TB/s. We take the low end; it only scales the estimate.
+ * - vectorBytesPerCycle 256: the Da Vinci vector unit is 2,048 bits wide (Hot Chips 2019 Ascend 910 material).
+ * - clockHz 1.65e9: ASSUMED nominal AI core clock; only scales the estimate.
+ * - launchOverheadSeconds 5e-6: ASSUMED order of magnitude of a kernel launch on an NPU stream.
+ */
+export const DEFAULT_NPU_SPEC: NpuSpec = Object.freeze({
+  name: 'Ascend A2-class (910B4-like) vector cores',
+  ubBytes: DEFAULT_UB_BYTES,
+  alignmentBytes: 32,
+  vectorCores: 20,
+  gmBytesPerSecond: 800e9,
+  vectorBytesPerCycle: 256,
+  clockHz: 1.65e9,
+  launchOverheadSeconds: 5e-6,
+});
+
+/** The environment variable Liger-Kernel reads for the UB size, in bits. */
+export const UB_ENV_VAR = 'ASCEND_UB_CAPACITY_BITS';
+
+const UNIT_BYTES: Record<string, number> = {
+  '': 1, b: 1, byte: 1, bytes: 1,
+  kib: 1024, k: 1024, mib: 1024 * 1024, m: 1024 * 1024,
+  kb: 1000, mb: 1_000_000,
+  bit: 1 / 8, bits: 1 / 8,
+};
+
+/**
+ * Parse a byte size: '196608' (bytes), '192KiB', '16KiB', '1.5MiB', '24576B', '1572864bits'.
+ * 'K'/'M' alone mean KiB/MiB; 'kB'/'MB' mean powers of 1000. The result must be a whole number of bytes.
+ */
+export function parseByteSize(text: string, what = 'size'): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  if (!m) {
+    throw new Error(`${what}: cannot parse '${text}' as a byte size; expected e.g. '192KiB', '16KiB', '196608' or '1572864bits'`);
+  }
+  const unit = m[2]!.toLowerCase();
+  const scale = UNIT_BYTES[unit];
+  if (scale === undefined) {
+    throw new Error(`${what}: unknown unit '${m[2]}' in '${text}'; use B, KiB, MiB, kB, MB or bits`);
+  }
+  const bytes = Number(m[1]) * scale;
+  if (!Number.isInteger(bytes) || bytes <= 0) {
+    throw new Error(`${what}: '${text}' is ${bytes} bytes; expected a positive whole number of bytes`);
+  }
+  return bytes;
+}
+
+/** UB bytes from `ASCEND_UB_CAPACITY_BITS` (bits, as Liger-Kernel reads it), or undefined when unset. */
+export function ubBytesFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number | undefined {
+  const raw = env[UB_ENV_VAR];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const bits = Number(raw.trim());
+  if (!Number.isInteger(bits) || bits <= 0 || bits % 8 !== 0) {
+    throw new Error(`${UB_ENV_VAR}='${raw}': expected a positive whole number of bits divisible by 8 (e.g. 1572864 for 192 KiB)`);
+  }
+  return bits / 8;
+}
+
+export interface NpuSpecOptions extends Partial<Omit<NpuSpec, 'ubBytes'>> {
+  /** UB size: bytes, or a string parsed by `parseByteSize` ('16KiB'). Overrides the environment variable. */
+  readonly ub?: number | string;
+  /** UB size in bytes (same as a numeric `ub`; undefined means "not given"). */
+  readonly ubBytes?: number;
+  /** Environment to read `ASCEND_UB_CAPACITY_BITS` from (default `process.env`); pass `{}` to ignore it. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Build a spec: explicit options win, then `ASCEND_UB_CAPACITY_BITS`, then the defaults above. */
+export function makeNpuSpec(options: NpuSpecOptions = {}): NpuSpec {
+  const { ub, ubBytes: ubBytesOption, env, ...rest } = options;
+  if (ub !== undefined && ubBytesOption !== undefined) throw new Error('makeNpuSpec: give the UB size as `ub` or `ubBytes`, not both');
+  let ubBytes = DEFAULT_UB_BYTES;
+  const fromEnv = ubBytesFromEnv(env ?? process.env);
+  if (fromEnv !== undefined) ubBytes = fromEnv;
+  if (ubBytesOption !== undefined) ubBytes = ubBytesOption;
+  if (ub !== undefined) ubBytes = typeof ub === 'number' ? ub : parseByteSize(ub, 'ub');
+  // Options explicitly set to undefined do not erase defaults.
+  const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<NpuSpec>;
+  const spec: NpuSpec = { ...DEFAULT_NPU_SPEC, ...given, ubBytes };
+  validateSpec(spec);
+  return Object.freeze(spec);
+}
+
+let current: NpuSpec | null = null;
+
+/**
+ * Set the process-wide npu spec (what a registered npu device uses unless told otherwise), e.g. from a
+ * `--ub 16KiB` flag. Returns it. Device registration itself lives outside this package's simulator code.
+ */
+export function configureNpu(options: NpuSpecOptions = {}): NpuSpec {
+  current = makeNpuSpec(options);
+  return current;
+}
+
+/** The spec set by `configureNpu`, or the default (with `ASCEND_UB_CAPACITY_BITS` applied) when none was set. */
+export function currentNpuSpec(): NpuSpec {
+  if (!current) current = makeNpuSpec();
+  return current;
+}
+
+export function validateSpec(spec: NpuSpec): void {
+  const positiveInt = (v: number, what: string): void => {
+    if (!Number.isInteger(v) || v <= 0) throw new Error(`NpuSpec.${what}: expected a positive integer, got ${v}`);
+  };
+  positiveInt(spec.ubBytes, 'ubBytes');
+  positiveInt(spec.alignmentBytes, 'alignmentBytes');
+  positiveInt(spec.vectorCores, 'vectorCores');
+  if (spec.ubBytes % spec.alignmentBytes !== 0) {
+    throw new Error(`NpuSpec.ubBytes: ${spec.ubBytes} is not a multiple of the ${spec.alignmentBytes}-byte alignment`);
+  }
+  for (const k of ['gmBytesPerSecond', 'vectorBytesPerCycle', 'clockHz'] as const) {
+    if (!(spec[k] > 0)) throw new Error(`NpuSpec.${k}: expected a positive number, got ${spec[k]}`);
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes.toLocaleString('en-US')} B`;
+}

@@ -1,0 +1,142 @@
+/**
+ * The Unified Buffer of one vector core: a byte arena with an exact first-fit allocator.
+ * Every allocation is rounded up to the alignment (32 bytes); a double buffer (`copies: 2`, an AscendC
+ * ping-pong queue) reserves its bytes twice. Asking for more than is free throws `UbOverflowError` naming
+ * the kernel, the tile, and every live buffer with its bytes.
+ */
+import { BFLOAT16_NAN_BITS, FLOAT16_NAN_BITS, type NpuDType, dtypeBytes } from './dtype';
+import { NpuAccessError, UbOverflowError } from './errors';
+
+export interface UbAllocOptions {
+  /** Element type in the UB. Vector arithmetic runs on float32 buffers only; half buffers stage casts. */
+  readonly dtype?: NpuDType;
+  /** 2 for a double buffer (ping-pong): its bytes are counted twice. */
+  readonly copies?: 1 | 2;
+}
+
+/** A handle to one UB allocation. `offset` indexes the arena view of its dtype (float32 or uint16). */
+export class UbBuf {
+  live = true;
+  constructor(
+    readonly name: string,
+    readonly dtype: NpuDType,
+    readonly elems: number,
+    readonly copies: 1 | 2,
+    /** Bytes reserved, after alignment, times copies. */
+    readonly bytes: number,
+    readonly byteOffset: number,
+    readonly offset: number,
+    readonly owner: UnifiedBuffer,
+  ) {}
+}
+
+interface Hole {
+  start: number;
+  size: number;
+}
+
+export interface UbLabels {
+  kernel(): string;
+  tile(): string;
+}
+
+export class UnifiedBuffer {
+  readonly f32: Float32Array;
+  readonly u16: Uint16Array;
+  private holes: Hole[] = [];
+  private liveBufs: UbBuf[] = [];
+  private used = 0;
+  /** Highest `used` seen since the last `reset`. */
+  peakBytes = 0;
+
+  constructor(
+    readonly capacityBytes: number,
+    readonly alignmentBytes: number,
+    private readonly labels: UbLabels,
+    private readonly poison: () => boolean,
+  ) {
+    const arena = new ArrayBuffer(capacityBytes);
+    this.f32 = new Float32Array(arena);
+    this.u16 = new Uint16Array(arena);
+    this.reset();
+  }
+
+  /** Free everything (between cores / launches). */
+  reset(): void {
+    for (const b of this.liveBufs) b.live = false;
+    this.liveBufs = [];
+    this.holes = [{ start: 0, size: this.capacityBytes }];
+    this.used = 0;
+    this.peakBytes = 0;
+  }
+
+  get usedBytes(): number {
+    return this.used;
+  }
+
+  live(): readonly UbBuf[] {
+    return this.liveBufs;
+  }
+
+  static bytesFor(elems: number, dtype: NpuDType, copies: number, alignment: number): number {
+    const raw = elems * dtypeBytes(dtype);
+    return Math.ceil(raw / alignment) * alignment * copies;
+  }
+
+  alloc(name: string, elems: number, options: UbAllocOptions = {}): UbBuf {
+    const dtype = options.dtype ?? 'float32';
+    const copies = options.copies ?? 1;
+    if (!Number.isInteger(elems) || elems <= 0) {
+      throw new NpuAccessError(`UB alloc '${name}' in kernel '${this.labels.kernel()}': elems must be a positive integer, got ${elems}`);
+    }
+    const bytes = UnifiedBuffer.bytesFor(elems, dtype, copies, this.alignmentBytes);
+    let at = -1;
+    for (const h of this.holes) {
+      if (h.size >= bytes) {
+        at = h.start;
+        h.start += bytes;
+        h.size -= bytes;
+        break;
+      }
+    }
+    if (at < 0) {
+      throw new UbOverflowError(
+        this.labels.kernel(),
+        this.labels.tile(),
+        this.capacityBytes,
+        { name, bytes },
+        this.liveBufs.map((b) => ({ name: b.name, bytes: b.bytes })),
+      );
+    }
+    this.holes = this.holes.filter((h) => h.size > 0);
+    const offset = dtype === 'float32' ? at / 4 : at / 2;
+    const buf = new UbBuf(name, dtype, elems, copies, bytes, at, offset, this);
+    this.liveBufs.push(buf);
+    this.used += bytes;
+    if (this.used > this.peakBytes) this.peakBytes = this.used;
+    if (this.poison()) {
+      // Fresh UB holds garbage on hardware; NaN makes any use of it before a write visible.
+      if (dtype === 'float32') this.f32.fill(NaN, offset, offset + elems * copies);
+      else this.u16.fill(dtype === 'float16' ? FLOAT16_NAN_BITS : BFLOAT16_NAN_BITS, offset, offset + elems * copies);
+    }
+    return buf;
+  }
+
+  free(buf: UbBuf): void {
+    if (buf.owner !== this || !buf.live) {
+      throw new NpuAccessError(`UB free '${buf.name}' in kernel '${this.labels.kernel()}': not a live buffer of this UB`);
+    }
+    buf.live = false;
+    this.liveBufs = this.liveBufs.filter((b) => b !== buf);
+    this.used -= buf.bytes;
+    this.holes.push({ start: buf.byteOffset, size: buf.bytes });
+    this.holes.sort((a, b) => a.start - b.start);
+    const merged: Hole[] = [];
+    for (const h of this.holes) {
+      const last = merged[merged.length - 1];
+      if (last && last.start + last.size === h.start) last.size += h.size;
+      else merged.push({ ...h });
+    }
+    this.holes = merged;
+  }
+}

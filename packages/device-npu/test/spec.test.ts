@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_NPU_SPEC, configureNpu, currentNpuSpec, makeNpuSpec, parseByteSize, ubBytesFromEnv } from '../src/index';
+
+describe('parseByteSize', () => {
+  it.each([
+    ['196608', 196608],
+    ['192KiB', 196608],
+    ['16KiB', 16384],
+    ['16 KiB', 16384],
+    ['192K', 196608],
+    ['1.5MiB', 1572864],
+    ['24576B', 24576],
+    ['1572864bits', 196608],
+    ['196608bits', 24576],
+    ['2kB', 2000],
+  ])('%s -> %d bytes', (text, bytes) => {
+    expect(parseByteSize(text)).toBe(bytes);
+  });
+
+  it.each(['', 'abc', '12parsecs', '-5', '3bits', '0'])('rejects %j with a message naming the input', (text) => {
+    expect(() => parseByteSize(text, '--ub')).toThrow(/--ub/);
+  });
+});
+
+describe('NpuSpec', () => {
+  it('defaults to a 192 KiB UB, 32-byte alignment and 20 vector cores', () => {
+    const s = makeNpuSpec({ env: {} });
+    expect(s.ubBytes).toBe(196608);
+    expect(s.alignmentBytes).toBe(32);
+    expect(s.vectorCores).toBe(20);
+    expect(DEFAULT_NPU_SPEC.ubBytes * 8).toBe(1572864);
+  });
+
+  it('reads ASCEND_UB_CAPACITY_BITS in bits, and an explicit ub wins over it', () => {
+    expect(ubBytesFromEnv({ ASCEND_UB_CAPACITY_BITS: '196608' })).toBe(24576);
+    expect(ubBytesFromEnv({})).toBeUndefined();
+    expect(makeNpuSpec({ env: { ASCEND_UB_CAPACITY_BITS: '196608' } }).ubBytes).toBe(24576);
+    expect(makeNpuSpec({ ub: '16KiB', env: { ASCEND_UB_CAPACITY_BITS: '196608' } }).ubBytes).toBe(16384);
+    expect(() => ubBytesFromEnv({ ASCEND_UB_CAPACITY_BITS: '12.5' })).toThrow(/ASCEND_UB_CAPACITY_BITS/);
+  });
+
+  it('accepts ubBytes (undefined meaning not given) and ignores options explicitly set to undefined', () => {
+    expect(makeNpuSpec({ ubBytes: 16384, env: {} }).ubBytes).toBe(16384);
+    expect(makeNpuSpec({ ubBytes: undefined, vectorCores: undefined, env: {} })).toEqual(DEFAULT_NPU_SPEC);
+    expect(() => makeNpuSpec({ ub: '16KiB', ubBytes: 16384, env: {} })).toThrow(/not both/);
+  });
+
+  it('configureNpu sets the process-wide spec', () => {
+    expect(configureNpu({ ub: '16KiB', vectorCores: 40, env: {} })).toBe(currentNpuSpec());
+    expect(currentNpuSpec().ubBytes).toBe(16384);
+    expect(currentNpuSpec().vectorCores).toBe(40);
+  });
+
+  it('rejects a UB that is not a multiple of the alignment', () => {
+    expect(() => makeNpuSpec({ ub: 1000, env: {} })).toThrow(/multiple of the 32-byte alignment/);
+  });
+});
