@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
+type Options = NonNullable<ParseArgsConfig['options']>;
+
 /** One subcommand of `pnpm mta`. run() returns the process exit code. */
 export interface Command {
   readonly summary: string;
@@ -11,7 +13,7 @@ export interface Command {
 /** A user error: printed as one line without a stack. */
 export class CliError extends Error {}
 
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, help: string) {
+export function parseCommandArgs<T extends Options>(argv: string[], options: T, help: string): ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>> {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {

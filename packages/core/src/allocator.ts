@@ -24,8 +24,12 @@ export class CachingAllocator {
   private readonly pool = new Map<string, ArrayBufferView[]>();
   readonly stats: MemoryStats = { liveTensors: 0, liveBytes: 0, peakBytes: 0, pooledBytes: 0, allocations: 0, poolHits: 0 };
 
-  /** Pool budget; buffers freed beyond it are dropped for the garbage collector. */
-  constructor(public maxPooledBytes = 2 ** 30) {}
+  /**
+   * @param maxPooledBytes pool budget; buffers freed beyond it are dropped for the garbage collector.
+   * @param sharedAboveBytes buffers at least this large live in SharedArrayBuffers, so a device's worker
+   *   threads can compute on them without staging copies.
+   */
+  constructor(public maxPooledBytes = 2 ** 30, readonly sharedAboveBytes = Number.POSITIVE_INFINITY) {}
 
   alloc<D extends DType>(dtype: D, length: number, zero = false): StorageArrayOf[D] {
     const bytes = length * bytesPerElement(dtype);
@@ -39,7 +43,7 @@ export class CachingAllocator {
       array = cached;
     } else {
       this.stats.allocations++;
-      array = newStorageArray(dtype, length);
+      array = newStorageArray(dtype, length, bytes >= this.sharedAboveBytes);
     }
     this.stats.liveBytes += bytes;
     if (this.stats.liveBytes > this.stats.peakBytes) this.stats.peakBytes = this.stats.liveBytes;

@@ -35,14 +35,16 @@ export function isFloatingPoint(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64' || dtype === 'float16' || dtype === 'bfloat16';
 }
 
-export function newStorageArray<D extends DType>(dtype: D, length: number): StorageArrayOf[D];
-export function newStorageArray(dtype: DType, length: number): TypedArray {
+/** A zeroed storage array; `shared` puts it in a SharedArrayBuffer, so worker threads can work on it in place. */
+export function newStorageArray<D extends DType>(dtype: D, length: number, shared?: boolean): StorageArrayOf[D];
+export function newStorageArray(dtype: DType, length: number, shared = false): TypedArray {
+  const buffer = shared ? new SharedArrayBuffer(length * BYTES[dtype]) : new ArrayBuffer(length * BYTES[dtype]);
   switch (dtype) {
-    case 'float32': return new Float32Array(length);
-    case 'float64': return new Float64Array(length);
-    case 'int32': return new Int32Array(length);
-    case 'bool': return new Uint8Array(length);
-    case 'float16': case 'bfloat16': return new Uint16Array(length);
+    case 'float32': return new Float32Array(buffer);
+    case 'float64': return new Float64Array(buffer);
+    case 'int32': return new Int32Array(buffer);
+    case 'bool': return new Uint8Array(buffer);
+    case 'float16': case 'bfloat16': return new Uint16Array(buffer);
   }
 }
 

@@ -79,11 +79,11 @@ function rotl(x: number, k: number): number {
 export function randUniform(rng: Rng, shape: Shape, low = 0, high = 1, options: CreateOptions = {}): Tensor {
   const values = new Float64Array(sizeOf(shape));
   for (let i = 0; i < values.length; i++) values[i] = low + (high - low) * rng.uniform();
-  return tensor(values, shape, { dtype: 'float32', ...options });
+  return tensor(values, shape, { ...options, dtype: options.dtype ?? 'float32' });
 }
 
 export function randNormal(rng: Rng, shape: Shape, mean = 0, std = 1, options: CreateOptions = {}): Tensor {
   const values = new Float64Array(sizeOf(shape));
   for (let i = 0; i < values.length; i++) values[i] = mean + std * rng.normal();
-  return tensor(values, shape, { dtype: 'float32', ...options });
+  return tensor(values, shape, { ...options, dtype: options.dtype ?? 'float32' });
 }

@@ -29,7 +29,8 @@ function isTensorLike(v: object): v is Tensor {
   return (v as { isTensor?: unknown }).isTensor === true;
 }
 
-export function tidy<T extends TensorContainer>(fn: () => T): T {
+/** Any value may be returned; tensors found in it (in arrays and plain objects) survive the scope. */
+export function tidy<T>(fn: () => T): T {
   const scope = new Set<Tensor>();
   stack.push(scope);
   let result: T;

@@ -1,4 +1,4 @@
-import { registerDevice } from '@mta/core';
+import { CachingAllocator, registerDevice } from '@mta/core';
 import { registerCpuKernels } from './register';
 
 /**
@@ -8,5 +8,6 @@ import { registerCpuKernels } from './register';
 export { registerCpuKernels } from './register';
 export { gemm } from './kernels/matmul';
 
-registerDevice({ name: 'cpu', description: 'host CPU (typed-array kernels)' });
+// Maps of 1 MiB and more live in SharedArrayBuffers, so multi-threaded kernels (the fused MTA) use them in place.
+registerDevice({ name: 'cpu', description: 'host CPU (typed-array kernels)', allocator: new CachingAllocator(2 ** 30, 2 ** 20) });
 registerCpuKernels();

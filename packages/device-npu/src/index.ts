@@ -29,3 +29,4 @@ export {
 export { runLigerPr1122SoftmaxForward, type PrForwardResult } from './kernels/pr1122';
 export { SparsemaxTauSearch, type ThresholdEvaluator } from './kernels/sparsemax-tau';
 export { loadF32, storeF32, allocPlanned } from './kernels/io';
+export { npuDevice, configureNpuDevice, npuSimulator, type NpuDeviceOptions } from './device';

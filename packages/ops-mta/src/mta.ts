@@ -1,6 +1,6 @@
 import { findKernel, runOp, type Tensor } from '@mta/core';
 import { mtaComposite } from './composite';
-import { MultiTokenAttention } from './ops';
+import { MultiTokenAttentionOp } from './ops';
 import { validateMta, type MtaOptions } from './options';
 
 /**
@@ -17,10 +17,10 @@ export function multiTokenAttention(scores: Tensor, weight: Tensor, bias?: Tenso
   }
   const { shape, config } = validateMta(scores, weight, bias, options);
   const impl = options.impl ?? 'auto';
-  const fused = impl === 'fused' || (impl === 'auto' && findKernel(MultiTokenAttention, scores.device.name) !== undefined);
+  const fused = impl === 'fused' || (impl === 'auto' && findKernel(MultiTokenAttentionOp, scores.device.name) !== undefined);
   if (!fused) return mtaComposite(scores, weight, bias ?? null, config);
   const inputs = bias ? [scores, weight, bias] : [scores, weight];
-  const [out, probs] = runOp(MultiTokenAttention, inputs, { shape, config, hasBias: !!bias });
+  const [out, probs] = runOp(MultiTokenAttentionOp, inputs, { shape, config, hasBias: !!bias });
   // probs lives on through the tape node (the backward reads it); callers only see out.
   void probs;
   return out!;

@@ -5,7 +5,7 @@ import type { MtaConfig, MtaShape } from './config';
  * The MTA op family as core ops: the fused forward, its one named backward, and sparsemax. Gradients are
  * written once here; each device registers kernels (kernels/cpu, kernels/npu).
  *
- * Outputs of MultiTokenAttention: [out] in 'pre' mode (the output is the probability map the backward
+ * Outputs of MultiTokenAttentionOp: [out] in 'pre' mode (the output is the probability map the backward
  * needs), [out, probs] in 'post' mode (probs is the one saved (B, Cin, L, L) map).
  */
 export interface MtaAttrs {
@@ -20,7 +20,7 @@ const mapShape = (s: MtaShape, channels: number): number[] => [s.B, channels, s.
  * Inputs: post [gradOut, probs, weight]; pre [gradOut, out, scores, weight].
  * Outputs: [gradScores, gradWeight, gradBias] (gradBias only when the forward had a bias).
  */
-export const MultiTokenAttentionBackward = defineOp<MtaAttrs>({
+export const MultiTokenAttentionBackwardOp = defineOp<MtaAttrs>({
   name: 'MultiTokenAttentionBackward',
   role: 'backward',
   differentiable: false,
@@ -35,7 +35,7 @@ export const MultiTokenAttentionBackward = defineOp<MtaAttrs>({
   },
 });
 
-export const MultiTokenAttention = defineOp<MtaAttrs>({
+export const MultiTokenAttentionOp = defineOp<MtaAttrs>({
   name: 'MultiTokenAttention',
   minInputs: 2,
   infer: ([scores], { shape, config }) => {
@@ -43,11 +43,11 @@ export const MultiTokenAttention = defineOp<MtaAttrs>({
     if (config.mode === 'post') specs.push({ shape: mapShape(shape, shape.Cin), dtype: scores!.dtype });
     return specs;
   },
-  backwardOps: [MultiTokenAttentionBackward],
+  backwardOps: [MultiTokenAttentionBackwardOp],
   grad: ({ inputs: [scores, weight, bias], outputs: [out, probs], grads: [g], attrs }) => {
     if (!g) return [null, null, null];
     const inputs = attrs.config.mode === 'post' ? [g, probs!, weight!] : [g, out!, scores!, weight!];
-    const [dS, dW, dB] = runOp(MultiTokenAttentionBackward, inputs, attrs);
+    const [dS, dW, dB] = runOp(MultiTokenAttentionBackwardOp, inputs, attrs);
     return [dS!, dW!, bias ? dB! : null];
   },
 });
@@ -55,7 +55,7 @@ export const MultiTokenAttention = defineOp<MtaAttrs>({
 export interface AxisAttrs { readonly axis: number }
 
 /** Sparsemax VJP: on the support (y > 0) dx = g - mean over the support of g; 0 elsewhere. Inputs (y, g). */
-export const SparsemaxBackward = defineOp<AxisAttrs>({
+export const SparsemaxBackwardOp = defineOp<AxisAttrs>({
   name: 'SparsemaxBackward',
   role: 'backward',
   differentiable: false,
@@ -63,7 +63,7 @@ export const SparsemaxBackward = defineOp<AxisAttrs>({
 });
 
 /** Sparsemax (Martins & Astudillo 2016): the Euclidean projection onto the simplex, along one axis. */
-export const Sparsemax = defineOp<AxisAttrs>({
+export const SparsemaxOp = defineOp<AxisAttrs>({
   name: 'Sparsemax',
   infer: ([x]) => {
     if (x!.dtype !== 'float32' && x!.dtype !== 'float64') {
@@ -71,10 +71,10 @@ export const Sparsemax = defineOp<AxisAttrs>({
     }
     return [{ shape: x!.shape, dtype: x!.dtype }];
   },
-  backwardOps: [SparsemaxBackward],
-  grad: ({ outputs: [y], grads: [g], attrs }) => [runOp1(SparsemaxBackward, [y!, g!], attrs)],
+  backwardOps: [SparsemaxBackwardOp],
+  grad: ({ outputs: [y], grads: [g], attrs }) => [runOp1(SparsemaxBackwardOp, [y!, g!], attrs)],
 });
 
 export function sparsemax(x: Tensor, axis = -1): Tensor {
-  return runOp1(Sparsemax, [x], { axis: normalizeAxis(axis, x.ndim) });
+  return runOp1(SparsemaxOp, [x], { axis: normalizeAxis(axis, x.ndim) });
 }

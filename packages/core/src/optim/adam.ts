@@ -1,6 +1,7 @@
 import { Optimizer, assignInPlace } from './optimizer';
 import type { Tensor } from '../tensor';
 import { add, div, mul, sqrt, sub } from '../ops/elementwise';
+import { tensor } from '../ops/creation';
 
 export interface AdamOptions {
   readonly lr?: number;
@@ -54,6 +55,26 @@ export class Adam extends Optimizer {
       m: this.params.map((p) => this.m.get(p)?.toNumbers() ?? []),
       v: this.params.map((p) => this.v.get(p)?.toNumbers() ?? []),
     };
+  }
+
+  /** Restores what stateDict() saved (same parameters in the same order), so a resumed run continues exactly. */
+  loadStateDict(state: { t: number; m: readonly (readonly number[])[]; v: readonly (readonly number[])[] }): void {
+    if (!Number.isInteger(state.t) || state.t < 0 || state.m.length !== this.params.length || state.v.length !== this.params.length) {
+      throw new Error(`Adam.loadStateDict: expected step t >= 0 and moments for ${this.params.length} parameters, ` +
+        `got t=${state.t}, ${state.m.length} m and ${state.v.length} v entries; was it saved from the same model?`);
+    }
+    this.params.forEach((p, i) => {
+      for (const [name, moments, values] of [['m', this.m, state.m[i]!], ['v', this.v, state.v[i]!]] as const) {
+        moments.get(p)?.dispose();
+        moments.delete(p);
+        if (values.length === 0) continue;
+        if (values.length !== p.size) {
+          throw new Error(`Adam.loadStateDict: ${name}[${i}] has ${values.length} values but parameter ${p.describe()} has ${p.size}`);
+        }
+        moments.set(p, tensor(values, p.shape, { dtype: p.dtype, device: p.device }).keep());
+      }
+    });
+    this.t = state.t;
   }
 }
 

@@ -1,0 +1,37 @@
+import { registerDevice, Device } from '@mta/core';
+import { NpuSimulator } from './sim';
+import { configureNpu, currentNpuSpec, type NpuSpec, type NpuSpecOptions } from './spec';
+
+/**
+ * The `npu` device of the framework: tensors live in host memory (the simulated GM is filled from them at
+ * each kernel boundary) and kernels run in one NpuSimulator built from the current spec. Poison mode is on
+ * by default: it is what makes an unwritten output element fail loudly.
+ */
+export interface NpuDeviceOptions extends NpuSpecOptions {
+  /** Outputs start as NaN and every element must be written (default true). */
+  readonly poison?: boolean;
+}
+
+let simulator: NpuSimulator | null = null;
+let poison = true;
+
+export const npuDevice = new Device({
+  name: 'npu',
+  description: 'simulated Ascend A2-class NPU (Unified Buffer planner + simulator)',
+});
+registerDevice(npuDevice);
+
+/** Sets the spec (UB size, cores, ...) and poison mode of the npu device; later kernels use a fresh simulator. */
+export function configureNpuDevice(options: NpuDeviceOptions = {}): NpuSpec {
+  const { poison: p, ...specOptions } = options;
+  if (p !== undefined) poison = p;
+  simulator = null;
+  return configureNpu(specOptions);
+}
+
+/** The simulator npu kernels run in; explain() on it reports the last kernels' plans, UB peaks and traffic. */
+export function npuSimulator(): NpuSimulator {
+  const spec = currentNpuSpec();
+  if (!simulator || simulator.spec !== spec) simulator = new NpuSimulator(spec, { poison });
+  return simulator;
+}

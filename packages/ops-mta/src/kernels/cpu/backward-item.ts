@@ -1,0 +1,122 @@
+import { pairwiseDot, softmaxVjpRow, sparsemaxVjpRow } from './activation-rows';
+import { gradRow3, gradRowGeneric } from './conv-rows';
+import type { MtaPlan } from './plan';
+import type { MtaScratch } from './scratch';
+import type { MtaArray } from './types';
+
+/** Arrays of one backward call. */
+export interface BackwardJob {
+  readonly kind: 'backward';
+  readonly plan: MtaPlan;
+  readonly gradOut: MtaArray;
+  /** Post: the saved P (B, Cin, L, L). Pre: the forward output O (B, Cout, L, L). */
+  readonly probs: MtaArray;
+  /** The forward's scores (read in pre mode only, j <= i). */
+  readonly scores: MtaArray;
+  readonly params: Float64Array;
+  readonly gradScores: MtaArray;
+  /**
+   * Per item: weightCount weight-gradient sums then Cout bias-gradient sums, float64. Items write only
+   * their own slice, so threads never share an accumulator and the final sum has a fixed order.
+   */
+  readonly partials: Float64Array;
+}
+
+/**
+ * Loads the convolution-output gradient Gy of row i (every output channel) into its ring slot,
+ * zero-padded: column j sits at index right + j; [0, right) and (right + i, right + i + bottom + left]
+ * are zero. Post: Gy = dO with the mask applied (only j <= i read). Pre: Gy = dC, the softmax|sparsemax
+ * VJP of the row through the saved output O. Rows the item owns add into its bias-gradient sums.
+ */
+function loadGradRow(job: BackwardJob, scratch: MtaScratch, b: number, i: number, owned: boolean, partialBase: number): void {
+  const { plan, gradOut, probs, partials } = job;
+  const { L, Cout, span, rowLen, left, right, bottom } = plan;
+  const ring = scratch.ring;
+  const n = i + 1;
+  for (let co = 0; co < Cout; co++) {
+    const base = (co * span + (i % span)) * rowLen;
+    const start = base + right;
+    const src = ((b * Cout + co) * L + i) * L;
+    ring.fill(0, base, start);
+    if (!plan.pre) ring.set(gradOut.subarray(src, src + n), start);
+    else if (plan.sparse) sparsemaxVjpRow(probs, src, gradOut, src, n, ring, start);
+    else softmaxVjpRow(probs, src, gradOut, src, n, ring, start, pairwiseDot(probs, src, gradOut, src, n));
+    ring.fill(0, start + n, Math.min(base + rowLen, start + n + bottom + left));
+    if (owned && plan.hasBias) {
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += ring[start + j];
+      partials[partialBase + plan.weightCount + co] += sum;
+    }
+  }
+}
+
+/**
+ * Gradient row r of batch b for every input channel: transposed convolution of the ring's Gy rows
+ * [r - bottom, r + top] into dP (and, from the same loads, the weight-gradient sums), then the
+ * softmax|sparsemax VJP through P (post) or nothing (pre), then the mask.
+ */
+function computeGradRow(job: BackwardJob, scratch: MtaScratch, b: number, r: number): void {
+  const { plan, probs, scores, gradScores } = job;
+  const { L, Cin, span, rowLen, top, kH, kW, dh, dw, cinPerGroup, coutPerGroup } = plan;
+  const { ring, acc: dp, row: xRow, params, weightGrad, simd, ringAddress, accAddress, rowAddress, paramsAddress, weightGradAddress } = scratch;
+  const taps = kH * kW;
+  const threeWide = kW === 3 && dw === 1;
+  // The convolution input x (P in post mode, the masked scores in pre mode) pairs with Gy for dW.
+  const x = plan.pre ? scores : probs;
+  const n = r + 1;
+  for (let ci = 0; ci < Cin; ci++) {
+    const rowStart = ((b * Cin + ci) * L + r) * L;
+    xRow.set(x.subarray(rowStart, rowStart + n));
+    dp.fill(0, 0, n);
+    const group = (ci / cinPerGroup) | 0;
+    const cil = ci - group * cinPerGroup;
+    for (let k = 0; k < coutPerGroup; k++) {
+      const co = group * coutPerGroup + k;
+      const wBase = (co * cinPerGroup + cil) * taps;
+      for (let kh = 0; kh < kH; kh++) {
+        const i = r + top - kh * dh;
+        if (i < 0 || i >= L) continue; // padding rows of Gy are zero
+        const go = (co * span + (i % span)) * rowLen;
+        const wo = wBase + kh * kW;
+        if (!threeWide) gradRowGeneric(dp, ring, go, xRow, params, wo, weightGrad, wo, kW, dw, n);
+        else if (simd !== null) simd.grad3(accAddress, ringAddress + 8 * go, rowAddress, paramsAddress + 8 * wo, weightGradAddress + 8 * wo, n);
+        else gradRow3(dp, ring, go, xRow, params, wo, weightGrad, wo, n);
+      }
+    }
+    if (plan.pre) {
+      gradScores.set(dp.subarray(0, n), rowStart);
+    } else if (plan.sparse) {
+      sparsemaxVjpRow(xRow, 0, dp, 0, n, gradScores, rowStart);
+    } else if (simd !== null) {
+      simd.softmaxVjp(rowAddress, accAddress, n);
+      gradScores.set(dp.subarray(0, n), rowStart);
+    } else {
+      softmaxVjpRow(xRow, 0, dp, 0, n, gradScores, rowStart, pairwiseDot(xRow, 0, dp, 0, n));
+    }
+    gradScores.fill(0, rowStart + n, rowStart + L);
+  }
+}
+
+/**
+ * Gradient rows [r0, r1) of batch b (one work item). Row work lives in small per-row functions so the
+ * JIT optimises them normally (see runForwardItem).
+ */
+export function runBackwardItem(job: BackwardJob, scratch: MtaScratch, item: number): void {
+  const { plan, partials } = job;
+  const { L, top, bottom, weightCount } = plan;
+  const [b, band] = plan.items[item];
+  const r0 = plan.bandStarts[band];
+  const r1 = plan.bandStarts[band + 1];
+  const partialBase = item * (weightCount + plan.Cout);
+  partials.fill(0, partialBase, partialBase + weightCount + plan.Cout);
+  scratch.params.set(job.params);
+  scratch.weightGrad.fill(0, 0, weightCount);
+  let nextRow = Math.max(0, r0 - bottom);
+  for (let r = r0; r < r1; r++) {
+    // dP row r reads Gy rows r + top - kh*dh, i.e. [r - bottom, r + top].
+    const lastNeeded = Math.min(L - 1, r + top);
+    for (; nextRow <= lastNeeded; nextRow++) loadGradRow(job, scratch, b, nextRow, nextRow >= r0 && nextRow < r1, partialBase);
+    computeGradRow(job, scratch, b, r);
+  }
+  partials.set(scratch.weightGrad.subarray(0, weightCount), partialBase);
+}

@@ -1,0 +1,100 @@
+/**
+ * Ad-hoc timing of the fused CPU kernels (not a test: no assertions).
+ *   cd /work/main && pnpm exec tsx packages/ops-mta/src/kernels/cpu/perf-probe.ts [L ...] [--threads N] [--reps N]
+ *     [--mode post|pre] [--sparse] [--dtype float32|float64] [--unshared] [--js]
+ * Default: the benchmarks.md setting, B=2, Cin=Cout=4, 3x3, padding 1, bias, float32, L = 512 1024 2048,
+ * 1 thread (synchronous path) and the pool with all cores. Buffers are preallocated and reused, as a
+ * caching allocator would; --unshared keeps inputs/outputs in plain ArrayBuffers (staging copies);
+ * --js times the JavaScript row loops instead of the wasm SIMD ones (calling thread only, no pool).
+ * Wall time and process CPU time (all threads) are both printed: on a shared machine the CPU time
+ * shows whether a slow run was the kernel or the neighbours.
+ */
+import type { MtaConfig, MtaShape } from '../../config';
+import { allocateMtaArray, type MtaDType } from './arrays';
+import { mtaBackward, mtaForward } from './fused';
+import { MtaCpuPool } from './pool';
+import { setSimdRowKernelsEnabled } from './scratch';
+import { MtaCpuWorkspace } from './workspace';
+
+const argv = process.argv.slice(2);
+function option(name: string): string | undefined {
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv[at + 1] : undefined;
+}
+const lengths = argv.filter((a, k) => /^\d+$/.test(a) && !argv[k - 1]?.startsWith('--')).map(Number);
+const reps = Number(option('--reps') ?? 7);
+const dtype = (option('--dtype') ?? 'float32') as MtaDType;
+const mode = (option('--mode') ?? 'post') as MtaConfig['mode'];
+const sparse = argv.includes('--sparse');
+const shared = !argv.includes('--unshared');
+const maxThreads = Number(option('--threads') ?? 0) || undefined;
+const jsLoops = argv.includes('--js');
+
+const B = 2, C = 4;
+const config: MtaConfig = { mode, sparse, pads: [1, 1, 1, 1], dilation: [1, 1], groups: 1 };
+
+function fillRandom(array: Float32Array | Float64Array, scale: number): void {
+  let state = 12345;
+  for (let k = 0; k < array.length; k++) {
+    state = (state * 1103515245 + 12345) >>> 0;
+    array[k] = (state / 4294967296 - 0.5) * 2 * scale;
+  }
+}
+
+function stats(times: number[]): string {
+  const sorted = [...times].sort((a, b) => a - b);
+  return `median ${sorted[sorted.length >> 1].toFixed(1)} ms, min ${sorted[0].toFixed(1)} ms`;
+}
+
+async function probe(L: number, workspace: MtaCpuWorkspace, label: string, quiet = false): Promise<void> {
+  const shape: MtaShape = { B, Cin: C, Cout: C, L, kH: 3, kW: 3 };
+  const map = B * C * L * L;
+  const scores = allocateMtaArray(dtype, map, { shared });
+  const gradOut = allocateMtaArray(dtype, map, { shared });
+  fillRandom(scores, 1);
+  fillRandom(gradOut, 1);
+  const weight = allocateMtaArray(dtype, C * C * 9);
+  const bias = allocateMtaArray(dtype, C);
+  fillRandom(weight, 0.3);
+  fillRandom(bias, 0.1);
+  const out = allocateMtaArray(dtype, map, { shared });
+  const probs = allocateMtaArray(dtype, map, { shared });
+  const gradScores = allocateMtaArray(dtype, map, { shared });
+  // Touch every page once so first-touch cost (benchmarks.md) is not measured.
+  out.fill(0); probs.fill(0); gradScores.fill(0);
+  const forward: number[] = [];
+  const both: number[] = [];
+  const cpuBoth: number[] = [];
+  for (let rep = 0; rep < reps + 2; rep++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const result = mtaForward(scores, weight, bias, shape, config, { out, probs }, workspace);
+    const t1 = performance.now();
+    mtaBackward(gradOut, result.saved, scores, weight, shape, config, { gradScores }, workspace);
+    const t2 = performance.now();
+    const c1 = process.cpuUsage(c0);
+    if (rep >= 2) {
+      forward.push(t1 - t0);
+      both.push(t2 - t0);
+      cpuBoth.push((c1.user + c1.system) / 1000);
+    }
+  }
+  // CPU time (all threads) next to wall time tells a loaded machine from a slow kernel.
+  if (!quiet) console.log(`L=${L} ${label}: forward ${stats(forward)} | forward+backward ${stats(both)} | cpu fwd+bwd ${stats(cpuBoth)}`);
+}
+
+if (jsLoops) setSimdRowKernelsEnabled(false);
+const pool = jsLoops ? null : await MtaCpuPool.create(maxThreads ? { threads: maxThreads } : {});
+const sync = new MtaCpuWorkspace();
+const threaded = pool ? new MtaCpuWorkspace({ pool }) : null;
+console.log(`B=${B} Cin=Cout=${C} K=3x3 pads 1 ${mode}${sparse ? ' sparsemax' : ' softmax'} ${dtype}, ${shared ? 'shared' : 'unshared'} buffers, ${jsLoops ? 'JavaScript' : 'wasm SIMD'} row loops, ${reps} reps after warm-up`);
+// JIT warm-up on every thread (the first size measured would otherwise pay for it).
+for (let k = 0; k < 3; k++) {
+  await probe(256, sync, 'warm-up', true);
+  if (threaded) await probe(256, threaded, 'warm-up', true);
+}
+for (const L of lengths.length > 0 ? lengths : [512, 1024, 2048]) {
+  await probe(L, sync, '1 thread ');
+  if (pool && threaded) await probe(L, threaded, `${pool.threads} threads`);
+}
+await pool?.close();

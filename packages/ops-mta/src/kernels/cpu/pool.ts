@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { runJobItem, type MtaJob } from './job';
+import {
+  CONTROL_INTS, ERROR_LENGTH, NEXT_ITEM, STOP_ITEMS, WORKERS_DONE, drainItems, readControlError,
+} from './pool-protocol';
+
+export interface MtaCpuPoolOptions {
+  /** Threads working on a call, the calling thread included (it works too). Default: available cores. */
+  readonly threads?: number;
+  /** A call that has not finished after this long fails instead of blocking forever. Default 10 minutes. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * worker_threads helpers for the fused kernels. `run` is synchronous: the caller posts the job (its
+ * arrays must live in SharedArrayBuffers), works on items itself, then blocks in Atomics.wait until
+ * every worker has reported. Node allows Atomics.wait on the main thread; browsers do not.
+ */
+export class MtaCpuPool {
+  private broken: string | null = null;
+
+  private constructor(
+    private readonly workers: readonly Worker[],
+    private readonly control: Int32Array,
+    private readonly timeoutMs: number,
+  ) {
+    for (const worker of workers) {
+      worker.on('error', (error) => { this.broken ??= `a worker failed: ${error.message}`; });
+      worker.on('exit', (code) => { this.broken ??= `a worker exited (code ${code})`; });
+    }
+  }
+
+  static async create(options: MtaCpuPoolOptions = {}): Promise<MtaCpuPool> {
+    const threads = options.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new Error(`MtaCpuPool.create: threads: expected an integer >= 1, got ${threads}.`);
+    }
+    const control = new Int32Array(new SharedArrayBuffer(CONTROL_INTS * 4));
+    const source = workerSource();
+    const workers: Worker[] = [];
+    try {
+      for (let k = 1; k < threads; k++) workers.push(new Worker(source.code, { eval: source.evalCode, workerData: { control } }));
+      await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
+        worker.once('message', () => resolve());
+        worker.once('error', reject);
+        worker.once('exit', (code) => reject(new Error(`MtaCpuPool.create: worker exited with code ${code} before it was ready.`)));
+      })));
+    } catch (error) {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+      throw error;
+    }
+    // Idle workers must not keep the process alive.
+    for (const worker of workers) worker.unref();
+    return new MtaCpuPool(workers, control, options.timeoutMs ?? 600_000);
+  }
+
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** Runs every item of the job on the pool and the calling thread; returns when all are done. */
+  run(job: MtaJob): void {
+    if (this.broken !== null) throw new Error(`MtaCpuPool.run: the pool is unusable (${this.broken}). Create a new pool.`);
+    const control = this.control;
+    Atomics.store(control, NEXT_ITEM, 0);
+    Atomics.store(control, WORKERS_DONE, 0);
+    Atomics.store(control, ERROR_LENGTH, 0);
+    for (const worker of this.workers) worker.postMessage(job);
+    let callerError: unknown = null;
+    try {
+      drainItems(control, job.plan.items.length, (item) => runJobItem(job, item));
+    } catch (error) {
+      callerError = error;
+      Atomics.store(control, NEXT_ITEM, STOP_ITEMS);
+    }
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      const done = Atomics.load(control, WORKERS_DONE);
+      if (done >= this.workers.length) break;
+      const left = deadline - Date.now();
+      if (left <= 0 || Atomics.wait(control, WORKERS_DONE, done, left) === 'timed-out') {
+        this.broken = 'a call timed out';
+        throw new Error(`MtaCpuPool.run: workers did not finish within ${this.timeoutMs} ms; the pool is now unusable.`);
+      }
+    }
+    if (callerError !== null) throw callerError;
+    const workerError = readControlError(control);
+    if (workerError !== null) throw new Error(`MtaCpuPool.run: a worker failed: ${workerError}`);
+  }
+
+  async close(): Promise<void> {
+    this.broken ??= 'closed';
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}
+
+/**
+ * From a build the worker is plain JavaScript next to this file. From sources (tsx, vitest) it is
+ * TypeScript: Node 20 applies no `--import` loader hooks inside workers, so a small bootstrap loads the
+ * entry through tsx's programmatic `tsImport` (located through tsx's own export map).
+ */
+function workerSource(): { code: string | URL; evalCode: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { code: new URL('./worker-entry.js', import.meta.url), evalCode: false };
+  const entry = new URL('./worker-entry.ts', import.meta.url).href;
+  let api: string;
+  try {
+    const require = createRequire(import.meta.url);
+    const manifestPath = require.resolve('tsx/package.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> };
+    const target = manifest.exports?.['./esm/api']?.import?.default;
+    if (target === undefined) throw new Error('tsx has no ./esm/api import export');
+    api = pathToFileURL(join(dirname(manifestPath), target)).href;
+  } catch (error) {
+    throw new Error(`MtaCpuPool.create: running from TypeScript sources needs tsx (>= 4) to load the worker (${(error as Error).message}); install tsx or use the built package.`);
+  }
+  const code = `(async () => {
+    const { tsImport } = await import(${JSON.stringify(api)});
+    await tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)});
+  })().catch((error) => { setTimeout(() => { throw error; }); });`;
+  return { code, evalCode: true };
+}

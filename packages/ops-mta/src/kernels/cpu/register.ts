@@ -1,0 +1,55 @@
+import { availableParallelism } from 'node:os';
+import { registerKernel, type Tensor } from '@mta/core';
+import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp } from '../../ops';
+import { mtaBackward, mtaForward } from './fused';
+import { MtaCpuPool } from './pool';
+import { MtaCpuWorkspace } from './workspace';
+import { registerCpuSparsemaxKernels } from './sparsemax-op';
+import type { MtaArray } from './types';
+
+/**
+ * The fused MTA kernels on the cpu device. One workspace serves every call (buffers reused across calls);
+ * a worker pool of MTA_CPU_THREADS threads (default: all cores) starts in the background and joins large
+ * calls once ready, with results bit-identical to the single-thread path.
+ */
+let workspace = new MtaCpuWorkspace();
+let poolStarting: Promise<MtaCpuPool | null> | null = null;
+
+/** Starts (once) the worker pool; resolves when large calls use it. MTA_CPU_THREADS=1 keeps everything on one thread. */
+export function startMtaCpuThreads(threads = Number(process.env.MTA_CPU_THREADS ?? availableParallelism())): Promise<MtaCpuPool | null> {
+  if (!poolStarting) {
+    poolStarting = threads > 1
+      ? MtaCpuPool.create({ threads }).then((pool) => { workspace = new MtaCpuWorkspace({ pool }); return pool; }, () => null)
+      : Promise.resolve(null);
+  }
+  return poolStarting;
+}
+
+function view(t: Tensor, what: string): MtaArray {
+  if (t.dtype !== 'float32' && t.dtype !== 'float64') {
+    throw new Error(`cpu MultiTokenAttention: ${what} ${t.describe()} must be float32 or float64 on the cpu device; ` +
+      `cast with .cast('float32') (half precision storage is an npu feature)`);
+  }
+  const data = t.storage.data as MtaArray;
+  return t.offset === 0 && data.length === t.size ? data : data.subarray(t.offset, t.offset + t.size);
+}
+
+export function registerCpuMtaKernels(): () => void {
+  const forward = registerKernel(MultiTokenAttentionOp, 'cpu', ({ inputs: [scores, weight, bias], outputs: [out, probs], attrs }) => {
+    mtaForward(view(scores!, 'scores'), view(weight!, 'weight'), bias ? view(bias, 'bias') : null, attrs.shape, attrs.config,
+      { out: view(out!, 'out'), probs: probs ? view(probs, 'probs') : undefined }, workspace);
+  });
+  const backward = registerKernel(MultiTokenAttentionBackwardOp, 'cpu', ({ inputs, outputs: [gradScores, gradWeight, gradBias], attrs }) => {
+    const post = attrs.config.mode === 'post';
+    const [g, map, third, fourth] = inputs;
+    const probs = view(map!, 'saved probabilities');
+    const weight = view(post ? third! : fourth!, 'weight');
+    // Post mode never reads the scores; the probability map stands in for them.
+    const scores = post ? probs : view(third!, 'scores');
+    mtaBackward(view(g!, 'gradOut'), { mode: attrs.config.mode, probs, hasBias: attrs.hasBias }, scores, weight, attrs.shape, attrs.config,
+      { gradScores: view(gradScores!, 'gradScores'), gradWeight: view(gradWeight!, 'gradWeight'), gradBias: gradBias ? view(gradBias, 'gradBias') : undefined },
+      workspace);
+  });
+  const sparsemax = registerCpuSparsemaxKernels();
+  return () => { forward(); backward(); sparsemax(); };
+}

@@ -1,0 +1,58 @@
+import { registerKernel, type Tensor } from '@mta/core';
+import { SparsemaxBackwardOp, SparsemaxOp } from '../../ops';
+import { sparsemaxRow, sparsemaxVjpRow } from './activation-rows';
+import type { MtaArray } from './types';
+
+/**
+ * The standalone sparsemax op on cpu, along any axis: each line along the axis is gathered into a float64
+ * scratch row (a no-op view when the axis is last), run through the same row kernels as the fused MTA, and
+ * scattered back.
+ */
+interface Lines { outer: number; n: number; inner: number }
+
+function linesOf(t: Tensor, axis: number): Lines {
+  const n = t.shape[axis]!;
+  const inner = t.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  return { outer: t.size / Math.max(n * inner, 1), n, inner };
+}
+
+function forEachLine(lines: Lines, fn: (base: number, stride: number) => void): void {
+  for (let o = 0; o < lines.outer; o++) for (let i = 0; i < lines.inner; i++) fn(o * lines.n * lines.inner + i, lines.inner);
+}
+
+function gather(src: MtaArray, base: number, stride: number, n: number, row: Float64Array): void {
+  for (let c = 0; c < n; c++) row[c] = src[base + c * stride]!;
+}
+
+function scatter(row: Float64Array, n: number, dst: MtaArray, base: number, stride: number): void {
+  for (let c = 0; c < n; c++) dst[base + c * stride] = row[c]!;
+}
+
+export function registerCpuSparsemaxKernels(): () => void {
+  const forward = registerKernel(SparsemaxOp, 'cpu', ({ inputs: [x], outputs: [y], attrs }) => {
+    const lines = linesOf(x!, attrs.axis);
+    const src = x!.storage.data as MtaArray;
+    const dst = y!.storage.data as MtaArray;
+    const row = new Float64Array(lines.n);
+    const out = new Float64Array(lines.n);
+    const scratch = new Float64Array(lines.n);
+    forEachLine(lines, (base, stride) => {
+      gather(src, x!.offset + base, stride, lines.n, row);
+      sparsemaxRow(row, 0, lines.n, out, 0, scratch, null, 0);
+      scatter(out, lines.n, dst, y!.offset + base, stride);
+    });
+  });
+  const backward = registerKernel(SparsemaxBackwardOp, 'cpu', ({ inputs: [y, g], outputs: [dx], attrs }) => {
+    const lines = linesOf(y!, attrs.axis);
+    const p = new Float64Array(lines.n);
+    const gr = new Float64Array(lines.n);
+    const out = new Float64Array(lines.n);
+    forEachLine(lines, (base, stride) => {
+      gather(y!.storage.data as MtaArray, y!.offset + base, stride, lines.n, p);
+      gather(g!.storage.data as MtaArray, g!.offset + base, stride, lines.n, gr);
+      sparsemaxVjpRow(p, 0, gr, 0, lines.n, out, 0);
+      scatter(out, lines.n, dx!.storage.data as MtaArray, dx!.offset + base, stride);
+    });
+  });
+  return () => { forward(); backward(); };
+}

@@ -1,0 +1,47 @@
+import type { MtaMode } from '../../config';
+
+/** The element types the fused CPU kernels run on. Outputs always have the type of the matching input. */
+export type MtaArray = Float32Array | Float64Array;
+
+/**
+ * What the forward keeps for the backward: one (B, C, L, L) probability map.
+ * - post: P = softmax|sparsemax of the masked scores, (B, Cin, L, L);
+ * - pre: the output O itself (it is the probability map), (B, Cout, L, L); the caller keeps the scores.
+ * Entries with j > i are exact zeros.
+ */
+export interface MtaSaved<T extends MtaArray> {
+  readonly mode: MtaMode;
+  readonly probs: T;
+  /** Whether the forward had a bias, so the backward knows whether to return a bias gradient. */
+  readonly hasBias: boolean;
+}
+
+export interface MtaForwardResult<T extends MtaArray> {
+  /** (B, Cout, L, L). */
+  readonly out: T;
+  readonly saved: MtaSaved<T>;
+}
+
+/** Preallocated forward outputs. Every element is overwritten, so recycled buffers are fine. */
+export interface MtaForwardOutputs<T extends MtaArray> {
+  /** (B, Cout, L, L). */
+  readonly out?: T;
+  /** Post mode only: the saved (B, Cin, L, L) probability map. Ignored in pre mode (the output is the map). */
+  readonly probs?: T;
+}
+
+export interface MtaBackwardResult<T extends MtaArray, W extends MtaArray> {
+  /** (B, Cin, L, L); masked entries (j > i) are exact zeros. */
+  readonly gradScores: T;
+  /** (Cout, Cin/groups, kH, kW), accumulated in float64. */
+  readonly gradWeight: W;
+  /** (Cout), accumulated in float64; null when the forward had no bias. */
+  readonly gradBias: W | null;
+}
+
+/** Preallocated backward outputs. Every element is overwritten. */
+export interface MtaBackwardOutputs<T extends MtaArray, W extends MtaArray> {
+  readonly gradScores?: T;
+  readonly gradWeight?: W;
+  readonly gradBias?: W;
+}

@@ -1,0 +1,21 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { runJobItem, type MtaJob } from './job';
+import { NEXT_ITEM, STOP_ITEMS, WORKERS_DONE, drainItems, writeControlError } from './pool-protocol';
+
+/** A pool worker: runs the items of each posted job it can claim, then reports done (see pool.ts). */
+const port = parentPort;
+if (port === null) throw new Error('mta worker-entry: must run as a worker_threads Worker (no parentPort).');
+const control = (workerData as { control: Int32Array }).control;
+
+port.on('message', (job: MtaJob) => {
+  try {
+    drainItems(control, job.plan.items.length, (item) => runJobItem(job, item));
+  } catch (error) {
+    Atomics.store(control, NEXT_ITEM, STOP_ITEMS);
+    writeControlError(control, error instanceof Error ? (error.stack ?? error.message) : String(error));
+  } finally {
+    Atomics.add(control, WORKERS_DONE, 1);
+    Atomics.notify(control, WORKERS_DONE);
+  }
+});
+port.postMessage('ready');

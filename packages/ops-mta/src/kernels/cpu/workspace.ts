@@ -1,0 +1,49 @@
+import { allocateMtaArray, type MtaDType } from './arrays';
+import type { MtaPlan } from './plan';
+import type { MtaCpuPool } from './pool';
+import type { MtaArray } from './types';
+
+export interface MtaCpuWorkspaceOptions {
+  /** Worker pool for large calls; without one every call runs on the calling thread. */
+  readonly pool?: MtaCpuPool | null;
+  /**
+   * Calls whose forward convolution has fewer multiply-adds over the causal triangle than this stay on
+   * the calling thread (posting a job costs ~0.1 ms). 0 sends every call to the pool (tests do this).
+   */
+  readonly minParallelMacs?: number;
+}
+
+/**
+ * Buffers reused across calls: shared staging copies for inputs/outputs that are not in a
+ * SharedArrayBuffer (only when a pool is used), the float64 parameter block and the per-item
+ * gradient sums. Outputs handed back to the caller are never workspace buffers, so results of one
+ * call survive the next. Not for concurrent use by two calls at once.
+ */
+export class MtaCpuWorkspace {
+  readonly pool: MtaCpuPool | null;
+  readonly minParallelMacs: number;
+  private readonly buffers = new Map<string, MtaArray>();
+
+  constructor(options: MtaCpuWorkspaceOptions = {}) {
+    this.pool = options.pool ?? null;
+    this.minParallelMacs = options.minParallelMacs ?? 4_000_000;
+  }
+
+  /** Whether a call with this plan goes to the pool. */
+  parallelFor(plan: MtaPlan): boolean {
+    return this.pool !== null && this.pool.threads > 1 && plan.forwardMacs >= this.minParallelMacs;
+  }
+
+  /** A reusable shared array for `role`, length elements of dtype; contents are whatever was left. */
+  buffer(role: string, dtype: 'float64', length: number): Float64Array;
+  buffer(role: string, dtype: MtaDType, length: number): MtaArray;
+  buffer(role: string, dtype: MtaDType, length: number): MtaArray {
+    const key = `${role}:${dtype}`;
+    let array = this.buffers.get(key);
+    if (array === undefined || array.length < length) {
+      array = allocateMtaArray(dtype, length, { shared: true });
+      this.buffers.set(key, array);
+    }
+    return array.length === length ? array : array.subarray(0, length);
+  }
+}

@@ -1,0 +1,1 @@
+export { registerNpuMtaKernels } from './register';

@@ -1,0 +1,78 @@
+import { registerKernel, readElement, writeElement, type Tensor } from '@mta/core';
+import {
+  npuMtaBackward, npuMtaForward, npuMtaFreeSaved, npuSimulator, planMta,
+  type GmBuffer, type NpuDType, type NpuMtaSaved, type NpuSimulator,
+} from '@mta/device-npu';
+import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp, type MtaAttrs } from '../../ops';
+
+/**
+ * MTA on the npu device: tensors are staged into the simulator's GM at the kernel boundary, the UB-planned
+ * kernels run, results come back into the output tensors. GM traffic inside the kernels is what explain()
+ * counts; the staging stands for data that would already live in device memory.
+ */
+function gmDtype(t: Tensor): NpuDType {
+  if (t.dtype === 'float32' || t.dtype === 'float16' || t.dtype === 'bfloat16') return t.dtype;
+  throw new Error(`npu MultiTokenAttention: ${t.describe()} has dtype ${t.dtype}; the npu kernels take float32, float16 or bfloat16 ` +
+    `(compute is float32 in the Unified Buffer). Cast with .cast('float32')`);
+}
+
+function asNumbers(t: Tensor): ArrayLike<number> {
+  const data = t.storage.data;
+  if (t.dtype === 'float32') return data.subarray(t.offset, t.offset + t.size) as Float32Array;
+  const out = new Float32Array(t.size);
+  for (let i = 0; i < t.size; i++) out[i] = readElement(t.dtype, data, t.offset + i);
+  return out;
+}
+
+function upload(sim: NpuSimulator, name: string, t: Tensor): GmBuffer {
+  return sim.upload(name, gmDtype(t), t.shape, asNumbers(t));
+}
+
+function downloadInto(sim: NpuSimulator, gm: GmBuffer, t: Tensor): void {
+  const values = sim.download(gm);
+  const data = t.storage.data;
+  if (t.dtype === 'float32') data.set(values, t.offset);
+  else for (let i = 0; i < values.length; i++) writeElement(t.dtype, data, t.offset + i, values[i]!);
+}
+
+export function registerNpuMtaKernels(): () => void {
+  const disposers = [
+    registerKernel(MultiTokenAttentionOp, 'npu', ({ inputs: [scores, weight, bias], outputs: [out, probs], attrs }) => {
+      const sim = npuSimulator();
+      const gm = [upload(sim, 'scores', scores!), upload(sim, 'weight', weight!), ...(bias ? [upload(sim, 'bias', bias)] : [])];
+      const res = npuMtaForward(sim, gm[0]!, gm[1]!, gm[2] ?? null, attrs.shape, attrs.config);
+      downloadInto(sim, res.out, out!);
+      if (probs) downloadInto(sim, res.saved.probs, probs);
+      npuMtaFreeSaved(sim, res.saved); // post: P; pre: nothing (its map is res.out)
+      for (const b of [...gm, res.out]) sim.free(b);
+    }),
+    registerKernel(MultiTokenAttentionBackwardOp, 'npu', ({ inputs, outputs: [gradScores, gradWeight, gradBias], attrs }) => {
+      const sim = npuSimulator();
+      const post = attrs.config.mode === 'post';
+      const [g, probsOrOut, scoresOrWeight, preWeight] = inputs;
+      const weightT = post ? scoresOrWeight! : preWeight!;
+      const gradOut = upload(sim, 'gradOut', g!);
+      const saved = savedFrom(sim, attrs, probsOrOut!, post ? null : scoresOrWeight!, weightT);
+      const res = npuMtaBackward(sim, gradOut, saved);
+      downloadInto(sim, res.gradScores, gradScores!);
+      downloadInto(sim, res.gradWeight, gradWeight!);
+      if (gradBias && res.gradBias) downloadInto(sim, res.gradBias, gradBias);
+      for (const b of [gradOut, res.gradScores, res.gradWeight, res.gradBias, saved.probs, saved.scores, saved.weight]) if (b) sim.free(b);
+    }),
+  ];
+  return () => disposers.forEach((d) => d());
+}
+
+/** Rebuilds what the backward reads from the forward's saved tensors (the probability map, scores, weight). */
+function savedFrom(sim: NpuSimulator, attrs: MtaAttrs, probs: Tensor, scores: Tensor | null, weight: Tensor): NpuMtaSaved {
+  const dtype = gmDtype(probs);
+  return {
+    shape: attrs.shape,
+    config: attrs.config,
+    plan: planMta(attrs.shape, dtype, sim.spec, { config: attrs.config, bias: attrs.hasBias }),
+    probs: upload(sim, 'probs', probs),
+    scores: scores ? upload(sim, 'scores', scores) : null,
+    weight: upload(sim, 'weight', weight),
+    hasBias: attrs.hasBias,
+  };
+}

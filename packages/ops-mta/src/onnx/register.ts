@@ -1,0 +1,18 @@
+import { registerOnnxLowering } from '@mta/core';
+import { MultiTokenAttentionOp, SparsemaxOp } from '../ops';
+import { lowerMta } from './lower-mta';
+import { lowerSparsemax } from './sparsemax';
+
+/**
+ * Lowerings of the MTA op family for the tracing exporter. The fused op lowers as one sub-graph; its
+ * second output (the saved probability map) only feeds the backward and is never exported.
+ */
+registerOnnxLowering(MultiTokenAttentionOp, ({ g, inputs, attrs }) => [
+  lowerMta(g, inputs[0]!, inputs[1]!, attrs.hasBias ? inputs[2]! : null, attrs.shape, attrs.config),
+  '',
+]);
+
+registerOnnxLowering(SparsemaxOp, ({ g, inputs, inputTensors, attrs }) => {
+  const x = inputTensors[0]!;
+  return [lowerSparsemax(g, inputs[0]!, attrs.axis - x.ndim, x.shape[attrs.axis])];
+});

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MtaConfig, MtaShape } from '../src/config';
+import { relFrobenius } from '../src/golden';
+import { mtaBackward, mtaForward, type MtaArray } from '../src/kernels/cpu';
+import { planMta } from '../src/kernels/cpu/plan';
+import { setSimdRowKernelsEnabled, simdRowKernelsActive } from '../src/kernels/cpu/scratch';
+
+/**
+ * The hand-assembled WebAssembly SIMD row loops against the JavaScript loops they replace: each output
+ * element uses the same operations in the same order, so outputs and grad_scores are bit-identical;
+ * the weight/bias gradient sums are reassociated (two lanes), so those agree to rounding.
+ */
+
+afterEach(() => setSimdRowKernelsEnabled(true));
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function firstDifference(a: MtaArray, b: MtaArray): string | null {
+  for (let k = 0; k < a.length; k++) if (!Object.is(a[k], b[k])) return `index ${k}: ${a[k]} vs ${b[k]}`;
+  return null;
+}
+
+const SETTINGS: { name: string; shape: MtaShape; config: MtaConfig }[] = [
+  { name: '3x3 symmetric post (conv3x3 + grad3)', shape: { B: 2, Cin: 3, Cout: 2, L: 41, kH: 3, kW: 3 }, config: { mode: 'post', sparse: false, pads: [1, 1, 1, 1], dilation: [1, 1], groups: 1 } },
+  { name: '3x3 row-dilated causal pre sparsemax', shape: { B: 1, Cin: 2, Cout: 2, L: 36, kH: 3, kW: 3 }, config: { mode: 'pre', sparse: true, pads: [4, 0, 1, 1], dilation: [2, 1], groups: 2 } },
+  { name: '2x3 causal post sparsemax (conv3 + grad3)', shape: { B: 2, Cin: 2, Cout: 4, L: 33, kH: 2, kW: 3 }, config: { mode: 'post', sparse: true, pads: [1, 0, 2, 0], dilation: [1, 1], groups: 2 } },
+  { name: 'banded L=270', shape: { B: 1, Cin: 2, Cout: 2, L: 270, kH: 3, kW: 3 }, config: { mode: 'post', sparse: false, pads: [1, 1, 1, 1], dilation: [1, 1], groups: 1 } },
+];
+
+describe('wasm SIMD row loops vs JavaScript row loops', () => {
+  it('SIMD is available on this engine (otherwise the JavaScript loops run everywhere)', () => {
+    expect(simdRowKernelsActive(planMta(SETTINGS[0]!.shape, SETTINGS[0]!.config, true))).toBe(true);
+  });
+
+  for (const setting of SETTINGS) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      it(`${setting.name}, ${dtype}`, () => {
+        const { B, Cin, Cout, L, kH, kW } = setting.shape;
+        const rng = mulberry32(5);
+        const make = (n: number, scale: number) => {
+          const a = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+          for (let k = 0; k < n; k++) a[k] = (rng() * 2 - 1) * scale;
+          return a;
+        };
+        const scores = make(B * Cin * L * L, 2);
+        const weight = make(Cout * (Cin / setting.config.groups) * kH * kW, 0.5);
+        const bias = make(Cout, 0.3);
+        const gradOut = make(B * Cout * L * L, 1);
+        const run = (simd: boolean) => {
+          setSimdRowKernelsEnabled(simd);
+          expect(simdRowKernelsActive(planMta(setting.shape, setting.config, true))).toBe(simd);
+          const forward = mtaForward(scores, weight, bias, setting.shape, setting.config);
+          const backward = mtaBackward(gradOut, forward.saved, scores, weight, setting.shape, setting.config);
+          return { ...forward, ...backward };
+        };
+        const js = run(false);
+        const simd = run(true);
+        expect(firstDifference(simd.out, js.out), 'out').toBeNull();
+        expect(firstDifference(simd.saved.probs, js.saved.probs), 'saved probs').toBeNull();
+        expect(firstDifference(simd.gradScores, js.gradScores), 'grad_scores').toBeNull();
+        expect(relFrobenius(simd.gradWeight, js.gradWeight), 'grad_weight').toBeLessThanOrEqual(dtype === 'float32' ? 1e-7 : 1e-13);
+        expect(relFrobenius(simd.gradBias!, js.gradBias!), 'grad_bias').toBe(0);
+      });
+    }
+  }
+});
