@@ -6,6 +6,7 @@
  *   plan --L <n> --dtype float16|bfloat16|float32 [--ub 192KiB] [--planner default|liger-pr1122] [--json]
  *   train --model baseline|mta [--device cpu|npu] [--steps N] [--seed S] [--out dir]
  *   export --checkpoint <file> --out model.onnx
+ *   mlp [--seed S] [--steps N]
  */
 import { CliError, type Command } from './command';
 import { goldenCommand } from './golden';
@@ -13,6 +14,7 @@ import { checkCommand } from './check';
 import { planCommand } from './plan';
 import { trainCommand } from './train';
 import { exportCommand } from './export';
+import { mlpCommand } from './mlp';
 
 const commands: Record<string, Command> = {
   golden: goldenCommand,
@@ -20,6 +22,7 @@ const commands: Record<string, Command> = {
   plan: planCommand,
   train: trainCommand,
   export: exportCommand,
+  mlp: mlpCommand,
 };
 
 function usage(): string {
