@@ -1,6 +1,6 @@
 import { nn, tensor, type Rng, type Tensor, type DeviceLike, type FloatDType } from '@mta/core';
 import { multiTokenAttention } from './mta';
-import type { MtaOptions } from './options';
+import { resolvePads, type MtaOptions } from './options';
 
 export interface MtaModuleOptions extends Omit<MtaOptions, 'impl'> {
   readonly kernelSize?: number | readonly [number, number];
@@ -51,15 +51,15 @@ export class MultiTokenAttention extends nn.Module {
 function identityKernel(shape: [number, number, number, number], groups: number, options: MtaModuleOptions,
   init: { device?: DeviceLike; dtype?: FloatDType }): Tensor {
   const [cout, cinPerGroup, kH, kW] = shape;
-  const pad = options.padding ?? 0;
-  const top = pad === 'causal' ? (kH - 1) : typeof pad === 'number' ? pad : pad.length === 2 ? pad[0] : pad[0];
-  const left = pad === 'causal' ? Math.floor((kW - 1) / 2) : typeof pad === 'number' ? pad : pad.length === 2 ? pad[1] : pad[2];
   const dil = options.dilation ?? 1;
-  const [dH, dW] = typeof dil === 'number' ? [dil, dil] : dil;
+  const [dH, dW]: [number, number] = typeof dil === 'number' ? [dil, dil] : [dil[0], dil[1]];
+  // The same pads the op will use ('causal' pads (kH - 1) * dH rows, so the dilation must be in here).
+  const [top, , left] = resolvePads(options.padding ?? 0, kH, kW, [dH, dW]);
   const row = top / dH;
   const col = left / dW;
   if (!Number.isInteger(row) || !Number.isInteger(col) || row >= kH || col >= kW) {
-    throw new Error(`MultiTokenAttention: no identity tap exists for kernel ${kH}x${kW} with this padding and dilation`);
+    throw new Error(`MultiTokenAttention: no identity tap exists for kernel ${kH}x${kW}, dilation ${dH}x${dW}, top pad ${top} and left pad ${left}: ` +
+      `init 'identity' needs the top pad to be a multiple of dH and the left pad a multiple of dW; change the padding or use init 'kaiming'`);
   }
   const values = new Float32Array(cout * cinPerGroup * kH * kW);
   const coutPerGroup = cout / groups;

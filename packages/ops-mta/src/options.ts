@@ -59,8 +59,8 @@ export function validateMta(scores: Tensor, weight: Tensor, bias: Tensor | null 
   const [Cout, cinPerGroup, kH, kW] = weight.shape as [number, number, number, number];
   const groups = options.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1) fail(`groups must be a positive integer, got ${groups}`);
-  if (Cin % groups !== 0) fail(`scores channels Cin=${Cin} are not divisible by groups=${groups}`);
-  if (Cout % groups !== 0) fail(`weight output channels Cout=${Cout} are not divisible by groups=${groups}`);
+  if (Cin % groups !== 0) fail(`scores channels Cin=${Cin} are not divisible by groups=${groups}; use a groups value that divides Cin`);
+  if (Cout % groups !== 0) fail(`weight output channels Cout=${Cout} are not divisible by groups=${groups}; use a groups value that divides Cout`);
   if (cinPerGroup !== Cin / groups) {
     fail(`weight ${formatShape(weight.shape)} must have Cin/groups = ${Cin}/${groups} = ${Cin / groups} input channels in axis 1, got ${cinPerGroup}`);
   }
@@ -84,8 +84,13 @@ export function validateMta(scores: Tensor, weight: Tensor, bias: Tensor | null 
     fail(`kernel ${kH}x${kW} (dilation ${dilation.join('x')}) is larger than the padded ${L + pads[0] + pads[1]}x${L + pads[2] + pads[3]} map; use a smaller kernel or more padding`);
   }
   if (outH !== L || outW !== L) {
+    const needH = dilation[0] * (kH - 1);
+    const needW = dilation[1] * (kW - 1);
+    // A symmetric form exists only when both totals split evenly; 'causal' always fits.
+    const symmetric = needH % 2 === 0 && needW % 2 === 0 ? (needH === needW ? `${needH / 2}` : `[${needH / 2}, ${needW / 2}]`) : null;
     fail(`kernel ${kH}x${kW} with dilation ${dilation.join('x')} and pads [${pads.join(', ')}] maps the ${L}x${L} map to ${outH}x${outW}; ` +
-      `MTA needs an L x L output: pad (kH-1)*dH rows and (kW-1)*dW columns in total (e.g. padding ${(kH - 1) / 2 === Math.floor((kH - 1) / 2) ? (kH - 1) / 2 : "'causal'"} or 'causal')`);
+      `MTA needs an L x L output: pad (kH-1)*dH = ${needH} rows and (kW-1)*dW = ${needW} columns in total ` +
+      `(e.g. padding ${symmetric === null ? '' : `${symmetric} (symmetric, not causal) or `}'causal')`);
   }
   return { shape: { B, Cin, Cout, L, kH, kW }, config: { mode, sparse, pads, dilation, groups } };
 }
