@@ -1,4 +1,4 @@
-import { bytesPerElement, newStorageArray, type DType, type StorageArrayOf } from './dtype';
+import { bytesPerElement, newStorageArray, type DType, type StorageArrayOf } from './dtype.js';
 
 /**
  * A caching allocator: freed buffers go to a pool keyed by dtype and length and are handed out again.

@@ -1,9 +1,9 @@
-import { formatShape, shapesEqual } from './shape';
-import type { AnyOpDef } from './op';
-import type { Tensor } from './tensor';
-import { tidy } from './scope';
-import { add } from './ops/elementwise';
-import { onesLike } from './ops/creation';
+import { formatShape, shapesEqual } from './shape.js';
+import type { AnyOpDef } from './op.js';
+import type { Tensor } from './tensor.js';
+import { tidy } from './scope.js';
+import { add } from './ops/elementwise.js';
+import { onesLike } from './ops/creation.js';
 
 /**
  * The tape. A node is recorded per differentiable op call whose inputs need gradients; outputs point

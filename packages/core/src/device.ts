@@ -1,4 +1,4 @@
-import { CachingAllocator, type MemoryStats } from './allocator';
+import { CachingAllocator, type MemoryStats } from './allocator.js';
 
 /**
  * A device: a name, an allocator, and a lazily run initialiser. Devices live on tensors; there is no

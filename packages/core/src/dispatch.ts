@@ -1,12 +1,12 @@
-import { getDevice, type Device } from './device';
-import { countFallback, fallbackAllowed } from './fallback';
-import { findKernel, MissingKernelError } from './kernels';
-import { isFloatingPoint } from './dtype';
-import type { AnyOpDef, OpDef } from './op';
-import { isGradEnabled, recordNode } from './autograd';
-import { Tensor } from './tensor';
-import { activeTracer } from './trace';
-import { Contiguous } from './ops/contiguous-op';
+import { getDevice, type Device } from './device.js';
+import { countFallback, fallbackAllowed } from './fallback.js';
+import { findKernel, MissingKernelError } from './kernels.js';
+import { isFloatingPoint } from './dtype.js';
+import type { AnyOpDef, OpDef } from './op.js';
+import { isGradEnabled, recordNode } from './autograd.js';
+import { Tensor } from './tensor.js';
+import { activeTracer } from './trace.js';
+import { Contiguous } from './ops/contiguous-op.js';
 
 /**
  * The one path every op call takes: check devices agree, infer and validate outputs, find the kernel

@@ -1,8 +1,8 @@
 import ndarray, { type NdArray, type Data } from 'ndarray';
-import { dtypeOfArray, type TypedArray } from './dtype';
-import { formatShape } from './shape';
-import { Tensor } from './tensor';
-import { tensor, type CreateOptions } from './ops/creation';
+import { dtypeOfArray, type TypedArray } from './dtype.js';
+import { formatShape } from './shape.js';
+import { Tensor } from './tensor.js';
+import { tensor, type CreateOptions } from './ops/creation.js';
 
 /**
  * scijs ndarray interop. Both directions share the layout model (shape, stride, offset), so toNdarray

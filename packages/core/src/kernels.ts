@@ -1,6 +1,6 @@
-import type { Device } from './device';
-import type { AnyOpDef, OpDef } from './op';
-import type { Tensor } from './tensor';
+import type { Device } from './device.js';
+import type { AnyOpDef, OpDef } from './op.js';
+import type { Tensor } from './tensor.js';
 
 /**
  * The kernel registry: Map<OpDef, Map<deviceName, KernelDef>>. Keys are op objects, so a kernel's

@@ -1,7 +1,7 @@
-import type { Device } from './device';
-import type { DType } from './dtype';
-import type { Shape } from './shape';
-import type { Tensor } from './tensor';
+import type { Device } from './device.js';
+import type { DType } from './dtype.js';
+import type { Shape } from './shape.js';
+import type { Tensor } from './tensor.js';
 
 /**
  * An op: a name, shape/dtype inference (which is also the op's one validation point), a gradient

@@ -1,7 +1,7 @@
-import type { Shape } from './shape';
-import { sizeOf } from './shape';
-import type { Tensor } from './tensor';
-import { tensor, type CreateOptions } from './ops/creation';
+import type { Shape } from './shape.js';
+import { sizeOf } from './shape.js';
+import type { Tensor } from './tensor.js';
+import { tensor, type CreateOptions } from './ops/creation.js';
 
 /**
  * A seeded generator (xoshiro128**), so every initialiser and data stream in the project is

@@ -1,4 +1,4 @@
-import type { Tensor } from './tensor';
+import type { Tensor } from './tensor.js';
 
 /**
  * Memory scopes. Inside `tidy(fn)`, every tensor created is tracked; when fn returns, the ones not

@@ -1,5 +1,5 @@
-import { bytesPerElement, type DType, type TypedArray } from './dtype';
-import type { Device } from './device';
+import { bytesPerElement, type DType, type TypedArray } from './dtype.js';
+import type { Device } from './device.js';
 
 /**
  * A device buffer shared by a tensor and its views. Reference counted: the last view's dispose() returns

@@ -1,13 +1,13 @@
-import { getDevice, type Device, type DeviceLike } from './device';
-import { readElement, type DType, type TypedArray, newStorageArray } from './dtype';
-import { contiguousStrides, formatShape, sizeOf, type Shape } from './shape';
-import { Storage } from './storage';
-import { trackTensor, untrackTensor } from './scope';
-import type { TapeNode } from './autograd';
-import * as views from './ops/views';
-import { backward } from './autograd';
-import { copyTo } from './transfer';
-import { cast } from './ops/elementwise';
+import { getDevice, type Device, type DeviceLike } from './device.js';
+import { readElement, type DType, type TypedArray, newStorageArray } from './dtype.js';
+import { contiguousStrides, formatShape, sizeOf, type Shape } from './shape.js';
+import { Storage } from './storage.js';
+import { trackTensor, untrackTensor } from './scope.js';
+import type { TapeNode } from './autograd.js';
+import * as views from './ops/views.js';
+import { backward } from './autograd.js';
+import { copyTo } from './transfer.js';
+import { cast } from './ops/elementwise.js';
 
 let nextId = 1;
 

@@ -1,5 +1,5 @@
-import type { AnyOpDef } from './op';
-import type { Tensor } from './tensor';
+import type { AnyOpDef } from './op.js';
+import type { Tensor } from './tensor.js';
 
 /** A listener that sees every op dispatched while it is active (the ONNX exporter is one). */
 export interface OpTracer {

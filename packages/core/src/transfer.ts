@@ -1,7 +1,7 @@
-import { defineOp } from './op';
-import { getDevice, type Device } from './device';
-import { moveRaw, runOp1 } from './dispatch';
-import type { Tensor } from './tensor';
+import { defineOp } from './op.js';
+import { getDevice, type Device } from './device.js';
+import { moveRaw, runOp1 } from './dispatch.js';
+import type { Tensor } from './tensor.js';
 
 /** Moves a tensor between devices. Differentiable: the gradient travels back to the source device. */
 export interface ToDeviceAttrs { readonly device: string }

@@ -1,5 +1,5 @@
-import type { Data } from './data';
-import { specializeByArray } from './specialize';
+import type { Data } from './data.js';
+import { specializeByArray } from './specialize.js';
 
 /**
  * Element copies shared by the data-movement kernels (contiguous, pad, concat, indexing, band masks).

@@ -1,14 +1,14 @@
-import { registerElementwiseKernels } from './kernels/elementwise';
-import { registerCastKernels } from './kernels/cast';
-import { registerReduceKernels } from './kernels/reduce';
-import { registerMatmulKernels } from './kernels/matmul';
-import { registerSoftmaxKernels } from './kernels/softmax';
-import { registerBandMaskKernels } from './kernels/band-mask';
-import { registerConv2dKernels } from './kernels/conv2d';
-import { registerIndexingKernels } from './kernels/indexing';
-import { registerPadKernels } from './kernels/pad';
-import { registerConcatKernels } from './kernels/concat';
-import { registerContiguousKernels } from './kernels/contiguous';
+import { registerElementwiseKernels } from './kernels/elementwise.js';
+import { registerCastKernels } from './kernels/cast.js';
+import { registerReduceKernels } from './kernels/reduce.js';
+import { registerMatmulKernels } from './kernels/matmul.js';
+import { registerSoftmaxKernels } from './kernels/softmax.js';
+import { registerBandMaskKernels } from './kernels/band-mask.js';
+import { registerConv2dKernels } from './kernels/conv2d.js';
+import { registerIndexingKernels } from './kernels/indexing.js';
+import { registerPadKernels } from './kernels/pad.js';
+import { registerConcatKernels } from './kernels/concat.js';
+import { registerContiguousKernels } from './kernels/contiguous.js';
 
 /**
  * Registers every cpu kernel; returns one disposer that removes them all. Kernel functions are module

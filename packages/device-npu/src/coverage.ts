@@ -3,7 +3,7 @@
  * simulation), so it can be checked for any L. The kernels iterate exactly these bounds; the simulator's
  * poison mode checks the same property by running them.
  */
-import type { KernelPlan, MtaPlan } from './plan-types';
+import type { KernelPlan, MtaPlan } from './plan-types.js';
 
 export interface CoverageEntry {
   readonly kernel: string;

@@ -1,6 +1,6 @@
 import { registerDevice, Device } from '@mta/core';
-import { NpuSimulator } from './sim';
-import { configureNpu, currentNpuSpec, type NpuSpec, type NpuSpecOptions } from './spec';
+import { NpuSimulator } from './sim.js';
+import { configureNpu, currentNpuSpec, type NpuSpec, type NpuSpecOptions } from './spec.js';
 
 /**
  * The `npu` device of the framework: tensors live in host memory (the simulated GM is filled from them at

@@ -4,9 +4,9 @@
  * the whole block), and transfers. In poison mode it refuses to read GM elements nobody has written
  * and marks written elements in the output's bitmap.
  */
-import { NpuAccessError, UninitializedReadError } from './errors';
-import { type GmBuffer, gmStorage } from './gm';
-import type { UbBuf, UnifiedBuffer } from './ub';
+import { NpuAccessError, UninitializedReadError } from './errors.js';
+import { type GmBuffer, gmStorage } from './gm.js';
+import type { UbBuf, UnifiedBuffer } from './ub.js';
 
 export interface DmaCounters {
   readBytes: number;

@@ -1,5 +1,5 @@
 /** Errors the simulator raises. Each names the kernel and says what to do. */
-import { formatBytes } from './spec';
+import { formatBytes } from './spec.js';
 
 export interface UbBufferBytes {
   readonly name: string;

@@ -4,8 +4,8 @@
  * owning simulator's private key, which the simulator never hands to kernel code. Kernels therefore can
  * reach GM only through the DMA methods of their `KernelContext`; that is enforced, not a convention.
  */
-import { type DTypeStorage, type NpuDType, dtypeBytes } from './dtype';
-import { NpuAccessError } from './errors';
+import { type DTypeStorage, type NpuDType, dtypeBytes } from './dtype.js';
+import { NpuAccessError } from './errors.js';
 
 export class GmBuffer {
   /** Bytes per element in GM. */

@@ -2,9 +2,9 @@
  * The text (or JSON) `pnpm mta plan` prints: every kernel's loop bounds and UB bytes against capacity,
  * OVERFLOW where a plan does not fit, and outputs its loop bounds leave unwritten.
  */
-import { planCoverage } from './coverage';
-import type { KernelPlan, MtaPlan } from './plan-types';
-import { type NpuSpec, formatBytes } from './spec';
+import { planCoverage } from './coverage.js';
+import type { KernelPlan, MtaPlan } from './plan-types.js';
+import { type NpuSpec, formatBytes } from './spec.js';
 
 export interface PlanReportOptions {
   readonly json?: boolean;

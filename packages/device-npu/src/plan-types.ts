@@ -1,6 +1,6 @@
 /** The shape of a plan: which kernels run, with which loop bounds and which UB buffers. */
-import type { NpuDType } from './dtype';
-import type { NpuMtaConfig, NpuMtaShape } from './kernels/geometry';
+import type { NpuDType } from './dtype.js';
+import type { NpuMtaConfig, NpuMtaShape } from './kernels/geometry.js';
 
 export type PlannerName = 'default' | 'liger-pr1122';
 

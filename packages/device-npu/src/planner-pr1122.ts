@@ -12,10 +12,10 @@
  * Reported UB bytes use the PR's own multipliers with the real element size (m * block * elem for row
  * kernels, 12 * b^2 * max(elem, 4) for mask tiles); `prEstimateBytes` is what the PR itself computes.
  */
-import { type NpuDType, dtypeBytes } from './dtype';
-import type { NpuMtaConfig, NpuMtaShape } from './kernels/geometry';
-import type { KernelPlan, MtaPlan, PlannedBuffer, Tiling } from './plan-types';
-import type { NpuSpec } from './spec';
+import { type NpuDType, dtypeBytes } from './dtype.js';
+import type { NpuMtaConfig, NpuMtaShape } from './kernels/geometry.js';
+import type { KernelPlan, MtaPlan, PlannedBuffer, Tiling } from './plan-types.js';
+import type { NpuSpec } from './spec.js';
 
 export function nextPow2(n: number): number {
   let p = 1;

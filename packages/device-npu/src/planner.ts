@@ -16,12 +16,12 @@
  *    8 * depth rows so halo rows re-read at range edges cost at most ~1/8 extra.
  * 4. Row kernels take the largest block that fits with a double-buffered input.
  */
-import { type NpuDType, dtypeBytes } from './dtype';
-import { PlanError } from './errors';
-import { type MtaGeometry, type NpuMtaConfig, type NpuMtaShape, defaultNpuMtaConfig, mtaGeometry } from './kernels/geometry';
-import type { BandTiling, KernelPlan, MtaPlan, PlannedBuffer, PlannerName, RowTiling } from './plan-types';
-import type { NpuSpec } from './spec';
-import { planLigerPr1122 } from './planner-pr1122';
+import { type NpuDType, dtypeBytes } from './dtype.js';
+import { PlanError } from './errors.js';
+import { type MtaGeometry, type NpuMtaConfig, type NpuMtaShape, defaultNpuMtaConfig, mtaGeometry } from './kernels/geometry.js';
+import type { BandTiling, KernelPlan, MtaPlan, PlannedBuffer, PlannerName, RowTiling } from './plan-types.js';
+import type { NpuSpec } from './spec.js';
+import { planLigerPr1122 } from './planner-pr1122.js';
 
 export interface PlanOptions {
   /** Defaults to Liger's post-softmax with symmetric K//2 padding. */

@@ -13,14 +13,14 @@
  */
 import {
   BFLOAT16_NAN_BITS, FLOAT16_NAN_BITS, type DTypeStorage, type NpuDType, allocStorage, decodeHalf, encodeHalf, toBfloat16Bits, toFloat16Bits,
-} from './dtype';
-import { type DmaCounters, DmaEngine } from './dma';
-import { NpuAccessError, UnwrittenOutputError } from './errors';
-import { GmBuffer, gmStorage, registerGm, shapeLength, unflatten } from './gm';
-import { type ExplainReport, buildExplain } from './explain';
-import { type NpuSpec, makeNpuSpec, validateSpec } from './spec';
-import { type UbAllocOptions, type UbBuf, UnifiedBuffer } from './ub';
-import { VectorUnit } from './vector';
+} from './dtype.js';
+import { type DmaCounters, DmaEngine } from './dma.js';
+import { NpuAccessError, UnwrittenOutputError } from './errors.js';
+import { GmBuffer, gmStorage, registerGm, shapeLength, unflatten } from './gm.js';
+import { type ExplainReport, buildExplain } from './explain.js';
+import { type NpuSpec, makeNpuSpec, validateSpec } from './spec.js';
+import { type UbAllocOptions, type UbBuf, UnifiedBuffer } from './ub.js';
+import { VectorUnit } from './vector.js';
 
 export interface KernelContext {
   readonly kernel: string;

@@ -4,8 +4,8 @@
  * ping-pong queue) reserves its bytes twice. Asking for more than is free throws `UbOverflowError` naming
  * the kernel, the tile, and every live buffer with its bytes.
  */
-import { BFLOAT16_NAN_BITS, FLOAT16_NAN_BITS, type NpuDType, dtypeBytes } from './dtype';
-import { NpuAccessError, UbOverflowError } from './errors';
+import { BFLOAT16_NAN_BITS, FLOAT16_NAN_BITS, type NpuDType, dtypeBytes } from './dtype.js';
+import { NpuAccessError, UbOverflowError } from './errors.js';
 
 export interface UbAllocOptions {
   /** Element type in the UB. Vector arithmetic runs on float32 buffers only; half buffers stage casts. */

@@ -6,9 +6,9 @@
  * Reductions return a JS number accumulated in double precision; the hardware reduces pairwise in
  * float32 (error ~ log2(n) ulps), a difference far below the 1e-5 tolerance this project tests against.
  */
-import { type NpuDType, decodeHalf, encodeHalf } from './dtype';
-import { NpuAccessError } from './errors';
-import type { UbBuf, UnifiedBuffer } from './ub';
+import { type NpuDType, decodeHalf, encodeHalf } from './dtype.js';
+import { NpuAccessError } from './errors.js';
+import type { UbBuf, UnifiedBuffer } from './ub.js';
 
 export interface VectorCounters {
   /** Element operations (an op over n elements adds n; exp adds n too). */

@@ -1,6 +1,6 @@
 import { conv2d, softmax, tril, type Tensor } from '@mta/core';
-import { MASKED_SCORE, type MtaConfig } from './config';
-import { sparsemax } from './ops';
+import { MASKED_SCORE, type MtaConfig } from './config.js';
+import { sparsemax } from './ops.js';
 
 /**
  * The reference path: MTA written once in core primitives (masks, softmax or sparsemax, conv2d). Every

@@ -1,6 +1,6 @@
 import { nn, tensor, type Rng, type Tensor, type DeviceLike, type FloatDType } from '@mta/core';
-import { multiTokenAttention } from './mta';
-import { resolvePads, type MtaOptions } from './options';
+import { multiTokenAttention } from './mta.js';
+import { resolvePads, type MtaOptions } from './options.js';
 
 export interface MtaModuleOptions extends Omit<MtaOptions, 'impl'> {
   readonly kernelSize?: number | readonly [number, number];

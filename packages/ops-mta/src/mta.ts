@@ -1,7 +1,7 @@
 import { findKernel, runOp, type Tensor } from '@mta/core';
-import { mtaComposite } from './composite';
-import { MultiTokenAttentionOp } from './ops';
-import { validateMta, type MtaOptions } from './options';
+import { mtaComposite } from './composite.js';
+import { MultiTokenAttentionOp } from './ops.js';
+import { validateMta, type MtaOptions } from './options.js';
 
 /**
  * Multi-token attention over a score map: scores (B, Cin, L, L), weight (Cout, Cin/groups, kH, kW),

@@ -1,5 +1,5 @@
 import { defineOp, runOp, runOp1, normalizeAxis, type OutputSpec, type Tensor } from '@mta/core';
-import type { MtaConfig, MtaShape } from './config';
+import type { MtaConfig, MtaShape } from './config.js';
 
 /**
  * The MTA op family as core ops: the fused forward, its one named backward, and sparsemax. Gradients are

@@ -1,6 +1,6 @@
 import type { Tensor } from '@mta/core';
 import { formatShape } from '@mta/core';
-import type { MtaConfig, MtaMode, MtaShape, Pads4 } from './config';
+import type { MtaConfig, MtaMode, MtaShape, Pads4 } from './config.js';
 
 /**
  * User options of multiTokenAttention, normalised once into an MtaConfig and validated against the

@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
-import { OnnxGraphBuilder, type OnnxDim, type OnnxElemType } from '../onnx/index';
-import { noGrad } from '../autograd';
-import { tidy } from '../scope';
-import { withTracer, type OpTracer } from '../trace';
-import type { AnyOpDef } from '../op';
-import type { Tensor } from '../tensor';
-import { findOnnxLowering } from './lowering';
-import './primitives';
+import { OnnxGraphBuilder, type OnnxDim, type OnnxElemType } from '../onnx/index.js';
+import { noGrad } from '../autograd.js';
+import { tidy } from '../scope.js';
+import { withTracer, type OpTracer } from '../trace.js';
+import type { AnyOpDef } from '../op.js';
+import type { Tensor } from '../tensor.js';
+import { findOnnxLowering } from './lowering.js';
+import './primitives.js';
 
 /**
  * Exports a computation to ONNX by tracing it: the function runs once on the example inputs (under
@@ -36,7 +36,11 @@ export interface ExportedModel {
 
 type Forward = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
 interface ModuleLike {
-  forward(...inputs: Tensor[]): Tensor | readonly Tensor[];
+  /**
+   * Called with the example inputs only, so trailing optional parameters that are not tensors (e.g.
+   * MultiTokenAttention's `impl`) keep their defaults; typed as such so those modules are accepted.
+   */
+  forward(...inputs: readonly [Tensor, ...unknown[]]): Tensor | readonly Tensor[];
   namedParameters?(): [string, Tensor][];
 }
 
@@ -89,7 +93,7 @@ class ExportTracer implements OpTracer {
 }
 
 export function exportOnnx(target: Forward | ModuleLike, exampleInputs: readonly Tensor[], options: ExportOptions = {}): ExportedModel {
-  const forward: Forward = typeof target === 'function' ? target : (...xs) => target.forward(...xs);
+  const forward: Forward = typeof target === 'function' ? target : (first, ...rest) => target.forward(first, ...rest);
   const params = new Map<Tensor, string>(options.parameters instanceof Map
     ? options.parameters
     : (options.parameters as readonly [string, Tensor][] | undefined ?? []).map(([n, t]) => [t, n] as const));

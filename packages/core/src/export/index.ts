@@ -1,2 +1,2 @@
-export * from './lowering';
-export * from './exporter';
+export * from './lowering.js';
+export * from './exporter.js';

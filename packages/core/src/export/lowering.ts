@@ -1,6 +1,6 @@
-import type { OnnxGraphBuilder } from '../onnx/index';
-import type { AnyOpDef, OpDef } from '../op';
-import type { Tensor } from '../tensor';
+import type { OnnxGraphBuilder } from '../onnx/index.js';
+import type { AnyOpDef, OpDef } from '../op.js';
+import type { Tensor } from '../tensor.js';
 
 /**
  * ONNX lowerings, one per op, kept in a registry keyed by the OpDef (like kernels): a package that

@@ -1,23 +1,31 @@
-import { onnxAttr } from '../onnx/index';
-import type { OpDef } from '../op';
-import { registerOnnxLowering, type LoweringContext } from './lowering';
-import { Contiguous } from '../ops/contiguous-op';
-import { Expand, Permute, Reshape, Slice } from '../ops/views';
-import { BINARY_OPS, COMPARE_OPS, UNARY_OPS, Where, Cast, type BinaryKind, type CompareKind, type UnaryKind } from '../ops/elementwise';
-import { Max, Sum } from '../ops/reduce';
-import { MatMul } from '../ops/matmul';
-import { LogSoftmax, Softmax } from '../ops/softmax';
-import { BandMask } from '../ops/masks';
-import { Conv2d } from '../ops/conv';
-import { IndexSelect } from '../ops/indexing';
-import { Pad } from '../ops/pad';
-import { Concat } from '../ops/concat';
-import { ToDevice } from '../transfer';
+import { onnxAttr, type OnnxGraphBuilder } from '../onnx/index.js';
+import type { OpDef } from '../op.js';
+import type { Tensor } from '../tensor.js';
+import { registerOnnxLowering, type LoweringContext } from './lowering.js';
+import { Contiguous } from '../ops/contiguous-op.js';
+import { Expand, Permute, Reshape, Slice } from '../ops/views.js';
+import { BINARY_OPS, COMPARE_OPS, UNARY_OPS, Where, Cast, type BinaryKind, type CompareKind, type UnaryKind } from '../ops/elementwise.js';
+import { Max, Sum } from '../ops/reduce.js';
+import { MatMul } from '../ops/matmul.js';
+import { LogSoftmax, Softmax } from '../ops/softmax.js';
+import { BandMask } from '../ops/masks.js';
+import { Conv2d } from '../ops/conv.js';
+import { IndexSelect } from '../ops/indexing.js';
+import { Pad } from '../ops/pad.js';
+import { Concat } from '../ops/concat.js';
+import { ToDevice } from '../transfer.js';
 
 /** ONNX lowerings of core's primitive ops (forward ops only: export never traces a backward). */
 const single = <A>(op: OpDef<A>, lower: (ctx: LoweringContext<A>) => string): void => {
   registerOnnxLowering(op, (ctx) => [lower(ctx)]);
 };
+
+/** A scalar constant of `like`'s dtype: Where and Pad need their fill in the data's own element type. */
+function scalarLike(g: OnnxGraphBuilder, value: number, like: Tensor, hint: string): string {
+  if (like.dtype === 'int32') return g.constant({ data: Int32Array.of(value), dims: [] }, hint);
+  if (like.dtype === 'bool') return g.constBool([value !== 0], [], hint);
+  return g.constFloat(value, [], hint);
+}
 
 const BINARY_ONNX: Record<BinaryKind, string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow', maximum: 'Max', minimum: 'Min' };
 for (const [kind, op] of Object.entries(BINARY_OPS)) single(op, ({ g, inputs }) => g.op(BINARY_ONNX[kind as BinaryKind], inputs));
@@ -67,7 +75,9 @@ single(BandMask, ({ g, inputs, inputTensors, attrs }) => {
     for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) keep[i * cols + j] = (attrs.upper ? j - i >= attrs.k : j - i <= attrs.k) ? 1 : 0;
     return g.constBool(keep, [rows, cols], 'band_mask');
   });
-  const fill = g.constFloat(attrs.fill, [], 'fill');
+  // ONNX Runtime has no bool Where kernel: a bool band is And with the mask (fill false) or Or with its complement (fill true).
+  if (x.dtype === 'bool') return attrs.fill ? g.op('Or', [inputs[0]!, g.op('Not', [mask])]) : g.op('And', [inputs[0]!, mask]);
+  const fill = scalarLike(g, attrs.fill, x, 'fill');
   return g.op('Where', [mask, inputs[0]!, fill]);
 });
 
@@ -89,7 +99,7 @@ single(Pad, ({ g, inputs, inputTensors, attrs }) => {
   const n = inputTensors[0]!.ndim;
   const begins = Array.from({ length: n }, (_, i) => attrs.pads[2 * i]!);
   const ends = Array.from({ length: n }, (_, i) => attrs.pads[2 * i + 1]!);
-  const value = inputTensors[0]!.dtype === 'float32' ? g.constFloat(attrs.value, [], 'pad_value') : '';
+  const value = scalarLike(g, attrs.value, inputTensors[0]!, 'pad_value');
   return g.op('Pad', [inputs[0]!, g.constInt64([...begins, ...ends]), value], { mode: onnxAttr.string('constant') });
 });
 single(Concat, ({ g, inputs, attrs }) => g.op('Concat', inputs, { axis: onnxAttr.int(attrs.axis) }));

@@ -1,14 +1,14 @@
-import { Module } from './module';
-import { Linear } from './linear';
-import { Dropout, type UniformSource } from './dropout';
-import type { InitOptions } from './init';
-import type { Rng } from '../random';
-import type { Tensor } from '../tensor';
-import { matmul } from '../ops/matmul';
-import { mul } from '../ops/elementwise';
-import { softmax } from '../ops/softmax';
-import { tril } from '../ops/masks';
-import { permute, reshape, transpose } from '../ops/views';
+import { Module } from './module.js';
+import { Linear } from './linear.js';
+import { Dropout, type UniformSource } from './dropout.js';
+import type { InitOptions } from './init.js';
+import type { Rng } from '../random.js';
+import type { Tensor } from '../tensor.js';
+import { matmul } from '../ops/matmul.js';
+import { mul } from '../ops/elementwise.js';
+import { softmax } from '../ops/softmax.js';
+import { tril } from '../ops/masks.js';
+import { permute, reshape, transpose } from '../ops/views.js';
 
 /** The value written into future (j > i) scores before the softmax: finite, so 0 * mask never makes NaN. */
 export const CAUSAL_MASK_VALUE = -1e9;

@@ -1,13 +1,13 @@
-import { Module } from './module';
-import { Linear } from './linear';
-import { LayerNorm } from './layer-norm';
-import { Dropout, type UniformSource } from './dropout';
-import { CausalSelfAttention, initOnly, type ScoresHook } from './attention';
-import type { InitOptions } from './init';
-import type { Rng } from '../random';
-import type { Tensor } from '../tensor';
-import { add, mul, relu, tanh } from '../ops/elementwise';
-import { reshape } from '../ops/views';
+import { Module } from './module.js';
+import { Linear } from './linear.js';
+import { LayerNorm } from './layer-norm.js';
+import { Dropout, type UniformSource } from './dropout.js';
+import { CausalSelfAttention, initOnly, type ScoresHook } from './attention.js';
+import type { InitOptions } from './init.js';
+import type { Rng } from '../random.js';
+import type { Tensor } from '../tensor.js';
+import { add, mul, relu, tanh } from '../ops/elementwise.js';
+import { reshape } from '../ops/views.js';
 
 /** GELU, tanh approximation (PyTorch approximate='tanh'): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
 export function geluTanh(x: Tensor): Tensor {

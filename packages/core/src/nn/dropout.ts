@@ -1,7 +1,7 @@
-import { Module } from './module';
-import type { Tensor } from '../tensor';
-import { tensor } from '../ops/creation';
-import { mul } from '../ops/elementwise';
+import { Module } from './module.js';
+import type { Tensor } from '../tensor.js';
+import { tensor } from '../ops/creation.js';
+import { mul } from '../ops/elementwise.js';
 
 /** Anything with uniform() in [0, 1): an Rng, or a wrapper a trainer reseeds per step for exact resumes. */
 export interface UniformSource {

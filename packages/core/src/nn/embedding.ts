@@ -1,9 +1,9 @@
-import { Module } from './module';
-import type { InitOptions } from './init';
-import type { Rng } from '../random';
-import { randNormal } from '../random';
-import type { Tensor } from '../tensor';
-import { indexSelect } from '../ops/indexing';
+import { Module } from './module.js';
+import type { InitOptions } from './init.js';
+import type { Rng } from '../random.js';
+import { randNormal } from '../random.js';
+import type { Tensor } from '../tensor.js';
+import { indexSelect } from '../ops/indexing.js';
 
 /** A lookup table (num, dim): int32 ids of any shape S map to rows, giving S x dim. PyTorch's N(0, 1) init. */
 export class Embedding extends Module {

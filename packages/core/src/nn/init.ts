@@ -1,9 +1,9 @@
-import type { Rng } from '../random';
-import { randUniform } from '../random';
-import type { Shape } from '../shape';
-import type { Tensor } from '../tensor';
-import type { DeviceLike } from '../device';
-import type { FloatDType } from '../dtype';
+import type { Rng } from '../random.js';
+import { randUniform } from '../random.js';
+import type { Shape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import type { DeviceLike } from '../device.js';
+import type { FloatDType } from '../dtype.js';
 
 /** Seeded initialisers, following PyTorch's conventions so results compare across frameworks. */
 export interface InitOptions {

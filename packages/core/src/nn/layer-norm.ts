@@ -1,9 +1,9 @@
-import { Module } from './module';
-import type { InitOptions } from './init';
-import type { Tensor } from '../tensor';
-import { full } from '../ops/creation';
-import { add, mul, sqrt, sub, div } from '../ops/elementwise';
-import { mean } from '../ops/reduce';
+import { Module } from './module.js';
+import type { InitOptions } from './init.js';
+import type { Tensor } from '../tensor.js';
+import { full } from '../ops/creation.js';
+import { add, mul, sqrt, sub, div } from '../ops/elementwise.js';
+import { mean } from '../ops/reduce.js';
 
 export interface LayerNormOptions extends InitOptions {
   readonly eps?: number;

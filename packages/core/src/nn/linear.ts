@@ -1,10 +1,10 @@
-import { Module } from './module';
-import { fanInUniform, kaimingUniform, type InitOptions } from './init';
-import type { Rng } from '../random';
-import type { Tensor } from '../tensor';
-import { add } from '../ops/elementwise';
-import { matmul } from '../ops/matmul';
-import { transpose } from '../ops/views';
+import { Module } from './module.js';
+import { fanInUniform, kaimingUniform, type InitOptions } from './init.js';
+import type { Rng } from '../random.js';
+import type { Tensor } from '../tensor.js';
+import { add } from '../ops/elementwise.js';
+import { matmul } from '../ops/matmul.js';
+import { transpose } from '../ops/views.js';
 
 /** y = x W^T + b over the last axis, PyTorch's layout and initialisation. */
 export class Linear extends Module {

@@ -1,5 +1,5 @@
-import { formatShape, shapesEqual } from '../shape';
-import type { Tensor } from '../tensor';
+import { formatShape, shapesEqual } from '../shape.js';
+import type { Tensor } from '../tensor.js';
 
 /**
  * A module owns named parameters and child modules. Parameters are leaves with requiresGrad, kept out

@@ -1,6 +1,6 @@
-import { onnx, type Onnx } from './proto';
-import type { TensorValue } from './tensor-proto';
-import { makeTensorProto } from './tensor-proto';
+import { onnx, type Onnx } from './proto.js';
+import type { TensorValue } from './tensor-proto.js';
+import { makeTensorProto } from './tensor-proto.js';
 
 /**
  * A node attribute. Explicit kinds, because a JS number cannot tell an ONNX INT from a FLOAT

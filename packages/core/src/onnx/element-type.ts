@@ -1,4 +1,4 @@
-import { onnx } from './proto';
+import { onnx } from './proto.js';
 
 /** The element types the exporter writes. float32 carries data; the others are indices, shapes and masks. */
 export type OnnxElemType = 'float32' | 'int32' | 'int64' | 'bool';

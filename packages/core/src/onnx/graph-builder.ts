@@ -1,10 +1,10 @@
-import type { OnnxAttribute } from './attributes';
-import { makeAttributeProto } from './attributes';
-import type { OnnxElemType } from './element-type';
-import { elemTypeToProto } from './element-type';
-import { onnx, type Onnx } from './proto';
-import type { TensorValue } from './tensor-proto';
-import { makeTensorProto } from './tensor-proto';
+import type { OnnxAttribute } from './attributes.js';
+import { makeAttributeProto } from './attributes.js';
+import type { OnnxElemType } from './element-type.js';
+import { elemTypeToProto } from './element-type.js';
+import { onnx, type Onnx } from './proto.js';
+import type { TensorValue } from './tensor-proto.js';
+import { makeTensorProto } from './tensor-proto.js';
 
 /** A dimension: a size, or a name (ONNX dim_param) for an axis left dynamic, e.g. 'batch'. */
 export type OnnxDim = number | string;

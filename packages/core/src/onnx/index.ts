@@ -1,5 +1,5 @@
-export { onnxAttr, type OnnxAttribute } from './attributes';
-export { type OnnxElemType, isOnnxElemType } from './element-type';
+export { onnxAttr, type OnnxAttribute } from './attributes.js';
+export { type OnnxElemType, isOnnxElemType } from './element-type.js';
 export {
   OnnxGraphBuilder,
   ONNX_IR_VERSION,
@@ -7,7 +7,7 @@ export {
   type OnnxDim,
   type OnnxGraphBuilderOptions,
   type OnnxNodeSpec,
-} from './graph-builder';
+} from './graph-builder.js';
 export {
   decodeOnnxModel,
   parseOnnxModel,
@@ -18,5 +18,5 @@ export {
   type OnnxModelSummary,
   type OnnxNodeProto,
   type OnnxValueSummary,
-} from './parse';
-export { type TensorValue } from './tensor-proto';
+} from './parse.js';
+export { type TensorValue } from './tensor-proto.js';

@@ -1,5 +1,5 @@
-import { protoToElemName } from './element-type';
-import { onnx, type Onnx } from './proto';
+import { protoToElemName } from './element-type.js';
+import { onnx, type Onnx } from './proto.js';
 
 export interface OnnxValueSummary {
   readonly name: string;

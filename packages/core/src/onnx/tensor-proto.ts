@@ -1,6 +1,6 @@
-import type { OnnxElemType } from './element-type';
-import { elemTypeToProto } from './element-type';
-import type { Onnx } from './proto';
+import type { OnnxElemType } from './element-type.js';
+import { elemTypeToProto } from './element-type.js';
+import type { Onnx } from './proto.js';
 
 /**
  * Tensor contents for initializers and tensor attributes. Typed arrays pick their ONNX type;

@@ -1,8 +1,8 @@
-import { defineOp } from '../op';
-import { runOp1 } from '../dispatch';
-import { normalizeAxis } from '../shape';
-import type { Tensor } from '../tensor';
-import { slice } from './views';
+import { defineOp } from '../op.js';
+import { runOp1 } from '../dispatch.js';
+import { normalizeAxis } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { slice } from './views.js';
 
 export interface ConcatAttrs { readonly axis: number }
 

@@ -1,4 +1,4 @@
-import { defineOp } from '../op';
+import { defineOp } from '../op.js';
 
 /** Copies a strided view into fresh contiguous memory. Every device provides it; dispatch uses it. */
 export const Contiguous = defineOp<Record<string, never>>({

@@ -1,9 +1,9 @@
-import { defineOp } from '../op';
-import { runOp1 } from '../dispatch';
-import { formatShape } from '../shape';
-import { isComputeFloat } from '../dtype';
-import type { Tensor } from '../tensor';
-import { sum } from './reduce';
+import { defineOp } from '../op.js';
+import { runOp1 } from '../dispatch.js';
+import { formatShape } from '../shape.js';
+import { isComputeFloat } from '../dtype.js';
+import type { Tensor } from '../tensor.js';
+import { sum } from './reduce.js';
 
 /**
  * 2-D cross-correlation (PyTorch conv2d / ONNX Conv), stride 1, NCHW. Pads are [top, bottom, left, right],

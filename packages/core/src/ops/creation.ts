@@ -1,7 +1,7 @@
-import { getDevice, type DeviceLike } from '../device';
-import { dtypeOfArray, isDType, writeElement, type DType, type TypedArray } from '../dtype';
-import { formatShape, sizeOf, type Shape } from '../shape';
-import { Tensor, type NestedArray } from '../tensor';
+import { getDevice, type DeviceLike } from '../device.js';
+import { dtypeOfArray, isDType, writeElement, type DType, type TypedArray } from '../dtype.js';
+import { formatShape, sizeOf, type Shape } from '../shape.js';
+import { Tensor, type NestedArray } from '../tensor.js';
 
 export interface CreateOptions {
   readonly dtype?: DType;

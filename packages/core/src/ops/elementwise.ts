@@ -1,10 +1,10 @@
-import { defineOp, type GradFn, type OpDef } from '../op';
-import { runOp1 } from '../dispatch';
-import { formatShape, tryBroadcastShapes } from '../shape';
-import { isComputeFloat, isDType, type DType } from '../dtype';
-import type { Tensor } from '../tensor';
-import { full } from './creation';
-import { sumToShape } from './views';
+import { defineOp, type GradFn, type OpDef } from '../op.js';
+import { runOp1 } from '../dispatch.js';
+import { formatShape, tryBroadcastShapes } from '../shape.js';
+import { isComputeFloat, isDType, type DType } from '../dtype.js';
+import type { Tensor } from '../tensor.js';
+import { full } from './creation.js';
+import { sumToShape } from './views.js';
 
 /**
  * Elementwise ops with NumPy broadcasting. Each op is its own OpDef (so registries list them by name);

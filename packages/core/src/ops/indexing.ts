@@ -1,7 +1,7 @@
-import { defineOp } from '../op';
-import { runOp1 } from '../dispatch';
-import { normalizeAxis } from '../shape';
-import type { Tensor } from '../tensor';
+import { defineOp } from '../op.js';
+import { runOp1 } from '../dispatch.js';
+import { normalizeAxis } from '../shape.js';
+import type { Tensor } from '../tensor.js';
 
 /**
  * indexSelect(x, indices, axis): picks whole slices of `x` along `axis` (embedding lookup is axis 0).

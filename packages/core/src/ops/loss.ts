@@ -1,10 +1,10 @@
-import type { Tensor } from '../tensor';
-import { formatShape } from '../shape';
-import { cast, equal, mul, neg, sub } from './elementwise';
-import { arange } from './creation';
-import { mean, sum } from './reduce';
-import { logSoftmax } from './softmax';
-import { reshape } from './views';
+import type { Tensor } from '../tensor.js';
+import { formatShape } from '../shape.js';
+import { cast, equal, mul, neg, sub } from './elementwise.js';
+import { arange } from './creation.js';
+import { mean, sum } from './reduce.js';
+import { logSoftmax } from './softmax.js';
+import { reshape } from './views.js';
 
 /**
  * Mean cross-entropy of logits (N, C) against int32 class targets (N). Composite: log-softmax, a one-hot

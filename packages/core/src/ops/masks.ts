@@ -1,6 +1,6 @@
-import { defineOp, type OpDef } from '../op';
-import { runOp1 } from '../dispatch';
-import type { Tensor } from '../tensor';
+import { defineOp, type OpDef } from '../op.js';
+import { runOp1 } from '../dispatch.js';
+import type { Tensor } from '../tensor.js';
 
 /**
  * Band masks on the last two axes: triu keeps j - i >= k, tril keeps j - i <= k, the rest becomes

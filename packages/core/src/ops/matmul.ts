@@ -1,9 +1,9 @@
-import { defineOp } from '../op';
-import { runOp1 } from '../dispatch';
-import { formatShape, tryBroadcastShapes } from '../shape';
-import { isComputeFloat } from '../dtype';
-import type { Tensor } from '../tensor';
-import { sumToShape, transpose } from './views';
+import { defineOp } from '../op.js';
+import { runOp1 } from '../dispatch.js';
+import { formatShape, tryBroadcastShapes } from '../shape.js';
+import { isComputeFloat } from '../dtype.js';
+import type { Tensor } from '../tensor.js';
+import { sumToShape, transpose } from './views.js';
 
 /**
  * Batched matrix product a (..., M, K) @ b (..., K, N) with broadcast batch dims. Both inputs must be at

@@ -1,8 +1,8 @@
-import { defineOp } from '../op';
-import { runOp1 } from '../dispatch';
-import { formatShape } from '../shape';
-import type { Tensor } from '../tensor';
-import { slice } from './views';
+import { defineOp } from '../op.js';
+import { runOp1 } from '../dispatch.js';
+import { formatShape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { slice } from './views.js';
 
 /** Constant padding: `pads` holds [before, after] per axis, for every axis. */
 export interface PadAttrs {

@@ -1,10 +1,10 @@
-import { defineOp } from '../op';
-import { runOp1 } from '../dispatch';
-import { normalizeAxes, reducedShape, type Shape } from '../shape';
-import { isComputeFloat } from '../dtype';
-import type { Tensor } from '../tensor';
-import { cast, div, equal, mul } from './elementwise';
-import { expand, reshape } from './views';
+import { defineOp } from '../op.js';
+import { runOp1 } from '../dispatch.js';
+import { normalizeAxes, reducedShape, type Shape } from '../shape.js';
+import { isComputeFloat } from '../dtype.js';
+import type { Tensor } from '../tensor.js';
+import { cast, div, equal, mul } from './elementwise.js';
+import { expand, reshape } from './views.js';
 
 /** Reductions over sorted, normalised axes. Kernels see `axes` already normalised. */
 export interface ReduceAttrs {

@@ -1,8 +1,8 @@
-import { defineOp } from '../op';
-import { runOp1 } from '../dispatch';
-import { normalizeAxis } from '../shape';
-import { isComputeFloat } from '../dtype';
-import type { Tensor } from '../tensor';
+import { defineOp } from '../op.js';
+import { runOp1 } from '../dispatch.js';
+import { normalizeAxis } from '../shape.js';
+import { isComputeFloat } from '../dtype.js';
+import type { Tensor } from '../tensor.js';
 
 /** Softmax and log-softmax along one axis, each with a named backward op devices can fuse. */
 export interface AxisAttrs { readonly axis: number }

@@ -1,10 +1,10 @@
-import { defineOp } from '../op';
-import { contiguousRaw, runOp1 } from '../dispatch';
-import { broadcastReductionAxes, contiguousStrides, formatShape, normalizeAxis, shapesEqual, sizeOf, type Shape } from '../shape';
-import { Tensor } from '../tensor';
-import { Contiguous } from './contiguous-op';
-import { sum } from './reduce';
-import { pad } from './pad';
+import { defineOp } from '../op.js';
+import { contiguousRaw, runOp1 } from '../dispatch.js';
+import { broadcastReductionAxes, contiguousStrides, formatShape, normalizeAxis, shapesEqual, sizeOf, type Shape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { Contiguous } from './contiguous-op.js';
+import { sum } from './reduce.js';
+import { pad } from './pad.js';
 
 /**
  * Views: new shape/strides/offset over the same storage, computed by core for every device.

@@ -1,7 +1,7 @@
-import { Optimizer, assignInPlace } from './optimizer';
-import type { Tensor } from '../tensor';
-import { add, div, mul, sqrt, sub } from '../ops/elementwise';
-import { tensor } from '../ops/creation';
+import { Optimizer, assignInPlace } from './optimizer.js';
+import type { Tensor } from '../tensor.js';
+import { add, div, mul, sqrt, sub } from '../ops/elementwise.js';
+import { tensor } from '../ops/creation.js';
 
 export interface AdamOptions {
   readonly lr?: number;

@@ -1,3 +1,3 @@
-export * from './optimizer';
-export * from './sgd';
-export * from './adam';
+export * from './optimizer.js';
+export * from './sgd.js';
+export * from './adam.js';

@@ -1,6 +1,6 @@
-import { noGrad } from '../autograd';
-import { tidy } from '../scope';
-import type { Tensor } from '../tensor';
+import { noGrad } from '../autograd.js';
+import { tidy } from '../scope.js';
+import type { Tensor } from '../tensor.js';
 
 /**
  * Optimizers update parameters in place, with device ops under noGrad, so parameters stay the same

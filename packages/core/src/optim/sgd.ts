@@ -1,6 +1,6 @@
-import { Optimizer, assignInPlace } from './optimizer';
-import type { Tensor } from '../tensor';
-import { add, mul, sub } from '../ops/elementwise';
+import { Optimizer, assignInPlace } from './optimizer.js';
+import type { Tensor } from '../tensor.js';
+import { add, mul, sub } from '../ops/elementwise.js';
 
 export interface SgdOptions { readonly lr: number; readonly momentum?: number; readonly weightDecay?: number }
 

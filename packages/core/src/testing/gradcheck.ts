@@ -1,9 +1,9 @@
-import { noGrad } from '../autograd';
-import { tidy } from '../scope';
-import { Tensor } from '../tensor';
-import { sum } from '../ops/reduce';
-import { mul } from '../ops/elementwise';
-import { tensor } from '../ops/creation';
+import { noGrad } from '../autograd.js';
+import { tidy } from '../scope.js';
+import { Tensor } from '../tensor.js';
+import { sum } from '../ops/reduce.js';
+import { mul } from '../ops/elementwise.js';
+import { tensor } from '../ops/creation.js';
 
 /**
  * Float64 central differences against the analytic gradients of `fn`. The scalar checked is

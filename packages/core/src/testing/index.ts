@@ -1,2 +1,2 @@
-export * from './gradcheck';
-export * from './op-suite';
+export * from './gradcheck.js';
+export * from './op-suite.js';

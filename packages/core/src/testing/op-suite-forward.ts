@@ -1,24 +1,24 @@
-import type { DType } from '../dtype';
-import type { Tensor } from '../tensor';
-import { runOp1 } from '../dispatch';
+import type { DType } from '../dtype.js';
+import type { Tensor } from '../tensor.js';
+import { runOp1 } from '../dispatch.js';
 import { add, cast, div, equal, greater, greaterEqual, less, lessEqual, maximum, minimum, mul, neg, notEqual, pow, sub, where,
-  exp, log, sqrt, abs, tanh, sigmoid, relu, sign, type BinaryKind, type CompareKind, type UnaryKind } from '../ops/elementwise';
-import { max, sum } from '../ops/reduce';
-import { matmul } from '../ops/matmul';
-import { logSoftmax, LogSoftmaxBackward, softmax, SoftmaxBackward } from '../ops/softmax';
-import { tril, triu } from '../ops/masks';
-import { conv2d, Conv2dBackpropFilter, Conv2dBackpropInput, normalizeConvOptions, type Conv2dAttrs } from '../ops/conv';
-import { IndexAdd, indexSelect } from '../ops/indexing';
-import { pad } from '../ops/pad';
-import { concat } from '../ops/concat';
-import { contiguous, expand, permute, reshape, slice } from '../ops/views';
-import { tensor } from '../ops/creation';
+  exp, log, sqrt, abs, tanh, sigmoid, relu, sign, type BinaryKind, type CompareKind, type UnaryKind } from '../ops/elementwise.js';
+import { max, sum } from '../ops/reduce.js';
+import { matmul } from '../ops/matmul.js';
+import { logSoftmax, LogSoftmaxBackward, softmax, SoftmaxBackward } from '../ops/softmax.js';
+import { tril, triu } from '../ops/masks.js';
+import { conv2d, Conv2dBackpropFilter, Conv2dBackpropInput, normalizeConvOptions, type Conv2dAttrs } from '../ops/conv.js';
+import { IndexAdd, indexSelect } from '../ops/indexing.js';
+import { pad } from '../ops/pad.js';
+import { concat } from '../ops/concat.js';
+import { contiguous, expand, permute, reshape, slice } from '../ops/views.js';
+import { tensor } from '../ops/creation.js';
 import {
   bandRef, bfloat16ValueRef, concatRef, conv2dFilterGradRef, conv2dInputGradRef, conv2dRef, elementwiseRef, expandRef,
   float16ValueRef, indexAddRef, indexSelectRef, logSoftmaxBackwardRef, logSoftmaxRef, matmulRef, nearestBfloat16Bits,
   nearestFloat16Bits, padRef, permuteRef, reduceRef, ref, sliceRef, softmaxBackwardRef, softmaxRef, type Ref,
-} from './op-suite-reference';
-import { fromRawStorage, type Layout, type OperandFactory, type Tolerance, type ValueRange } from './op-suite-support';
+} from './op-suite-reference.js';
+import { fromRawStorage, type Layout, type OperandFactory, type Tolerance, type ValueRange } from './op-suite-support.js';
 
 /**
  * Forward cases of the shared op suite: every kernel-backed op against a naive float64 reference, over

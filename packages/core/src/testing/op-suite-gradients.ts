@@ -1,26 +1,26 @@
-import type { AnyOpDef } from '../op';
-import type { Tensor } from '../tensor';
-import { registerDevice } from '../device';
-import { Rng } from '../random';
-import { tensor } from '../ops/creation';
+import type { AnyOpDef } from '../op.js';
+import type { Tensor } from '../tensor.js';
+import { registerDevice } from '../device.js';
+import { Rng } from '../random.js';
+import { tensor } from '../ops/creation.js';
 import {
   Abs, Add, Cast, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, Relu, Sigmoid, Sqrt, Sub, Tanh, Where,
   abs, add, cast, div, exp, log, maximum, minimum, mul, neg, pow, relu, sigmoid, sqrt, sub, tanh, where,
-} from '../ops/elementwise';
-import { Max, Sum, max, mean, sum } from '../ops/reduce';
-import { MatMul, matmul } from '../ops/matmul';
-import { LogSoftmax, Softmax, logSoftmax, softmax } from '../ops/softmax';
-import { BandMask, tril, triu } from '../ops/masks';
-import { Conv2d, conv2d } from '../ops/conv';
-import { IndexSelect, indexSelect } from '../ops/indexing';
-import { Pad, pad } from '../ops/pad';
-import { Concat, concat } from '../ops/concat';
-import { Contiguous } from '../ops/contiguous-op';
-import { Expand, Permute, Reshape, Slice, contiguous, expand, permute, reshape, slice } from '../ops/views';
-import { crossEntropy, mseLoss } from '../ops/loss';
-import { ToDevice } from '../transfer';
-import type { GradcheckOptions } from './gradcheck';
-import { randomValues, type ValueRange } from './op-suite-support';
+} from '../ops/elementwise.js';
+import { Max, Sum, max, mean, sum } from '../ops/reduce.js';
+import { MatMul, matmul } from '../ops/matmul.js';
+import { LogSoftmax, Softmax, logSoftmax, softmax } from '../ops/softmax.js';
+import { BandMask, tril, triu } from '../ops/masks.js';
+import { Conv2d, conv2d } from '../ops/conv.js';
+import { IndexSelect, indexSelect } from '../ops/indexing.js';
+import { Pad, pad } from '../ops/pad.js';
+import { Concat, concat } from '../ops/concat.js';
+import { Contiguous } from '../ops/contiguous-op.js';
+import { Expand, Permute, Reshape, Slice, contiguous, expand, permute, reshape, slice } from '../ops/views.js';
+import { crossEntropy, mseLoss } from '../ops/loss.js';
+import { ToDevice } from '../transfer.js';
+import type { GradcheckOptions } from './gradcheck.js';
+import { randomValues, type ValueRange } from './op-suite-support.js';
 
 /**
  * Gradient cases of the shared op suite: float64 central differences (gradcheck) for every

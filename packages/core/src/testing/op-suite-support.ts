@@ -1,11 +1,11 @@
-import type { DType } from '../dtype';
-import { getDevice } from '../device';
-import { Rng } from '../random';
-import { tidy } from '../scope';
-import { Tensor } from '../tensor';
-import { tensor } from '../ops/creation';
-import { expand, permute, slice } from '../ops/views';
-import { expandRef, permuteRef, ref, sliceRef, type Ref } from './op-suite-reference';
+import type { DType } from '../dtype.js';
+import { getDevice } from '../device.js';
+import { Rng } from '../random.js';
+import { tidy } from '../scope.js';
+import { Tensor } from '../tensor.js';
+import { tensor } from '../ops/creation.js';
+import { expand, permute, slice } from '../ops/views.js';
+import { expandRef, permuteRef, ref, sliceRef, type Ref } from './op-suite-reference.js';
 
 /**
  * Plumbing for the shared op suite: the minimal test API it needs, seeded operands in several memory

@@ -1,16 +1,16 @@
-import type { AnyOpDef } from '../op';
-import { listOps } from '../op';
-import { withTracer } from '../trace';
-import { gradcheck, type GradcheckResult } from './gradcheck';
-import { forwardCases, type CaseContext } from './op-suite-forward';
-import { coreGradCases, GradInputs, type GradCase } from './op-suite-gradients';
-import { liveTensorDelta, mismatch, OperandFactory, rngFor, type OpSuiteTestApi } from './op-suite-support';
+import type { AnyOpDef } from '../op.js';
+import { listOps } from '../op.js';
+import { withTracer } from '../trace.js';
+import { gradcheck, type GradcheckResult } from './gradcheck.js';
+import { forwardCases, type CaseContext } from './op-suite-forward.js';
+import { coreGradCases, GradInputs, type GradCase } from './op-suite-gradients.js';
+import { liveTensorDelta, mismatch, OperandFactory, rngFor, type OpSuiteTestApi } from './op-suite-support.js';
 
-export type { OpSuiteTestApi, OpSuiteMatchers } from './op-suite-support';
-export type { GradCase } from './op-suite-gradients';
-export { GradInputs } from './op-suite-gradients';
+export type { OpSuiteTestApi, OpSuiteMatchers } from './op-suite-support.js';
+export type { GradCase } from './op-suite-gradients.js';
+export { GradInputs } from './op-suite-gradients.js';
 /** The suite's naive float64 references, for device packages' own larger-shape tests. */
-export * as opReferences from './op-suite-reference';
+export * as opReferences from './op-suite-reference.js';
 
 /**
  * The shared op suite, written once and run against any registered device:

@@ -1,6 +1,6 @@
 import { BandMask, registerKernel, type BandAttrs, type KernelArgs } from '@mta/core';
-import { encodeScalar } from '../data';
-import { copyRunFor } from '../copy';
+import { encodeScalar } from '../data.js';
+import { copyRunFor } from '../copy.js';
 
 /**
  * triu/tril on the last two axes. Each row splits into one kept run and one masked run, computed from

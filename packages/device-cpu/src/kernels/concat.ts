@@ -1,6 +1,6 @@
 import { Concat, registerKernel, type ConcatAttrs, type KernelArgs } from '@mta/core';
-import { spanSize } from '../layout';
-import { copyRunFor } from '../copy';
+import { spanSize } from '../layout.js';
+import { copyRunFor } from '../copy.js';
 
 /** Concatenation: for each outer index, each input contributes one contiguous block in turn. */
 function concatKernel({ inputs, outputs: [out], attrs: { axis } }: KernelArgs<ConcatAttrs>): void {

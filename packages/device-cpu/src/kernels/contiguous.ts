@@ -1,6 +1,6 @@
 import { Contiguous, contiguousStrides, registerKernel, type KernelArgs } from '@mta/core';
-import { planStrided } from '../layout';
-import { copyRowsFor } from '../copy';
+import { planStrided } from '../layout.js';
+import { copyRowsFor } from '../copy.js';
 
 /**
  * Gathers a strided view (permuted, sliced, expanded) into fresh row-major memory. Registered with

@@ -2,8 +2,8 @@ import {
   Conv2d, Conv2dBackpropFilter, Conv2dBackpropInput, registerKernel,
   type BackpropFilterAttrs, type BackpropInputAttrs, type Conv2dAttrs, type KernelArgs,
 } from '@mta/core';
-import type { Data } from '../data';
-import { specializeByArray } from '../specialize';
+import type { Data } from '../data.js';
+import { specializeByArray } from '../specialize.js';
 
 /**
  * Stride-1 NCHW convolution as shift-and-accumulate: for each kernel tap (ki, kj) the output window whose

@@ -2,9 +2,9 @@ import {
   BINARY_OPS, COMPARE_OPS, UNARY_OPS, Where, registerKernel,
   type BinaryAttrs, type BinaryKind, type CompareAttrs, type CompareKind, type KernelArgs, type UnaryAttrs, type UnaryKind, type WhereAttrs,
 } from '@mta/core';
-import { planBroadcast } from '../layout';
-import { decodeHalf, encodeHalf, isHalf, type Data } from '../data';
-import { specializeByArray } from '../specialize';
+import { planBroadcast } from '../layout.js';
+import { decodeHalf, encodeHalf, isHalf, type Data } from '../data.js';
+import { specializeByArray } from '../specialize.js';
 
 /**
  * Binary, comparison, unary and where kernels. Broadcasting is planned once per call into rows with a

@@ -1,7 +1,7 @@
 import { IndexAdd, IndexSelect, registerKernel, type IndexAddAttrs, type IndexAttrs, type KernelArgs, type Tensor } from '@mta/core';
-import { spanSize } from '../layout';
-import { requireDtype } from '../data';
-import { copyRunFor } from '../copy';
+import { spanSize } from '../layout.js';
+import { requireDtype } from '../data.js';
+import { copyRunFor } from '../copy.js';
 
 /**
  * IndexSelect gathers whole slices along one axis; IndexAdd (its gradient) scatter-adds them back, so

@@ -1,7 +1,7 @@
 import { MatMul, registerKernel, type KernelArgs } from '@mta/core';
-import { planBroadcast, spanSize } from '../layout';
-import type { Data } from '../data';
-import { specializeByArray } from '../specialize';
+import { planBroadcast, spanSize } from '../layout.js';
+import type { Data } from '../data.js';
+import { specializeByArray } from '../specialize.js';
 
 /**
  * Batched matmul with broadcast batch dims. Each product is blocked i-k-j: a panel of B stays in cache

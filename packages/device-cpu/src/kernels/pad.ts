@@ -1,7 +1,7 @@
 import { Pad, contiguousStrides, registerKernel, type KernelArgs, type PadAttrs } from '@mta/core';
-import { planStrided } from '../layout';
-import { encodeScalar } from '../data';
-import { copyRowsFor } from '../copy';
+import { planStrided } from '../layout.js';
+import { encodeScalar } from '../data.js';
+import { copyRowsFor } from '../copy.js';
 
 /** Constant padding: fill the output with the (encoded) value, then copy the input rows into place. */
 function padKernel({ inputs: [x], outputs: [out], attrs: { pads, value } }: KernelArgs<PadAttrs>): void {

@@ -1,6 +1,6 @@
 import { Max, Sum, registerKernel, type KernelArgs, type ReduceAttrs } from '@mta/core';
-import type { Data } from '../data';
-import { specializeByArray } from '../specialize';
+import type { Data } from '../data.js';
+import { specializeByArray } from '../specialize.js';
 
 /**
  * Sum and Max over any sorted set of axes of a contiguous input. Size-1 dims are dropped and runs of

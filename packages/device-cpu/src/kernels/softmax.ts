@@ -1,7 +1,7 @@
 import { LogSoftmax, LogSoftmaxBackward, Softmax, SoftmaxBackward, registerKernel, type AxisAttrs, type KernelArgs, type Tensor } from '@mta/core';
-import { spanSize } from '../layout';
-import type { Data } from '../data';
-import { specializeByArray } from '../specialize';
+import { spanSize } from '../layout.js';
+import type { Data } from '../data.js';
+import { specializeByArray } from '../specialize.js';
 
 /**
  * Softmax family along one axis, viewed as (outer, length, inner): a lane is `length` elements `inner`

@@ -11,13 +11,13 @@
  *   which mask + activation is applied inline (single block), or whose causal part goes to a float32
  *   scratch for a row-act kernel (multi-block).
  */
-import type { GmBuffer } from '../gm';
-import type { BandTiling, KernelPlan } from '../plan-types';
-import type { KernelContext, LaunchRecord, NpuSimulator } from '../sim';
-import type { UbBuf } from '../ub';
-import type { MtaGeometry } from './geometry';
-import { allocPlanned, loadF32, mod, need, storeF32 } from './io';
-import { SparsemaxTauSearch } from './sparsemax-tau';
+import type { GmBuffer } from '../gm.js';
+import type { BandTiling, KernelPlan } from '../plan-types.js';
+import type { KernelContext, LaunchRecord, NpuSimulator } from '../sim.js';
+import type { UbBuf } from '../ub.js';
+import type { MtaGeometry } from './geometry.js';
+import { allocPlanned, loadF32, mod, need, storeF32 } from './io.js';
+import { SparsemaxTauSearch } from './sparsemax-tau.js';
 
 export interface BandForwardArgs {
   readonly geo: MtaGeometry;

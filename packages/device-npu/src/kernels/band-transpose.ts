@@ -15,11 +15,11 @@
  * all units; db sums the ring rows the unit owns. Both accumulate per core in float32 with Kahan
  * compensation and are written as one partial row per core, reduced by the wgrad-reduce kernel.
  */
-import type { GmBuffer } from '../gm';
-import type { BandTiling, KernelPlan } from '../plan-types';
-import type { KernelContext, LaunchRecord, NpuSimulator } from '../sim';
-import type { MtaGeometry } from './geometry';
-import { allocPlanned, loadF32, mod, need, storeF32 } from './io';
+import type { GmBuffer } from '../gm.js';
+import type { BandTiling, KernelPlan } from '../plan-types.js';
+import type { KernelContext, LaunchRecord, NpuSimulator } from '../sim.js';
+import type { MtaGeometry } from './geometry.js';
+import { allocPlanned, loadF32, mod, need, storeF32 } from './io.js';
 
 export interface BandTransposeArgs {
   readonly geo: MtaGeometry;

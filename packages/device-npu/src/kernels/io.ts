@@ -2,11 +2,11 @@
  * Kernel-side helpers: allocate a kernel plan's buffers, and move float32 compute data to and from GM of
  * any dtype (half data is staged through a half UB buffer and cast, as AscendC DataCopy + Cast would).
  */
-import { NpuAccessError } from '../errors';
-import type { GmBuffer } from '../gm';
-import type { KernelPlan } from '../plan-types';
-import type { KernelContext } from '../sim';
-import type { UbBuf } from '../ub';
+import { NpuAccessError } from '../errors.js';
+import type { GmBuffer } from '../gm.js';
+import type { KernelPlan } from '../plan-types.js';
+import type { KernelContext } from '../sim.js';
+import type { UbBuf } from '../ub.js';
 
 /** Allocate every buffer the plan lists, exactly as sized there. */
 export function allocPlanned(ctx: KernelContext, kplan: KernelPlan): Map<string, UbBuf> {

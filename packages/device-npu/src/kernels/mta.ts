@@ -7,17 +7,17 @@
  * GM buffers may be float32, float16 or bfloat16 (scores, outputs and gradients share the scores dtype;
  * weight and bias are that dtype or float32). All arithmetic runs in float32 in the UB.
  */
-import type { NpuDType } from '../dtype';
-import { PlanError } from '../errors';
-import type { GmBuffer } from '../gm';
-import type { KernelPlan, MtaPlan } from '../plan-types';
-import { type PlanOptions, assertPlanFits, planMta } from '../planner';
-import type { NpuSimulator } from '../sim';
-import { runBandForward } from './band-forward';
-import { runBandTranspose } from './band-transpose';
-import { type MtaGeometry, type NpuMtaConfig, type NpuMtaShape, mtaGeometry } from './geometry';
-import { runRowKernel } from './row-kernels';
-import { runWgradReduce } from './wgrad-reduce';
+import type { NpuDType } from '../dtype.js';
+import { PlanError } from '../errors.js';
+import type { GmBuffer } from '../gm.js';
+import type { KernelPlan, MtaPlan } from '../plan-types.js';
+import { type PlanOptions, assertPlanFits, planMta } from '../planner.js';
+import type { NpuSimulator } from '../sim.js';
+import { runBandForward } from './band-forward.js';
+import { runBandTranspose } from './band-transpose.js';
+import { type MtaGeometry, type NpuMtaConfig, type NpuMtaShape, mtaGeometry } from './geometry.js';
+import { runRowKernel } from './row-kernels.js';
+import { runWgradReduce } from './wgrad-reduce.js';
 
 export interface NpuMtaOptions {
   /** A plan from `planMta` for this exact call; planned with `planOptions` when absent. */

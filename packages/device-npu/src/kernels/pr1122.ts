@@ -9,11 +9,11 @@
  * The UB holds the buffers this simulated kernel actually uses (one float32 block, plus a staging block for
  * half dtypes); the PR's own multiplier estimate is reported by the `liger-pr1122` plan instead.
  */
-import { PlanError } from '../errors';
-import type { GmBuffer } from '../gm';
-import type { MtaPlan } from '../plan-types';
-import type { LaunchRecord, NpuSimulator } from '../sim';
-import { loadF32, storeF32 } from './io';
+import { PlanError } from '../errors.js';
+import type { GmBuffer } from '../gm.js';
+import type { MtaPlan } from '../plan-types.js';
+import type { LaunchRecord, NpuSimulator } from '../sim.js';
+import { loadF32, storeF32 } from './io.js';
 
 export interface PrForwardResult {
   readonly probs: GmBuffer;

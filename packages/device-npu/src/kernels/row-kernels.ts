@@ -8,12 +8,12 @@
  * - sparsemax-bwd: mean of dO over the support O > 0 (stats = [mean, 0]).
  * With `out` set (pre-mode forward), a final pass writes the activated row, zeros above the diagonal.
  */
-import type { GmBuffer } from '../gm';
-import type { KernelPlan, RowTiling } from '../plan-types';
-import type { KernelContext, LaunchRecord, NpuSimulator } from '../sim';
-import type { UbBuf } from '../ub';
-import { allocPlanned, loadF32, need, storeF32 } from './io';
-import { SparsemaxTauSearch } from './sparsemax-tau';
+import type { GmBuffer } from '../gm.js';
+import type { KernelPlan, RowTiling } from '../plan-types.js';
+import type { KernelContext, LaunchRecord, NpuSimulator } from '../sim.js';
+import type { UbBuf } from '../ub.js';
+import { allocPlanned, loadF32, need, storeF32 } from './io.js';
+import { SparsemaxTauSearch } from './sparsemax-tau.js';
 
 export type RowStatKind = 'softmax-fwd' | 'sparsemax-fwd' | 'softmax-bwd' | 'sparsemax-bwd';
 

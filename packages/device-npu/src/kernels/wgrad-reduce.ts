@@ -2,10 +2,10 @@
  * Cross-core reduction of the weight/bias gradient partials: partials[p][k] for p < P cores are summed
  * (Kahan, float32) chunk by chunk and written to dW (first wElems entries) and db (the last Cout).
  */
-import type { GmBuffer } from '../gm';
-import type { KernelPlan, ReduceTiling } from '../plan-types';
-import type { LaunchRecord, NpuSimulator } from '../sim';
-import { allocPlanned, need, storeF32 } from './io';
+import type { GmBuffer } from '../gm.js';
+import type { KernelPlan, ReduceTiling } from '../plan-types.js';
+import type { LaunchRecord, NpuSimulator } from '../sim.js';
+import { allocPlanned, need, storeF32 } from './io.js';
 
 export interface WgradReduceArgs {
   readonly kplan: KernelPlan;

@@ -7,8 +7,8 @@
  * Prints wall times (median and min after one warm-up), the ratio, GM traffic against the minimum, and the
  * largest difference between the two implementations' outputs (the CPU baseline covers post softmax only).
  */
-import { NpuSimulator, formatExplain, makeNpuSpec, npuMtaBackward, npuMtaForward, npuMtaFreeSaved } from '../index';
-import { cpuMtaBackward, cpuMtaBuffers, cpuMtaForward } from './cpu-baseline';
+import { NpuSimulator, formatExplain, makeNpuSpec, npuMtaBackward, npuMtaForward, npuMtaFreeSaved } from '../index.js';
+import { cpuMtaBackward, cpuMtaBuffers, cpuMtaForward } from './cpu-baseline.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

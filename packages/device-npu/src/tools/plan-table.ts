@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type KernelPlan, type MtaPlan, type NpuDType, type NpuMtaShape, makeNpuSpec, planCoverage, planMta } from '../index';
+import { type KernelPlan, type MtaPlan, type NpuDType, type NpuMtaShape, makeNpuSpec, planCoverage, planMta } from '../index.js';
 
 const LS = [5, 64, 2048, 4096, 8193, 65536];
 const DTYPES: NpuDType[] = ['float16', 'float32'];

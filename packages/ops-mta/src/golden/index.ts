@@ -1,7 +1,7 @@
-export { allFinite, maxAbs, relFrobenius } from './error-metrics';
+export { allFinite, maxAbs, relFrobenius } from './error-metrics.js';
 export {
   GOLDEN_FORMAT, GoldenFormatError, loadGoldenManifest,
   type GoldenCase, type GoldenDType, type GoldenSuite, type GoldenTensor,
-} from './manifest';
-export { defaultGoldenManifestPath } from './default-path';
-export { toMtaConfig } from './to-config';
+} from './manifest.js';
+export { defaultGoldenManifestPath } from './default-path.js';
+export { toMtaConfig } from './to-config.js';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { MtaMode, Pads4 } from '../config';
+import type { MtaMode, Pads4 } from '../config.js';
 
 /**
  * Reader for `mta-golden/1` reference data: a JSON manifest plus a binary file of little-endian

@@ -1,5 +1,5 @@
-import type { MtaConfig, MtaShape } from '../config';
-import type { GoldenCase } from './manifest';
+import type { MtaConfig, MtaShape } from '../config.js';
+import type { GoldenCase } from './manifest.js';
 
 /** The shared kernel types for one golden case. */
 export function toMtaConfig(goldenCase: GoldenCase): { shape: MtaShape; config: MtaConfig } {

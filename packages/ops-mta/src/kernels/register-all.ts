@@ -1,7 +1,7 @@
 import '@mta/device-cpu';
 import '@mta/device-npu';
-import { registerCpuMtaKernels, startMtaCpuThreads } from './cpu/register';
-import { registerNpuMtaKernels } from './npu/register';
+import { registerCpuMtaKernels, startMtaCpuThreads } from './cpu/register.js';
+import { registerNpuMtaKernels } from './npu/register.js';
 
 /** Importing @mta/ops-mta registers the cpu and npu devices and the MTA kernels on each. */
 registerCpuMtaKernels();

@@ -1,3 +1,3 @@
-export { lowerMta, toOnnxConvPads } from './lower-mta';
-export { lowerSparsemax } from './sparsemax';
-export { causalKeepMask } from './causal-mask';
+export { lowerMta, toOnnxConvPads } from './lower-mta.js';
+export { lowerSparsemax } from './sparsemax.js';
+export { causalKeepMask } from './causal-mask.js';

@@ -1,7 +1,7 @@
 import { onnxAttr, type OnnxGraphBuilder } from '@mta/core';
-import { MASKED_SCORE, type MtaConfig, type MtaShape, type Pads4 } from '../config';
-import { causalKeepMask } from './causal-mask';
-import { lowerSparsemax } from './sparsemax';
+import { MASKED_SCORE, type MtaConfig, type MtaShape, type Pads4 } from '../config.js';
+import { causalKeepMask } from './causal-mask.js';
+import { lowerSparsemax } from './sparsemax.js';
 
 /** Our pads are [top, bottom, left, right]; ONNX Conv wants all begins then all ends: [top, left, bottom, right]. */
 export function toOnnxConvPads(pads: Pads4): [number, number, number, number] {

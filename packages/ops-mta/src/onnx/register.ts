@@ -1,7 +1,7 @@
 import { registerOnnxLowering } from '@mta/core';
-import { MultiTokenAttentionOp, SparsemaxOp } from '../ops';
-import { lowerMta } from './lower-mta';
-import { lowerSparsemax } from './sparsemax';
+import { MultiTokenAttentionOp, SparsemaxOp } from '../ops.js';
+import { lowerMta } from './lower-mta.js';
+import { lowerSparsemax } from './sparsemax.js';
 
 /**
  * Lowerings of the MTA op family for the tracing exporter. The fused op lowers as one sub-graph; its

@@ -1,4 +1,4 @@
-import type { MtaArray } from './types';
+import type { MtaArray } from './types.js';
 
 /**
  * Row-wise sparsemax over the first n entries of a row (the unmasked keys j <= i) and the

@@ -1,4 +1,4 @@
-import type { MtaArray } from './types';
+import type { MtaArray } from './types.js';
 
 export type MtaDType = 'float32' | 'float64';
 

@@ -1,8 +1,8 @@
-import { pairwiseDot, softmaxVjpRow, sparsemaxVjpRow } from './activation-rows';
-import { gradRow3, gradRowGeneric } from './conv-rows';
-import type { MtaPlan } from './plan';
-import type { MtaScratch } from './scratch';
-import type { MtaArray } from './types';
+import { pairwiseDot, softmaxVjpRow, sparsemaxVjpRow } from './activation-rows.js';
+import { gradRow3, gradRowGeneric } from './conv-rows.js';
+import type { MtaPlan } from './plan.js';
+import type { MtaScratch } from './scratch.js';
+import type { MtaArray } from './types.js';
 
 /** Arrays of one backward call. */
 export interface BackwardJob {

@@ -1,9 +1,9 @@
-import { sparsemaxRow } from './activation-rows';
-import { convRow3, convRowGeneric, convRows3x3 } from './conv-rows';
-import type { MtaPlan } from './plan';
-import type { MtaScratch } from './scratch';
-import { softmaxInPlace } from './softmax-exp';
-import type { MtaArray } from './types';
+import { sparsemaxRow } from './activation-rows.js';
+import { convRow3, convRowGeneric, convRows3x3 } from './conv-rows.js';
+import type { MtaPlan } from './plan.js';
+import type { MtaScratch } from './scratch.js';
+import { softmaxInPlace } from './softmax-exp.js';
+import type { MtaArray } from './types.js';
 
 /** Arrays of one forward call. `params` holds the weights as float64, then the bias. */
 export interface ForwardJob {

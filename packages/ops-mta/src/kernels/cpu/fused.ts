@@ -1,13 +1,13 @@
-import type { MtaConfig, MtaShape } from '../../config';
-import { allocateLike, dtypeOf, isShared, overlaps } from './arrays';
-import type { BackwardJob } from './backward-item';
-import type { ForwardJob } from './forward-item';
-import { runJobSync, type MtaJob } from './job';
-import { planMta, type MtaPlan } from './plan';
+import type { MtaConfig, MtaShape } from '../../config.js';
+import { allocateLike, dtypeOf, isShared, overlaps } from './arrays.js';
+import type { BackwardJob } from './backward-item.js';
+import type { ForwardJob } from './forward-item.js';
+import { runJobSync, type MtaJob } from './job.js';
+import { planMta, type MtaPlan } from './plan.js';
 import type {
   MtaArray, MtaBackwardOutputs, MtaBackwardResult, MtaForwardOutputs, MtaForwardResult, MtaSaved,
-} from './types';
-import type { MtaCpuWorkspace } from './workspace';
+} from './types.js';
+import type { MtaCpuWorkspace } from './workspace.js';
 
 /**
  * Fused multi-token attention on the CPU (semantics: /work/shared/golden/README.md).

@@ -1,7 +1,7 @@
-export { allocateMtaArray, type AllocateOptions, type MtaDType } from './arrays';
-export { mtaBackward, mtaForward } from './fused';
-export { MtaCpuPool, type MtaCpuPoolOptions } from './pool';
+export { allocateMtaArray, type AllocateOptions, type MtaDType } from './arrays.js';
+export { mtaBackward, mtaForward } from './fused.js';
+export { MtaCpuPool, type MtaCpuPoolOptions } from './pool.js';
 export type {
   MtaArray, MtaBackwardOutputs, MtaBackwardResult, MtaForwardOutputs, MtaForwardResult, MtaSaved,
-} from './types';
-export { MtaCpuWorkspace, type MtaCpuWorkspaceOptions } from './workspace';
+} from './types.js';
+export { MtaCpuWorkspace, type MtaCpuWorkspaceOptions } from './workspace.js';

@@ -1,6 +1,6 @@
-import { runBackwardItem, type BackwardJob } from './backward-item';
-import { runForwardItem, type ForwardJob } from './forward-item';
-import { scratchFor } from './scratch';
+import { runBackwardItem, type BackwardJob } from './backward-item.js';
+import { runForwardItem, type ForwardJob } from './forward-item.js';
+import { scratchFor } from './scratch.js';
 
 /** One fused kernel call, cut into plan.items independent work items (see plan.ts). */
 export type MtaJob = ForwardJob | BackwardJob;

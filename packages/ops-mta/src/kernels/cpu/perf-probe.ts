@@ -9,12 +9,12 @@
  * Wall time and process CPU time (all threads) are both printed: on a shared machine the CPU time
  * shows whether a slow run was the kernel or the neighbours.
  */
-import type { MtaConfig, MtaShape } from '../../config';
-import { allocateMtaArray, type MtaDType } from './arrays';
-import { mtaBackward, mtaForward } from './fused';
-import { MtaCpuPool } from './pool';
-import { setSimdRowKernelsEnabled } from './scratch';
-import { MtaCpuWorkspace } from './workspace';
+import type { MtaConfig, MtaShape } from '../../config.js';
+import { allocateMtaArray, type MtaDType } from './arrays.js';
+import { mtaBackward, mtaForward } from './fused.js';
+import { MtaCpuPool } from './pool.js';
+import { setSimdRowKernelsEnabled } from './scratch.js';
+import { MtaCpuWorkspace } from './workspace.js';
 
 const argv = process.argv.slice(2);
 function option(name: string): string | undefined {

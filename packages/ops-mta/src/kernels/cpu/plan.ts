@@ -1,4 +1,4 @@
-import type { MtaConfig, MtaShape } from '../../config';
+import type { MtaConfig, MtaShape } from '../../config.js';
 
 /**
  * Everything a fused kernel needs to know about one call, as plain numbers so it can be posted to a

@@ -4,10 +4,10 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { runJobItem, type MtaJob } from './job';
+import { runJobItem, type MtaJob } from './job.js';
 import {
   CONTROL_INTS, ERROR_LENGTH, NEXT_ITEM, STOP_ITEMS, WORKERS_DONE, drainItems, readControlError,
-} from './pool-protocol';
+} from './pool-protocol.js';
 
 export interface MtaCpuPoolOptions {
   /** Threads working on a call, the calling thread included (it works too). Default: available cores. */

@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { registerKernel, type Tensor } from '@mta/core';
-import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp } from '../../ops';
-import { mtaBackward, mtaForward } from './fused';
-import { MtaCpuPool } from './pool';
-import { MtaCpuWorkspace } from './workspace';
-import { registerCpuSparsemaxKernels } from './sparsemax-op';
-import type { MtaArray } from './types';
+import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp } from '../../ops.js';
+import { mtaBackward, mtaForward } from './fused.js';
+import { MtaCpuPool } from './pool.js';
+import { MtaCpuWorkspace } from './workspace.js';
+import { registerCpuSparsemaxKernels } from './sparsemax-op.js';
+import type { MtaArray } from './types.js';
 
 /**
  * The fused MTA kernels on the cpu device. One workspace serves every call (buffers reused across calls);

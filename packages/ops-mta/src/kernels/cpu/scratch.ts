@@ -1,5 +1,5 @@
-import type { MtaPlan } from './plan';
-import { instantiateSimdRowKernels, type SimdRowKernels } from './wasm-row-kernels';
+import type { MtaPlan } from './plan.js';
+import { instantiateSimdRowKernels, type SimdRowKernels } from './wasm-row-kernels.js';
 
 /**
  * Per-thread scratch of the fused kernels: a ring of zero-padded float64 rows (a few rows per channel,

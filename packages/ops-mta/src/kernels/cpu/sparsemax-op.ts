@@ -1,7 +1,7 @@
 import { registerKernel, type Tensor } from '@mta/core';
-import { SparsemaxBackwardOp, SparsemaxOp } from '../../ops';
-import { sparsemaxRow, sparsemaxVjpRow } from './activation-rows';
-import type { MtaArray } from './types';
+import { SparsemaxBackwardOp, SparsemaxOp } from '../../ops.js';
+import { sparsemaxRow, sparsemaxVjpRow } from './activation-rows.js';
+import type { MtaArray } from './types.js';
 
 /**
  * The standalone sparsemax op on cpu, along any axis: each line along the axis is gathered into a float64

@@ -1,4 +1,4 @@
-import type { MtaMode } from '../../config';
+import type { MtaMode } from '../../config.js';
 
 /** The element types the fused CPU kernels run on. Outputs always have the type of the matching input. */
 export type MtaArray = Float32Array | Float64Array;

@@ -1,5 +1,5 @@
-import { EXP_FLUSH_BELOW, EXP_ROUND_SHIFT, EXP_TAYLOR, LN2_HI, LN2_LO, LOG2E } from './softmax-exp';
-import { assembleModule, Code, F64, I32, V128 } from './wasm-assembler';
+import { EXP_FLUSH_BELOW, EXP_ROUND_SHIFT, EXP_TAYLOR, LN2_HI, LN2_LO, LOG2E } from './softmax-exp.js';
+import { assembleModule, Code, F64, I32, V128 } from './wasm-assembler.js';
 
 /**
  * WebAssembly SIMD (f64x2) versions of the hot row loops: convRows3x3, convRow3, gradRow3

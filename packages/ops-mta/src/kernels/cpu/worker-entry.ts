@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { runJobItem, type MtaJob } from './job';
-import { NEXT_ITEM, STOP_ITEMS, WORKERS_DONE, drainItems, writeControlError } from './pool-protocol';
+import { runJobItem, type MtaJob } from './job.js';
+import { NEXT_ITEM, STOP_ITEMS, WORKERS_DONE, drainItems, writeControlError } from './pool-protocol.js';
 
 /** A pool worker: runs the items of each posted job it can claim, then reports done (see pool.ts). */
 const port = parentPort;

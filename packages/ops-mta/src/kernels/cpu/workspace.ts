@@ -1,7 +1,7 @@
-import { allocateMtaArray, type MtaDType } from './arrays';
-import type { MtaPlan } from './plan';
-import type { MtaCpuPool } from './pool';
-import type { MtaArray } from './types';
+import { allocateMtaArray, type MtaDType } from './arrays.js';
+import type { MtaPlan } from './plan.js';
+import type { MtaCpuPool } from './pool.js';
+import type { MtaArray } from './types.js';
 
 export interface MtaCpuWorkspaceOptions {
   /** Worker pool for large calls; without one every call runs on the calling thread. */

@@ -1,1 +1,1 @@
-export { registerNpuMtaKernels } from './register';
+export { registerNpuMtaKernels } from './register.js';

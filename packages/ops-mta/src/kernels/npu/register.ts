@@ -3,7 +3,7 @@ import {
   npuMtaBackward, npuMtaForward, npuMtaFreeSaved, npuSimulator, planMta,
   type GmBuffer, type NpuDType, type NpuMtaSaved, type NpuSimulator,
 } from '@mta/device-npu';
-import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp, type MtaAttrs } from '../../ops';
+import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp, type MtaAttrs } from '../../ops.js';
 
 /**
  * MTA on the npu device: tensors are staged into the simulator's GM at the kernel boundary, the UB-planned
