@@ -29,10 +29,14 @@ function upload(sim: NpuSimulator, name: string, t: Tensor): GmBuffer {
 }
 
 function downloadInto(sim: NpuSimulator, gm: GmBuffer, t: Tensor): void {
-  const values = sim.download(gm);
   const data = t.storage.data;
-  if (t.dtype === 'float32') data.set(values, t.offset);
-  else for (let i = 0; i < values.length; i++) writeElement(t.dtype, data, t.offset + i, values[i]!);
+  if (t.dtype === 'float32') {
+    // Straight into the tensor's storage: no intermediate host copy of a map that may be L x L per channel.
+    sim.downloadInto(gm, data as Float32Array, t.offset);
+    return;
+  }
+  const values = sim.download(gm);
+  for (let i = 0; i < values.length; i++) writeElement(t.dtype, data, t.offset + i, values[i]!);
 }
 
 export function registerNpuMtaKernels(): () => void {
