@@ -241,6 +241,20 @@ export class NpuSimulator {
     return out;
   }
 
+  /**
+   * Host read of a whole buffer as float32 values straight into `dst` at `offset` (no intermediate copy):
+   * what a device-to-host copy into an existing host tensor does.
+   */
+  downloadInto(gm: GmBuffer, dst: Float32Array, offset = 0): void {
+    this.hostGuard('downloadInto');
+    if (!Number.isInteger(offset) || offset < 0 || offset + gm.length > dst.length) {
+      throw new Error(`downloadInto '${gm.name}': ${gm.length} values do not fit in a destination of ${dst.length} at offset ${offset}; pass a Float32Array with room for them`);
+    }
+    const s = gmStorage(gm, this.#key);
+    if (s.data instanceof Float32Array) dst.set(s.data, offset);
+    else decodeHalf(gm.dtype as 'float16' | 'bfloat16', s.data, 0, dst, offset, gm.length);
+  }
+
   /** Host read of the raw storage (float32 values or 16-bit patterns), copied. */
   downloadRaw(gm: GmBuffer): Float32Array | Uint16Array {
     this.hostGuard('downloadRaw');

@@ -195,10 +195,206 @@ export class VectorUnit {
     this.count(n, 3 * k);
   }
 
-  /** Scalar reads of k consecutive float32 UB elements into a register file. */
-  getRow(buf: UbBuf, i: number, k: number, out: Float64Array): void {
+  /**
+   * One source row feeding m destination rows (dst row j starts at dOff + j * dStride), each with its own
+   * k taps w[j * k + q]: the m calls axpyTaps(dst, dOff + j * dStride, src, sOff, step, w_j, k, n) fused so
+   * the source row is read once. Every destination gets exactly the arithmetic of its own axpyTaps call,
+   * and the op counts the same repeats as the m calls. Destinations must not overlap the source.
+   */
+  axpyTapsMulti(dst: UbBuf, dOff: number, dStride: number, m: number, src: UbBuf, sOff: number, step: number, w: Float64Array, k: number, n: number): void {
+    if (n === 0 || k === 0 || m === 0) return;
+    const d = this.at('axpyTapsMulti', dst, dOff, (m - 1) * dStride + n);
+    const lo = Math.min(sOff, sOff + (k - 1) * step);
+    const span = n + Math.abs((k - 1) * step);
+    const sLo = this.at('axpyTapsMulti', src, lo, span);
+    this.noOverlap('axpyTapsMulti', dst, d, (m - 1) * dStride + n, sLo, span);
+    const s = src.offset + sOff;
+    const a = this.a;
+    let j = 0;
+    if (k === 3) {
+      const s1 = s + step, s2 = s + 2 * step;
+      for (; j + 4 <= m; j += 4) {
+        const d0 = d + j * dStride, d1 = d0 + dStride, d2 = d1 + dStride, d3 = d2 + dStride;
+        const wj = j * 3;
+        const a0 = w[wj]!, a1 = w[wj + 1]!, a2 = w[wj + 2]!, b0 = w[wj + 3]!, b1 = w[wj + 4]!, b2 = w[wj + 5]!;
+        const c0 = w[wj + 6]!, c1 = w[wj + 7]!, c2 = w[wj + 8]!, e0 = w[wj + 9]!, e1 = w[wj + 10]!, e2 = w[wj + 11]!;
+        if (step === 1) {
+          // Adjacent taps: tap q at t is tap q + 1 at t - 1, so each source element is loaded once.
+          let r1 = a[s]!, r2 = a[s1]!;
+          for (let t = 0; t < n; t++) {
+            const r0 = r1;
+            r1 = r2;
+            r2 = a[s2 + t]!;
+            a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
+            a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
+            a[d2 + t] += c0 * r0 + c1 * r1 + c2 * r2;
+            a[d3 + t] += e0 * r0 + e1 * r1 + e2 * r2;
+          }
+        } else {
+          for (let t = 0; t < n; t++) {
+            const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
+            a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
+            a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
+            a[d2 + t] += c0 * r0 + c1 * r1 + c2 * r2;
+            a[d3 + t] += e0 * r0 + e1 * r1 + e2 * r2;
+          }
+        }
+      }
+      for (; j + 2 <= m; j += 2) {
+        const d0 = d + j * dStride, d1 = d0 + dStride;
+        const wj = j * 3;
+        const a0 = w[wj]!, a1 = w[wj + 1]!, a2 = w[wj + 2]!, b0 = w[wj + 3]!, b1 = w[wj + 4]!, b2 = w[wj + 5]!;
+        for (let t = 0; t < n; t++) {
+          const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
+          a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
+          a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
+        }
+      }
+    }
+    for (; j < m; j++) {
+      // Remaining rows (or k != 3): the single-row loops, the same arithmetic as axpyTaps.
+      this.tapsRow(d + j * dStride, s, step, w, j * k, k, n);
+    }
+    this.count(n, k * m);
+  }
+
+  private tapsRow(d: number, s: number, step: number, w: Float64Array, wOff: number, k: number, n: number): void {
+    const a = this.a;
+    if (k === 1) {
+      const w0 = w[wOff]!;
+      for (let t = 0; t < n; t++) a[d + t] += w0 * a[s + t]!;
+    } else if (k === 2) {
+      const w0 = w[wOff]!, w1 = w[wOff + 1]!;
+      const s1 = s + step;
+      for (let t = 0; t < n; t++) a[d + t] += w0 * a[s + t]! + w1 * a[s1 + t]!;
+    } else if (k === 3) {
+      const w0 = w[wOff]!, w1 = w[wOff + 1]!, w2 = w[wOff + 2]!;
+      const s1 = s + step, s2 = s + 2 * step;
+      for (let t = 0; t < n; t++) a[d + t] += w0 * a[s + t]! + w1 * a[s1 + t]! + w2 * a[s2 + t]!;
+    } else {
+      for (let q = 0; q < k; q++) {
+        const wq = w[wOff + q]!;
+        const sq = s + q * step;
+        for (let t = 0; t < n; t++) a[d + t] += wq * a[sq + t]!;
+      }
+    }
+  }
+
+  /**
+   * The fused transposed-convolution step of axpyDotTaps for m (destination, operand) row pairs sharing one
+   * source row: for j < m, dst row j (at dOff + j * dStride) += taps w[j * k + q] of src, and
+   * out[j * k + q] = sum_t x[xOff + j * xStride + t] * src[sOff + t + q * step]. Each row pair gets exactly
+   * the arithmetic of its own axpyDotTaps call (same summation order), and the op counts the same repeats.
+   * Destinations must not overlap the source or the operands.
+   */
+  axpyDotTapsMulti(
+    dst: UbBuf, dOff: number, dStride: number, m: number, src: UbBuf, sOff: number, step: number, w: Float64Array, k: number, n: number,
+    x: UbBuf, xOff: number, xStride: number, out: Float64Array,
+  ): void {
+    out.fill(0, 0, m * k);
+    if (n === 0 || k === 0 || m === 0) return;
+    const dSpan = (m - 1) * dStride + n;
+    const d = this.at('axpyDotTapsMulti', dst, dOff, dSpan);
+    const xi = this.at('axpyDotTapsMulti', x, xOff, (m - 1) * xStride + n);
+    const lo = Math.min(sOff, sOff + (k - 1) * step);
+    const span = n + Math.abs((k - 1) * step);
+    const sLo = this.at('axpyDotTapsMulti', src, lo, span);
+    this.noOverlap('axpyDotTapsMulti', dst, d, dSpan, sLo, span);
+    this.noOverlap('axpyDotTapsMulti', dst, d, dSpan, xi, (m - 1) * xStride + n);
+    const s = src.offset + sOff;
+    const a = this.a;
+    let j = 0;
+    if (k === 3) {
+      const s1 = s + step, s2 = s + 2 * step;
+      for (; j + 2 <= m; j += 2) {
+        const d0 = d + j * dStride, d1 = d0 + dStride;
+        const x0 = xi + j * xStride, x1 = x0 + xStride;
+        const wj = j * 3;
+        const a0 = w[wj]!, a1 = w[wj + 1]!, a2 = w[wj + 2]!, b0 = w[wj + 3]!, b1 = w[wj + 4]!, b2 = w[wj + 5]!;
+        let p0 = 0, p1 = 0, p2 = 0, q0 = 0, q1 = 0, q2 = 0;
+        if (step === -1) {
+          // Adjacent taps (transposed): tap q at t is tap q - 1 at t - 1, so each source element is loaded once.
+          let r1 = a[s1]!, r2 = a[s2]!;
+          for (let t = 0; t < n; t++) {
+            const r0 = a[s + t]!;
+            const xa = a[x0 + t]!, xb = a[x1 + t]!;
+            a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
+            a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
+            p0 += xa * r0;
+            p1 += xa * r1;
+            p2 += xa * r2;
+            q0 += xb * r0;
+            q1 += xb * r1;
+            q2 += xb * r2;
+            r2 = r1;
+            r1 = r0;
+          }
+        } else {
+          for (let t = 0; t < n; t++) {
+            const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
+            const xa = a[x0 + t]!, xb = a[x1 + t]!;
+            a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
+            a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
+            p0 += xa * r0;
+            p1 += xa * r1;
+            p2 += xa * r2;
+            q0 += xb * r0;
+            q1 += xb * r1;
+            q2 += xb * r2;
+          }
+        }
+        out[wj] = p0;
+        out[wj + 1] = p1;
+        out[wj + 2] = p2;
+        out[wj + 3] = q0;
+        out[wj + 4] = q1;
+        out[wj + 5] = q2;
+      }
+    }
+    for (; j < m; j++) this.tapsDotRow(d + j * dStride, s, step, w, j * k, k, n, xi + j * xStride, out);
+    this.count(n, 3 * k * m);
+  }
+
+  private tapsDotRow(d: number, s: number, step: number, w: Float64Array, wOff: number, k: number, n: number, xi: number, out: Float64Array): void {
+    const a = this.a;
+    if (k === 3) {
+      const w0 = w[wOff]!, w1 = w[wOff + 1]!, w2 = w[wOff + 2]!;
+      const s1 = s + step, s2 = s + 2 * step;
+      let o0 = 0, o1 = 0, o2 = 0;
+      for (let t = 0; t < n; t++) {
+        const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
+        const xv = a[xi + t]!;
+        a[d + t] += w0 * r0 + w1 * r1 + w2 * r2;
+        o0 += xv * r0;
+        o1 += xv * r1;
+        o2 += xv * r2;
+      }
+      out[wOff] = o0;
+      out[wOff + 1] = o1;
+      out[wOff + 2] = o2;
+    } else {
+      for (let q = 0; q < k; q++) {
+        const wq = w[wOff + q]!;
+        const sq = s + q * step;
+        let oq = 0;
+        for (let t = 0; t < n; t++) {
+          const r = a[sq + t]!;
+          a[d + t] += wq * r;
+          oq += a[xi + t]! * r;
+        }
+        out[wOff + q] = oq;
+      }
+    }
+  }
+
+  private noOverlap(op: string, dst: UbBuf, d: number, dn: number, o: number, on: number): void {
+    if (d < o + on && o < d + dn) this.fail(op, dst, d - dst.offset, dn, 'destination rows overlap a source or operand row; a fused op needs them apart');
+  }
+
+  /** Scalar reads of k consecutive float32 UB elements into a register file (at out[outOff]). */
+  getRow(buf: UbBuf, i: number, k: number, out: Float64Array, outOff = 0): void {
     const s = this.at('getRow', buf, i, k);
-    for (let q = 0; q < k; q++) out[q] = this.a[s + q]!;
+    for (let q = 0; q < k; q++) out[outOff + q] = this.a[s + q]!;
     this.counters.scalarOps += k;
   }
 
@@ -227,6 +423,21 @@ export class VectorUnit {
     const a = this.a;
     for (let k = i; k < i + n; k++) a[k] = Math.exp(a[k]! - shift);
     this.count(n);
+  }
+
+  /** buf = exp(buf - shift), returning the sum of the (float32) results: expShift + reduceSum in one pass. */
+  expShiftSum(buf: UbBuf, off: number, n: number, shift: number): number {
+    if (n === 0) return 0;
+    const i = this.at('expShiftSum', buf, off, n);
+    const a = this.a;
+    let s = 0;
+    for (let k = i; k < i + n; k++) {
+      const e = Math.fround(Math.exp(a[k]! - shift));
+      a[k] = e;
+      s += e;
+    }
+    this.count(n, 2);
+    return s;
   }
 
   /** buf = exp(buf - shift) * mul */

@@ -45,8 +45,7 @@ export function activateInPlace(ctx: KernelContext, buf: UbBuf, off: number, n: 
     const tau = search.find(m, (taus, k, sums, counts) => v.thresholdStats(buf, off, n, taus, k, sums, counts));
     v.reluShift(buf, off, n, tau);
   } else {
-    v.expShift(buf, off, n, m);
-    const s = v.reduceSum(buf, off, n);
+    const s = v.expShiftSum(buf, off, n, m);
     v.scale(buf, off, n, 1 / s);
   }
 }
@@ -82,7 +81,7 @@ function bandForwardCore(ctx: KernelContext, a: BandForwardArgs, t: BandTiling):
   const biasBuf = a.bias ? need(bufs, 'bias', kplan.name) : null;
   const statsBuf = post && multi ? need(bufs, 'rowstats', kplan.name) : null;
   const search = new SparsemaxTauSearch();
-  const wrow = new Float64Array(kW);
+  const wrows = new Float64Array(cog * kW);
 
   loadF32(ctx, weight, 0, a.weight, 0, geo.wElems, stage);
   if (biasBuf && a.bias) loadF32(ctx, biasBuf, 0, a.bias, 0, Cout, stage);
@@ -173,11 +172,9 @@ function bandForwardCore(ctx: KernelContext, a: BandForwardArgs, t: BandTiling):
             const slot = mod(iy, slots);
             if (slotRow[slot] !== iy) throw new Error(`internal: ring slot ${slot} holds row ${slotRow[slot]}, expected ${iy}`);
             for (let c = 0; c < cig; c++) {
-              const rbase = ringOff(slot, c);
-              for (let o = 0; o < cog; o++) {
-                v.getRow(weight, (((g * cog + o) * cig + c) * kH + kh) * kW, kW, wrow);
-                v.axpyTaps(acc, o * cw, ring, rbase, dw, wrow, kW, nValid);
-              }
+              // One ring row feeds every output channel of the group: read it once for all of them.
+              for (let o = 0; o < cog; o++) v.getRow(weight, (((g * cog + o) * cig + c) * kH + kh) * kW, kW, wrows, o * kW);
+              v.axpyTapsMulti(acc, 0, cw, cog, ring, ringOff(slot, c), dw, wrows, kW, nValid);
             }
           }
         }

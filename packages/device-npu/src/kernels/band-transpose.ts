@@ -79,8 +79,8 @@ function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs, t: BandTili
   const stage = bufs.get('stage') ?? null;
   const nW = wElems + (a.hasBias ? Cout : 0);
   const pair = new Float64Array(2);
-  const wrow = new Float64Array(kW);
-  const dots = new Float64Array(kW);
+  const wrows = new Float64Array(cig * kW);
+  const dots = new Float64Array(cig * kW);
 
   loadF32(ctx, weight, 0, a.weight, 0, wElems, stage);
   if (dwsum && dwcomp) {
@@ -195,16 +195,18 @@ function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs, t: BandTili
             if (slotRow[slot] !== oy) throw new Error(`internal: ring slot ${slot} holds row ${slotRow[slot]}, expected ${oy}`);
             for (let o = 0; o < cog; o++) {
               const rbase = ringOff(slot, o) + ext;
-              for (let c = 0; c < cig; c++) {
-                const wIdx = (((g * cog + o) * cig + c) * kH + kh) * kW;
-                v.getRow(weight, wIdx, kW, wrow);
-                if (dwsum && dwcomp) {
-                  // dx gets the transposed convolution; dW the products of the operand with the same ring row.
-                  v.axpyDotTaps(dx, c * cw, ring, rbase, -dw, wrow, kW, nValid, operand, c * cw, dots);
-                  for (let kw = 0; kw < kW; kw++) v.kahanAdd(dwsum, dwcomp, wIdx + kw, dots[kw]!);
-                } else {
-                  v.axpyTaps(dx, c * cw, ring, rbase, -dw, wrow, kW, nValid);
+              // One ring row feeds every input channel of the group: read it once for all of them.
+              const wIdx0 = (((g * cog + o) * cig) * kH + kh) * kW;
+              const wStride = kH * kW;
+              for (let c = 0; c < cig; c++) v.getRow(weight, wIdx0 + c * wStride, kW, wrows, c * kW);
+              if (dwsum && dwcomp) {
+                // dx gets the transposed convolution; dW the products of the operand with the same ring row.
+                v.axpyDotTapsMulti(dx, 0, cw, cig, ring, rbase, -dw, wrows, kW, nValid, operand, 0, cw, dots);
+                for (let c = 0; c < cig; c++) {
+                  for (let kw = 0; kw < kW; kw++) v.kahanAdd(dwsum, dwcomp, wIdx0 + c * wStride + kw, dots[c * kW + kw]!);
                 }
+              } else {
+                v.axpyTapsMulti(dx, 0, cw, cig, ring, rbase, -dw, wrows, kW, nValid);
               }
             }
           }

@@ -86,8 +86,7 @@ function rowCore(ctx: KernelContext, a: RowKernelArgs, t: RowTiling): void {
               s *= Math.exp(m - bm);
               m = bm;
             }
-            v.expShift(blk, 0, n, m);
-            s += v.reduceSum(blk, 0, n);
+            s += v.expShiftSum(blk, 0, n, m);
           }
           s0 = m;
           s1 = 1 / s;
