@@ -32,7 +32,7 @@ export const CELL_EVENT_PREFIX = '@@mta-bench ';
 export type CellEvent =
   | { readonly kind: 'phase-start'; readonly phase: Phase }
   | { readonly kind: 'run'; readonly phase: Phase; readonly run: RunEvent }
-  | { readonly kind: 'measured'; readonly phase: Phase; readonly measurement: Measurement }
+  | { readonly kind: 'measured'; readonly phase: Phase; readonly measurement: Measurement; readonly extra?: Readonly<Record<string, number>> }
   | { readonly kind: 'failed'; readonly phase: Phase | 'setup'; readonly message: string }
   | { readonly kind: 'fingerprint'; readonly fingerprint: Fingerprint; readonly phase: Phase }
   | { readonly kind: 'described'; readonly description: string };
@@ -71,7 +71,7 @@ export async function runCell(backend: BenchBackend, spec: CellSpec, emit: (even
           ...spec.measure,
           onRun: (run) => emit({ kind: 'run', phase, run }),
         });
-        emit({ kind: 'measured', phase, measurement });
+        emit({ kind: 'measured', phase, measurement, extra: prepared.extraInfo?.() });
       } catch (error) {
         emit({ kind: 'failed', phase, message: errorMessage(error) });
       }

@@ -86,6 +86,7 @@ export function assembleResults(run: BenchRun, plan: BenchPlan, preferredReferen
       peer: fastest?.backend ?? null,
       checkRelErr: checked ? fingerprintDifference(mine.fingerprint, theirs.fingerprint) : null,
       checkAgainst: checked ? reference : null,
+      ...(m.extra === undefined ? {} : { extra: m.extra }),
     };
   });
   const variantIndex = (v: Variant) => VARIANTS.indexOf(v);

@@ -37,6 +37,7 @@ export interface MeasuredPhase {
   readonly phase: Phase;
   readonly L: number;
   readonly measurement: Measurement;
+  readonly extra?: Readonly<Record<string, number>>;
 }
 
 export interface CellFingerprint {
@@ -130,7 +131,7 @@ class Collector {
       }
       case 'measured': {
         const m = event.measurement;
-        this.run.measured.push({ backend, variant, phase: event.phase, L, measurement: m });
+        this.run.measured.push({ backend, variant, phase: event.phase, L, measurement: m, ...(event.extra === undefined ? {} : { extra: event.extra }) });
         this.endPhase(event.phase, `median ${m.medianMs.toFixed(1)} ms, min ${m.minMs.toFixed(1)} ms, ${m.samplesMs.length} runs, +${mib(m.peakExtraBytes)}`);
         break;
       }

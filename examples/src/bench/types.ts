@@ -68,6 +68,8 @@ export interface PreparedRun {
   /** Untimed: runs `phase` once more and copies its results to JS. */
   results(phase: Phase): Promise<HostResults>;
   dispose(): void | Promise<void>;
+  /** Device counters about the last run (e.g. the npu simulator's GM traffic), shown next to its timing. */
+  extraInfo?(): Readonly<Record<string, number>> | undefined;
 }
 
 /** A live backend: created by its registry entry, set up once per process. */
@@ -117,6 +119,8 @@ export interface BenchResult {
   /** Sampled relative difference of the results from the reference backend's (cross-check). */
   readonly checkRelErr: number | null;
   readonly checkAgainst: string | null;
+  /** The backend's `extraInfo()` after the phase's last timed run. */
+  readonly extra?: Readonly<Record<string, number>>;
 }
 
 export interface BenchFailure {

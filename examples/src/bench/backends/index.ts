@@ -25,6 +25,41 @@ export const BENCH_BACKENDS: readonly BenchBackendEntry[] = [
     repeats: 3,
     create: async () => (await import('./tfjs-cpu')).createTfjsCpuBackend(),
   },
+  {
+    name: 'ort-node',
+    kind: 'peer',
+    summary: 'onnxruntime-node 1.30, CPU execution provider, exported forward graph',
+    phases: ['forward'],
+    create: async () => (await import('./ort-node')).createOrtNodeBackend(),
+  },
+  {
+    name: 'ort-web',
+    kind: 'peer',
+    summary: 'onnxruntime-web 1.30 under Node, wasm, 1 thread, exported forward graph',
+    phases: ['forward'],
+    create: async () => (await import('./ort-web')).createOrtWebBackend(),
+  },
+  {
+    name: 'cpu',
+    kind: 'ours',
+    summary: "@mta cpu device, multiTokenAttention impl 'auto' (the fused kernel when registered)",
+    phases: ['forward', 'forward+backward'],
+    create: async () => (await import('./cpu')).createCpuBackend(),
+  },
+  {
+    name: 'cpu-composite',
+    kind: 'ours',
+    summary: "@mta cpu device, multiTokenAttention impl 'composite' (reference path of core primitives)",
+    phases: ['forward', 'forward+backward'],
+    create: async () => (await import('./composite')).createCompositeBackend(),
+  },
+  {
+    name: 'npu',
+    kind: 'ours',
+    summary: '@mta npu device (simulated Ascend NPU; wall time of the simulator on the host)',
+    phases: ['forward', 'forward+backward'],
+    create: async () => (await import('./npu')).createNpuBackend(),
+  },
 ];
 
 /** The backend whose results the others are checked against and whose times the table divides by. */
