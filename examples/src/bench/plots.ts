@@ -2,8 +2,9 @@
  * Charts of a benchmark run as SVG, rendered in Node: vega-lite compiles the spec, vega renders it
  * headless (renderer 'none' + toSVG needs no canvas or browser).
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '../plot/render-svg';
+
 import type { BenchResult } from './types';
 
 const PANEL = { width: 280, height: 200 };
@@ -66,15 +67,6 @@ export function ratioChartSpec(results: readonly BenchResult[], subtitle: string
       ],
     },
   };
-}
-
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
 }
 
 export function renderTimeChart(results: readonly BenchResult[], subtitle: string): Promise<string> {

@@ -1,5 +1,5 @@
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '../plot/render-svg';
 
 /**
  * Learning curves: the JSON log's records, and SVG plots rendered in Node by vega-lite (compile) and
@@ -77,15 +77,6 @@ export function learningCurvesSpec(series: readonly CurveSeries[], title: string
     resolve: { scale: { color: 'shared', strokeDash: 'shared' } },
     config: { font: 'sans-serif', background: 'white' },
   } as TopLevelSpec;
-}
-
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
 }
 
 export function learningCurvesSvg(series: readonly CurveSeries[], title: string): Promise<string> {
