@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  drawExample, evaluate, evaluationSet, formatExample, layout, loadCheckpoint, makeBatch, modelFromCheckpoint,
+  ToyTransformer, drawExample, evaluate, modelConfigOf, evaluationSet, formatExample, layout, loadCheckpoint, makeBatch, modelFromCheckpoint,
   parseTrainArgs, problemTokens, resolveSettings, runTraining, silentStream, splitOf, trainingBatchExamples, vocabulary,
   type RunTrainingOptions, type TaskConfig,
 } from '../src/train/index';
 import '@mta/device-cpu';
-import { Rng } from '@mta/core';
+import { Rng, tensor } from '@mta/core';
 
 const root = mkdtempSync(join(tmpdir(), 'mta-train-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -70,6 +70,49 @@ describe('toy task', () => {
     const share = Array.from({ length: 4000 }, () => splitOf(drawExample(rng, task), task) === 'test').filter(Boolean).length / 4000;
     expect(share).toBeGreaterThan(0.08);
     expect(share).toBeLessThan(0.12);
+  });
+});
+
+describe('models', () => {
+  const task: TaskConfig = { blockSize: 3, numBlocks: 3, numQueries: 2, alphabetSize: 26 };
+  const settingsOf = (model: 'baseline' | 'mta', mtaMode: 'pre' | 'post' = 'pre') =>
+    resolveSettings({ model, mtaMode, task, layers: 2, width: 16, heads: 2, ffDim: 32 });
+  const tokens = () => makeBatch(evaluationSet(task, 'val', 4, 1), task, 'cpu').inputs;
+
+  it('MTA with identity kernels starts as the baseline (same seed, same logits)', () => {
+    const input = tokens();
+    const baseline = new ToyTransformer(modelConfigOf(settingsOf('baseline')), new Rng(5)).forward(input).toNumbers();
+    for (const mode of ['pre', 'post'] as const) {
+      const mta = new ToyTransformer(modelConfigOf(settingsOf('mta', mode)), new Rng(5));
+      expect(mta.namedParameters().map(([n]) => n)).toContain('blocks.1.attn.scoresHook.weight');
+      const logits = mta.forward(input).toNumbers();
+      logits.forEach((v, i) => expect(Math.abs(v - baseline[i]!)).toBeLessThan(1e-5));
+    }
+  });
+
+  it('is causal end to end: a later token never changes earlier logits', () => {
+    for (const model of ['baseline', 'mta'] as const) {
+      const net = new ToyTransformer(modelConfigOf(settingsOf(model)), new Rng(6));
+      // Make the MTA kernels non-trivial, so a future tap would show.
+      for (const [name, p] of net.namedParameters()) {
+        if (name.includes('scoresHook')) p.storage.data.set(Array.from({ length: p.size }, (_, i) => 0.3 + 0.1 * (i % 7)));
+      }
+      const input = tokens();
+      const before = net.forward(input);
+      const changed = input.toNumbers();
+      const length = input.shape[1]!;
+      const position = 7;
+      for (let b = 0; b < 4; b++) changed[b * length + position] = (changed[b * length + position]! + 1) % 26;
+      const after = net.forward(tensor(Int32Array.from(changed), input.shape));
+      const vocab = before.shape[2]!;
+      const a = before.toNumbers();
+      const c = after.toNumbers();
+      for (let b = 0; b < 4; b++) {
+        const row = (t: number[], i: number) => t.slice((b * length + i) * vocab, (b * length + i + 1) * vocab);
+        for (let i = 0; i < position; i++) expect(row(c, i)).toEqual(row(a, i));
+        expect(row(c, position)).not.toEqual(row(a, position));
+      }
+    }
   });
 });
 

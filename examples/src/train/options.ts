@@ -57,7 +57,7 @@ export type TrainOptionsInput = Partial<Omit<TrainSettings, 'task' | 'mtaKernel'
 
 export const DEFAULT_SETTINGS = {
   device: 'cpu',
-  steps: 1500,
+  steps: 2000,
   seed: 1,
   layers: 2,
   width: 64,
@@ -68,7 +68,7 @@ export const DEFAULT_SETTINGS = {
   dropout: 0,
   mtaMode: 'pre',
   batchSize: 16,
-  lr: 2e-3,
+  lr: 3e-3,
   warmupSteps: 100,
   minLrRatio: 0.1,
   gradClip: 1,

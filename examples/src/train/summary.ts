@@ -21,7 +21,7 @@ export function summaryTable(reports: readonly StoredReport[]): string {
   const models = [...new Set(reports.map((r) => r.model))];
   const seeds = [...new Set(reports.map((r) => r.seed))].sort((a, b) => a - b);
   const lines = [
-    `| model | ${seeds.map((s) => `seed ${s}`).join(' | ')} | mean test error | mean wall time | steps/s |`,
+    `| model | ${seeds.map((s) => `seed ${s}`).join(' | ')} | mean test error | mean wall time | training steps/s |`,
     `|---|${seeds.map(() => '---:').join('|')}|---:|---:|---:|`,
   ];
   for (const model of models) {
@@ -32,7 +32,7 @@ export function summaryTable(reports: readonly StoredReport[]): string {
     };
     const mean = (f: (r: StoredReport) => number) => runs.reduce((s, r) => s + f(r), 0) / runs.length;
     lines.push(`| ${model} | ${seeds.map(cell).join(' | ')} | ${pct(mean((r) => r.test.error))} | ` +
-      `${(mean((r) => r.wallSeconds) / 60).toFixed(1)} min | ${mean((r) => r.stepsPerSecond).toFixed(2)} |`);
+      `${(mean((r) => r.wallSeconds) / 60).toFixed(1)} min | ${mean((r) => r.steps / r.trainSeconds).toFixed(2)} |`);
   }
   return lines.join('\n');
 }

@@ -34,7 +34,7 @@ export interface TrainReport {
   readonly wallSeconds: number;
   /** Seconds of optimizer steps, summed across resumes. */
   readonly trainSeconds: number;
-  /** Optimizer steps per second in this process. */
+  /** Training steps per second in this process (batch, forward, backward, update; evaluations excluded). */
   readonly stepsPerSecond: number;
   readonly finalTrainLoss: number;
   readonly val: EvalResult | null;
@@ -106,7 +106,9 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRep
 
   const window = { loss: 0, correct: 0, tokens: 0, exactWrong: 0, examples: 0, steps: 0 };
   const startStep = step;
+  const trainSecondsBefore = trainSeconds;
   const loopStart = performance.now();
+  let lastVal: EvalResult | null = null;
   let lastLoss = Number.NaN;
   const lastStep = Math.min(settings.steps, options.stopAt ?? settings.steps);
   while (step < lastStep) {
@@ -134,6 +136,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRep
     window.loss += result.loss; window.steps++;
     window.correct += scored.correctTokens; window.tokens += scored.tokens;
     window.exactWrong += scored.wrongExamples; window.examples += scored.examples;
+    // Wall-clock rate, evaluations included, so the ETA holds.
     const stepsPerSecond = (step - startStep) / ((performance.now() - loopStart) / 1000);
     progress.update(step, { loss: window.loss / window.steps, accuracy: window.correct / window.tokens, stepsPerSecond });
 
@@ -147,6 +150,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRep
     }
     if (valSet.length && settings.evalEvery > 0 && (step % settings.evalEvery === 0 || step === lastStep)) {
       const val = evaluate(model, valSet, task, device);
+      lastVal = step === lastStep ? val : null;
       history.eval.push({ step, split: 'val', ...withoutSize(val) });
       progress.message(`${settings.model} step ${step}: val loss ${val.loss.toFixed(4)}, token accuracy ${pct(val.tokenAccuracy)}, ` +
         `exact-match error ${pct(val.error)} (${formatDuration(trainSeconds)} trained)`);
@@ -156,9 +160,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRep
     }
   }
   progress.finish();
-  const loopSeconds = (performance.now() - loopStart) / 1000;
 
-  const val = valSet.length ? evaluate(model, valSet, task, device) : null;
+  const val = lastVal ?? (valSet.length ? evaluate(model, valSet, task, device) : null);
   const test = evaluate(model, evaluationSet(task, 'test', settings.testSize, settings.dataSeed), task, device);
   history.eval.push({ step, split: 'test', ...withoutSize(test) });
   saveCheckpoint(files.checkpoint, checkpoint());
@@ -169,7 +172,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRep
     model: settings.model, device, seed: settings.seed, steps: step, settings,
     parameters: countParameters(model), resumedFrom: resumed ? resumed.step : null,
     wallSeconds: (performance.now() - wallStart) / 1000, trainSeconds,
-    stepsPerSecond: loopSeconds > 0 ? (step - startStep) / loopSeconds : 0,
+    stepsPerSecond: trainSeconds > trainSecondsBefore ? (step - startStep) / (trainSeconds - trainSecondsBefore) : 0,
     finalTrainLoss: lastLoss, val, test, history, files,
   };
   writeFileSync(files.report, JSON.stringify({ ...report, history: undefined }, null, 1));
