@@ -6,8 +6,8 @@ import { CliError, parseCommandArgs, userPath, type Command } from './command';
 const help = `usage: pnpm mta export --checkpoint <file> --out model.onnx
 
 Exports a trained toy-task model (a checkpoint written by \`pnpm mta train\`) to ONNX (IR 8, opset 17,
-float32): input 'tokens' (1, maxLength) int32, output 'logits'. \`pnpm mta check --model <file>\`
-then runs it on every backend.`;
+float32): input 'tokens' (1, maxLength) int32, output 'logits'. examples/test/export-trained.test.ts
+checks such exports against the cpu device's logits in onnxruntime-node and onnxruntime-web.`;
 
 export const exportCommand: Command = {
   summary: 'export a trained checkpoint to ONNX',
