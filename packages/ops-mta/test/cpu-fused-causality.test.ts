@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MtaConfig, MtaShape } from '../src/config';
 import { mtaBackward, mtaForward, type MtaArray } from '../src/kernels/cpu';
+import { mulberry32 } from './support/mulberry32';
 
 /**
  * Causality of the fused kernels:
@@ -11,16 +12,6 @@ import { mtaBackward, mtaForward, type MtaArray } from '../src/kernels/cpu';
  *   same probe finds the leak of Liger's symmetric padding).
  */
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function filled<T extends MtaArray>(array: T, rng: () => number, scale: number): T {
   for (let k = 0; k < array.length; k++) array[k] = (rng() * 2 - 1) * scale;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MtaConfig, MtaShape } from '../src/config';
 import { relFrobenius } from '../src/golden';
 import { mtaBackward, mtaForward } from '../src/kernels/cpu';
+import { mulberry32 } from './support/mulberry32';
 
 /**
  * Float64 checks over random small configurations (both modes, softmax and sparsemax, groups,
@@ -11,16 +12,6 @@ import { mtaBackward, mtaForward } from '../src/kernels/cpu';
  * - the fused backward against central finite differences of the fused forward.
  */
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   readonly label: string;

@@ -4,6 +4,7 @@ import { relFrobenius } from '../src/golden';
 import { mtaBackward, mtaForward, type MtaArray } from '../src/kernels/cpu';
 import { planMta } from '../src/kernels/cpu/plan';
 import { setSimdRowKernelsEnabled, simdRowKernelsActive } from '../src/kernels/cpu/scratch';
+import { mulberry32 } from './support/mulberry32';
 
 /**
  * The hand-assembled WebAssembly SIMD row loops against the JavaScript loops they replace: each output
@@ -13,16 +14,6 @@ import { setSimdRowKernelsEnabled, simdRowKernelsActive } from '../src/kernels/c
 
 afterEach(() => setSimdRowKernelsEnabled(true));
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function firstDifference(a: MtaArray, b: MtaArray): string | null {
   for (let k = 0; k < a.length; k++) if (!Object.is(a[k], b[k])) return `index ${k}: ${a[k]} vs ${b[k]}`;

@@ -1,22 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MtaConfig, MtaShape } from '../src/config';
 import { MtaCpuPool, MtaCpuWorkspace, allocateMtaArray, mtaBackward, mtaForward, type MtaArray } from '../src/kernels/cpu';
+import { mulberry32 } from './support/mulberry32';
 
 /**
  * The worker_threads path against the synchronous path: the work split depends only on the shape and
  * per-item gradient sums are added in item order, so results must be bit-identical.
  */
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function bitsEqual(a: MtaArray | null, b: MtaArray | null): string | null {
   if (a === null || b === null) return a === b ? null : 'one is null';
