@@ -1,4 +1,4 @@
-import { noGrad, tensor, tidy, sum, mul, type Tensor, type nn } from '../src/index';
+import { noGrad, probeValues, tensor, tidy, sum, mul, type Tensor, type nn } from '../src/index';
 
 /**
  * Finite-difference checks for modules: the analytic gradients of sum(f(inputs) * probe) with respect to
@@ -11,16 +11,6 @@ export interface ModuleGradcheck {
   readonly worst: number;
   readonly checked: number;
   readonly failures: string[];
-}
-
-function probeValues(n: number, seed: number): Float64Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
 }
 
 export function gradcheckModule(module: nn.Module, inputs: readonly Tensor[], fn: (...xs: Tensor[]) => Tensor,

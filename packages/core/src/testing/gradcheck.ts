@@ -24,7 +24,8 @@ export interface GradcheckResult {
   readonly failures: readonly string[];
 }
 
-function probeValues(n: number, seed: number): Float64Array {
+/** Deterministic probe weights in [-1, 1) (xorshift32), so every output element's gradient is exercised. */
+export function probeValues(n: number, seed: number): Float64Array {
   let s = seed >>> 0 || 1;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
