@@ -2,48 +2,19 @@
  * The TensorFlow.js peer must itself be right before its timings mean anything: compare it with the
  * float64 PyTorch golden cases it can express (post mode; any pads, dilation and groups).
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TfjsMta, useTfjsBackend, type TfjsBackendName } from '../src/bench/peers/tfjs';
+import { defaultGoldenManifestPath, loadGoldenManifest, type GoldenCase } from '@mta/ops-mta';
 
-interface GoldenTensorEntry {
-  dtype: 'float32' | 'float64';
-  shape: number[];
-  offset: number;
-  byteLength: number;
-}
+// The project's golden loader (it validates the manifest); MTA_GOLDEN_DIR points at another copy.
+const goldenDir = process.env['MTA_GOLDEN_DIR'];
+const manifest = loadGoldenManifest(goldenDir ? `${goldenDir}/public.json` : defaultGoldenManifestPath());
 
-interface GoldenCase {
-  name: string;
-  B: number;
-  Cin: number;
-  Cout: number;
-  L: number;
-  kernel: [number, number];
-  pads: [number, number, number, number];
-  dilation: [number, number];
-  groups: number;
-  bias: boolean;
-  sparse: boolean;
-  mode: 'post' | 'pre';
-  nanAbove: boolean;
-  tensors: Record<string, GoldenTensorEntry>;
-}
-
-const goldenDir = process.env['MTA_GOLDEN_DIR'] ?? fileURLToPath(new URL('../../../shared/golden/', import.meta.url));
-const manifest = JSON.parse(readFileSync(`${goldenDir}/public.json`, 'utf8')) as { format: string; cases: GoldenCase[] };
-const blob = readFileSync(`${goldenDir}/public.bin`);
-
-function goldenTensor(c: GoldenCase, name: string): { shape: number[]; data: Float32Array | Float64Array } {
-  const entry = c.tensors[name];
-  if (entry === undefined) throw new Error(`golden case ${c.name} has no tensor '${name}'`);
-  // Copy out of the Buffer: its byte offset within the pooled ArrayBuffer need not be aligned.
-  const bytes = new Uint8Array(blob.buffer, blob.byteOffset + entry.offset, entry.byteLength).slice();
-  const data = entry.dtype === 'float32' ? new Float32Array(bytes.buffer) : new Float64Array(bytes.buffer);
-  expect(data.length).toBe(entry.shape.reduce((a, b) => a * b, 1));
-  return { shape: entry.shape, data };
+function goldenTensor(c: GoldenCase, name: keyof GoldenCase['tensors']): { shape: readonly number[]; data: Float32Array | Float64Array } {
+  const t = c.tensors[name];
+  if (!t) throw new Error(`golden case ${c.name} has no tensor '${name}'`);
+  return t;
 }
 
 /** ||got - expected||_F / ||expected||_F in float64, or Infinity when a value is not finite. */
@@ -72,9 +43,9 @@ function runCase(c: GoldenCase): Record<string, number> {
     // 'add' turns a NaN score into NaN; the NaN cases need the select mask.
     { sparse: c.sparse, pads: c.pads, dilation: c.dilation, groups: c.groups, maskWith: c.nanAbove ? 'select' : 'add' },
   );
-  const asTensor = (name: string) => {
+  const asTensor = (name: keyof GoldenCase['tensors']) => {
     const t = goldenTensor(c, name);
-    return tf.tensor(t.data as Float32Array, t.shape, 'float32');
+    return tf.tensor(t.data as Float32Array, [...t.shape], 'float32');
   };
   const scores = asTensor('scores') as tf.Tensor4D;
   const weight = asTensor('weight') as tf.Tensor4D;
