@@ -1,5 +1,5 @@
 import '@mta/device-cpu';
-import { add, cast, defineOp, exp, exportOnnx, parseOnnxModel, readOnnxModelFile, registerKernel, runOp1, tensor, tidy } from '@mta/core';
+import { add, cast, defineOp, exp, exportOnnx, parseOnnxModel, readOnnxModelFile, registerKernel, runOp1, tensor, tidy, hostData } from '@mta/core';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ describe('export errors', () => {
     });
     const dispose = registerKernel(Doubling, 'cpu', ({ inputs: [x], outputs: [out] }) => {
       const src = x!.toArray();
-      const dst = out!.storage.data;
+      const dst = hostData(out!);
       for (let i = 0; i < src.length; i++) dst[out!.offset + i] = 2 * src[i]!;
     });
     try {

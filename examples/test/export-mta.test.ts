@@ -1,5 +1,5 @@
 import '@mta/device-cpu';
-import { Rng, exportOnnx, noGrad, parseOnnxModel, randNormal, tensor, tidy, type Tensor } from '@mta/core';
+import { Rng, exportOnnx, noGrad, parseOnnxModel, randNormal, tensor, tidy, type Tensor, hostData } from '@mta/core';
 import { MultiTokenAttention, multiTokenAttention, type MtaOptions } from '@mta/ops-mta';
 import { describe, expect, it } from 'vitest';
 import { compareTensors, runOrtNode, runOrtWeb } from '../src/ort/index';
@@ -84,7 +84,7 @@ describe('MTA export: cpu device vs onnxruntime-node and onnxruntime-web', () =>
     const rng = new Rng(42);
     const layer = new MultiTokenAttention(4, 4, rng, { kernelSize: [3, 5], padding: 'causal', mode: 'pre' });
     // A non-zero bias, so a dropped or misnamed bias would show in the outputs.
-    layer.bias!.storage.data.set(Float32Array.of(0.5, -0.25, 0.125, 1));
+    hostData(layer.bias!).set(Float32Array.of(0.5, -0.25, 0.125, 1));
     const scores = scoresWithNanAboveDiagonal(rng, 2, 4, 7);
     const expected = noGrad(() => tidy(() => layer.forward(scores).toArray() as Float32Array));
 

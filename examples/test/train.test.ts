@@ -8,7 +8,7 @@ import {
   type RunTrainingOptions, type TaskConfig,
 } from '../src/train/index';
 import '@mta/device-cpu';
-import { Rng, tensor } from '@mta/core';
+import { Rng, tensor, hostData } from '@mta/core';
 
 const root = mkdtempSync(join(tmpdir(), 'mta-train-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -95,7 +95,7 @@ describe('models', () => {
       const net = new ToyTransformer(modelConfigOf(settingsOf(model)), new Rng(6));
       // Make the MTA kernels non-trivial, so a future tap would show.
       for (const [name, p] of net.namedParameters()) {
-        if (name.includes('scoresHook')) p.storage.data.set(Array.from({ length: p.size }, (_, i) => 0.3 + 0.1 * (i % 7)));
+        if (name.includes('scoresHook')) hostData(p).set(Array.from({ length: p.size }, (_, i) => 0.3 + 0.1 * (i % 7)));
       }
       const input = tokens();
       const before = net.forward(input);

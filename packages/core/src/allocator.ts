@@ -1,3 +1,4 @@
+import type { MemoryCounters } from './device-memory.js';
 import { bytesPerElement, newStorageArray, type DType, type StorageArrayOf } from './dtype.js';
 
 /**
@@ -6,23 +7,9 @@ import { bytesPerElement, newStorageArray, type DType, type StorageArrayOf } fro
  * large blocks to the OS on free), so reusing buffers is what keeps per-call cost flat.
  * Reused buffers hold old data: kernels must write every output element (the npu simulator checks this).
  */
-export interface MemoryStats {
-  /** Tensors alive on the device (views count separately). */
-  liveTensors: number;
-  /** Bytes held by live storages. */
-  liveBytes: number;
-  /** High-water mark of liveBytes since the last resetPeak(). */
-  peakBytes: number;
-  /** Bytes parked in the pool, ready for reuse. */
-  pooledBytes: number;
-  /** Fresh allocations and pool hits since start. */
-  allocations: number;
-  poolHits: number;
-}
-
 export class CachingAllocator {
   private readonly pool = new Map<string, ArrayBufferView[]>();
-  readonly stats: MemoryStats = { liveTensors: 0, liveBytes: 0, peakBytes: 0, pooledBytes: 0, allocations: 0, poolHits: 0 };
+  readonly stats: MemoryCounters = { liveBytes: 0, peakBytes: 0, pooledBytes: 0, allocations: 0, poolHits: 0 };
 
   /**
    * @param maxPooledBytes pool budget; buffers freed beyond it are dropped for the garbage collector.

@@ -1,47 +1,15 @@
 import { formatShape, shapesEqual } from './shape.js';
-import type { AnyOpDef } from './op.js';
 import type { Tensor } from './tensor.js';
+import { noGrad, type TapeNode } from './tape.js';
 import { tidy } from './scope.js';
 import { add } from './ops/elementwise.js';
 import { onesLike } from './ops/creation.js';
 
 /**
- * The tape. A node is recorded per differentiable op call whose inputs need gradients; outputs point
- * back to it through `gradFn`. backward() walks the nodes in reverse topological order (iteratively: deep
- * graphs must not blow the stack), calls each op's gradient formula with grad mode off, checks every
+ * The backward pass over the tape (tape.ts): walks the nodes in reverse topological order (iteratively:
+ * deep graphs must not blow the stack), calls each op's gradient formula with grad mode off, checks every
  * gradient against its input, and accumulates.
  */
-export interface TapeNode {
-  readonly op: AnyOpDef;
-  readonly inputs: readonly Tensor[];
-  readonly outputs: readonly Tensor[];
-  readonly attrs: unknown;
-}
-
-let gradEnabled = true;
-
-export function isGradEnabled(): boolean {
-  return gradEnabled;
-}
-
-export function noGrad<T>(fn: () => T): T {
-  const previous = gradEnabled;
-  gradEnabled = false;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = previous;
-  }
-}
-
-export function recordNode(op: AnyOpDef, inputs: readonly Tensor[], attrs: unknown, outputs: readonly Tensor[]): void {
-  const node: TapeNode = { op, inputs, outputs, attrs };
-  for (const out of outputs) {
-    out.requiresGrad = true;
-    out.gradFn = node;
-  }
-}
-
 /** Nodes reachable from `root`, each after every node that consumes its outputs. */
 function reverseTopologicalOrder(root: TapeNode): TapeNode[] {
   const order: TapeNode[] = [];

@@ -1,9 +1,10 @@
-import { CachingAllocator, type MemoryStats } from './allocator.js';
+import type { DeviceMemory, MemoryCounters } from './device-memory.js';
+import { HostMemory } from './host-memory.js';
 
 /**
- * A device: a name, an allocator, and a lazily run initialiser. Devices live on tensors; there is no
- * global "current device". A third-party package adds one with `registerDevice` and registers kernels
- * for it, without touching core.
+ * A device: a name, the memory it owns, a fallback policy and a lazily run initialiser. Devices live on
+ * tensors; there is no global "current device". A third-party package adds one with `registerDevice` and
+ * registers kernels for it, without touching core.
  */
 export type Availability = { readonly available: true } | { readonly available: false; readonly reason: string };
 
@@ -13,14 +14,30 @@ export interface DeviceOptions {
   readonly init?: () => void | Promise<void>;
   /** Whether the device can run here; unavailable devices refuse allocations with the reason. */
   readonly availability?: () => Availability;
-  readonly allocator?: CachingAllocator;
+  /** Where the device's tensors live (default: host typed arrays behind a caching allocator). */
+  readonly memory?: DeviceMemory;
+  /**
+   * What to do with an op the device has no kernel for: 'cpu' runs it on the cpu device (inputs copied
+   * there and back, counted, announced once); 'error' (the default) throws an error naming the op.
+   */
+  readonly fallback?: FallbackPolicy;
   readonly description?: string;
+}
+
+export type FallbackPolicy = 'cpu' | 'error';
+
+/** What `device.memoryStats()` reports: the memory's byte counters and core's count of live tensors. */
+export interface MemoryStats extends MemoryCounters {
+  /** Tensors alive on the device (views count separately). */
+  readonly liveTensors: number;
 }
 
 export class Device {
   readonly name: string;
   readonly description: string;
-  readonly allocator: CachingAllocator;
+  readonly memory: DeviceMemory;
+  readonly fallback: FallbackPolicy;
+  private liveTensors = 0;
   private readonly initFn?: () => void | Promise<void>;
   private readonly availabilityFn?: () => Availability;
   private initState: 'pending' | 'running' | 'done' = 'pending';
@@ -29,7 +46,8 @@ export class Device {
   constructor(options: DeviceOptions) {
     this.name = options.name;
     this.description = options.description ?? options.name;
-    this.allocator = options.allocator ?? new CachingAllocator();
+    this.memory = options.memory ?? new HostMemory();
+    this.fallback = options.fallback ?? 'error';
     this.initFn = options.init;
     this.availabilityFn = options.availability;
   }
@@ -67,8 +85,13 @@ export class Device {
     this.initState = 'done';
   }
 
-  memory(): Readonly<MemoryStats> {
-    return { ...this.allocator.stats };
+  memoryStats(): MemoryStats {
+    return { liveTensors: this.liveTensors, ...this.memory.counters() };
+  }
+
+  /** Core's count of live tensors (Storage calls this as views are made and disposed). */
+  countTensors(delta: number): void {
+    this.liveTensors += delta;
   }
 
   toString(): string {

@@ -1,10 +1,10 @@
 import { getDevice, type Device } from './device.js';
-import { countFallback, fallbackAllowed } from './fallback.js';
+import { countFallback, fallbackAdvice, fallbackAllowed } from './fallback.js';
 import { findKernel, MissingKernelError } from './kernels.js';
 import { isFloatingPoint } from './dtype.js';
 import type { AnyOpDef, OpDef } from './op.js';
-import { isGradEnabled, recordNode } from './autograd.js';
-import { Tensor } from './tensor.js';
+import { isGradEnabled, recordNode } from './tape.js';
+import { Tensor, writeTensor } from './tensor.js';
 import { activeTracer } from './trace.js';
 import { Contiguous } from './ops/contiguous-op.js';
 
@@ -52,7 +52,7 @@ function runKernel<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A, device:
   const specs = op.infer(inputs, attrs);
   const kernel = findKernel(op, device.name);
   if (!kernel) {
-    if (device.name !== 'cpu' && fallbackAllowed() && findKernel(op, 'cpu')) {
+    if (fallbackAllowed(device) && findKernel(op, 'cpu')) {
       countFallback(op.name, device.name);
       const cpu = getDevice('cpu');
       const onCpu = inputs.map((t) => moveRaw(t, cpu));
@@ -60,7 +60,7 @@ function runKernel<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A, device:
       onCpu.forEach((t) => t.dispose());
       return results.map((t) => { const back = moveRaw(t, device); t.dispose(); return back; });
     }
-    throw new MissingKernelError(op as unknown as AnyOpDef, device.name);
+    throw new MissingKernelError(op as unknown as AnyOpDef, device.name, device.name === 'cpu' ? '' : fallbackAdvice(device));
   }
   const ready = kernel.stridedInputs ? inputs : inputs.map((t) => (t.isContiguous ? t : contiguousRaw(t)));
   const outputs = specs.map((s) => Tensor.empty(s.shape, s.dtype, device));
@@ -74,10 +74,11 @@ export function contiguousRaw(t: Tensor): Tensor {
   return runKernel(Contiguous, [t], {}, t.device)[0]!;
 }
 
-/** Copies a tensor's elements to another device, off the tape (host-resident storages). */
+/** Copies a tensor's elements to another device, off the tape: a read from one device's memory, a write to the other's. */
 export function moveRaw(t: Tensor, device: Device): Tensor {
+  const values = t.toArray();
   const out = Tensor.empty(t.shape, t.dtype, device);
-  out.storage.data.set(t.toArray());
+  writeTensor(out, values);
   return out;
 }
 

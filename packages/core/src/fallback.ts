@@ -1,28 +1,64 @@
-/**
- * Opt-in cpu fallback for ops a device has no kernel for. Off by default; strict mode (which tests use)
- * refuses it even when enabled, so a missing kernel can never hide behind a silent copy.
- */
-let enabled = false;
-let strict = false;
-const counts = new Map<string, number>();
+import type { Device } from './device.js';
 
-export function setFallback(options: { enabled?: boolean; strict?: boolean }): void {
-  if (options.enabled !== undefined) enabled = options.enabled;
-  if (options.strict !== undefined) strict = options.strict;
+/**
+ * The cpu fallback for ops a device has no kernel for. Each device states its policy (`fallback: 'cpu'`
+ * or `'error'`, see DeviceOptions); `setFallback` can override it for every device, and strict mode (which
+ * tests use) refuses fallback whatever the policy, so a missing kernel can never hide behind a silent copy.
+ * Every fallback is counted per `op@device`, and the first of each is announced once.
+ */
+export interface FallbackSettings {
+  /** true / false: allow / refuse fallback on every device; 'device': follow each device's policy (the default). */
+  readonly enabled?: boolean | 'device';
+  /** Refuse fallback whatever the policy or `enabled` say. */
+  readonly strict?: boolean;
+  /** Called once per `op@device` the first time it falls back (default: a console warning); null for silence. */
+  readonly onFirstFallback?: ((op: string, device: string) => void) | null;
 }
 
-export function fallbackAllowed(): boolean {
-  return enabled && !strict;
+const announce = (op: string, device: string): void => {
+  console.warn(`note: op '${op}' has no kernel on device '${device}' and runs on cpu (inputs copied there and back); ` +
+    `fallbackStats() counts these, setFallback({ strict: true }) forbids them`);
+};
+
+let enabled: boolean | 'device' = 'device';
+let strict = false;
+let onFirstFallback: ((op: string, device: string) => void) | null = announce;
+const counts = new Map<string, number>();
+
+export function setFallback(settings: FallbackSettings): void {
+  if (settings.enabled !== undefined) enabled = settings.enabled;
+  if (settings.strict !== undefined) strict = settings.strict;
+  if (settings.onFirstFallback !== undefined) onFirstFallback = settings.onFirstFallback;
+}
+
+/** Whether an op without a kernel on `device` may run on cpu instead. */
+export function fallbackAllowed(device: Device): boolean {
+  if (strict || device.name === 'cpu') return false;
+  return enabled === 'device' ? device.fallback === 'cpu' : enabled;
+}
+
+/** Why fallback is refused on a device, and how to allow it (for error messages). */
+export function fallbackAdvice(device: Device): string {
+  if (strict) return 'cpu fallback is off in strict mode (setFallback({ strict: false }) lifts it)';
+  if (enabled === false) return 'cpu fallback was turned off with setFallback({ enabled: false })';
+  return `device '${device.name}' does not fall back to cpu (its policy is '${device.fallback}'): allow it with setFallback({ enabled: true })`;
 }
 
 export function countFallback(opName: string, device: string): void {
   const key = `${opName}@${device}`;
-  counts.set(key, (counts.get(key) ?? 0) + 1);
+  const n = counts.get(key) ?? 0;
+  counts.set(key, n + 1);
+  if (n === 0) onFirstFallback?.(opName, device);
 }
 
 /** How many times each `op@device` ran on cpu instead. */
 export function fallbackStats(): ReadonlyMap<string, number> {
   return new Map(counts);
+}
+
+/** The fallbacks so far as lines `op@device: count`, most frequent first (for explain() and run summaries). */
+export function formatFallbacks(stats: ReadonlyMap<string, number> = counts): string[] {
+  return [...stats].sort((a, b) => b[1] - a[1]).map(([key, n]) => `${key}: ${n}`);
 }
 
 export function resetFallbackStats(): void {

@@ -49,11 +49,16 @@ export function devicesWithKernel(op: AnyOpDef): string[] {
 }
 
 export class MissingKernelError extends Error {
-  constructor(readonly op: AnyOpDef, readonly device: string) {
+  constructor(readonly op: AnyOpDef, readonly device: string, fallbackAdvice = '') {
     const have = devicesWithKernel(op);
     super(`no kernel for op '${op.name}' on device '${device}'; devices with a kernel: [${have.join(', ')}]. ` +
-      `Register one with registerKernel(${op.name}, '${device}', ...), move the inputs with .to('${have[0] ?? 'cpu'}'), ` +
-      `or enable cpu fallback with setFallback({ enabled: true })`);
+      `Register one with registerKernel(${op.name}, '${device}', ...) or move the inputs with .to('${have[0] ?? 'cpu'}')` +
+      (fallbackAdvice ? `; ${fallbackAdvice}` : ''));
     this.name = 'MissingKernelError';
   }
+}
+
+/** The ops a device runs natively: those with a kernel registered for it. Everything else falls back or fails. */
+export function nativeOps(device: string): AnyOpDef[] {
+  return [...registry].filter(([, perDevice]) => perDevice.has(device)).map(([op]) => op);
 }

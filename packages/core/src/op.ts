@@ -48,7 +48,12 @@ export interface OpOptions<A> {
   readonly name: string;
   readonly role?: 'forward' | 'backward';
   readonly infer: (inputs: readonly Tensor[], attrs: A) => readonly OutputSpec[];
-  readonly grad?: GradFn<A>;
+  /**
+   * The gradient formula, or 'deferred' when it needs ops whose own gradients need this op (Expand's
+   * gradient is a Sum and Sum's an Expand): a gradients module that imports both then calls `defineGrad`,
+   * so the op modules import each other in one direction only.
+   */
+  readonly grad?: GradFn<A> | 'deferred';
   /** Set false to declare, rather than forget, that an op has no gradient. */
   readonly differentiable?: boolean;
   readonly backwardOps?: readonly AnyOpDef[];
@@ -57,6 +62,7 @@ export interface OpOptions<A> {
 }
 
 const opsByName = new Map<string, AnyOpDef>();
+const deferredGrads = new Map<AnyOpDef, GradFn<never>>();
 
 export function defineOp<A = Record<string, never>>(options: OpOptions<A>): OpDef<A> {
   if (opsByName.has(options.name)) {
@@ -70,18 +76,44 @@ export function defineOp<A = Record<string, never>>(options: OpOptions<A>): OpDe
     throw new Error(`op '${options.name}' has no grad formula: give it one, or declare \`differentiable: false\` ` +
       `so that the missing gradient is a decision, not an omission`);
   }
+  const grad: GradFn<A> | undefined = options.grad === 'deferred'
+    ? (ctx) => deferredGradOf(op)(ctx)
+    : options.grad;
   const op: OpDef<A> = {
     name: options.name,
     role: options.role ?? 'forward',
     infer: options.infer,
-    grad: options.grad,
+    grad,
     differentiable,
     backwardOps: options.backwardOps ?? [],
     forward: options.forward,
     minInputs: options.minInputs ?? Number.POSITIVE_INFINITY,
   };
   opsByName.set(op.name, op);
+  if (options.grad === 'deferred') deferredOps.add(op as unknown as AnyOpDef);
   return op;
+}
+
+/** Supplies the gradient of an op defined with `grad: 'deferred'`. */
+export function defineGrad<A>(op: OpDef<A>, grad: GradFn<A>): void {
+  if (deferredGrads.has(op as unknown as AnyOpDef)) throw new Error(`the gradient of op '${op.name}' is already defined`);
+  deferredGrads.set(op as unknown as AnyOpDef, grad as unknown as GradFn<never>);
+}
+
+/** Whether an op's gradient can be called: inline, or deferred and since defined. */
+export function hasGrad(op: AnyOpDef): boolean {
+  return op.grad !== undefined && (!isDeferred(op) || deferredGrads.has(op));
+}
+
+const deferredOps = new WeakSet<AnyOpDef>();
+function isDeferred(op: AnyOpDef): boolean {
+  return deferredOps.has(op);
+}
+
+function deferredGradOf<A>(op: OpDef<A>): GradFn<A> {
+  const grad = deferredGrads.get(op as unknown as AnyOpDef);
+  if (!grad) throw new Error(`op '${op.name}' deferred its gradient, but no module called defineGrad for it: import it through '@mta/core'`);
+  return grad as unknown as GradFn<A>;
 }
 
 export function findOp(name: string): AnyOpDef | undefined {

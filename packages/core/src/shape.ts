@@ -1,5 +1,30 @@
+import { describeValue, InvalidArgumentError } from './errors.js';
+
 /** Shapes, strides and broadcasting: pure functions over number arrays. */
 export type Shape = readonly number[];
+
+/** The largest element count a tensor may have (a typed array's limit on 64-bit engines, 2^32 - 1 safe bound). */
+export const MAX_TENSOR_ELEMENTS = 2 ** 32 - 1;
+
+/**
+ * Checks a shape a caller handed in: an array of non-negative integer dims whose product a typed array can
+ * hold. Every entry point that takes a shape calls it, so NaN, negative or fractional dims never reach an
+ * allocation or a kernel.
+ */
+export function validateShape(shape: unknown, argument = 'shape'): asserts shape is Shape {
+  if (!Array.isArray(shape)) {
+    throw new InvalidArgumentError(argument, 'an array of non-negative integer dimensions', describeValue(shape));
+  }
+  shape.forEach((d: unknown, i) => {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new InvalidArgumentError(`${argument}[${i}]`, 'a non-negative integer dimension', describeValue(d), `whole shape ${describeValue(shape)}`);
+    }
+  });
+  const n = sizeOf(shape as Shape);
+  if (n > MAX_TENSOR_ELEMENTS) {
+    throw new InvalidArgumentError(argument, `at most ${MAX_TENSOR_ELEMENTS} elements`, `${n} elements (${formatShape(shape as Shape)})`, 'split the tensor');
+  }
+}
 
 export function sizeOf(shape: Shape): number {
   let n = 1;

@@ -1,17 +1,40 @@
 import { getDevice, type Device, type DeviceLike } from './device.js';
 import { readElement, type DType, type TypedArray, newStorageArray } from './dtype.js';
-import { contiguousStrides, formatShape, sizeOf, type Shape } from './shape.js';
+import { contiguousStrides, formatShape, sizeOf, validateShape, type Shape } from './shape.js';
 import { Storage } from './storage.js';
 import { trackTensor, untrackTensor } from './scope.js';
-import type { TapeNode } from './autograd.js';
-import * as views from './ops/views.js';
-import { backward } from './autograd.js';
-import { copyTo } from './transfer.js';
-import { cast } from './ops/elementwise.js';
+import type { TapeNode } from './tape.js';
 
 let nextId = 1;
 
 export type NestedArray = number | boolean | readonly NestedArray[];
+
+/**
+ * The tensor methods that are ops. They live in the ops modules, which install them here at load (as
+ * tfjs's `setOpHandler` does), so that this module imports no op and core has no import circle.
+ */
+export interface TensorOps {
+  reshape(x: Tensor, shape: Shape): Tensor;
+  permute(x: Tensor, axes: readonly number[]): Tensor;
+  transpose(x: Tensor, a: number, b: number): Tensor;
+  slice(x: Tensor, starts: readonly number[], ends?: readonly (number | undefined)[]): Tensor;
+  expand(x: Tensor, shape: Shape): Tensor;
+  contiguous(x: Tensor): Tensor;
+  to(x: Tensor, device: Device): Tensor;
+  cast(x: Tensor, dtype: DType): Tensor;
+  backward(x: Tensor, grad?: Tensor): void;
+}
+
+let tensorOps: TensorOps | null = null;
+
+export function installTensorOps(ops: TensorOps): void {
+  tensorOps = ops;
+}
+
+function ops(): TensorOps {
+  if (!tensorOps) throw new Error('tensor methods are not installed: import from \'@mta/core\' (its index installs them), not from a core module directly');
+  return tensorOps;
+}
 
 /**
  * An n-dimensional strided view of a device storage. Views (reshape, permute, slice, expand) share the
@@ -44,6 +67,7 @@ export class Tensor {
 
   /** Allocates an uninitialised contiguous tensor on a device (contents are whatever the pool held). */
   static empty(shape: Shape, dtype: DType, device: DeviceLike, zero = false): Tensor {
+    validateShape(shape, 'shape');
     return new Tensor(Storage.allocate(getDevice(device), dtype, sizeOf(shape), zero), shape);
   }
 
@@ -79,19 +103,47 @@ export class Tensor {
 
   // ---- host access -------------------------------------------------------
 
-  /** The elements in row-major order, as a fresh typed array of the storage dtype. */
+  /**
+   * The elements in row-major order, as a fresh typed array of the storage dtype, read synchronously.
+   * Devices whose memory is not host-visible cannot answer synchronously: use `await tensor.data()`.
+   */
   toArray(): TypedArray {
     this.assertAlive();
-    const src = this.storage.data;
+    const memory = this.device.memory;
+    if (!memory.readSync) {
+      throw new Error(`${this.describe()}: device '${this.device.name}' reads its memory asynchronously; ` +
+        `use \`await tensor.data()\` instead of toArray() (or toNumbers()/item(), which read synchronously)`);
+    }
+    const [start, span] = this.extent();
+    return this.gather(memory.readSync(this.storage.buffer, start, span), start);
+  }
+
+  /** The elements in row-major order, as a fresh typed array of the storage dtype. Works on every device. */
+  async data(): Promise<TypedArray> {
+    this.assertAlive();
+    const [start, span] = this.extent();
+    return this.gather(await this.device.memory.read(this.storage.buffer, start, span), start);
+  }
+
+  /** The range of storage elements this view touches: [first, count]. */
+  private extent(): [number, number] {
+    if (this.size === 0) return [this.offset, 0];
+    let last = this.offset;
+    this.shape.forEach((n, d) => { last += (n - 1) * this.strides[d]!; });
+    return [this.offset, last - this.offset + 1];
+  }
+
+  /** Row-major elements of this view from a host copy of its extent (which starts at storage element `start`). */
+  private gather(host: TypedArray, start: number): TypedArray {
     const n = this.size;
-    if (this.isContiguous) return src.slice(this.offset, this.offset + n);
+    if (this.isContiguous) return host.length === n ? host : host.slice(0, n);
     const out = newStorageArray(this.dtype, n);
     const { shape, strides } = this;
     const nd = shape.length;
     const idx = new Array<number>(nd).fill(0);
-    let off = this.offset;
+    let off = this.offset - start;
     for (let i = 0; i < n; i++) {
-      out[i] = src[off]!;
+      out[i] = host[off]!;
       for (let d = nd - 1; d >= 0; d--) {
         idx[d]!++;
         off += strides[d]!;
@@ -129,14 +181,14 @@ export class Tensor {
 
   // ---- views and moves ---------------------------------------------------
 
-  reshape(shape: Shape): Tensor { return views.reshape(this, shape); }
-  permute(axes: readonly number[]): Tensor { return views.permute(this, axes); }
-  transpose(a = -2, b = -1): Tensor { return views.transpose(this, a, b); }
-  slice(starts: readonly number[], ends?: readonly (number | undefined)[]): Tensor { return views.slice(this, starts, ends); }
-  expand(shape: Shape): Tensor { return views.expand(this, shape); }
-  contiguous(): Tensor { return views.contiguous(this); }
-  to(device: DeviceLike): Tensor { return copyTo(this, getDevice(device)); }
-  cast(dtype: DType): Tensor { return cast(this, dtype); }
+  reshape(shape: Shape): Tensor { return ops().reshape(this, shape); }
+  permute(axes: readonly number[]): Tensor { return ops().permute(this, axes); }
+  transpose(a = -2, b = -1): Tensor { return ops().transpose(this, a, b); }
+  slice(starts: readonly number[], ends?: readonly (number | undefined)[]): Tensor { return ops().slice(this, starts, ends); }
+  expand(shape: Shape): Tensor { return ops().expand(this, shape); }
+  contiguous(): Tensor { return ops().contiguous(this); }
+  to(device: DeviceLike): Tensor { return ops().to(this, getDevice(device)); }
+  cast(dtype: DType): Tensor { return ops().cast(this, dtype); }
 
   /** A tensor sharing this storage, cut from the tape. */
   detach(): Tensor {
@@ -152,7 +204,7 @@ export class Tensor {
   }
 
   backward(grad?: Tensor): void {
-    backward(this, grad);
+    ops().backward(this, grad);
   }
 
   // ---- memory ------------------------------------------------------------
@@ -177,4 +229,15 @@ export class Tensor {
 
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
+}
+
+/**
+ * Writes host elements (the dtype's storage array) into a contiguous tensor through its device's memory:
+ * how core and host code fill tensors on any device.
+ */
+export function writeTensor(t: Tensor, values: TypedArray): void {
+  t.assertAlive();
+  if (!t.isContiguous) throw new Error(`writeTensor: ${t.describe()} is a strided view; write into a contiguous tensor`);
+  if (values.length !== t.size) throw new Error(`writeTensor: ${t.describe()} has ${t.size} elements, got ${values.length} values`);
+  t.device.memory.write(t.storage.buffer, t.offset, values);
 }

@@ -10,7 +10,7 @@ let dispose: () => void;
 beforeAll(() => { dispose = registerDevice({ name: DEVICE }); });
 afterAll(() => dispose());
 
-const live = (): number => getDevice(DEVICE).memory().liveTensors;
+const live = (): number => getDevice(DEVICE).memoryStats().liveTensors;
 
 describe('CachingAllocator', () => {
   it('hands a freed buffer out again for the same dtype and length, and counts bytes', () => {
@@ -45,7 +45,7 @@ describe('CachingAllocator', () => {
 describe('storages, views and scopes', () => {
   it('views count as live tensors and share storage; the buffer returns to the pool with the last view', () => {
     const before = live();
-    const pooled = getDevice(DEVICE).memory().pooledBytes;
+    const pooled = getDevice(DEVICE).memoryStats().pooledBytes;
     const x = tensor([1, 2, 3, 4, 5, 6], [2, 3], { device: DEVICE });
     const v = permute(x, [1, 0]);
     const s = slice(x, [1]);
@@ -56,12 +56,12 @@ describe('storages, views and scopes', () => {
     expect(v.toNumbers()).toEqual([1, 4, 2, 5, 3, 6]);
     x.dispose();
     v.dispose();
-    expect(getDevice(DEVICE).memory().pooledBytes).toBe(pooled);
+    expect(getDevice(DEVICE).memoryStats().pooledBytes).toBe(pooled);
     expect(s.toNumbers()).toEqual([4, 5, 6]);
     s.dispose();
     s.dispose(); // idempotent
     expect(live()).toBe(before);
-    expect(getDevice(DEVICE).memory().pooledBytes).toBe(pooled + 24);
+    expect(getDevice(DEVICE).memoryStats().pooledBytes).toBe(pooled + 24);
   });
 
   it('tidy disposes what it created except what it returns or keeps; results join the enclosing scope', () => {

@@ -1,4 +1,4 @@
-import { noGrad, probeValues, tensor, tidy, sum, mul, type Tensor, type nn } from '../src/index';
+import { hostData, noGrad, probeValues, tensor, tidy, sum, mul, type Tensor, type nn } from '../src/index';
 
 /**
  * Finite-difference checks for modules: the analytic gradients of sum(f(inputs) * probe) with respect to
@@ -32,7 +32,7 @@ export function gradcheckModule(module: nn.Module, inputs: readonly Tensor[], fn
   let checked = 0;
   for (const leaf of leaves) {
     const analytic = leaf.grad ? leaf.grad.toArray() : new Float64Array(leaf.size);
-    const data = leaf.storage.data as Float64Array;
+    const data = hostData(leaf) as Float64Array;
     for (let k = 0; k < leaf.size; k++) {
       const original = data[leaf.offset + k]!;
       const at = (v: number): number => {
@@ -59,7 +59,7 @@ export function randomArray(n: number, seed: number, scale = 1): number[] {
 /** Overwrites a (contiguous) tensor's elements in place: parameters with non-trivial test values. */
 export function setValues(t: Tensor, values: readonly number[]): void {
   if (values.length !== t.size) throw new Error(`setValues: ${t.describe()} needs ${t.size} values, got ${values.length}`);
-  const data = t.storage.data;
+  const data = hostData(t);
   values.forEach((v, i) => { data[t.offset + i] = v; });
 }
 

@@ -1,4 +1,4 @@
-import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits, newStorageArray, writeElement, type DType, type Tensor, type TypedArray } from '@mta/core';
+import { decodeHalf as decodeHalfBits, encodeHalf as encodeHalfBits, hostData, newStorageArray, writeElement, type DType, type Tensor, type TypedArray } from '@mta/core';
 
 /** Storage access helpers shared by the kernels. */
 export type Data = TypedArray;
@@ -16,21 +16,14 @@ export function encodeScalar(dtype: DType, value: number): number {
 
 /** A tensor's elements decoded to float32 (half types only; one allocation per call). */
 export function decodeHalf(t: Tensor): Float32Array {
-  const src = t.storage.data;
-  const n = t.size;
-  const out = new Float32Array(n);
-  const base = t.offset;
-  if (t.dtype === 'float16') for (let i = 0; i < n; i++) out[i] = float16BitsToFloat32(src[base + i]);
-  else for (let i = 0; i < n; i++) out[i] = bfloat16BitsToFloat32(src[base + i]);
+  const out = new Float32Array(t.size);
+  decodeHalfBits(t.dtype as 'float16' | 'bfloat16', hostData(t) as Uint16Array, t.offset, out, 0, t.size);
   return out;
 }
 
 /** Encodes float32 values into a half-precision output's storage. */
 export function encodeHalf(values: Float32Array, out: Tensor): void {
-  const dst = out.storage.data;
-  const n = values.length;
-  if (out.dtype === 'float16') for (let i = 0; i < n; i++) dst[i] = float32ToFloat16Bits(values[i]);
-  else for (let i = 0; i < n; i++) dst[i] = float32ToBfloat16Bits(values[i]);
+  encodeHalfBits(out.dtype as 'float16' | 'bfloat16', values, 0, hostData(out) as Uint16Array, out.offset, values.length);
 }
 
 /** Throws a clear error for dtypes a kernel does not compute on. */

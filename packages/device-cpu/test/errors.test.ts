@@ -2,8 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   Add, MissingKernelError, Tensor, add, cast, conv2d, defineOp, expand, fallbackStats, findKernel, getDevice,
   indexSelect, initDevice, matmul, permute, registerDevice, registerKernel, reshape, resetFallbackStats, runOp1, setFallback,
-  sum, tensor, tidy, type KernelArgs,
-} from '@mta/core';
+  sum, tensor, tidy, type KernelArgs, hostData } from '@mta/core';
 import '../src/index';
 
 /**
@@ -51,7 +50,7 @@ describe('devices and dispatch', () => {
 
   it('cpu fallback is opt-in, counted, correct, leak-free, and refused in strict mode', () => {
     setFallback({ enabled: true, strict: false });
-    const cpuBefore = getDevice('cpu').memory().liveTensors;
+    const cpuBefore = getDevice('cpu').memoryStats().liveTensors;
     const values = tidy(() => {
       const out = add(onSpare([1, 2, 3]), onSpare([10, 20, 30]));
       expect(out.device.name).toBe(SPARE);
@@ -59,7 +58,7 @@ describe('devices and dispatch', () => {
     });
     expect(values).toEqual([11, 22, 33]);
     expect(fallbackStats().get(`Add@${SPARE}`)).toBe(1);
-    expect(getDevice('cpu').memory().liveTensors).toBe(cpuBefore);
+    expect(getDevice('cpu').memoryStats().liveTensors).toBe(cpuBefore);
 
     setFallback({ strict: true });
     expect(() => add(onSpare([1]), onSpare([2]))).toThrow(MissingKernelError);
@@ -100,7 +99,7 @@ describe('kernel and op registries', () => {
   });
 
   it('a registration disposer removes exactly its kernel', () => {
-    const kernel = ({ outputs: [out] }: KernelArgs<{ kind: 'add' }>): void => { out!.storage.data.fill(0); };
+    const kernel = ({ outputs: [out] }: KernelArgs<{ kind: 'add' }>): void => { hostData(out!).fill(0); };
     const dispose = registerKernel(Add, SPARE, kernel);
     expect(findKernel(Add, SPARE)?.run).toBe(kernel);
     dispose();
@@ -116,7 +115,7 @@ describe('kernel and op registries', () => {
 
 describe('autograd', () => {
   // Deliberately wrong gradients: one returns the wrong shape, the other the wrong dtype.
-  const copy = ({ inputs: [x], outputs: [y] }: KernelArgs<Record<string, never>>): void => { y!.storage.data.set(x!.toArray()); };
+  const copy = ({ inputs: [x], outputs: [y] }: KernelArgs<Record<string, never>>): void => { hostData(y!).set(x!.toArray()); };
   const WrongShape = defineOp({ name: 'ErrorsTestWrongShapeGrad', infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }], grad: ({ grads: [g] }) => [sum(g!)] });
   const WrongDtype = defineOp({ name: 'ErrorsTestWrongDtypeGrad', infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }], grad: ({ grads: [g] }) => [cast(g!, 'float32')] });
   registerKernel(WrongShape, 'cpu', copy);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineOp, getDevice, gradcheck, mul, permute, registerKernel, runOp1, tanh, tensor, type KernelArgs } from '@mta/core';
+import { defineOp, getDevice, gradcheck, mul, permute, registerKernel, runOp1, tanh, tensor, type KernelArgs, hostData } from '@mta/core';
 import '../src/index';
 
 /** gradcheck itself: it must catch a wrong gradient, and leave nothing behind even outside tidy(). */
@@ -12,7 +12,7 @@ describe('gradcheck', () => {
   });
   registerKernel(Triple, 'cpu', ({ inputs: [x], outputs: [y] }: KernelArgs<Record<string, never>>) => {
     const src = x!.toArray();
-    for (let i = 0; i < src.length; i++) y!.storage.data[i] = 3 * src[i]!;
+    for (let i = 0; i < src.length; i++) hostData(y!)[i] = 3 * src[i]!;
   });
 
   it('reports a wrong analytic gradient with the element and both values', () => {
@@ -25,10 +25,10 @@ describe('gradcheck', () => {
   it('accepts a right one and leaks no tensor when called outside tidy()', () => {
     const cpu = getDevice('cpu');
     const x = tensor([[0.1, -0.4, 0.7], [1.2, 0.3, -0.9]], { dtype: 'float64', requiresGrad: true });
-    const before = cpu.memory().liveTensors;
+    const before = cpu.memoryStats().liveTensors;
     const result = gradcheck((t) => tanh(permute(t, [1, 0])), [x]);
     expect(result.ok).toBe(true);
-    expect(cpu.memory().liveTensors).toBe(before);
+    expect(cpu.memoryStats().liveTensors).toBe(before);
     expect(x.grad).toBeNull();
   });
 });

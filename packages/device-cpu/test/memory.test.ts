@@ -10,7 +10,7 @@ import '../src/index';
 describe('memory over a training run', () => {
   it('1000 MLP steps: loss falls, no NaN, no leaked tensor, no fresh allocation after warm-up', () => {
     const cpu = getDevice('cpu');
-    const liveAtStart = cpu.memory().liveTensors;
+    const liveAtStart = cpu.memoryStats().liveTensors;
     const rng = new Rng(42);
 
     // Toy regression: y = sin(x0) + x1 * x2 on 64 fixed points.
@@ -49,18 +49,18 @@ describe('memory over a training run', () => {
         p.dispose();
         return leaf(next);
       });
-      if (step === 10) allocationsAfterWarmup = cpu.memory().allocations;
+      if (step === 10) allocationsAfterWarmup = cpu.memoryStats().allocations;
     }
 
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(params.every((p) => p.toNumbers().every(Number.isFinite))).toBe(true);
     expect(losses[999]!).toBeLessThan(losses[0]! * 0.2);
     // Steady state: every step's buffers came from the pool.
-    expect(cpu.memory().allocations).toBe(allocationsAfterWarmup);
+    expect(cpu.memoryStats().allocations).toBe(allocationsAfterWarmup);
 
     for (const p of params) p.dispose();
     x.dispose();
     y.dispose();
-    expect(cpu.memory().liveTensors).toBe(liveAtStart);
+    expect(cpu.memoryStats().liveTensors).toBe(liveAtStart);
   });
 });

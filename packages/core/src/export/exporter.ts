@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { OnnxGraphBuilder, type OnnxDim, type OnnxElemType } from '../onnx/index.js';
-import { noGrad } from '../autograd.js';
+import { noGrad } from '../tape.js';
 import { tidy } from '../scope.js';
 import { withTracer, type OpTracer } from '../trace.js';
 import type { AnyOpDef } from '../op.js';

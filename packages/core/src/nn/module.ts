@@ -1,5 +1,6 @@
 import { formatShape, shapesEqual } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { newStorageArray, writeElement } from '../dtype.js';
+import { writeTensor, type Tensor } from '../tensor.js';
 
 /**
  * A module owns named parameters and child modules. Parameters are leaves with requiresGrad, kept out
@@ -74,8 +75,9 @@ export abstract class Module {
       if (!shapesEqual(s.shape, p.shape) || s.values.length !== p.size) {
         throw new Error(`load: '${name}' has shape ${formatShape(s.shape)} in the checkpoint but ${formatShape(p.shape)} in the module`);
       }
-      const data = p.storage.data;
-      for (let i = 0; i < p.size; i++) data[p.offset + i] = s.values[i]!;
+      const values = newStorageArray(p.dtype, p.size);
+      for (let i = 0; i < p.size; i++) writeElement(p.dtype, values, i, s.values[i]!);
+      writeTensor(p, values);
     }
   }
 }

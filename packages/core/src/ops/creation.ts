@@ -1,7 +1,7 @@
 import { getDevice, type DeviceLike } from '../device.js';
-import { dtypeOfArray, isDType, writeElement, type DType, type TypedArray } from '../dtype.js';
-import { formatShape, sizeOf, type Shape } from '../shape.js';
-import { Tensor, type NestedArray } from '../tensor.js';
+import { dtypeOfArray, isDType, newStorageArray, writeElement, type DType, type TypedArray } from '../dtype.js';
+import { formatShape, sizeOf, validateShape, type Shape } from '../shape.js';
+import { Tensor, writeTensor, type NestedArray } from '../tensor.js';
 
 export interface CreateOptions {
   readonly dtype?: DType;
@@ -49,10 +49,11 @@ export function tensor(data: NestedArray | TypedArray | ArrayLike<number>, shape
   }
   const dtype = options.dtype ?? dtypeOfArray(values) ?? (typeof data === 'boolean' ? 'bool' : 'float32');
   if (!isDType(dtype)) throw new Error(`tensor(): unknown dtype '${String(dtype)}'`);
+  const host = newStorageArray(dtype, values.length);
+  if (dtypeOfArray(values) === dtype) host.set(values as TypedArray);
+  else for (let i = 0; i < values.length; i++) writeElement(dtype, host, i, values[i]!);
   const t = Tensor.empty(shape, dtype, options.device ?? 'cpu');
-  const dst = t.storage.data;
-  if (dtypeOfArray(values) === dtype) dst.set(values as TypedArray);
-  else for (let i = 0; i < values.length; i++) writeElement(dtype, dst, i, values[i]!);
+  writeTensor(t, host);
   if (options.requiresGrad) t.requiresGrad = true;
   if (options.name) t.name = options.name;
   return t;
@@ -60,12 +61,14 @@ export function tensor(data: NestedArray | TypedArray | ArrayLike<number>, shape
 
 export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
   const dtype = options.dtype ?? 'float32';
-  const t = Tensor.empty(shape, dtype, getDevice(options.device ?? 'cpu'));
-  const data = t.storage.data;
+  validateShape(shape, 'shape');
+  const data = newStorageArray(dtype, sizeOf(shape));
   if (dtype === 'float16' || dtype === 'bfloat16') {
     writeElement(dtype, data, 0, value);
     data.fill(data[0] ?? 0);
   } else data.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
+  const t = Tensor.empty(shape, dtype, getDevice(options.device ?? 'cpu'));
+  writeTensor(t, data);
   if (options.requiresGrad) t.requiresGrad = true;
   return t;
 }

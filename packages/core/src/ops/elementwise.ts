@@ -4,7 +4,6 @@ import { formatShape, tryBroadcastShapes } from '../shape.js';
 import { isComputeFloat, isDType, type DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { full } from './creation.js';
-import { sumToShape } from './views.js';
 
 /**
  * Elementwise ops with NumPy broadcasting. Each op is its own OpDef (so registries list them by name);
@@ -40,43 +39,28 @@ function numericOrThrow(name: string, t: Tensor): void {
   }
 }
 
-function defineBinary(name: string, grad: GradFn<BinaryAttrs>): OpDef<BinaryAttrs> {
+function defineBinary(name: string): OpDef<BinaryAttrs> {
   return defineOp<BinaryAttrs>({
     name,
     infer: ([a, b]) => {
       numericOrThrow(name, a!);
       return [{ shape: broadcastOrThrow(name, a!, b!), dtype: sameDtypeOrThrow(name, a!, b!) }];
     },
-    grad,
+    grad: 'deferred',
   });
 }
 
-const unbroadcast = (g: Tensor, like: Tensor): Tensor => sumToShape(g, like.shape);
+// Their gradients sum broadcast dimensions back (a reduction, which itself needs elementwise ops): see gradients.ts.
+export const Add = defineBinary('Add');
+export const Sub = defineBinary('Sub');
+export const Mul = defineBinary('Mul');
+export const Div = defineBinary('Div');
+export const Pow = defineBinary('Pow');
+export const Maximum = defineBinary('Maximum');
+export const Minimum = defineBinary('Minimum');
 
-export const Add = defineBinary('Add', ({ inputs: [a, b], grads: [g] }) => [unbroadcast(g!, a!), unbroadcast(g!, b!)]);
-export const Sub = defineBinary('Sub', ({ inputs: [a, b], grads: [g] }) => [unbroadcast(g!, a!), unbroadcast(neg(g!), b!)]);
-export const Mul = defineBinary('Mul', ({ inputs: [a, b], grads: [g] }) => [
-  a!.requiresGrad ? unbroadcast(mul(g!, b!), a!) : null,
-  b!.requiresGrad ? unbroadcast(mul(g!, a!), b!) : null,
-]);
-export const Div = defineBinary('Div', ({ inputs: [a, b], outputs: [y], grads: [g] }) => [
-  a!.requiresGrad ? unbroadcast(div(g!, b!), a!) : null,
-  b!.requiresGrad ? unbroadcast(neg(div(mul(g!, y!), b!)), b!) : null,
-]);
-export const Pow = defineBinary('Pow', ({ inputs: [a, b], outputs: [y], grads: [g] }) => [
-  // d/da a^b = b a^(b-1); d/db a^b = a^b log a (only where a > 0; elsewhere the derivative is undefined)
-  a!.requiresGrad ? unbroadcast(mul(g!, mul(b!, pow(a!, sub(b!, scalarLike(1, b!))))), a!) : null,
-  b!.requiresGrad ? unbroadcast(mul(g!, mul(y!, log(a!))), b!) : null,
-]);
-const pickWhere = (take: Tensor, g: Tensor): Tensor => mul(g, cast(take, g.dtype));
-export const Maximum = defineBinary('Maximum', ({ inputs: [a, b], grads: [g] }) => [
-  unbroadcast(pickWhere(greaterEqual(a!, b!), g!), a!),
-  unbroadcast(pickWhere(less(a!, b!), g!), b!),
-]);
-export const Minimum = defineBinary('Minimum', ({ inputs: [a, b], grads: [g] }) => [
-  unbroadcast(pickWhere(lessEqual(a!, b!), g!), a!),
-  unbroadcast(pickWhere(greater(a!, b!), g!), b!),
-]);
+/** The upstream gradient where `take` holds, zero elsewhere. */
+export const pickWhere = (take: Tensor, g: Tensor): Tensor => mul(g, cast(take, g.dtype));
 
 export const BINARY_OPS: Readonly<Record<BinaryKind, OpDef<BinaryAttrs>>> = {
   add: Add, sub: Sub, mul: Mul, div: Div, pow: Pow, maximum: Maximum, minimum: Minimum,
@@ -142,10 +126,7 @@ export const Where = defineOp<WhereAttrs>({
     if (!shape) throw new Error(`where: condition ${formatShape(c!.shape)} does not broadcast with ${formatShape(ab)}`);
     return [{ shape, dtype: sameDtypeOrThrow('where', a!, b!) }];
   },
-  grad: ({ inputs: [c, a, b], grads: [g] }) => {
-    const zero = scalarLike(0, g!);
-    return [null, unbroadcast(where(c!, g!, zero), a!), unbroadcast(where(c!, zero, g!), b!)];
-  },
+  grad: 'deferred', // sums broadcast dimensions back: see gradients.ts
 });
 
 export interface CastAttrs { readonly dtype: DType }

@@ -11,3 +11,4 @@ export * from './indexing.js';
 export * from './pad.js';
 export * from './concat.js';
 export * from './loss.js';
+import './gradients.js';

@@ -3,7 +3,8 @@ import { runOp1 } from '../dispatch.js';
 import { formatShape, tryBroadcastShapes } from '../shape.js';
 import { isComputeFloat } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
-import { sumToShape, transpose } from './views.js';
+import { transpose } from './views.js';
+import { sumToShape } from './reduce.js';
 
 /**
  * Batched matrix product a (..., M, K) @ b (..., K, N) with broadcast batch dims. Both inputs must be at

@@ -1,6 +1,6 @@
 import { defineOp } from '../op.js';
 import { runOp1 } from '../dispatch.js';
-import { normalizeAxes, reducedShape, type Shape } from '../shape.js';
+import { broadcastReductionAxes, normalizeAxes, reducedShape, shapesEqual, type Shape } from '../shape.js';
 import { isComputeFloat } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { cast, div, equal, mul } from './elementwise.js';
@@ -56,4 +56,11 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepDims = fa
   const normalized = normalizeAxes(axes, x.ndim);
   const count = normalized.reduce((n, a) => n * x.shape[a]!, 1);
   return div(sum(x, normalized, keepDims), count);
+}
+
+/** Sums a broadcast gradient back down to the shape of the input that was broadcast. */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const axes = broadcastReductionAxes(g.shape, shape);
+  return reshape(sum(g, axes, true), shape);
 }

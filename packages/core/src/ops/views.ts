@@ -1,10 +1,8 @@
 import { defineOp } from '../op.js';
 import { contiguousRaw, runOp1 } from '../dispatch.js';
-import { broadcastReductionAxes, contiguousStrides, formatShape, normalizeAxis, shapesEqual, sizeOf, type Shape } from '../shape.js';
+import { contiguousStrides, formatShape, normalizeAxis, shapesEqual, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Contiguous } from './contiguous-op.js';
-import { sum } from './reduce.js';
-import { pad } from './pad.js';
 
 /**
  * Views: new shape/strides/offset over the same storage, computed by core for every device.
@@ -60,7 +58,7 @@ export const Permute = defineOp<PermuteAttrs>({
   },
 });
 
-interface ExpandAttrs { readonly shape: readonly number[] }
+export interface ExpandAttrs { readonly shape: readonly number[] }
 
 export const Expand = defineOp<ExpandAttrs>({
   name: 'Expand',
@@ -75,10 +73,10 @@ export const Expand = defineOp<ExpandAttrs>({
     const strides = shape.map((d, i) => (i < lead || (x!.shape[i - lead] === 1 && d !== 1) ? 0 : x!.strides[i - lead]!));
     return [new Tensor(x!.storage, shape, strides, x!.offset)];
   },
-  grad: ({ inputs, grads }) => [sumToShape(grads[0]!, inputs[0]!.shape)],
+  grad: 'deferred', // a Sum: see gradients.ts
 });
 
-interface SliceAttrs { readonly starts: readonly number[]; readonly ends: readonly number[] }
+export interface SliceAttrs { readonly starts: readonly number[]; readonly ends: readonly number[] }
 
 export const Slice = defineOp<SliceAttrs>({
   name: 'Slice',
@@ -87,10 +85,7 @@ export const Slice = defineOp<SliceAttrs>({
     const offset = starts.reduce((o, s, i) => o + s * x!.strides[i]!, x!.offset);
     return [new Tensor(x!.storage, starts.map((s, i) => ends[i]! - s), x!.strides, offset)];
   },
-  grad: ({ inputs, grads, attrs }) => {
-    const shape = inputs[0]!.shape;
-    return [pad(grads[0]!, attrs.starts.flatMap((s, i) => [s, shape[i]! - attrs.ends[i]!]))];
-  },
+  grad: 'deferred', // a Pad: see gradients.ts
 });
 
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -134,11 +129,4 @@ export function slice(x: Tensor, starts: readonly number[], ends?: readonly (num
 
 export function contiguous(x: Tensor): Tensor {
   return x.isContiguous ? x : runOp1(Contiguous, [x], {});
-}
-
-/** Sums a broadcast gradient back down to the shape of the input that was broadcast. */
-export function sumToShape(g: Tensor, shape: Shape): Tensor {
-  if (shapesEqual(g.shape, shape)) return g;
-  const axes = broadcastReductionAxes(g.shape, shape);
-  return reshape(sum(g, axes, true), shape);
 }

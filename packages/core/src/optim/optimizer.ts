@@ -1,6 +1,6 @@
-import { noGrad } from '../autograd.js';
+import { noGrad } from '../tape.js';
 import { tidy } from '../scope.js';
-import type { Tensor } from '../tensor.js';
+import { writeTensor, type Tensor } from '../tensor.js';
 
 /**
  * Optimizers update parameters in place, with device ops under noGrad, so parameters stay the same
@@ -30,6 +30,5 @@ export abstract class Optimizer {
 
 /** Writes `value` into `target`'s storage (same shape, dtype and device). */
 export function assignInPlace(target: Tensor, value: Tensor): void {
-  const data = value.contiguous().toArray();
-  target.storage.data.set(data, target.offset);
+  writeTensor(target, value.toArray());
 }

@@ -1,6 +1,6 @@
-import { noGrad } from '../autograd.js';
+import { noGrad } from '../tape.js';
 import { tidy } from '../scope.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, writeTensor } from '../tensor.js';
 import { sum } from '../ops/reduce.js';
 import { mul } from '../ops/elementwise.js';
 import { tensor } from '../ops/creation.js';
@@ -66,15 +66,18 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
   leaves.forEach((leaf, i) => {
     if (!leaf.requiresGrad) return;
     const analytic = leaf.grad ? leaf.grad.toArray() : new Float64Array(leaf.size);
-    const data = leaf.storage.data as Float64Array;
+    // Perturbs one element at a time through the device's memory, so gradcheck runs on any device.
+    const data = leaf.toArray() as Float64Array;
     for (let k = 0; k < leaf.size; k++) {
-      const original = data[leaf.offset + k]!;
+      const original = data[k]!;
       const evalAt = (v: number): number => {
-        data[leaf.offset + k] = v;
+        data[k] = v;
+        writeTensor(leaf, data);
         return noGrad(() => tidy(() => objective(leaves).item()));
       };
       const numeric = (evalAt(original + eps) - evalAt(original - eps)) / (2 * eps);
-      data[leaf.offset + k] = original;
+      data[k] = original;
+      writeTensor(leaf, data);
       const err = Math.abs(analytic[k]! - numeric) / (atol + rtol * Math.abs(numeric));
       if (!(err <= 1)) failures.push(`input ${i} element ${k}: analytic ${analytic[k]}, numeric ${numeric}`);
       if (!(err <= worst)) worst = err;

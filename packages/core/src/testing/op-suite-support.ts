@@ -1,8 +1,8 @@
-import type { DType } from '../dtype.js';
+import { newStorageArray, type DType } from '../dtype.js';
 import { getDevice } from '../device.js';
 import { Rng } from '../random.js';
 import { tidy } from '../scope.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, writeTensor } from '../tensor.js';
 import { tensor } from '../ops/creation.js';
 import { expand, permute, slice } from '../ops/views.js';
 import { expandRef, permuteRef, ref, sliceRef, type Ref } from './op-suite-reference.js';
@@ -137,14 +137,16 @@ export function mismatch(actual: Tensor, expected: Ref, dtype: DType, tolerance:
 /** Runs fn in a tidy scope and reports whether the device's live tensor count came back to where it was. */
 export function liveTensorDelta(device: string, fn: () => void): number {
   const d = getDevice(device);
-  const before = d.memory().liveTensors;
+  const before = d.memoryStats().liveTensors;
   tidy(() => { fn(); });
-  return d.memory().liveTensors - before;
+  return d.memoryStats().liveTensors - before;
 }
 
 /** An uninitialised tensor whose storage is then set to raw values (bit patterns for half types). */
 export function fromRawStorage(shape: readonly number[], dtype: DType, raw: ArrayLike<number>, device: string): Tensor {
   const t = Tensor.empty(shape, dtype, device);
-  t.storage.data.set(raw);
+  const values = newStorageArray(dtype, t.size);
+  values.set(raw);
+  writeTensor(t, values);
   return t;
 }

@@ -1,4 +1,4 @@
-import { BandMask, registerKernel, type BandAttrs, type KernelArgs } from '@mta/core';
+import { BandMask, registerKernel, type BandAttrs, type KernelArgs, hostData } from '@mta/core';
 import { encodeScalar } from '../data.js';
 import { copyRunFor } from '../copy.js';
 
@@ -10,7 +10,7 @@ import { copyRunFor } from '../copy.js';
 function bandMaskKernel({ inputs: [x], outputs: [out], attrs }: KernelArgs<BandAttrs>): void {
   const rows = x.shape[x.ndim - 2], cols = x.shape[x.ndim - 1];
   const matrices = rows * cols === 0 ? 0 : x.size / (rows * cols);
-  const X = x.storage.data, O = out.storage.data;
+  const X = hostData(x), O = hostData(out);
   const fill = encodeScalar(out.dtype, attrs.fill);
   const { upper, k } = attrs;
   const copy = copyRunFor(O);

@@ -1,7 +1,6 @@
 import {
-  Cast, bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits, registerKernel,
-  type CastAttrs, type KernelArgs,
-} from '@mta/core';
+  Cast, fromBfloat16Bits, fromFloat16Bits, toBfloat16Bits, toFloat16Bits, registerKernel,
+  type CastAttrs, type KernelArgs, hostData } from '@mta/core';
 
 /**
  * dtype conversion. Plain numeric targets convert like typed-array assignment (float -> int32 truncates
@@ -10,7 +9,7 @@ import {
  * between two halves after that first rounding can round differently from a direct conversion.
  */
 function castKernel({ inputs: [x], outputs: [out] }: KernelArgs<CastAttrs>): void {
-  const src = x.storage.data, dst = out.storage.data;
+  const src = hostData(x), dst = hostData(out);
   const n = out.size, base = x.offset;
   const from = x.dtype, to = out.dtype;
   if (from === to) {
@@ -21,21 +20,21 @@ function castKernel({ inputs: [x], outputs: [out] }: KernelArgs<CastAttrs>): voi
     const decode = from === 'float16';
     // Decode half sources first; the switch below then sees ordinary values.
     if (to === 'bool') {
-      for (let i = 0; i < n; i++) { const v = decode ? float16BitsToFloat32(src[base + i]) : bfloat16BitsToFloat32(src[base + i]); dst[i] = v !== 0 ? 1 : 0; }
+      for (let i = 0; i < n; i++) { const v = decode ? fromFloat16Bits(src[base + i]) : fromBfloat16Bits(src[base + i]); dst[i] = v !== 0 ? 1 : 0; }
     } else if (to === 'float16') {
-      for (let i = 0; i < n; i++) dst[i] = float32ToFloat16Bits(bfloat16BitsToFloat32(src[base + i]));
+      for (let i = 0; i < n; i++) dst[i] = toFloat16Bits(fromBfloat16Bits(src[base + i]));
     } else if (to === 'bfloat16') {
-      for (let i = 0; i < n; i++) dst[i] = float32ToBfloat16Bits(float16BitsToFloat32(src[base + i]));
+      for (let i = 0; i < n; i++) dst[i] = toBfloat16Bits(fromFloat16Bits(src[base + i]));
     } else if (decode) {
-      for (let i = 0; i < n; i++) dst[i] = float16BitsToFloat32(src[base + i]);
+      for (let i = 0; i < n; i++) dst[i] = fromFloat16Bits(src[base + i]);
     } else {
-      for (let i = 0; i < n; i++) dst[i] = bfloat16BitsToFloat32(src[base + i]);
+      for (let i = 0; i < n; i++) dst[i] = fromBfloat16Bits(src[base + i]);
     }
     return;
   }
   switch (to) {
-    case 'float16': for (let i = 0; i < n; i++) dst[i] = float32ToFloat16Bits(src[base + i]); return;
-    case 'bfloat16': for (let i = 0; i < n; i++) dst[i] = float32ToBfloat16Bits(src[base + i]); return;
+    case 'float16': for (let i = 0; i < n; i++) dst[i] = toFloat16Bits(src[base + i]); return;
+    case 'bfloat16': for (let i = 0; i < n; i++) dst[i] = toBfloat16Bits(src[base + i]); return;
     case 'bool': for (let i = 0; i < n; i++) dst[i] = src[base + i] !== 0 ? 1 : 0; return;
     default: for (let i = 0; i < n; i++) dst[i] = src[base + i]; return;
   }

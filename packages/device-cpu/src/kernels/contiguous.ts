@@ -1,4 +1,4 @@
-import { Contiguous, contiguousStrides, registerKernel, type KernelArgs } from '@mta/core';
+import { Contiguous, contiguousStrides, registerKernel, type KernelArgs, hostData } from '@mta/core';
 import { planStrided } from '../layout.js';
 import { copyRowsFor } from '../copy.js';
 
@@ -7,10 +7,10 @@ import { copyRowsFor } from '../copy.js';
  * stridedInputs: it is the kernel dispatch itself uses to make other kernels' inputs contiguous.
  */
 function contiguousKernel({ inputs: [x], outputs: [out] }: KernelArgs<Record<string, never>>): void {
-  const O = out.storage.data;
+  const O = hostData(out);
   const plan = planStrided(x.shape, [contiguousStrides(x.shape), x.strides]);
   const [oStarts, xStarts] = plan.rowStarts as [Int32Array, Int32Array];
-  copyRowsFor(O)(x.storage.data, x.offset, xStarts, plan.innerStrides[1], O, 0, oStarts, 1, plan.rows, plan.inner);
+  copyRowsFor(O)(hostData(x), x.offset, xStarts, plan.innerStrides[1], O, 0, oStarts, 1, plan.rows, plan.inner);
 }
 
 export function registerContiguousKernels(): (() => void)[] {

@@ -1,7 +1,6 @@
 import {
   Conv2d, Conv2dBackpropFilter, Conv2dBackpropInput, registerKernel,
-  type BackpropFilterAttrs, type BackpropInputAttrs, type Conv2dAttrs, type KernelArgs,
-} from '@mta/core';
+  type BackpropFilterAttrs, type BackpropInputAttrs, type Conv2dAttrs, type KernelArgs, hostData } from '@mta/core';
 import type { Data } from '../data.js';
 import { specializeByArray } from '../specialize.js';
 
@@ -139,19 +138,19 @@ function backpropFilterLoops(g: Geometry, X: Data, xo: number, G: Data, go: numb
 const backpropFilterFor = specializeByArray(backpropFilterLoops);
 
 function conv2dKernel({ inputs: [x, w, bias], outputs: [out], attrs }: KernelArgs<Conv2dAttrs>): void {
-  const O = out.storage.data;
-  forward(geometry(x.shape, w.shape, out.shape, attrs), x.storage.data, x.offset, w.storage.data, w.offset,
-    bias ? bias.storage.data : null, bias ? bias.offset : 0, O);
+  const O = hostData(out);
+  forward(geometry(x.shape, w.shape, out.shape, attrs), hostData(x), x.offset, hostData(w), w.offset,
+    bias ? hostData(bias) : null, bias ? bias.offset : 0, O);
 }
 
 function backpropInputKernel({ inputs: [dy, w], outputs: [dx], attrs }: KernelArgs<BackpropInputAttrs>): void {
-  const D = dx.storage.data;
-  backpropInput(geometry(attrs.inputShape, w.shape, dy.shape, attrs), dy.storage.data, dy.offset, w.storage.data, w.offset, D);
+  const D = hostData(dx);
+  backpropInput(geometry(attrs.inputShape, w.shape, dy.shape, attrs), hostData(dy), dy.offset, hostData(w), w.offset, D);
 }
 
 function backpropFilterKernel({ inputs: [x, dy], outputs: [dw], attrs }: KernelArgs<BackpropFilterAttrs>): void {
-  const D = dw.storage.data;
-  backpropFilterFor(D)(geometry(x.shape, attrs.weightShape, dy.shape, attrs), x.storage.data, x.offset, dy.storage.data, dy.offset, D);
+  const D = hostData(dw);
+  backpropFilterFor(D)(geometry(x.shape, attrs.weightShape, dy.shape, attrs), hostData(x), x.offset, hostData(dy), dy.offset, D);
 }
 
 export function registerConv2dKernels(): (() => void)[] {

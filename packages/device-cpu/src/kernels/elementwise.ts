@@ -1,7 +1,6 @@
 import {
   BINARY_OPS, COMPARE_OPS, UNARY_OPS, Where, registerKernel,
-  type BinaryAttrs, type BinaryKind, type CompareAttrs, type CompareKind, type KernelArgs, type UnaryAttrs, type UnaryKind, type WhereAttrs,
-} from '@mta/core';
+  type BinaryAttrs, type BinaryKind, type CompareAttrs, type CompareKind, type KernelArgs, type UnaryAttrs, type UnaryKind, type WhereAttrs, hostData } from '@mta/core';
 import { planBroadcast } from '../layout.js';
 import { decodeHalf, encodeHalf, isHalf, type Data } from '../data.js';
 import { specializeByArray } from '../specialize.js';
@@ -58,7 +57,7 @@ function binaryKernel(kind: BinaryKind) {
     const plan = planBroadcast(out.shape, [a.shape, b.shape]);
     const [, aStarts, bStarts] = plan.rowStarts as [Int32Array, Int32Array, Int32Array];
     const [, as, bs] = plan.innerStrides as [number, number, number];
-    const A = a.storage.data, B = b.storage.data, O = out.storage.data;
+    const A = hostData(a), B = hostData(b), O = hostData(out);
     const ao = a.offset, bo = b.offset, inner = plan.inner;
     const row = binaryRowFor(O);
     for (let r = 0; r < plan.rows; r++) row(kind, A, ao + aStarts[r], as, B, bo + bStarts[r], bs, O, r * inner, inner);
@@ -72,9 +71,9 @@ function compareKernel(kind: CompareKind) {
     const [, as, bs] = plan.innerStrides as [number, number, number];
     // Half-precision bit patterns do not order like their values: compare decoded copies.
     const half = isHalf(a.dtype);
-    const A = half ? decodeHalf(a) : a.storage.data, B = half ? decodeHalf(b) : b.storage.data;
+    const A = half ? decodeHalf(a) : hostData(a), B = half ? decodeHalf(b) : hostData(b);
     const ao = half ? 0 : a.offset, bo = half ? 0 : b.offset;
-    const O = out.storage.data, inner = plan.inner;
+    const O = hostData(out), inner = plan.inner;
     const row = compareRowFor(A);
     for (let r = 0; r < plan.rows; r++) row(kind, A, ao + aStarts[r], as, B, bo + bStarts[r], bs, O, r * inner, inner);
   };
@@ -88,7 +87,7 @@ function unaryKernel(kind: UnaryKind) {
       encodeHalf(values, out);
       return;
     }
-    unaryLoopFor(x.storage.data)(kind, x.storage.data, x.offset, out.storage.data, out.size);
+    unaryLoopFor(hostData(x))(kind, hostData(x), x.offset, hostData(out), out.size);
   };
 }
 
@@ -107,7 +106,7 @@ function whereKernel({ inputs: [c, a, b], outputs: [out] }: KernelArgs<WhereAttr
   const plan = planBroadcast(out.shape, [c.shape, a.shape, b.shape]);
   const [, cStarts, aStarts, bStarts] = plan.rowStarts as [Int32Array, Int32Array, Int32Array, Int32Array];
   const [, cs, as, bs] = plan.innerStrides as [number, number, number, number];
-  const C = c.storage.data, A = a.storage.data, B = b.storage.data, O = out.storage.data;
+  const C = hostData(c), A = hostData(a), B = hostData(b), O = hostData(out);
   const inner = plan.inner;
   const row = whereRowFor(O);
   for (let r = 0; r < plan.rows; r++) {

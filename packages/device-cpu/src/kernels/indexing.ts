@@ -1,4 +1,4 @@
-import { IndexAdd, IndexSelect, registerKernel, type IndexAddAttrs, type IndexAttrs, type KernelArgs, type Tensor } from '@mta/core';
+import { IndexAdd, IndexSelect, registerKernel, type IndexAddAttrs, type IndexAttrs, type KernelArgs, type Tensor, hostData } from '@mta/core';
 import { spanSize } from '../layout.js';
 import { requireDtype } from '../data.js';
 import { copyRunFor } from '../copy.js';
@@ -8,7 +8,7 @@ import { copyRunFor } from '../copy.js';
  * repeated indices accumulate. Indices are checked before anything is read or written.
  */
 function checkIndices(what: string, indices: Tensor, axis: number, size: number, source: string): void {
-  const I = indices.storage.data, base = indices.offset, n = indices.size;
+  const I = hostData(indices), base = indices.offset, n = indices.size;
   for (let t = 0; t < n; t++) {
     const v = I[base + t];
     if (v < 0 || v >= size) {
@@ -22,7 +22,7 @@ function indexSelectKernel({ inputs: [x, indices], outputs: [out], attrs: { axis
   const size = x.shape[axis];
   checkIndices('indexSelect', indices, axis, size, x.describe());
   const outer = spanSize(x.shape, 0, axis), inner = spanSize(x.shape, axis + 1), count = indices.size;
-  const X = x.storage.data, I = indices.storage.data, O = out.storage.data;
+  const X = hostData(x), I = hostData(indices), O = hostData(out);
   const copy = copyRunFor(O);
   let oi = 0;
   for (let o = 0; o < outer; o++) {
@@ -38,7 +38,7 @@ function indexAddKernel({ inputs: [g, indices], outputs: [out], attrs: { axis, i
   const size = inputShape[axis];
   checkIndices('indexAdd', indices, axis, size, `the target shape [${inputShape.join(', ')}]`);
   const outer = spanSize(inputShape, 0, axis), inner = spanSize(inputShape, axis + 1), count = indices.size;
-  const G = g.storage.data, I = indices.storage.data, O = out.storage.data;
+  const G = hostData(g), I = hostData(indices), O = hostData(out);
   O.fill(0);
   let gi = g.offset;
   for (let o = 0; o < outer; o++) {

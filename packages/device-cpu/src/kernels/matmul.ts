@@ -1,4 +1,4 @@
-import { MatMul, registerKernel, type KernelArgs } from '@mta/core';
+import { MatMul, registerKernel, type KernelArgs, hostData } from '@mta/core';
 import { planBroadcast, spanSize } from '../layout.js';
 import type { Data } from '../data.js';
 import { specializeByArray } from '../specialize.js';
@@ -62,7 +62,7 @@ export function gemm(A: Data, ao: number, B: Data, bo: number, C: Data, co: numb
 
 function matmulKernel({ inputs: [a, b], outputs: [out] }: KernelArgs<Record<string, never>>): void {
   const M = a.shape[a.ndim - 2], K = a.shape[a.ndim - 1], N = b.shape[b.ndim - 1];
-  const A = a.storage.data, B = b.storage.data, C = out.storage.data;
+  const A = hostData(a), B = hostData(b), C = hostData(out);
   const batchShape = out.shape.slice(0, -2);
   const aBatch = a.shape.slice(0, -2), bBatch = b.shape.slice(0, -2);
   const batches = spanSize(batchShape, 0);

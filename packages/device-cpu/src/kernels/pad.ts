@@ -1,11 +1,11 @@
-import { Pad, contiguousStrides, registerKernel, type KernelArgs, type PadAttrs } from '@mta/core';
+import { Pad, contiguousStrides, registerKernel, type KernelArgs, type PadAttrs, hostData } from '@mta/core';
 import { planStrided } from '../layout.js';
 import { encodeScalar } from '../data.js';
 import { copyRowsFor } from '../copy.js';
 
 /** Constant padding: fill the output with the (encoded) value, then copy the input rows into place. */
 function padKernel({ inputs: [x], outputs: [out], attrs: { pads, value } }: KernelArgs<PadAttrs>): void {
-  const O = out.storage.data;
+  const O = hostData(out);
   O.fill(encodeScalar(out.dtype, value));
   const outStrides = contiguousStrides(out.shape);
   let start = 0;
@@ -14,7 +14,7 @@ function padKernel({ inputs: [x], outputs: [out], attrs: { pads, value } }: Kern
   const plan = planStrided(x.shape, [contiguousStrides(x.shape), outStrides]);
   const [xStarts, oStarts] = plan.rowStarts as [Int32Array, Int32Array];
   const [xs, os] = plan.innerStrides as [number, number];
-  copyRowsFor(O)(x.storage.data, x.offset, xStarts, xs, O, start, oStarts, os, plan.rows, plan.inner);
+  copyRowsFor(O)(hostData(x), x.offset, xStarts, xs, O, start, oStarts, os, plan.rows, plan.inner);
 }
 
 export function registerPadKernels(): (() => void)[] {

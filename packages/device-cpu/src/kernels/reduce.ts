@@ -1,4 +1,4 @@
-import { Max, Sum, registerKernel, type KernelArgs, type ReduceAttrs } from '@mta/core';
+import { Max, Sum, registerKernel, type KernelArgs, type ReduceAttrs, hostData } from '@mta/core';
 import type { Data } from '../data.js';
 import { specializeByArray } from '../specialize.js';
 
@@ -69,7 +69,7 @@ const reduceRowsFor = specializeByArray(reduceRows);
 
 function reduceKernel(kind: Kind) {
   return ({ inputs: [x], outputs: [out], attrs }: KernelArgs<ReduceAttrs>): void => {
-    const X = x.storage.data, O = out.storage.data;
+    const X = hostData(x), O = hostData(out);
     O.fill(kind === 'sum' ? 0 : out.dtype === 'int32' ? -2147483648 : -Infinity);
     if (x.size === 0) return;
     const { dims, reduced } = groupAxes(x.shape, attrs.axes);

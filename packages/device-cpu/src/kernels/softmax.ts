@@ -1,4 +1,4 @@
-import { LogSoftmax, LogSoftmaxBackward, Softmax, SoftmaxBackward, registerKernel, type AxisAttrs, type KernelArgs, type Tensor } from '@mta/core';
+import { LogSoftmax, LogSoftmaxBackward, Softmax, SoftmaxBackward, registerKernel, type AxisAttrs, type KernelArgs, type Tensor, hostData } from '@mta/core';
 import { spanSize } from '../layout.js';
 import type { Data } from '../data.js';
 import { specializeByArray } from '../specialize.js';
@@ -71,23 +71,23 @@ function lanes(x: Tensor, axis: number): [outer: number, length: number, inner: 
 }
 
 function softmaxKernel({ inputs: [x], outputs: [out], attrs }: KernelArgs<AxisAttrs>): void {
-  const O = out.storage.data;
-  softmaxFor(O)(x.storage.data, x.offset, O, ...lanes(x, attrs.axis));
+  const O = hostData(out);
+  softmaxFor(O)(hostData(x), x.offset, O, ...lanes(x, attrs.axis));
 }
 
 function logSoftmaxKernel({ inputs: [x], outputs: [out], attrs }: KernelArgs<AxisAttrs>): void {
-  const O = out.storage.data;
-  logSoftmaxFor(O)(x.storage.data, x.offset, O, ...lanes(x, attrs.axis));
+  const O = hostData(out);
+  logSoftmaxFor(O)(hostData(x), x.offset, O, ...lanes(x, attrs.axis));
 }
 
 function softmaxBackwardKernel({ inputs: [y, g], outputs: [out], attrs }: KernelArgs<AxisAttrs>): void {
-  const O = out.storage.data;
-  softmaxBackwardFor(O)(y.storage.data, y.offset, g.storage.data, g.offset, O, ...lanes(y, attrs.axis));
+  const O = hostData(out);
+  softmaxBackwardFor(O)(hostData(y), y.offset, hostData(g), g.offset, O, ...lanes(y, attrs.axis));
 }
 
 function logSoftmaxBackwardKernel({ inputs: [y, g], outputs: [out], attrs }: KernelArgs<AxisAttrs>): void {
-  const O = out.storage.data;
-  logSoftmaxBackwardFor(O)(y.storage.data, y.offset, g.storage.data, g.offset, O, ...lanes(y, attrs.axis));
+  const O = hostData(out);
+  logSoftmaxBackwardFor(O)(hostData(y), y.offset, hostData(g), g.offset, O, ...lanes(y, attrs.axis));
 }
 
 export function registerSoftmaxKernels(): (() => void)[] {

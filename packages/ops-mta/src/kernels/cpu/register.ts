@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { registerKernel, type Tensor } from '@mta/core';
+import { registerKernel, type Tensor, hostData } from '@mta/core';
 import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp } from '../../ops.js';
 import { mtaBackward, mtaForward } from './fused.js';
 import { MtaCpuPool } from './pool.js';
@@ -30,7 +30,7 @@ function view(t: Tensor, what: string): MtaArray {
     throw new Error(`cpu MultiTokenAttention: ${what} ${t.describe()} must be float32 or float64 on the cpu device; ` +
       `cast with .cast('float32') (half precision storage is an npu feature)`);
   }
-  const data = t.storage.data as MtaArray;
+  const data = hostData(t) as MtaArray;
   return t.offset === 0 && data.length === t.size ? data : data.subarray(t.offset, t.offset + t.size);
 }
 

@@ -1,4 +1,4 @@
-import { registerKernel, type Tensor } from '@mta/core';
+import { registerKernel, type Tensor, hostData } from '@mta/core';
 import { SparsemaxBackwardOp, SparsemaxOp } from '../../ops.js';
 import { sparsemaxRow, sparsemaxVjpRow } from './activation-rows.js';
 import type { MtaArray } from './types.js';
@@ -31,8 +31,8 @@ function scatter(row: Float64Array, n: number, dst: MtaArray, base: number, stri
 export function registerCpuSparsemaxKernels(): () => void {
   const forward = registerKernel(SparsemaxOp, 'cpu', ({ inputs: [x], outputs: [y], attrs }) => {
     const lines = linesOf(x!, attrs.axis);
-    const src = x!.storage.data as MtaArray;
-    const dst = y!.storage.data as MtaArray;
+    const src = hostData(x!) as MtaArray;
+    const dst = hostData(y!) as MtaArray;
     const row = new Float64Array(lines.n);
     const out = new Float64Array(lines.n);
     const scratch = new Float64Array(lines.n);
@@ -48,10 +48,10 @@ export function registerCpuSparsemaxKernels(): () => void {
     const gr = new Float64Array(lines.n);
     const out = new Float64Array(lines.n);
     forEachLine(lines, (base, stride) => {
-      gather(y!.storage.data as MtaArray, y!.offset + base, stride, lines.n, p);
-      gather(g!.storage.data as MtaArray, g!.offset + base, stride, lines.n, gr);
+      gather(hostData(y!) as MtaArray, y!.offset + base, stride, lines.n, p);
+      gather(hostData(g!) as MtaArray, g!.offset + base, stride, lines.n, gr);
       sparsemaxVjpRow(p, 0, gr, 0, lines.n, out, 0);
-      scatter(out, lines.n, dx!.storage.data as MtaArray, dx!.offset + base, stride);
+      scatter(out, lines.n, hostData(dx!) as MtaArray, dx!.offset + base, stride);
     });
   });
   return () => { forward(); backward(); };

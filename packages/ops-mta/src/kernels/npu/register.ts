@@ -1,4 +1,4 @@
-import { registerKernel, readElement, writeElement, type Tensor } from '@mta/core';
+import { registerKernel, readElement, writeElement, type Tensor, hostData } from '@mta/core';
 import {
   npuMtaBackward, npuMtaForward, npuMtaFreeSaved, npuSimulator, planMta,
   type GmBuffer, type NpuDType, type NpuMtaSaved, type NpuSimulator,
@@ -17,7 +17,7 @@ function gmDtype(t: Tensor): NpuDType {
 }
 
 function asNumbers(t: Tensor): ArrayLike<number> {
-  const data = t.storage.data;
+  const data = hostData(t);
   if (t.dtype === 'float32') return data.subarray(t.offset, t.offset + t.size) as Float32Array;
   const out = new Float32Array(t.size);
   for (let i = 0; i < t.size; i++) out[i] = readElement(t.dtype, data, t.offset + i);
@@ -29,7 +29,7 @@ function upload(sim: NpuSimulator, name: string, t: Tensor): GmBuffer {
 }
 
 function downloadInto(sim: NpuSimulator, gm: GmBuffer, t: Tensor): void {
-  const data = t.storage.data;
+  const data = hostData(t);
   if (t.dtype === 'float32') {
     // Straight into the tensor's storage: no intermediate host copy of a map that may be L x L per channel.
     sim.downloadInto(gm, data as Float32Array, t.offset);
