@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const roots = [...readdirSync(`${here}packages`).map((d) => `packages/${d}`), 'examples'];
+const roots = [...readdirSync(`${here}packages`).map((d) => `packages/${d}`), 'examples', 'tools'];
 
 export default defineConfig({
   test: {

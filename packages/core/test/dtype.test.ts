@@ -62,6 +62,35 @@ describe('bfloat16', () => {
   });
 });
 
+describe('float64 straight to half, one rounding', () => {
+  it('encodes any double to the nearest float16 pattern, including values a hair off a tie', () => {
+    // Just above or below a halfway point: rounding through float32 first would land on the tie and pick even.
+    const nearTie = fc.tuple(fc.integer({ min: 0, max: 0x7bfe }), fc.constantFrom(-1, 1), fc.integer({ min: 30, max: 45 }))
+      .map(([b, side, k]) => { const mid = (float16ValueRef(b) + float16ValueRef(b + 1)) / 2; return mid + side * mid * 2 ** -k; });
+    const any = fc.double({ min: -70000, max: 70000, noNaN: true });
+    fc.assert(fc.property(fc.oneof(nearTie, any), (x) => {
+      expect(toFloat16Bits(x)).toBe(nearestFloat16Bits(x));
+    }), { numRuns: 400 });
+  });
+
+  it('does not double-round through float32 (the values where that would differ)', () => {
+    const f16 = 1 + 2 ** -11 + 2 ** -40; // above the 1 / 1+2^-10 tie; float32 would drop 2^-40 and make it a tie
+    expect(Math.fround(f16)).toBe(1 + 2 ** -11);
+    expect(toFloat16Bits(f16)).toBe(0x3c01);
+    const bf16 = 1 + 2 ** -8 + 2 ** -40; // the same for bfloat16's 1 / 1+2^-7 tie
+    expect(toBfloat16Bits(bf16)).toBe(0x3f81);
+    expect(toBfloat16Bits(-bf16)).toBe(0xbf81);
+    const below = 1 + 2 ** -8 - 2 ** -40;
+    expect(toBfloat16Bits(below)).toBe(0x3f80);
+  });
+
+  it('writeElement rounds a float64 once as well', () => {
+    const cell = new Uint16Array(1);
+    writeElement('float16', cell, 0, 1 + 2 ** -11 + 2 ** -40);
+    expect(cell[0]).toBe(0x3c01);
+  });
+});
+
 describe('readElement / writeElement', () => {
   it('encode half types, store bools as 0/1 and leave other dtypes alone', () => {
     const halves = new Uint16Array(2);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  broadcastReductionAxes, contiguousStrides, normalizeAxes, normalizeAxis, reducedShape, sizeOf, tryBroadcastShapes,
+  broadcastReductionAxes, InvalidArgumentError, Tensor, zeros, contiguousStrides, normalizeAxes, normalizeAxis, reducedShape, sizeOf, tryBroadcastShapes,
 } from '../src/index';
 
 /** Shape helpers against definitions written out longhand (and, for broadcasting, NumPy's rule). */
@@ -65,4 +65,21 @@ describe('shape helpers', () => {
     expect(reducedShape([2, 3, 4], [0, 2], true)).toEqual([1, 3, 1]);
     expect(reducedShape([2, 3], [], false)).toEqual([2, 3]);
   });
+});
+
+describe('shapes handed to core are validated', () => {
+  const cases: [string, unknown, RegExp][] = [
+    ['NaN', [2, NaN], /^shape\[1\]: expected a non-negative integer dimension, got NaN/],
+    ['negative', [-1], /^shape\[0\]: expected a non-negative integer dimension, got -1/],
+    ['fractional', [2.5, 3], /^shape\[0\]: expected a non-negative integer dimension, got 2\.5/],
+    ['not an array', 7, /^shape: expected an array of non-negative integer dimensions, got 7/],
+    ['too many elements', [2 ** 20, 2 ** 20], /^shape: expected at most 4294967295 elements/],
+  ];
+  for (const [what, shape, message] of cases) {
+    it(`zeros() and Tensor.empty() name a ${what} shape`, () => {
+      expect(() => zeros(shape as number[])).toThrow(InvalidArgumentError);
+      expect(() => zeros(shape as number[])).toThrow(message);
+      expect(() => Tensor.empty(shape as number[], 'float32', 'cpu')).toThrow(message);
+    });
+  }
 });
