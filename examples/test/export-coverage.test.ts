@@ -1,5 +1,5 @@
-import '@mta/device-cpu';
-import '@mta/device-npu';
+import '@mta/device-cpu/register';
+import '@mta/device-npu/register';
 import '@mta/ops-mta';
 import { findOnnxLowering, listOps } from '@mta/core';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import '@mta/device-cpu';
+import '@mta/device-cpu/register';
 import { add, cast, defineOp, exp, exportOnnx, parseOnnxModel, readOnnxModelFile, registerKernel, runOp1, tensor, tidy, hostData } from '@mta/core';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

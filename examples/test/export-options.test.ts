@@ -1,4 +1,4 @@
-import '@mta/device-cpu';
+import '@mta/device-cpu/register';
 import { Rng, exportOnnx, matmul, nn, noGrad, parseOnnxModel, randNormal, relu, softmax, tidy, type Tensor } from '@mta/core';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-import '@mta/device-cpu';
+import '@mta/device-cpu/register';
 import {
   Rng, abs, add, cast, concat, contiguous, conv2d, div, equal, exp, expand, greater, greaterEqual, indexSelect, less, lessEqual,
   log, logSoftmax, matmul, max, maximum, minimum, mul, neg, notEqual, pad, permute, pow, randNormal, randUniform, relu, reshape,

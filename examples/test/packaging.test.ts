@@ -85,7 +85,10 @@ describe('packaging: pnpm pack, npm install elsewhere, use', { timeout: TIMEOUT_
       const packed = tarJson(tarball);
       const source = JSON.parse(readFileSync(join(REPO, 'packages', p, 'package.json'), 'utf8')) as PackageJson;
       expect(packed.exports, `${p}: exports come from publishConfig`).toEqual(source.publishConfig?.exports);
-      expect(packed.exports).toEqual({ '.': { types: './dist/src/index.d.ts', default: './dist/src/index.js' } });
+      const entries: Record<string, unknown> = { '.': { types: './dist/src/index.d.ts', default: './dist/src/index.js' } };
+      // Packages that register something do it from one side-effect entry, declared in sideEffects.
+      if (p !== 'core') entries['./register'] = { types: './dist/src/register.d.ts', default: './dist/src/register.js' };
+      expect(packed.exports).toEqual(entries);
       for (const field of ['dependencies', 'peerDependencies', 'devDependencies'] as const) {
         for (const [dep, range] of Object.entries(packed[field] ?? {})) {
           expect(range, `${p} ${field} ${dep}`).not.toMatch(/^workspace:/);
@@ -133,7 +136,7 @@ describe('packaging: pnpm pack, npm install elsewhere, use', { timeout: TIMEOUT_
  * Uses the public API across all packages. The @ts-expect-error line fails the check if the
  * declarations resolve to `any` (an unused expect-error is itself an error).
  */
-const CONSUMER_TS = `import '@mta/device-cpu';
+const CONSUMER_TS = `import '@mta/ops-mta/register';
 import { Rng, exportOnnx, tensor, type Tensor } from '@mta/core';
 import { MultiTokenAttention, multiTokenAttention, type MtaOptions } from '@mta/ops-mta';
 

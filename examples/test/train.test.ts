@@ -7,7 +7,7 @@ import {
   parseTrainArgs, problemTokens, resolveSettings, runTraining, silentStream, splitOf, trainingBatchExamples, vocabulary,
   type RunTrainingOptions, type TaskConfig,
 } from '../src/train/index';
-import '@mta/device-cpu';
+import '@mta/device-cpu/register';
 import { Rng, tensor, hostData } from '@mta/core';
 
 const root = mkdtempSync(join(tmpdir(), 'mta-train-test-'));

@@ -1,5 +1,5 @@
 import { Rng, nn, optim, relu, mseLoss, tensor, tidy, randUniform, type DeviceLike, type Tensor } from '@mta/core';
-import '@mta/device-cpu';
+import '@mta/device-cpu/register';
 
 /**
  * The smallest end-to-end training run: a two-layer MLP fits y = sin(3 x0) * x1 on [-1, 1]^2 with Adam.

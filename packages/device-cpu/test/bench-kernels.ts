@@ -3,7 +3,7 @@
  * `pnpm exec tsx packages/device-cpu/test/bench-kernels.ts`). Prints the median of several runs, in
  * process CPU time, which is less disturbed than wall time when the machine is shared.
  */
-import '../src/index';
+import '../src/register';
 import { Conv2dBackpropFilter, Conv2dBackpropInput, Rng, add, conv2d, matmul, randNormal, runOp1, softmax, sum, tidy, type Tensor } from '@mta/core';
 
 function median(fn: () => void, runs = 15): number {

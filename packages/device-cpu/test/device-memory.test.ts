@@ -3,7 +3,7 @@ import {
   add, Device, fallbackStats, hostData, MissingKernelError, nativeOps, registerDevice, resetFallbackStats, setFallback, tensor, tidy,
   type DeviceBuffer, type DeviceMemory, type DType, type MemoryCounters, type TypedArray, newStorageArray,
 } from '@mta/core';
-import '../src/index';
+import '../src/register';
 
 /**
  * Core's device-memory contract, exercised with a device whose memory core cannot see: its buffers are

@@ -3,7 +3,7 @@ import {
   Add, MissingKernelError, Tensor, add, cast, conv2d, defineOp, expand, fallbackStats, findKernel, getDevice,
   indexSelect, initDevice, matmul, permute, registerDevice, registerKernel, reshape, resetFallbackStats, runOp1, setFallback,
   sum, tensor, tidy, type KernelArgs, hostData } from '@mta/core';
-import '../src/index';
+import '../src/register';
 
 /**
  * Every error core raises, raised for real and checked for the facts its message promises (which op,

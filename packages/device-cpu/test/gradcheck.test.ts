@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineOp, getDevice, gradcheck, mul, permute, registerKernel, runOp1, tanh, tensor, type KernelArgs, hostData } from '@mta/core';
-import '../src/index';
+import '../src/register';
 
 /** gradcheck itself: it must catch a wrong gradient, and leave nothing behind even outside tidy(). */
 describe('gradcheck', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng, conv2d, matmul, opReferences, randNormal, softmax, sum, tidy, type Tensor } from '@mta/core';
 import { planBroadcast, planStrided } from '../src/layout';
 import { specializeByArray } from '../src/specialize';
-import '../src/index';
+import '../src/register';
 
 /**
  * cpu-specific checks the shared suite keeps too small for: shapes that cross the matmul blocks and

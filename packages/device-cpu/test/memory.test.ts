@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, add, getDevice, matmul, mean, mul, noGrad, randNormal, relu, sub, tensor, tidy, type Tensor } from '@mta/core';
-import '../src/index';
+import '../src/register';
 
 /**
  * A thousand training steps of a small MLP written with raw ops (matmul, add, relu, squared error, manual

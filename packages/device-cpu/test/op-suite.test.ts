@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runOpSuite, setFallback } from '@mta/core';
-import '../src/index';
+import '../src/register';
 
 // Strict: a missing cpu kernel must fail here, never be papered over by a fallback.
 setFallback({ strict: true });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findKernel, listOps, type AnyOpDef } from '@mta/core';
-import '../src/index';
+import '../src/register';
 
 /**
  * Every op core defines can run on cpu and has a gradient decision: a cpu kernel or a core forward; a

@@ -21,7 +21,11 @@ export const npuDevice = new Device({
   // The simulated chip runs only the kernels written for it (MTA); the rest of a model runs on the host.
   fallback: 'cpu',
 });
-registerDevice(npuDevice);
+
+/** Registers the npu device; returns a disposer. Calling it again while registered changes nothing. */
+export function registerNpu(): () => void {
+  return registerDevice(npuDevice);
+}
 
 /** Sets the spec (UB size, cores, ...) and poison mode of the npu device; later kernels use a fresh simulator. */
 export function configureNpuDevice(options: NpuDeviceOptions = {}): NpuSpec {

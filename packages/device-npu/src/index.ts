@@ -29,4 +29,4 @@ export {
 export { runLigerPr1122SoftmaxForward, type PrForwardResult } from './kernels/pr1122.js';
 export { SparsemaxTauSearch, type ThresholdEvaluator } from './kernels/sparsemax-tau.js';
 export { loadF32, storeF32, allocPlanned } from './kernels/io.js';
-export { npuDevice, configureNpuDevice, npuSimulator, type NpuDeviceOptions } from './device.js';
+export { npuDevice, registerNpu, configureNpuDevice, npuSimulator, type NpuDeviceOptions } from './device.js';

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { fallbackStats, resetFallbackStats, runOpSuite, setFallback, tensor, matmul, MissingKernelError } from '@mta/core';
-import '@mta/device-cpu';
-import '../src/index';
+import '@mta/device-cpu/register';
+import '../src/register';
 
 /**
  * The npu device runs the same op suite as cpu. It accelerates only MTA (its kernels are registered by

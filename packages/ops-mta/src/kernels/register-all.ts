@@ -1,11 +1,11 @@
-import '@mta/device-cpu';
-import '@mta/device-npu';
-import { registerCpuMtaKernels, startMtaCpuThreads } from './cpu/register.js';
+import { registerCpuMtaKernels } from './cpu/register.js';
 import { registerNpuMtaKernels } from './npu/register.js';
 
-/** Importing @mta/ops-mta registers the cpu and npu devices and the MTA kernels on each. */
-registerCpuMtaKernels();
-registerNpuMtaKernels();
-if (process.env.MTA_CPU_THREADS !== '1') void startMtaCpuThreads();
+/** Registers the MTA kernels on cpu and npu; returns one disposer. The devices register themselves (see register.ts). */
+export function registerMtaKernels(): () => void {
+  const disposers = [registerCpuMtaKernels(), registerNpuMtaKernels()];
+  return () => disposers.forEach((d) => d());
+}
 
-export { registerCpuMtaKernels, registerNpuMtaKernels, startMtaCpuThreads };
+export { registerCpuMtaKernels, registerNpuMtaKernels };
+export { startMtaCpuThreads } from './cpu/register.js';

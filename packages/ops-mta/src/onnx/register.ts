@@ -1,18 +1,25 @@
-import { registerOnnxLowering } from '@mta/core';
-import { MultiTokenAttentionOp, SparsemaxOp } from '../ops.js';
+import { registerOnnxLowering, type OnnxLowering } from '@mta/core';
+import { MultiTokenAttentionOp, SparsemaxOp, type MtaAttrs, type AxisAttrs } from '../ops.js';
 import { lowerMta } from './lower-mta.js';
 import { lowerSparsemax } from './sparsemax.js';
 
-/**
- * Lowerings of the MTA op family for the tracing exporter. The fused op lowers as one sub-graph; its
- * second output (the saved probability map) only feeds the backward and is never exported.
- */
-registerOnnxLowering(MultiTokenAttentionOp, ({ g, inputs, attrs }) => [
+// Module constants, so registering twice is recognised as the same registration.
+const mtaLowering: OnnxLowering<MtaAttrs> = ({ g, inputs, attrs }) => [
   lowerMta(g, inputs[0]!, inputs[1]!, attrs.hasBias ? inputs[2]! : null, attrs.shape, attrs.config),
   '',
-]);
+];
 
-registerOnnxLowering(SparsemaxOp, ({ g, inputs, inputTensors, attrs }) => {
+const sparsemaxLowering: OnnxLowering<AxisAttrs> = ({ g, inputs, inputTensors, attrs }) => {
   const x = inputTensors[0]!;
   return [lowerSparsemax(g, inputs[0]!, attrs.axis - x.ndim, x.shape[attrs.axis])];
-});
+};
+
+/**
+ * Registers the lowerings of the MTA op family for the tracing exporter; returns a disposer. The fused op
+ * lowers as one sub-graph; its second output (the saved probability map) only feeds the backward and is
+ * never exported.
+ */
+export function registerMtaOnnxLowerings(): () => void {
+  const disposers = [registerOnnxLowering(MultiTokenAttentionOp, mtaLowering), registerOnnxLowering(SparsemaxOp, sparsemaxLowering)];
+  return () => disposers.forEach((d) => d());
+}
