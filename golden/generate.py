@@ -127,7 +127,10 @@ def make_case(spec):
 
 
 def generate(out_dir):
-    import torch
+    try:
+        import torch
+    except ImportError:
+        raise SystemExit('generate.py needs PyTorch (pip install torch); --compare needs only numpy')
     torch.use_deterministic_algorithms(True)
     manifest_cases = []
     blob = bytearray()
