@@ -10,7 +10,7 @@ import {
   type OrtRunResult,
 } from '../src/ort/index';
 
-// The golden tolerance (shared/golden/README.md): relative Frobenius error <= 1e-5, all finite.
+// The golden tolerance (golden/README.md): relative Frobenius error <= 1e-5, all finite.
 const TOLERANCE = 1e-5;
 const cases = readGoldenForwardCases();
 

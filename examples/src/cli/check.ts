@@ -11,7 +11,8 @@ const help = `usage: pnpm mta check [--case <golden manifest>] [--backends ${ALL
 Runs the same computations on every backend and compares them: each golden case (forward everywhere,
 gradients on the framework's devices, against the float64 golden results) and a small seeded
 transformer-style model with MTA (against the first backend listed). Tolerance: relFro <= ${GOLDEN_TOLERANCE}.
-Exits 1 on any mismatch. With no arguments: the public golden cases on ${ALL_BACKENDS.join(', ')}.`;
+Exits 1 on any mismatch. With no arguments: the public golden cases (golden/public.json in the repository,
+or $MTA_GOLDEN_DIR/public.json) on ${ALL_BACKENDS.join(', ')}. --case is relative to the directory you run from.`;
 
 interface Row { backend: string; tensor: string; maxAbs: number; relFro: number; pass: number; fail: number }
 

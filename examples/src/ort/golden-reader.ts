@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { MtaConfig, MtaShape } from '@mta/ops-mta';
+import { dirname, join } from 'node:path';
+import { defaultGoldenManifestPath, type MtaConfig, type MtaShape } from '@mta/ops-mta';
 
 /**
  * A minimal reader of the `mta-golden/1` manifest, for the forward checks through ONNX Runtime
@@ -41,8 +41,11 @@ export interface GoldenForwardCase {
   readonly out: Float64Array;
 }
 
-/** Where the shared golden data lives, relative to the repository root (as on CI). */
-export const DEFAULT_GOLDEN_DIR = new URL('../../../../shared/golden/', import.meta.url).pathname;
+/**
+ * The repository's golden/ (or $MTA_GOLDEN_DIR): only where the data lives comes from ops-mta, not how
+ * it is read, so this reader stays independent of the loader it checks.
+ */
+export const DEFAULT_GOLDEN_DIR = dirname(defaultGoldenManifestPath());
 
 export function readGoldenForwardCases(dir: string = DEFAULT_GOLDEN_DIR, manifestName = 'public.json'): GoldenForwardCase[] {
   const manifestPath = join(dir, manifestName);

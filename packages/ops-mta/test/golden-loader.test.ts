@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   GoldenFormatError, allFinite, defaultGoldenManifestPath, loadGoldenManifest, maxAbs, relFrobenius, toMtaConfig,
@@ -30,6 +31,25 @@ function loadVariant(edit: (manifest: typeof rawManifest) => void, options: { bi
 function tensorsOf(manifest: typeof rawManifest, index: number): Record<string, Record<string, unknown>> {
   return manifest.cases[index]!['tensors'] as Record<string, Record<string, unknown>>;
 }
+
+describe('defaultGoldenManifestPath', () => {
+  // A fresh clone has nothing beside it: the default must be the committed copy, not a sibling directory.
+  it.runIf(process.env['MTA_GOLDEN_DIR'] === undefined)('is golden/public.json inside the repository', () => {
+    const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+    expect(relative(repoRoot, manifestPath)).toBe(join('golden', 'public.json'));
+  });
+
+  it('honours MTA_GOLDEN_DIR', () => {
+    const saved = process.env['MTA_GOLDEN_DIR'];
+    process.env['MTA_GOLDEN_DIR'] = tmp;
+    try {
+      expect(defaultGoldenManifestPath()).toBe(join(tmp, 'public.json'));
+    } finally {
+      if (saved === undefined) delete process.env['MTA_GOLDEN_DIR'];
+      else process.env['MTA_GOLDEN_DIR'] = saved;
+    }
+  });
+});
 
 describe('loadGoldenManifest on the public suite', () => {
   const suite = loadGoldenManifest(manifestPath);

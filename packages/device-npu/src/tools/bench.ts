@@ -1,6 +1,6 @@
 /**
  * Benchmark: npu forward + backward in the simulator against the plain CPU baseline, on the op of
- * /work/shared/docs/benchmarks.md (post-softmax MTA, B=2, Cin=Cout=4, 3x3, padding 1, bias, float32).
+ * the README's Benchmarks section (post-softmax MTA, B=2, Cin=Cout=4, 3x3, padding 1, bias, float32).
  *
  *   pnpm exec tsx packages/device-npu/src/tools/bench.ts [--L 1024] [--iters 7] [--ub 192KiB] [--mode post|pre] [--sparse] [--poison off]
  *

@@ -1,9 +1,11 @@
-/** A small reader for /work/shared/golden (format mta-golden/1); the real loader belongs to ops-mta. */
+/** A small reader for the repository's golden/ (format mta-golden/1); the real loader belongs to ops-mta. */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NpuMtaConfig, NpuMtaShape } from '../../src/index';
 
-const goldenDir = fileURLToPath(new URL('../../../../../shared/golden/', import.meta.url));
+// golden/ at the repository root, or $MTA_GOLDEN_DIR as for the ops-mta loader (device-npu cannot import it).
+const goldenDir = join(process.env['MTA_GOLDEN_DIR'] ?? fileURLToPath(new URL('../../../../golden/', import.meta.url)), '/');
 
 export interface GoldenTensor {
   readonly shape: number[];

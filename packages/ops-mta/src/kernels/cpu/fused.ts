@@ -10,7 +10,7 @@ import type {
 import type { MtaCpuWorkspace } from './workspace.js';
 
 /**
- * Fused multi-token attention on the CPU (semantics: /work/shared/golden/README.md).
+ * Fused multi-token attention on the CPU (semantics: golden/README.md at the repository root).
  * Forward:  post: O = mask0(conv(pad(softmax|sparsemax(mask(S))))), pre: O = softmax|sparsemax(mask(conv(pad(mask0(S))))).
  * Only the causal triangle (j <= i) of any input is read, so masked scores may hold anything, NaN included.
  * With a workspace holding a pool, large calls run on all of the pool's threads; results are

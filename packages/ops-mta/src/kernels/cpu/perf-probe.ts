@@ -1,6 +1,6 @@
 /**
  * Ad-hoc timing of the fused CPU kernels (not a test: no assertions).
- *   cd /work/main && pnpm exec tsx packages/ops-mta/src/kernels/cpu/perf-probe.ts [L ...] [--threads N] [--reps N]
+ *   pnpm exec tsx packages/ops-mta/src/kernels/cpu/perf-probe.ts [L ...] [--threads N] [--reps N]
  *     [--mode post|pre] [--sparse] [--dtype float32|float64] [--unshared] [--js]
  * Default: the benchmarks.md setting, B=2, Cin=Cout=4, 3x3, padding 1, bias, float32, L = 512 1024 2048,
  * 1 thread (synchronous path) and the pool with all cores. Buffers are preallocated and reused, as a
