@@ -1,4 +1,7 @@
 export * from './config.js';
+export * from './errors.js';
+export * from './geometry.js';
+export * from './call-geometry.js';
 export * from './options.js';
 export * from './ops.js';
 export * from './mta.js';

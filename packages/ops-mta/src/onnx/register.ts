@@ -8,7 +8,7 @@ import { lowerSparsemax } from './sparsemax.js';
  * second output (the saved probability map) only feeds the backward and is never exported.
  */
 registerOnnxLowering(MultiTokenAttentionOp, ({ g, inputs, attrs }) => [
-  lowerMta(g, inputs[0]!, inputs[1]!, attrs.hasBias ? inputs[2]! : null, attrs.shape, attrs.config),
+  lowerMta(g, inputs[0]!, inputs[1]!, attrs.geometry.hasBias ? inputs[2]! : null, attrs.geometry),
   '',
 ]);
 
