@@ -1,5 +1,5 @@
 import { OnnxGraphBuilder } from '@mta/core';
-import { lowerMta, type MtaConfig, type MtaShape } from '@mta/ops-mta';
+import { lowerMta, mtaGeometry, type MtaConfig, type MtaShape } from '@mta/ops-mta';
 
 export interface MtaModelSpec {
   readonly shape: MtaShape;
@@ -35,7 +35,7 @@ export function buildMtaModel(spec: MtaModelSpec): Uint8Array {
     dims: [shape.Cout, shape.Cin / config.groups, shape.kH, shape.kW],
   });
   const bias = spec.bias ? g.addInitializer('bias', { data: spec.bias, dims: [shape.Cout] }) : null;
-  const out = lowerMta(g, scores, weight, bias, shape, config);
+  const out = lowerMta(g, scores, weight, bias, mtaGeometry(shape, config, { hasBias: bias !== null, dtype: 'float32' }, 'buildMtaModel'));
   g.addOutput(out, [batch, shape.Cout, shape.L, shape.L], { name: MTA_MODEL_OUTPUT });
   return g.encode();
 }

@@ -1,5 +1,6 @@
 import { conv2d, softmax, tril, type Tensor } from '@mta/core';
-import { MASKED_SCORE, type MtaConfig } from './config.js';
+import { MASKED_SCORE } from './config.js';
+import type { MtaGeometry } from './geometry.js';
 import { sparsemax } from './ops.js';
 
 /**
@@ -8,10 +9,10 @@ import { sparsemax } from './ops.js';
  * against it. Masks are written without reading the masked values, so NaN scores above the diagonal
  * never propagate.
  */
-export function mtaComposite(scores: Tensor, weight: Tensor, bias: Tensor | null, config: MtaConfig): Tensor {
-  const activate = (x: Tensor): Tensor => (config.sparse ? sparsemax(x, -1) : softmax(x, -1));
-  const conv = (x: Tensor): Tensor => conv2d(x, weight, bias, { pads: config.pads, dilation: config.dilation, groups: config.groups });
-  if (config.mode === 'post') {
+export function mtaComposite(scores: Tensor, weight: Tensor, bias: Tensor | null, geometry: MtaGeometry): Tensor {
+  const activate = (x: Tensor): Tensor => (geometry.sparse ? sparsemax(x, -1) : softmax(x, -1));
+  const conv = (x: Tensor): Tensor => conv2d(x, weight, bias, { pads: geometry.pads, dilation: geometry.dilation, groups: geometry.groups });
+  if (geometry.mode === 'post') {
     return tril(conv(activate(tril(scores, 0, MASKED_SCORE))), 0, 0);
   }
   return activate(tril(conv(tril(scores, 0, 0)), 0, MASKED_SCORE));

@@ -1,7 +1,7 @@
 /**
- * The normalised configuration of one multi-token attention call, shared by every kernel
- * (cpu fused, cpu composite, npu simulator) and by the ONNX lowering. Validation happens once,
- * in the op front-end; kernels receive a `MtaConfig` they can trust.
+ * The plain description of one multi-token attention call: sizes and settings as a caller (or a golden
+ * case) states them. `mtaGeometry` validates one into an `MtaGeometry`, which is what kernels, the
+ * composite path and the ONNX lowering take.
  */
 export type MtaMode = 'post' | 'pre';
 

@@ -3,6 +3,9 @@
  * '@mta/ops-mta/register' once at your program's entry.
  */
 export * from './config.js';
+export * from './errors.js';
+export * from './geometry.js';
+export * from './call-geometry.js';
 export * from './options.js';
 export * from './ops.js';
 export * from './mta.js';

@@ -1,5 +1,5 @@
 import { defineOp, runOp, runOp1, normalizeAxis, type OutputSpec, type Tensor } from '@mta/core';
-import type { MtaConfig, MtaShape } from './config.js';
+import type { MtaGeometry } from './geometry.js';
 
 /**
  * The MTA op family as core ops: the fused forward, its one named backward, and sparsemax. Gradients are
@@ -9,12 +9,15 @@ import type { MtaConfig, MtaShape } from './config.js';
  * needs), [out, probs] in 'post' mode (probs is the one saved (B, Cin, L, L) map).
  */
 export interface MtaAttrs {
-  readonly shape: MtaShape;
-  readonly config: MtaConfig;
-  readonly hasBias: boolean;
+  /**
+   * Built and validated by multiTokenAttention (mtaGeometryOf) from these very inputs. Shape inference and
+   * the kernels trust it rather than check it again; a caller of runOp on these ops directly must build it
+   * the same way.
+   */
+  readonly geometry: MtaGeometry;
 }
 
-const mapShape = (s: MtaShape, channels: number): number[] => [s.B, channels, s.L, s.L];
+const mapShape = (g: MtaGeometry, channels: number): number[] => [g.B, channels, g.L, g.L];
 
 /**
  * Inputs: post [gradOut, probs, weight]; pre [gradOut, out, scores, weight].
@@ -24,13 +27,13 @@ export const MultiTokenAttentionBackwardOp = defineOp<MtaAttrs>({
   name: 'MultiTokenAttentionBackward',
   role: 'backward',
   differentiable: false,
-  infer: ([g], { shape, config, hasBias }) => {
-    const dtype = g!.dtype;
+  infer: (_, { geometry: g }) => {
+    const { dtype } = g;
     const specs: OutputSpec[] = [
-      { shape: mapShape(shape, shape.Cin), dtype },
-      { shape: [shape.Cout, shape.Cin / config.groups, shape.kH, shape.kW], dtype },
+      { shape: mapShape(g, g.Cin), dtype },
+      { shape: [g.Cout, g.cig, g.kH, g.kW], dtype },
     ];
-    if (hasBias) specs.push({ shape: [shape.Cout], dtype });
+    if (g.hasBias) specs.push({ shape: [g.Cout], dtype });
     return specs;
   },
 });
@@ -38,15 +41,15 @@ export const MultiTokenAttentionBackwardOp = defineOp<MtaAttrs>({
 export const MultiTokenAttentionOp = defineOp<MtaAttrs>({
   name: 'MultiTokenAttention',
   minInputs: 2,
-  infer: ([scores], { shape, config }) => {
-    const specs: OutputSpec[] = [{ shape: mapShape(shape, shape.Cout), dtype: scores!.dtype }];
-    if (config.mode === 'post') specs.push({ shape: mapShape(shape, shape.Cin), dtype: scores!.dtype });
+  infer: (_, { geometry: g }) => {
+    const specs: OutputSpec[] = [{ shape: mapShape(g, g.Cout), dtype: g.dtype }];
+    if (g.mode === 'post') specs.push({ shape: mapShape(g, g.Cin), dtype: g.dtype });
     return specs;
   },
   backwardOps: [MultiTokenAttentionBackwardOp],
   grad: ({ inputs: [scores, weight, bias], outputs: [out, probs], grads: [g], attrs }) => {
     if (!g) return [null, null, null];
-    const inputs = attrs.config.mode === 'post' ? [g, probs!, weight!] : [g, out!, scores!, weight!];
+    const inputs = attrs.geometry.mode === 'post' ? [g, probs!, weight!] : [g, out!, scores!, weight!];
     const [dS, dW, dB] = runOp(MultiTokenAttentionBackwardOp, inputs, attrs);
     return [dS!, dW!, bias ? dB! : null];
   },

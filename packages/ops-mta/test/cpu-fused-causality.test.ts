@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MtaConfig, MtaShape } from '../src/config';
 import { mtaBackward, mtaForward, type MtaArray } from '../src/kernels/cpu';
 import { mulberry32 } from './support/mulberry32';
+import { geometryFor } from './support/raw-geometry';
 
 /**
  * Causality of the fused kernels:
@@ -25,8 +26,8 @@ function bitsEqual(a: MtaArray, b: MtaArray): string | null {
 }
 
 function run<T extends MtaArray>(scores: T, weight: T, bias: T, gradOut: T, shape: MtaShape, config: MtaConfig) {
-  const forward = mtaForward(scores, weight, bias, shape, config);
-  const backward = mtaBackward(gradOut, forward.saved, scores, weight, shape, config);
+  const forward = mtaForward(scores, weight, bias, geometryFor(shape, config, scores, bias));
+  const backward = mtaBackward(gradOut, forward.saved, scores, weight);
   return { out: forward.out, probs: forward.saved.probs, ...backward, gradBias: backward.gradBias! };
 }
 
@@ -97,13 +98,13 @@ describe('with causal row padding, score row r does not influence output rows ab
         const scores = filled(new Float64Array(2 * L * L), rng, 0.3);
         const weight = filled(new Float64Array(2 * 2 * kernel.kH * kernel.kW), rng, 0.8);
         const bias = filled(new Float64Array(2), rng, 0.3);
-        const base = mtaForward(scores, weight, bias, shape, config).out;
+        const base = mtaForward(scores, weight, bias, geometryFor(shape, config, scores, bias)).out;
         // Row 0 is left out: it has one unmasked key, so its softmax|sparsemax is 1 whatever the score.
         for (const r of [1, 3, 8, L - 1]) {
           const changed = scores.slice();
           // Change row r of one channel at every unmasked key.
           for (let c = 0; c <= r; c++) changed[(1 * L + r) * L + c] += 0.2 * (rng() - 0.5);
-          const out = mtaForward(changed, weight, bias, shape, config).out;
+          const out = mtaForward(changed, weight, bias, geometryFor(shape, config, changed, bias)).out;
           let firstChangedRow = L;
           for (let k = 0; k < out.length; k++) {
             if (!Object.is(out[k], base[k])) firstChangedRow = Math.min(firstChangedRow, Math.floor(k / L) % L);
@@ -122,10 +123,10 @@ describe('with causal row padding, score row r does not influence output rows ab
     const rng = mulberry32(3);
     const scores = filled(new Float64Array(L * L), rng, 2);
     const weight = filled(new Float64Array(9), rng, 0.8);
-    const base = mtaForward(scores, weight, null, shape, config).out;
+    const base = mtaForward(scores, weight, null, geometryFor(shape, config, scores, null)).out;
     const changed = scores.slice();
     for (let c = 0; c <= 5; c++) changed[5 * L + c] += rng(); // not a constant shift: softmax ignores those
-    const out = mtaForward(changed, weight, null, shape, config).out;
+    const out = mtaForward(changed, weight, null, geometryFor(shape, config, changed, null)).out;
     let leaked = false;
     for (let j = 0; j < L; j++) if (out[4 * L + j] !== base[4 * L + j]) leaked = true;
     expect(leaked).toBe(true);

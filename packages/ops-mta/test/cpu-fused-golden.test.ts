@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allFinite, defaultGoldenManifestPath, loadGoldenManifest, relFrobenius, toMtaConfig, type GoldenCase } from '../src/golden';
+import { allFinite, defaultGoldenManifestPath, loadGoldenManifest, relFrobenius, toMtaGeometry, type GoldenCase } from '../src/golden';
 import { mtaBackward, mtaForward, type MtaArray } from '../src/kernels/cpu';
 
 /**
@@ -36,11 +36,10 @@ function frobenius(values: MtaArray): number {
 }
 
 function runCase(c: GoldenCase) {
-  const { shape, config } = toMtaConfig(c);
   const t = c.tensors;
   const scores = t.scores.data as Float32Array;
-  const forward = mtaForward(scores, t.weight.data, t.bias?.data ?? null, shape, config);
-  const backward = mtaBackward(t.grad_out.data as Float32Array, forward.saved, scores, t.weight.data, shape, config);
+  const forward = mtaForward(scores, t.weight.data, t.bias?.data ?? null, toMtaGeometry(c));
+  const backward = mtaBackward(t.grad_out.data as Float32Array, forward.saved, scores, t.weight.data);
   return { forward, backward };
 }
 

@@ -3,6 +3,7 @@ import type { MtaConfig, MtaShape } from '../src/config';
 import { relFrobenius } from '../src/golden';
 import { mtaBackward, mtaForward } from '../src/kernels/cpu';
 import { mulberry32 } from './support/mulberry32';
+import { geometryFor } from './support/raw-geometry';
 
 /**
  * Float64 checks over random small configurations (both modes, softmax and sparsemax, groups,
@@ -139,7 +140,7 @@ function describeCase(c: Case): string {
 }
 
 function forwardOut(c: Case, scores: Float64Array, weight: Float64Array, bias: Float64Array | null): Float64Array {
-  return mtaForward(scores, weight, bias, c.shape, c.config).out;
+  return mtaForward(scores, weight, bias, geometryFor(c.shape, c.config, scores, bias)).out;
 }
 
 /**
@@ -179,11 +180,11 @@ function checkCase(c: Case, seed: number, maxScoreProbes = Infinity): void {
   const h = 1e-6;
   const { scores, weight, bias, gradOut } = inputsFor(c, seed);
   const { B, Cin, L } = c.shape;
-  const forward = mtaForward(scores, weight, bias, c.shape, c.config);
+  const forward = mtaForward(scores, weight, bias, geometryFor(c.shape, c.config, scores, bias));
   const reference = referenceForward(scores, weight, bias, c.shape, c.config);
   expect(relFrobenius(forward.out, reference), `forward vs reference, ${describeCase(c)}`).toBeLessThanOrEqual(1e-12);
 
-  const grads = mtaBackward(gradOut, forward.saved, scores, weight, c.shape, c.config);
+  const grads = mtaBackward(gradOut, forward.saved, scores, weight);
   const unmasked: number[] = [];
   for (let k = 0; k < B * Cin * L * L; k++) {
     const i = Math.floor(k / L) % L, j = k % L;

@@ -2,9 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MtaConfig, MtaShape } from '../src/config';
 import { relFrobenius } from '../src/golden';
 import { mtaBackward, mtaForward, type MtaArray } from '../src/kernels/cpu';
-import { planMta } from '../src/kernels/cpu/plan';
+import { planCpuWork } from '../src/kernels/cpu/plan';
 import { setSimdRowKernelsEnabled, simdRowKernelsActive } from '../src/kernels/cpu/scratch';
 import { mulberry32 } from './support/mulberry32';
+import { geometryFor } from './support/raw-geometry';
+import { mtaGeometry } from '../src/geometry';
 
 /**
  * The hand-assembled WebAssembly SIMD row loops against the JavaScript loops they replace: each output
@@ -29,7 +31,7 @@ const SETTINGS: { name: string; shape: MtaShape; config: MtaConfig }[] = [
 
 describe('wasm SIMD row loops vs JavaScript row loops', () => {
   it('SIMD is available on this engine (otherwise the JavaScript loops run everywhere)', () => {
-    expect(simdRowKernelsActive(planMta(SETTINGS[0]!.shape, SETTINGS[0]!.config, true))).toBe(true);
+    expect(simdRowKernelsActive(planCpuWork(mtaGeometry(SETTINGS[0]!.shape, SETTINGS[0]!.config, { hasBias: true, dtype: 'float32' })))).toBe(true);
   });
 
   for (const setting of SETTINGS) {
@@ -48,9 +50,10 @@ describe('wasm SIMD row loops vs JavaScript row loops', () => {
         const gradOut = make(B * Cout * L * L, 1);
         const run = (simd: boolean) => {
           setSimdRowKernelsEnabled(simd);
-          expect(simdRowKernelsActive(planMta(setting.shape, setting.config, true))).toBe(simd);
-          const forward = mtaForward(scores, weight, bias, setting.shape, setting.config);
-          const backward = mtaBackward(gradOut, forward.saved, scores, weight, setting.shape, setting.config);
+          const geometry = geometryFor(setting.shape, setting.config, scores, bias);
+          expect(simdRowKernelsActive(planCpuWork(geometry))).toBe(simd);
+          const forward = mtaForward(scores, weight, bias, geometry);
+          const backward = mtaBackward(gradOut, forward.saved, scores, weight);
           return { ...forward, ...backward };
         };
         const js = run(false);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MtaConfig, MtaShape } from '../src/config';
 import { MtaCpuPool, MtaCpuWorkspace, allocateMtaArray, mtaBackward, mtaForward, type MtaArray } from '../src/kernels/cpu';
 import { mulberry32 } from './support/mulberry32';
+import { geometryFor } from './support/raw-geometry';
 
 /**
  * The worker_threads path against the synchronous path: the work split depends only on the shape and
@@ -56,8 +57,8 @@ function inputs(setting: Setting, dtype: 'float32' | 'float64', shared: boolean)
 }
 
 function runAll(setting: Setting, data: ReturnType<typeof inputs>, workspace?: MtaCpuWorkspace) {
-  const forward = mtaForward(data.scores, data.weight, data.bias, setting.shape, setting.config, undefined, workspace);
-  const backward = mtaBackward(data.gradOut, forward.saved, data.scores, data.weight, setting.shape, setting.config, {}, workspace);
+  const forward = mtaForward(data.scores, data.weight, data.bias, geometryFor(setting.shape, setting.config, data.scores, data.bias), undefined, workspace);
+  const backward = mtaBackward(data.gradOut, forward.saved, data.scores, data.weight, {}, workspace);
   return { out: forward.out, probs: forward.saved.probs, ...backward };
 }
 
@@ -88,8 +89,8 @@ describe('worker pool path equals the synchronous path bit for bit', () => {
     const probs = new Float32Array(B * Cin * L * L).fill(Number.NaN);
     const gradScores = new Float32Array(B * Cin * L * L).fill(Number.NaN);
     const workspace = new MtaCpuWorkspace({ pool, minParallelMacs: 0 });
-    const forward = mtaForward(data.scores, data.weight, data.bias, setting.shape, setting.config, { out, probs }, workspace);
-    const backward = mtaBackward(data.gradOut, forward.saved, data.scores, data.weight, setting.shape, setting.config, { gradScores }, workspace);
+    const forward = mtaForward(data.scores, data.weight, data.bias, geometryFor(setting.shape, setting.config, data.scores, data.bias), { out, probs }, workspace);
+    const backward = mtaBackward(data.gradOut, forward.saved, data.scores, data.weight, { gradScores }, workspace);
     expect(forward.out).toBe(out);
     expect(forward.saved.probs).toBe(probs);
     expect(backward.gradScores).toBe(gradScores);
@@ -105,7 +106,7 @@ describe('worker pool path equals the synchronous path bit for bit', () => {
     const setting = SETTINGS[4]!;
     const data = inputs(setting, 'float32', true);
     const workspace = new MtaCpuWorkspace({ pool: closing, minParallelMacs: 0 });
-    expect(() => mtaForward(data.scores, data.weight, data.bias, setting.shape, setting.config, undefined, workspace))
+    expect(() => mtaForward(data.scores, data.weight, data.bias, geometryFor(setting.shape, setting.config, data.scores, data.bias), undefined, workspace))
       .toThrow(/MtaCpuPool\.run: the pool is unusable \(closed\)/);
   });
 });

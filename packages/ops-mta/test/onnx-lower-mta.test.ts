@@ -1,19 +1,22 @@
 import { decodeOnnxModel, OnnxGraphBuilder, protoNumber, type OnnxNodeProto } from '@mta/core';
 import { describe, expect, it } from 'vitest';
 import type { MtaConfig, MtaShape } from '../src/config';
+import { MtaArgumentError } from '../src/errors';
+import { mtaGeometry, type MtaGeometry } from '../src/geometry';
 import { lowerMta, lowerSparsemax, toOnnxConvPads } from '../src/onnx/index';
 
 type Node = OnnxNodeProto;
 
 const shape: MtaShape = { B: 2, Cin: 2, Cout: 2, L: 6, kH: 3, kW: 3 };
 const base: MtaConfig = { mode: 'post', sparse: false, pads: [2, 0, 1, 1], dilation: [1, 1], groups: 2 };
+const geometry = (config: MtaConfig, hasBias: boolean): MtaGeometry => mtaGeometry(shape, config, { hasBias, dtype: 'float32' });
 
 function lower(config: MtaConfig, withBias = true): Node[] {
   const g = new OnnxGraphBuilder();
   const s = g.addInput('scores', [shape.B, shape.Cin, shape.L, shape.L]);
   const w = g.addInitializer('w', { data: new Float32Array(2 * 1 * 9), dims: [2, 1, 3, 3] });
   const b = withBias ? g.addInitializer('b', { data: new Float32Array(2), dims: [2] }) : null;
-  g.addOutput(lowerMta(g, s, w, b, shape, config), [shape.B, shape.Cout, shape.L, shape.L]);
+  g.addOutput(lowerMta(g, s, w, b, geometry(config, withBias)), [shape.B, shape.Cout, shape.L, shape.L]);
   return (decodeOnnxModel(g.encode()).graph?.node ?? []) as Node[];
 }
 
@@ -69,21 +72,28 @@ describe('lowerMta graph structure', () => {
     const g = new OnnxGraphBuilder();
     const s = g.addInput('scores', [1, 2, 6, 6]);
     const w = g.addInitializer('w', { data: new Float32Array(18), dims: [2, 1, 3, 3] });
-    const once = lowerMta(g, s, w, null, shape, base);
-    const twice = lowerMta(g, once, w, null, shape, base);
+    const once = lowerMta(g, s, w, null, geometry(base, false));
+    const twice = lowerMta(g, once, w, null, geometry(base, false));
     g.addOutput(twice, [1, 2, 6, 6]);
     const nodes = decodeOnnxModel(g.encode()).graph?.node ?? [];
     expect(nodes.filter((n) => n.opType === 'Trilu')).toHaveLength(1);
     expect(new Set(nodes.map((n) => n.name)).size).toBe(nodes.length);
   });
 
-  it('rejects pads that change the L x L grid, groups that do not divide, unknown inputs', () => {
+  it('takes only validated geometries: pads that change the L x L grid and groups that do not divide never reach it', () => {
+    expect(() => geometry({ ...base, pads: [1, 0, 1, 1] }, false)).toThrow(MtaArgumentError);
+    expect(() => geometry({ ...base, pads: [1, 0, 1, 1] }, false)).toThrow(/padding: expected pads that keep the 6x6 map L x L.*to 5x6/);
+    expect(() => geometry({ ...base, groups: 3 }, false)).toThrow(/groups: expected a divisor of the scores channels Cin=2, got groups=3/);
+  });
+
+  it('rejects a bias that the geometry does not have (and the reverse), unknown inputs', () => {
     const g = new OnnxGraphBuilder();
     const s = g.addInput('scores', [1, 2, 6, 6]);
     const w = g.addInitializer('w', { data: new Float32Array(18), dims: [2, 1, 3, 3] });
-    expect(() => lowerMta(g, s, w, null, shape, { ...base, pads: [1, 0, 1, 1] })).toThrow(/must keep the L x L grid.*gives? 5 x 6/);
-    expect(() => lowerMta(g, s, w, null, shape, { ...base, groups: 3 })).toThrow(/groups \(3\) must divide Cin \(2\)/);
-    expect(() => lowerMta(g, 'nope', w, null, shape, base)).toThrow(/scores 'nope' is not a value of this graph/);
+    const b = g.addInitializer('b', { data: new Float32Array(2), dims: [2] });
+    expect(() => lowerMta(g, s, w, null, geometry(base, true))).toThrow(/bias: expected a bias value \(the geometry has a bias\), got null/);
+    expect(() => lowerMta(g, s, w, b, geometry(base, false))).toThrow(/bias: expected null \(the geometry has no bias\), got 'b'/);
+    expect(() => lowerMta(g, 'nope', w, null, geometry(base, false))).toThrow(/scores 'nope' is not a value of this graph/);
     expect(() => lowerSparsemax(g, s, 1)).toThrow(/axis must be a negative integer/);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { setFallback, tensor } from '@mta/core';
-import { MtaCpuPool, mtaBackward, mtaForward, startMtaCpuThreads, validateMta, type MtaOptions } from '@mta/ops-mta';
+import { MtaCpuPool, mtaBackward, mtaForward, startMtaCpuThreads, mtaGeometryOf, type MtaOptions } from '@mta/ops-mta';
 import { firstBitDifference, randomOperands, runMta, type MtaOperands, type MtaRun } from './support/op-harness';
 
 /**
@@ -25,11 +25,11 @@ function singleThread(ops: MtaOperands, options: MtaOptions, dtype: 'float32' | 
   const scores = Typed.from(ops.scores);
   const weight = Typed.from(ops.weight);
   const bias = ops.bias ? Typed.from(ops.bias) : null;
-  const { shape, config } = validateMta(
+  const geometry = mtaGeometryOf(
     tensor(scores, [ops.B, ops.Cin, ops.L, ops.L]), tensor(weight, [ops.Cout, ops.Cin / ops.groups, ops.kH, ops.kW]),
     bias ? tensor(bias, [ops.Cout]) : null, options);
-  const forward = mtaForward(scores, weight, bias, shape, config);
-  const backward = mtaBackward(Typed.from(ops.gradOut), forward.saved, scores, weight, shape, config);
+  const forward = mtaForward(scores, weight, bias, geometry);
+  const backward = mtaBackward(Typed.from(ops.gradOut), forward.saved, scores, weight);
   const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
   return { out: f64(forward.out), gradScores: f64(backward.gradScores), gradWeight: f64(backward.gradWeight), gradBias: backward.gradBias ? f64(backward.gradBias) : null };
 }

@@ -4,4 +4,4 @@ export {
   type GoldenCase, type GoldenDType, type GoldenSuite, type GoldenTensor,
 } from './manifest.js';
 export { defaultGoldenManifestPath } from './default-path.js';
-export { toMtaConfig } from './to-config.js';
+export { toMtaConfig, toMtaGeometry } from './to-config.js';

@@ -1,4 +1,5 @@
 import type { MtaConfig, MtaShape } from '../config.js';
+import { mtaGeometry, type MtaGeometry } from '../geometry.js';
 import type { GoldenCase } from './manifest.js';
 
 /** The shared kernel types for one golden case. */
@@ -14,4 +15,10 @@ export function toMtaConfig(goldenCase: GoldenCase): { shape: MtaShape; config: 
       groups: goldenCase.groups,
     },
   };
+}
+
+/** The validated geometry of one golden case, for its stored scores' dtype. */
+export function toMtaGeometry(goldenCase: GoldenCase): MtaGeometry {
+  const { shape, config } = toMtaConfig(goldenCase);
+  return mtaGeometry(shape, config, { hasBias: goldenCase.bias, dtype: goldenCase.tensors.scores.dtype }, `golden case '${goldenCase.name}'`);
 }

@@ -5,7 +5,7 @@ import { lowerSparsemax } from './sparsemax.js';
 
 // Module constants, so registering twice is recognised as the same registration.
 const mtaLowering: OnnxLowering<MtaAttrs> = ({ g, inputs, attrs }) => [
-  lowerMta(g, inputs[0]!, inputs[1]!, attrs.hasBias ? inputs[2]! : null, attrs.shape, attrs.config),
+  lowerMta(g, inputs[0]!, inputs[1]!, attrs.geometry.hasBias ? inputs[2]! : null, attrs.geometry),
   '',
 ];
 

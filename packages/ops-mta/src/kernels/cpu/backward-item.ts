@@ -1,13 +1,13 @@
 import { pairwiseDot, softmaxVjpRow, sparsemaxVjpRow } from './activation-rows.js';
 import { gradRow3, gradRowGeneric } from './conv-rows.js';
-import type { MtaPlan } from './plan.js';
+import type { MtaCpuPlan } from './plan.js';
 import type { MtaScratch } from './scratch.js';
 import type { MtaArray } from './types.js';
 
 /** Arrays of one backward call. */
 export interface BackwardJob {
   readonly kind: 'backward';
-  readonly plan: MtaPlan;
+  readonly plan: MtaCpuPlan;
   readonly gradOut: MtaArray;
   /** Post: the saved P (B, Cin, L, L). Pre: the forward output O (B, Cout, L, L). */
   readonly probs: MtaArray;
@@ -30,7 +30,9 @@ export interface BackwardJob {
  */
 function loadGradRow(job: BackwardJob, scratch: MtaScratch, b: number, i: number, owned: boolean, partialBase: number): void {
   const { plan, gradOut, probs, partials } = job;
-  const { L, Cout, span, rowLen, left, right, bottom } = plan;
+  const { L, Cout, depth: span, pl: left, pr: right, pb: bottom, sparse, hasBias, wElems: weightCount } = plan.geometry;
+  const { rowLen } = plan;
+  const pre = plan.geometry.mode === 'pre';
   const ring = scratch.ring;
   const n = i + 1;
   for (let co = 0; co < Cout; co++) {
@@ -38,14 +40,14 @@ function loadGradRow(job: BackwardJob, scratch: MtaScratch, b: number, i: number
     const start = base + right;
     const src = ((b * Cout + co) * L + i) * L;
     ring.fill(0, base, start);
-    if (!plan.pre) ring.set(gradOut.subarray(src, src + n), start);
-    else if (plan.sparse) sparsemaxVjpRow(probs, src, gradOut, src, n, ring, start);
+    if (!pre) ring.set(gradOut.subarray(src, src + n), start);
+    else if (sparse) sparsemaxVjpRow(probs, src, gradOut, src, n, ring, start);
     else softmaxVjpRow(probs, src, gradOut, src, n, ring, start, pairwiseDot(probs, src, gradOut, src, n));
     ring.fill(0, start + n, Math.min(base + rowLen, start + n + bottom + left));
-    if (owned && plan.hasBias) {
+    if (owned && hasBias) {
       let sum = 0;
       for (let j = 0; j < n; j++) sum += ring[start + j];
-      partials[partialBase + plan.weightCount + co] += sum;
+      partials[partialBase + weightCount + co] += sum;
     }
   }
 }
@@ -57,12 +59,14 @@ function loadGradRow(job: BackwardJob, scratch: MtaScratch, b: number, i: number
  */
 function computeGradRow(job: BackwardJob, scratch: MtaScratch, b: number, r: number): void {
   const { plan, probs, scores, gradScores } = job;
-  const { L, Cin, span, rowLen, top, kH, kW, dh, dw, cinPerGroup, coutPerGroup } = plan;
+  const { L, Cin, depth: span, pt: top, kH, kW, dh, dw, cig: cinPerGroup, cog: coutPerGroup, sparse } = plan.geometry;
+  const { rowLen } = plan;
+  const pre = plan.geometry.mode === 'pre';
   const { ring, acc: dp, row: xRow, params, weightGrad, simd, ringAddress, accAddress, rowAddress, paramsAddress, weightGradAddress } = scratch;
   const taps = kH * kW;
   const threeWide = kW === 3 && dw === 1;
   // The convolution input x (P in post mode, the masked scores in pre mode) pairs with Gy for dW.
-  const x = plan.pre ? scores : probs;
+  const x = pre ? scores : probs;
   const n = r + 1;
   for (let ci = 0; ci < Cin; ci++) {
     const rowStart = ((b * Cin + ci) * L + r) * L;
@@ -83,9 +87,9 @@ function computeGradRow(job: BackwardJob, scratch: MtaScratch, b: number, r: num
         else gradRow3(dp, ring, go, xRow, params, wo, weightGrad, wo, n);
       }
     }
-    if (plan.pre) {
+    if (pre) {
       gradScores.set(dp.subarray(0, n), rowStart);
-    } else if (plan.sparse) {
+    } else if (sparse) {
       sparsemaxVjpRow(xRow, 0, dp, 0, n, gradScores, rowStart);
     } else if (simd !== null) {
       simd.softmaxVjp(rowAddress, accAddress, n);
@@ -103,12 +107,12 @@ function computeGradRow(job: BackwardJob, scratch: MtaScratch, b: number, r: num
  */
 export function runBackwardItem(job: BackwardJob, scratch: MtaScratch, item: number): void {
   const { plan, partials } = job;
-  const { L, top, bottom, weightCount } = plan;
+  const { L, Cout, pt: top, pb: bottom, wElems: weightCount } = plan.geometry;
   const [b, band] = plan.items[item];
   const r0 = plan.bandStarts[band];
   const r1 = plan.bandStarts[band + 1];
-  const partialBase = item * (weightCount + plan.Cout);
-  partials.fill(0, partialBase, partialBase + weightCount + plan.Cout);
+  const partialBase = item * (weightCount + Cout);
+  partials.fill(0, partialBase, partialBase + weightCount + Cout);
   scratch.params.set(job.params);
   scratch.weightGrad.fill(0, 0, weightCount);
   let nextRow = Math.max(0, r0 - bottom);

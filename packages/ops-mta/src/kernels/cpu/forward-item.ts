@@ -1,6 +1,6 @@
 import { sparsemaxRow } from './activation-rows.js';
 import { convRow3, convRowGeneric, convRows3x3 } from './conv-rows.js';
-import type { MtaPlan } from './plan.js';
+import type { MtaCpuPlan } from './plan.js';
 import type { MtaScratch } from './scratch.js';
 import { softmaxInPlace } from './softmax-exp.js';
 import type { MtaArray } from './types.js';
@@ -8,7 +8,7 @@ import type { MtaArray } from './types.js';
 /** Arrays of one forward call. `params` holds the weights as float64, then the bias. */
 export interface ForwardJob {
   readonly kind: 'forward';
-  readonly plan: MtaPlan;
+  readonly plan: MtaCpuPlan;
   readonly scores: MtaArray;
   readonly params: Float64Array;
   readonly out: MtaArray;
@@ -25,7 +25,9 @@ export interface ForwardJob {
  */
 function loadInputRow(job: ForwardJob, scratch: MtaScratch, b: number, r: number, owned: boolean): void {
   const { plan, scores, probs } = job;
-  const { L, Cin, span, rowLen, left, top, right } = plan;
+  const { L, Cin, depth: span, pl: left, pt: top, pr: right, sparse } = plan.geometry;
+  const { rowLen } = plan;
+  const pre = plan.geometry.mode === 'pre';
   const ring = scratch.ring;
   const n = r + 1;
   for (let ci = 0; ci < Cin; ci++) {
@@ -34,12 +36,12 @@ function loadInputRow(job: ForwardJob, scratch: MtaScratch, b: number, r: number
     const src = ((b * Cin + ci) * L + r) * L;
     ring.fill(0, base, start);
     // TypedArray.set converts float32 <-> float64 in native code, ~1.5x a JavaScript loop.
-    if (plan.pre) {
+    if (pre) {
       ring.set(scores.subarray(src, src + n), start);
     } else {
       // The owning band also writes the row to the saved map.
       const saveTo = owned ? probs : null;
-      if (plan.sparse) {
+      if (sparse) {
         sparsemaxRow(scores, src, n, ring, start, scratch.candidates, saveTo, src);
       } else {
         ring.set(scores.subarray(src, src + n), start);
@@ -59,7 +61,9 @@ function loadInputRow(job: ForwardJob, scratch: MtaScratch, b: number, r: number
  */
 function computeOutputRow(job: ForwardJob, scratch: MtaScratch, b: number, i: number): void {
   const { plan, out } = job;
-  const { L, Cout, span, rowLen, top, kH, kW, dh, dw, cinPerGroup, coutPerGroup } = plan;
+  const { L, Cout, depth: span, pt: top, kH, kW, dh, dw, cig: cinPerGroup, cog: coutPerGroup, hasBias, wElems: weightCount, sparse } = plan.geometry;
+  const { rowLen } = plan;
+  const pre = plan.geometry.mode === 'pre';
   const { ring, acc, params, simd, ringAddress, accAddress, paramsAddress } = scratch;
   const taps = kH * kW;
   const n = i + 1;
@@ -67,7 +71,7 @@ function computeOutputRow(job: ForwardJob, scratch: MtaScratch, b: number, i: nu
   const fastThreeByThree = kH === 3 && kW === 3 && dw === 1 && firstRow >= 0 && firstRow + 2 * dh < L;
   const threeWide = kW === 3 && dw === 1;
   for (let co = 0; co < Cout; co++) {
-    acc.fill(plan.hasBias ? params[plan.weightCount + co] : 0, 0, n);
+    acc.fill(hasBias ? params[weightCount + co] : 0, 0, n);
     const firstCin = ((co / coutPerGroup) | 0) * cinPerGroup;
     for (let cil = 0; cil < cinPerGroup; cil++) {
       const chanSlot = (firstCin + cil) * span;
@@ -91,8 +95,8 @@ function computeOutputRow(job: ForwardJob, scratch: MtaScratch, b: number, i: nu
       }
     }
     const dst = ((b * Cout + co) * L + i) * L;
-    if (plan.pre) {
-      if (plan.sparse) sparsemaxRow(acc, 0, n, acc, 0, scratch.candidates, null, 0);
+    if (pre) {
+      if (sparse) sparsemaxRow(acc, 0, n, acc, 0, scratch.candidates, null, 0);
       else if (simd !== null) simd.softmax(accAddress, n);
       else softmaxInPlace(acc, 0, n);
     }
@@ -108,7 +112,7 @@ function computeOutputRow(job: ForwardJob, scratch: MtaScratch, b: number, i: nu
  */
 export function runForwardItem(job: ForwardJob, scratch: MtaScratch, item: number): void {
   const { plan } = job;
-  const { L, top, bottom } = plan;
+  const { L, pt: top, pb: bottom } = plan.geometry;
   const [b, band] = plan.items[item];
   const r0 = plan.bandStarts[band];
   const r1 = plan.bandStarts[band + 1];

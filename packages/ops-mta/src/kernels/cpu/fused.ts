@@ -1,9 +1,9 @@
-import type { MtaConfig, MtaShape } from '../../config.js';
+import type { MtaGeometry } from '../../geometry.js';
 import { allocateLike, dtypeOf, isShared, overlaps } from './arrays.js';
 import type { BackwardJob } from './backward-item.js';
 import type { ForwardJob } from './forward-item.js';
 import { runJobSync, type MtaJob } from './job.js';
-import { planMta, type MtaPlan } from './plan.js';
+import { planCpuWork, type MtaCpuPlan } from './plan.js';
 import type {
   MtaArray, MtaBackwardOutputs, MtaBackwardResult, MtaForwardOutputs, MtaForwardResult, MtaSaved,
 } from './types.js';
@@ -15,33 +15,39 @@ import type { MtaCpuWorkspace } from './workspace.js';
  * Only the causal triangle (j <= i) of any input is read, so masked scores may hold anything, NaN included.
  * With a workspace holding a pool, large calls run on all of the pool's threads; results are
  * bit-identical to the single-thread path because the work split depends only on the shape.
+ * `geometry` comes from mtaGeometry and is trusted; only the arrays are checked against it.
  */
 export function mtaForward<T extends MtaArray>(
   scores: T,
   weight: MtaArray,
   bias: MtaArray | null,
-  shape: MtaShape,
-  config: MtaConfig,
+  geometry: MtaGeometry,
   outputs?: T | MtaForwardOutputs<T>,
   workspace?: MtaCpuWorkspace,
 ): MtaForwardResult<T> {
-  const plan = planMta(shape, config, bias !== null);
-  const { B, Cin, Cout, L } = plan;
+  const { B, Cin, Cout, L, wElems } = geometry;
+  const pre = geometry.mode === 'pre';
   checkLength('mtaForward', 'scores', scores, B * Cin * L * L, '(B, Cin, L, L)');
-  checkLength('mtaForward', 'weight', weight, plan.weightCount, '(Cout, Cin/groups, kH, kW)');
+  checkGeometryDType('mtaForward', scores, geometry);
+  checkLength('mtaForward', 'weight', weight, wElems, '(Cout, Cin/groups, kH, kW)');
+  if ((bias !== null) !== geometry.hasBias) {
+    throw new Error(`mtaForward: bias: expected ${geometry.hasBias ? 'an array (geometry.hasBias is true)' : 'null (geometry.hasBias is false)'}, ` +
+      `got ${bias === null ? 'null' : describe(bias)}. Build the geometry with hasBias matching the call.`);
+  }
   if (bias !== null) checkLength('mtaForward', 'bias', bias, Cout, '(Cout)');
+  const plan = planCpuWork(geometry);
   const given: MtaForwardOutputs<T> = outputs === undefined ? {} : ArrayBuffer.isView(outputs) ? { out: outputs } : outputs;
   const outLength = B * Cout * L * L;
   const probsLength = B * Cin * L * L;
   if (given.out !== undefined) checkOutput('mtaForward', 'out', given.out, scores, outLength, '(B, Cout, L, L)', [scores]);
-  const givenProbs = plan.pre ? undefined : given.probs;
+  const givenProbs = pre ? undefined : given.probs;
   if (givenProbs !== undefined) {
     checkOutput('mtaForward', 'probs', givenProbs, scores, probsLength, '(B, Cin, L, L)', given.out ? [scores, given.out] : [scores]);
   }
   const parallel = workspace?.parallelFor(plan) === true;
   const params = packParams(plan, weight, bias, parallel ? workspace : undefined);
   const out = given.out ?? allocateLike(scores, outLength, parallel);
-  const probs = plan.pre ? null : (givenProbs ?? allocateLike(scores, probsLength, parallel));
+  const probs = pre ? null : (givenProbs ?? allocateLike(scores, probsLength, parallel));
   if (!parallel || workspace === undefined) {
     runJobSync({ kind: 'forward', plan, scores, params, out, probs } satisfies ForwardJob);
   } else {
@@ -54,13 +60,13 @@ export function mtaForward<T extends MtaArray>(
     if (outTarget !== out) out.set(outTarget);
     if (probs !== null && probsTarget !== probs && probsTarget !== null) probs.set(probsTarget);
   }
-  const saved: MtaSaved<T> = { mode: config.mode, probs: probs ?? out, hasBias: bias !== null };
+  const saved: MtaSaved<T> = { geometry, probs: probs ?? out };
   return { out, saved };
 }
 
 /**
  * Gradients of sum(O * gradOut) with respect to the scores, weight and bias. `saved` is what
- * mtaForward returned; `scores` are the forward's scores (read in pre mode only).
+ * mtaForward returned (its geometry describes this call); `scores` are the forward's scores (read in pre mode only).
  * Weight and bias gradients are accumulated in float64 and returned in the weight's element type.
  */
 export function mtaBackward<T extends MtaArray, W extends MtaArray>(
@@ -68,29 +74,27 @@ export function mtaBackward<T extends MtaArray, W extends MtaArray>(
   saved: MtaSaved<T>,
   scores: T,
   weight: W,
-  shape: MtaShape,
-  config: MtaConfig,
   outputs: MtaBackwardOutputs<T, W> = {},
   workspace?: MtaCpuWorkspace,
 ): MtaBackwardResult<T, W> {
-  const plan = planMta(shape, config, saved.hasBias);
-  const { B, Cin, Cout, L, weightCount } = plan;
-  if (saved.mode !== config.mode) {
-    throw new Error(`mtaBackward: saved.mode: expected '${config.mode}' (config.mode), got '${saved.mode}'. Pass the saved state of a forward with the same config.`);
-  }
+  const { geometry } = saved;
+  const { B, Cin, Cout, L, wElems: weightCount, hasBias } = geometry;
+  const pre = geometry.mode === 'pre';
   checkLength('mtaBackward', 'gradOut', gradOut, B * Cout * L * L, '(B, Cout, L, L)');
   checkLength('mtaBackward', 'scores', scores, B * Cin * L * L, '(B, Cin, L, L)');
   checkLength('mtaBackward', 'weight', weight, weightCount, '(Cout, Cin/groups, kH, kW)');
+  checkGeometryDType('mtaBackward', scores, geometry);
   checkSameType('mtaBackward', 'gradOut', gradOut, scores);
   checkSameType('mtaBackward', 'saved.probs', saved.probs, scores);
-  checkLength('mtaBackward', 'saved.probs', saved.probs, B * (plan.pre ? Cout : Cin) * L * L, plan.pre ? '(B, Cout, L, L)' : '(B, Cin, L, L)');
+  checkLength('mtaBackward', 'saved.probs', saved.probs, B * (pre ? Cout : Cin) * L * L, pre ? '(B, Cout, L, L)' : '(B, Cin, L, L)');
   const gradScoresLength = B * Cin * L * L;
   if (outputs.gradScores !== undefined) {
     checkOutput('mtaBackward', 'gradScores', outputs.gradScores, scores, gradScoresLength, '(B, Cin, L, L)', [gradOut, saved.probs, scores]);
   }
   if (outputs.gradWeight !== undefined) checkOutput('mtaBackward', 'gradWeight', outputs.gradWeight, weight, weightCount, '(Cout, Cin/groups, kH, kW)', []);
-  if (outputs.gradBias !== undefined && saved.hasBias) checkOutput('mtaBackward', 'gradBias', outputs.gradBias, weight, Cout, '(Cout)', []);
+  if (outputs.gradBias !== undefined && hasBias) checkOutput('mtaBackward', 'gradBias', outputs.gradBias, weight, Cout, '(Cout)', []);
 
+  const plan = planCpuWork(geometry);
   const parallel = workspace?.parallelFor(plan) === true;
   const params = packParams(plan, weight, null, parallel ? workspace : undefined);
   const partialLength = plan.items.length * (weightCount + Cout);
@@ -105,40 +109,42 @@ export function mtaBackward<T extends MtaArray, W extends MtaArray>(
       kind: 'backward', plan, params, partials, gradScores: target, probs,
       gradOut: sharedInput(workspace, 'gradOut', gradOut),
       // Post mode never reads the scores; do not pay for a staging copy.
-      scores: plan.pre ? sharedInput(workspace, 'scores', scores) : probs,
+      scores: pre ? sharedInput(workspace, 'scores', scores) : probs,
     } satisfies BackwardJob);
     if (target !== gradScores) gradScores.set(target);
   }
   const gradWeight = outputs.gradWeight ?? allocateLike(weight, weightCount, false);
-  const gradBias = saved.hasBias ? (outputs.gradBias ?? allocateLike(weight, Cout, false)) : null;
+  const gradBias = hasBias ? (outputs.gradBias ?? allocateLike(weight, Cout, false)) : null;
   sumPartials(plan, partials, gradWeight, gradBias);
   return { gradScores, gradWeight, gradBias };
 }
 
 /** Sums the per-item float64 gradient sums in item order (the same order for any thread count). */
-function sumPartials(plan: MtaPlan, partials: Float64Array, gradWeight: MtaArray, gradBias: MtaArray | null): void {
-  const stride = plan.weightCount + plan.Cout;
+function sumPartials(plan: MtaCpuPlan, partials: Float64Array, gradWeight: MtaArray, gradBias: MtaArray | null): void {
+  const { wElems: weightCount, Cout } = plan.geometry;
+  const stride = weightCount + Cout;
   const itemCount = plan.items.length;
-  for (let k = 0; k < plan.weightCount; k++) {
+  for (let k = 0; k < weightCount; k++) {
     let sum = 0;
     for (let item = 0; item < itemCount; item++) sum += partials[item * stride + k];
     gradWeight[k] = sum;
   }
   if (gradBias === null) return;
-  for (let co = 0; co < plan.Cout; co++) {
+  for (let co = 0; co < Cout; co++) {
     let sum = 0;
-    for (let item = 0; item < itemCount; item++) sum += partials[item * stride + plan.weightCount + co];
+    for (let item = 0; item < itemCount; item++) sum += partials[item * stride + weightCount + co];
     gradBias[co] = sum;
   }
 }
 
 /** Weights (then bias) as float64, so the inner loops see one array type. */
-function packParams(plan: MtaPlan, weight: MtaArray, bias: MtaArray | null, workspace: MtaCpuWorkspace | undefined): Float64Array {
-  const length = plan.weightCount + plan.Cout;
+function packParams(plan: MtaCpuPlan, weight: MtaArray, bias: MtaArray | null, workspace: MtaCpuWorkspace | undefined): Float64Array {
+  const { wElems: weightCount, Cout } = plan.geometry;
+  const length = weightCount + Cout;
   const params = workspace ? workspace.buffer('params', 'float64', length) : new Float64Array(length);
   params.set(weight);
-  if (bias !== null) params.set(bias, plan.weightCount);
-  else params.fill(0, plan.weightCount);
+  if (bias !== null) params.set(bias, weightCount);
+  else params.fill(0, weightCount);
   return params;
 }
 
@@ -166,6 +172,13 @@ function checkLength(fn: string, name: string, array: MtaArray, expected: number
   }
   if (array.length !== expected) {
     throw new Error(`${fn}: ${name}: expected ${expected} elements ${layout}, got ${array.length}. Check shape against the array.`);
+  }
+}
+
+/** The scores' element type is the one the geometry was built for (float16/bfloat16 geometries are npu-only). */
+function checkGeometryDType(fn: string, scores: MtaArray, geometry: MtaGeometry): void {
+  if (dtypeOf(scores) !== geometry.dtype) {
+    throw new Error(`${fn}: scores: expected ${geometry.dtype} (geometry.dtype), got ${dtypeOf(scores)}. Build the geometry with the scores' dtype.`);
   }
 }
 

@@ -9,7 +9,8 @@
  * Wall time and process CPU time (all threads) are both printed: on a shared machine the CPU time
  * shows whether a slow run was the kernel or the neighbours.
  */
-import type { MtaConfig, MtaShape } from '../../config.js';
+import type { MtaConfig } from '../../config.js';
+import { mtaGeometry } from '../../geometry.js';
 import { allocateMtaArray, type MtaDType } from './arrays.js';
 import { mtaBackward, mtaForward } from './fused.js';
 import { MtaCpuPool } from './pool.js';
@@ -47,7 +48,7 @@ function stats(times: number[]): string {
 }
 
 async function probe(L: number, workspace: MtaCpuWorkspace, label: string, quiet = false): Promise<void> {
-  const shape: MtaShape = { B, Cin: C, Cout: C, L, kH: 3, kW: 3 };
+  const geometry = mtaGeometry({ B, Cin: C, Cout: C, L, kH: 3, kW: 3 }, config, { hasBias: true, dtype });
   const map = B * C * L * L;
   const scores = allocateMtaArray(dtype, map, { shared });
   const gradOut = allocateMtaArray(dtype, map, { shared });
@@ -68,9 +69,9 @@ async function probe(L: number, workspace: MtaCpuWorkspace, label: string, quiet
   for (let rep = 0; rep < reps + 2; rep++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const result = mtaForward(scores, weight, bias, shape, config, { out, probs }, workspace);
+    const result = mtaForward(scores, weight, bias, geometry, { out, probs }, workspace);
     const t1 = performance.now();
-    mtaBackward(gradOut, result.saved, scores, weight, shape, config, { gradScores }, workspace);
+    mtaBackward(gradOut, result.saved, scores, weight, { gradScores }, workspace);
     const t2 = performance.now();
     const c1 = process.cpuUsage(c0);
     if (rep >= 2) {

@@ -36,17 +36,18 @@ function view(t: Tensor, what: string): MtaArray {
 
 export function registerCpuMtaKernels(): () => void {
   const forward = registerKernel(MultiTokenAttentionOp, 'cpu', ({ inputs: [scores, weight, bias], outputs: [out, probs], attrs }) => {
-    mtaForward(view(scores!, 'scores'), view(weight!, 'weight'), bias ? view(bias, 'bias') : null, attrs.shape, attrs.config,
+    mtaForward(view(scores!, 'scores'), view(weight!, 'weight'), bias ? view(bias, 'bias') : null, attrs.geometry,
       { out: view(out!, 'out'), probs: probs ? view(probs, 'probs') : undefined }, workspace);
   });
   const backward = registerKernel(MultiTokenAttentionBackwardOp, 'cpu', ({ inputs, outputs: [gradScores, gradWeight, gradBias], attrs }) => {
-    const post = attrs.config.mode === 'post';
+    const { geometry } = attrs;
+    const post = geometry.mode === 'post';
     const [g, map, third, fourth] = inputs;
     const probs = view(map!, 'saved probabilities');
     const weight = view(post ? third! : fourth!, 'weight');
     // Post mode never reads the scores; the probability map stands in for them.
     const scores = post ? probs : view(third!, 'scores');
-    mtaBackward(view(g!, 'gradOut'), { mode: attrs.config.mode, probs, hasBias: attrs.hasBias }, scores, weight, attrs.shape, attrs.config,
+    mtaBackward(view(g!, 'gradOut'), { geometry, probs }, scores, weight,
       { gradScores: view(gradScores!, 'gradScores'), gradWeight: view(gradWeight!, 'gradWeight'), gradBias: gradBias ? view(gradBias, 'gradBias') : undefined },
       workspace);
   });

@@ -1,4 +1,4 @@
-import type { MtaPlan } from './plan.js';
+import type { MtaCpuPlan } from './plan.js';
 import { instantiateSimdRowKernels, type SimdRowKernels } from './wasm-row-kernels.js';
 
 /**
@@ -53,18 +53,19 @@ export function setSimdRowKernelsEnabled(enabled: boolean): void {
 }
 
 /** Whether this thread's scratch uses the wasm SIMD loops. */
-export function simdRowKernelsActive(plan: MtaPlan): boolean {
+export function simdRowKernelsActive(plan: MtaCpuPlan): boolean {
   return scratchFor(plan).simd !== null;
 }
 
 /** Rounds an element count up to whole 16-byte (two-float64) units, so every region is 16-aligned. */
 const even = (count: number) => count + (count & 1);
 
-export function scratchFor(plan: MtaPlan): MtaScratch {
+export function scratchFor(plan: MtaCpuPlan): MtaScratch {
+  const { wElems, Cin, Cout, depth } = plan.geometry;
   const need: Capacity = {
-    params: even(plan.weightCount + plan.Cout),
-    weightGrad: even(plan.weightCount),
-    ring: even(Math.max(plan.Cin, plan.Cout) * plan.span * plan.rowLen),
+    params: even(wElems + Cout),
+    weightGrad: even(wElems),
+    ring: even(Math.max(Cin, Cout) * depth * plan.rowLen),
     row: even(plan.rowLen + 2),
   };
   if (cached !== null) {

@@ -1,4 +1,4 @@
-import type { MtaMode } from '../../config.js';
+import type { MtaGeometry } from '../../geometry.js';
 
 /** The element types the fused CPU kernels run on. Outputs always have the type of the matching input. */
 export type MtaArray = Float32Array | Float64Array;
@@ -10,10 +10,9 @@ export type MtaArray = Float32Array | Float64Array;
  * Entries with j > i are exact zeros.
  */
 export interface MtaSaved<T extends MtaArray> {
-  readonly mode: MtaMode;
+  /** The forward's geometry: the backward runs the same call (mode, bias, sizes) without re-deriving it. */
+  readonly geometry: MtaGeometry;
   readonly probs: T;
-  /** Whether the forward had a bias, so the backward knows whether to return a bias gradient. */
-  readonly hasBias: boolean;
 }
 
 export interface MtaForwardResult<T extends MtaArray> {

@@ -1,5 +1,5 @@
 import { allocateMtaArray, type MtaDType } from './arrays.js';
-import type { MtaPlan } from './plan.js';
+import type { MtaCpuPlan } from './plan.js';
 import type { MtaCpuPool } from './pool.js';
 import type { MtaArray } from './types.js';
 
@@ -30,7 +30,7 @@ export class MtaCpuWorkspace {
   }
 
   /** Whether a call with this plan goes to the pool. */
-  parallelFor(plan: MtaPlan): boolean {
+  parallelFor(plan: MtaCpuPlan): boolean {
     return this.pool !== null && this.pool.threads > 1 && plan.forwardMacs >= this.minParallelMacs;
   }
 

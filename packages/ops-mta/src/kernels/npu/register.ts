@@ -44,7 +44,8 @@ export function registerNpuMtaKernels(): () => void {
     registerKernel(MultiTokenAttentionOp, 'npu', ({ inputs: [scores, weight, bias], outputs: [out, probs], attrs }) => {
       const sim = npuSimulator();
       const gm = [upload(sim, 'scores', scores!), upload(sim, 'weight', weight!), ...(bias ? [upload(sim, 'bias', bias)] : [])];
-      const res = npuMtaForward(sim, gm[0]!, gm[1]!, gm[2] ?? null, attrs.shape, attrs.config);
+      // The geometry is a superset of the npu kernels' shape and config, so it passes as both.
+      const res = npuMtaForward(sim, gm[0]!, gm[1]!, gm[2] ?? null, attrs.geometry, attrs.geometry);
       downloadInto(sim, res.out, out!);
       if (probs) downloadInto(sim, res.saved.probs, probs);
       npuMtaFreeSaved(sim, res.saved); // post: P; pre: nothing (its map is res.out)
@@ -52,7 +53,7 @@ export function registerNpuMtaKernels(): () => void {
     }),
     registerKernel(MultiTokenAttentionBackwardOp, 'npu', ({ inputs, outputs: [gradScores, gradWeight, gradBias], attrs }) => {
       const sim = npuSimulator();
-      const post = attrs.config.mode === 'post';
+      const post = attrs.geometry.mode === 'post';
       const [g, probsOrOut, scoresOrWeight, preWeight] = inputs;
       const weightT = post ? scoresOrWeight! : preWeight!;
       const gradOut = upload(sim, 'gradOut', g!);
@@ -70,13 +71,14 @@ export function registerNpuMtaKernels(): () => void {
 /** Rebuilds what the backward reads from the forward's saved tensors (the probability map, scores, weight). */
 function savedFrom(sim: NpuSimulator, attrs: MtaAttrs, probs: Tensor, scores: Tensor | null, weight: Tensor): NpuMtaSaved {
   const dtype = gmDtype(probs);
+  const { geometry } = attrs;
   return {
-    shape: attrs.shape,
-    config: attrs.config,
-    plan: planMta(attrs.shape, dtype, sim.spec, { config: attrs.config, bias: attrs.hasBias }),
+    shape: geometry,
+    config: geometry,
+    plan: planMta(geometry, dtype, sim.spec, { config: geometry, bias: geometry.hasBias }),
     probs: upload(sim, 'probs', probs),
     scores: scores ? upload(sim, 'scores', scores) : null,
     weight: upload(sim, 'weight', weight),
-    hasBias: attrs.hasBias,
+    hasBias: geometry.hasBias,
   };
 }
