@@ -36,9 +36,13 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (error) {
+    // A throwing fn returns nothing, so nothing it made can be the caller's: free it all.
     stack.pop();
+    for (const t of scope) t.dispose();
+    throw error;
   }
+  stack.pop();
   const kept = new Set<Tensor>();
   collect(result, kept);
   for (const t of scope) {

@@ -93,6 +93,20 @@ describe('storages, views and scopes', () => {
     t.dispose();
   });
 
+  it('tidy frees what a throwing function made, views and nested scopes included', () => {
+    const before = live();
+    const outside = tensor([5], { device: DEVICE });
+    expect(() => tidy(() => {
+      const a = tensor([1, 2, 3, 4], { device: DEVICE });
+      a.reshape([2, 2]).permute([1, 0]);
+      tidy(() => tensor([9], { device: DEVICE }));
+      throw new Error('boom');
+    })).toThrow('boom');
+    expect(live()).toBe(before + 1);
+    expect(outside.isDisposed).toBe(false);
+    outside.dispose();
+  });
+
   it('`using` disposes at the end of the block', () => {
     const before = live();
     {
