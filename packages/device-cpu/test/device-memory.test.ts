@@ -118,3 +118,24 @@ describe('the fallback policy', () => {
     expect(nativeOps('cpu').map((op) => op.name)).toContain('Add');
   });
 });
+
+describe('a tensor the garbage collector takes undisposed', () => {
+  it('gives its buffer back and stops being counted', async () => {
+    const { setFlagsFromString } = await import('node:v8');
+    const { runInNewContext } = await import('node:vm');
+    setFlagsFromString('--expose_gc');
+    const gc = runInNewContext('gc') as () => void;
+    const device = new Device({ name: 'gc-probe', memory: new OffHostMemory() });
+    const dispose = registerDevice(device);
+    const before = device.memoryStats();
+    // Made and dropped in a function frame, so nothing here keeps them reachable.
+    ((): void => { for (let i = 0; i < 50; i++) tensor([i, i + 1], { device: 'gc-probe' }).reshape([2, 1]); })();
+    expect(device.memoryStats().liveTensors).toBe(before.liveTensors + 100);
+    for (let round = 0; round < 20 && device.memoryStats().liveTensors > before.liveTensors; round++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(device.memoryStats()).toMatchObject({ liveTensors: before.liveTensors, liveBytes: before.liveBytes });
+    dispose();
+  });
+});
