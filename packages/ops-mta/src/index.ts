@@ -9,3 +9,4 @@ import './onnx/register.js';
 export * from './kernels/register-all.js';
 export * from './golden/index.js';
 export { mtaForward, mtaBackward, MtaCpuPool, MtaCpuWorkspace } from './kernels/cpu/index.js';
+export * from './kernels/npu/index.js';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MtaConfig, MtaShape } from '../src/config';
 import { relFrobenius } from '../src/golden';
 import { mtaBackward, mtaForward, type MtaArray } from '../src/kernels/cpu';
-import { planMta } from '../src/kernels/cpu/plan';
+import { planCpuMta } from '../src/kernels/cpu/plan';
 import { setSimdRowKernelsEnabled, simdRowKernelsActive } from '../src/kernels/cpu/scratch';
 import { mulberry32 } from './support/mulberry32';
 
@@ -29,7 +29,7 @@ const SETTINGS: { name: string; shape: MtaShape; config: MtaConfig }[] = [
 
 describe('wasm SIMD row loops vs JavaScript row loops', () => {
   it('SIMD is available on this engine (otherwise the JavaScript loops run everywhere)', () => {
-    expect(simdRowKernelsActive(planMta(SETTINGS[0]!.shape, SETTINGS[0]!.config, true))).toBe(true);
+    expect(simdRowKernelsActive(planCpuMta(SETTINGS[0]!.shape, SETTINGS[0]!.config, true))).toBe(true);
   });
 
   for (const setting of SETTINGS) {
@@ -48,7 +48,7 @@ describe('wasm SIMD row loops vs JavaScript row loops', () => {
         const gradOut = make(B * Cout * L * L, 1);
         const run = (simd: boolean) => {
           setSimdRowKernelsEnabled(simd);
-          expect(simdRowKernelsActive(planMta(setting.shape, setting.config, true))).toBe(simd);
+          expect(simdRowKernelsActive(planCpuMta(setting.shape, setting.config, true))).toBe(simd);
           const forward = mtaForward(scores, weight, bias, setting.shape, setting.config);
           const backward = mtaBackward(gradOut, forward.saved, scores, weight, setting.shape, setting.config);
           return { ...forward, ...backward };

@@ -3,7 +3,7 @@ import { allocateLike, dtypeOf, isShared, overlaps } from './arrays.js';
 import type { BackwardJob } from './backward-item.js';
 import type { ForwardJob } from './forward-item.js';
 import { runJobSync, type MtaJob } from './job.js';
-import { planMta, type MtaPlan } from './plan.js';
+import { planCpuMta, type MtaPlan } from './plan.js';
 import type {
   MtaArray, MtaBackwardOutputs, MtaBackwardResult, MtaForwardOutputs, MtaForwardResult, MtaSaved,
 } from './types.js';
@@ -25,7 +25,7 @@ export function mtaForward<T extends MtaArray>(
   outputs?: T | MtaForwardOutputs<T>,
   workspace?: MtaCpuWorkspace,
 ): MtaForwardResult<T> {
-  const plan = planMta(shape, config, bias !== null);
+  const plan = planCpuMta(shape, config, bias !== null);
   const { B, Cin, Cout, L } = plan;
   checkLength('mtaForward', 'scores', scores, B * Cin * L * L, '(B, Cin, L, L)');
   checkLength('mtaForward', 'weight', weight, plan.weightCount, '(Cout, Cin/groups, kH, kW)');
@@ -73,7 +73,7 @@ export function mtaBackward<T extends MtaArray, W extends MtaArray>(
   outputs: MtaBackwardOutputs<T, W> = {},
   workspace?: MtaCpuWorkspace,
 ): MtaBackwardResult<T, W> {
-  const plan = planMta(shape, config, saved.hasBias);
+  const plan = planCpuMta(shape, config, saved.hasBias);
   const { B, Cin, Cout, L, weightCount } = plan;
   if (saved.mode !== config.mode) {
     throw new Error(`mtaBackward: saved.mode: expected '${config.mode}' (config.mode), got '${saved.mode}'. Pass the saved state of a forward with the same config.`);

@@ -52,7 +52,7 @@ function checkPositiveInteger(name: string, value: number): void {
 }
 
 /** Validates the call (cheaply: the op front-end validates too) and derives the geometry. */
-export function planMta(shape: MtaShape, config: MtaConfig, hasBias: boolean): MtaPlan {
+export function planCpuMta(shape: MtaShape, config: MtaConfig, hasBias: boolean): MtaPlan {
   const { B, Cin, Cout, L, kH, kW } = shape;
   for (const [name, value] of Object.entries({ B, Cin, Cout, L, kH, kW })) checkPositiveInteger(`shape.${name}`, value);
   const [top, bottom, left, right] = config.pads;

@@ -1,9 +1,8 @@
 import { registerKernel, readElement, writeElement, type Tensor } from '@mta/core';
-import {
-  npuMtaBackward, npuMtaForward, npuMtaFreeSaved, npuSimulator, planMta,
-  type GmBuffer, type NpuDType, type NpuMtaSaved, type NpuSimulator,
-} from '@mta/device-npu';
+import { npuSimulator, type GmBuffer, type NpuDType, type NpuSimulator } from '@mta/device-npu';
 import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp, type MtaAttrs } from '../../ops.js';
+import { type NpuMtaSaved, npuMtaBackward, npuMtaForward, npuMtaFreeSaved } from './forward-backward.js';
+import { cachedNpuMtaPlan } from './plan-cache.js';
 
 /**
  * MTA on the npu device: tensors are staged into the simulator's GM at the kernel boundary, the UB-planned
@@ -44,7 +43,8 @@ export function registerNpuMtaKernels(): () => void {
     registerKernel(MultiTokenAttentionOp, 'npu', ({ inputs: [scores, weight, bias], outputs: [out, probs], attrs }) => {
       const sim = npuSimulator();
       const gm = [upload(sim, 'scores', scores!), upload(sim, 'weight', weight!), ...(bias ? [upload(sim, 'bias', bias)] : [])];
-      const res = npuMtaForward(sim, gm[0]!, gm[1]!, gm[2] ?? null, attrs.shape, attrs.config);
+      const plan = cachedNpuMtaPlan(sim.spec, attrs.shape, attrs.config, gm[0]!.dtype, gm[2] !== undefined);
+      const res = npuMtaForward(sim, gm[0]!, gm[1]!, gm[2] ?? null, attrs.shape, attrs.config, { plan });
       downloadInto(sim, res.out, out!);
       if (probs) downloadInto(sim, res.saved.probs, probs);
       npuMtaFreeSaved(sim, res.saved); // post: P; pre: nothing (its map is res.out)
@@ -73,7 +73,8 @@ function savedFrom(sim: NpuSimulator, attrs: MtaAttrs, probs: Tensor, scores: Te
   return {
     shape: attrs.shape,
     config: attrs.config,
-    plan: planMta(attrs.shape, dtype, sim.spec, { config: attrs.config, bias: attrs.hasBias }),
+    // The forward's plan (same spec, shape, config, dtype and bias), not a second planning of the call.
+    plan: cachedNpuMtaPlan(sim.spec, attrs.shape, attrs.config, dtype, attrs.hasBias),
     probs: upload(sim, 'probs', probs),
     scores: scores ? upload(sim, 'scores', scores) : null,
     weight: upload(sim, 'weight', weight),

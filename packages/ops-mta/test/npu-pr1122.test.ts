@@ -3,8 +3,9 @@
  * L = 4096 its forward (row block 2048) leaves 4,194,304 probabilities unwritten; poison mode counts them.
  */
 import { describe, expect, it } from 'vitest';
-import { NpuSimulator, UnwrittenOutputError, makeNpuSpec, planMta, runLigerPr1122SoftmaxForward } from '../src/index';
-import { randn, rng } from './helpers/reference';
+import { NpuSimulator, UnwrittenOutputError, makeNpuSpec } from '@mta/device-npu';
+import { planNpuMta, runLigerPr1122SoftmaxForward } from '../src/kernels/npu/index.js';
+import { randn, rng } from './support/npu-reference';
 
 function scoresFor(sim: NpuSimulator, L: number) {
   return sim.upload('scores', 'float32', [1, 1, L, L], Float32Array.from(randn(L * L, rng(5))));
@@ -16,7 +17,7 @@ describe('PR #1122 forward in the simulator', () => {
     expect(spec.ubBytes).toBe(24_576);
     const sim = new NpuSimulator(spec, { poison: true });
     const L = 4096;
-    const plan = planMta({ B: 1, Cin: 1, Cout: 1, L, kH: 3, kW: 3 }, 'float32', spec, { planner: 'liger-pr1122' });
+    const plan = planNpuMta({ B: 1, Cin: 1, Cout: 1, L, kH: 3, kW: 3 }, 'float32', spec, { planner: 'liger-pr1122' });
     let err: unknown;
     try {
       runLigerPr1122SoftmaxForward(sim, scoresFor(sim, L), plan);
@@ -37,7 +38,7 @@ describe('PR #1122 forward in the simulator', () => {
     const spec = makeNpuSpec({ ub: 24_576, env: {} });
     const sim = new NpuSimulator(spec, { poison: true });
     const L = 2048;
-    const plan = planMta({ B: 1, Cin: 1, Cout: 1, L, kH: 3, kW: 3 }, 'float32', spec, { planner: 'liger-pr1122' });
+    const plan = planNpuMta({ B: 1, Cin: 1, Cout: 1, L, kH: 3, kW: 3 }, 'float32', spec, { planner: 'liger-pr1122' });
     const scores = scoresFor(sim, L);
     const { probs } = runLigerPr1122SoftmaxForward(sim, scores, plan);
     const s = sim.download(scores);

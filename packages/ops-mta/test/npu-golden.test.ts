@@ -4,8 +4,8 @@
  * cases run the multi-block kernels (row statistics passes, column tails).
  */
 import { describe, expect, it } from 'vitest';
-import { type GoldenCase, loadGolden, relFro } from './helpers/golden';
-import { runCase } from './helpers/run-case';
+import { type GoldenCase, loadGolden, relFro } from './support/npu-golden';
+import { runCase } from './support/npu-run-case';
 
 const cases = loadGolden();
 

@@ -11,17 +11,16 @@
  *   which mask + activation is applied inline (single block), or whose causal part goes to a float32
  *   scratch for a row-act kernel (multi-block).
  */
-import type { GmBuffer } from '../gm.js';
-import type { BandTiling, KernelPlan } from '../plan-types.js';
-import type { KernelContext, LaunchRecord, NpuSimulator } from '../sim.js';
-import type { UbBuf } from '../ub.js';
+import { allocPlanned, loadF32, plannedBuffer, storeF32, type GmBuffer, type KernelContext, type LaunchRecord, type NpuSimulator, type UbBuf } from '@mta/device-npu';
+import type { BandTiling, NpuKernelPlan } from './plan-types.js';
 import type { MtaGeometry } from './geometry.js';
-import { allocPlanned, loadF32, mod, need, storeF32 } from './io.js';
+import { mod } from './ring.js';
+import { axpyTapsMulti } from './vector-taps.js';
 import { SparsemaxTauSearch } from './sparsemax-tau.js';
 
 export interface BandForwardArgs {
   readonly geo: MtaGeometry;
-  readonly kplan: KernelPlan;
+  readonly kplan: NpuKernelPlan;
   readonly scores: GmBuffer;
   readonly weight: GmBuffer;
   readonly bias: GmBuffer | null;
@@ -73,13 +72,13 @@ function bandForwardCore(ctx: KernelContext, a: BandForwardArgs, t: BandTiling):
   const { L, cig, cog, kH, kW, pt, pb, pl, dh, dw, ext, groups: G, Cin, Cout } = geo;
   const post = geo.mode === 'post';
   const multi = t.pass === 'multi';
-  const bufs = allocPlanned(ctx, kplan);
-  const weight = need(bufs, 'weight', kplan.name);
-  const ring = need(bufs, 'ring', kplan.name);
-  const acc = need(bufs, 'acc', kplan.name);
+  const bufs = allocPlanned(ctx, kplan.buffers);
+  const weight = plannedBuffer(bufs, 'weight', kplan.name);
+  const ring = plannedBuffer(bufs, 'ring', kplan.name);
+  const acc = plannedBuffer(bufs, 'acc', kplan.name);
   const stage = bufs.get('stage') ?? null;
-  const biasBuf = a.bias ? need(bufs, 'bias', kplan.name) : null;
-  const statsBuf = post && multi ? need(bufs, 'rowstats', kplan.name) : null;
+  const biasBuf = a.bias ? plannedBuffer(bufs, 'bias', kplan.name) : null;
+  const statsBuf = post && multi ? plannedBuffer(bufs, 'rowstats', kplan.name) : null;
   const search = new SparsemaxTauSearch();
   const wrows = new Float64Array(cog * kW);
 
@@ -174,7 +173,7 @@ function bandForwardCore(ctx: KernelContext, a: BandForwardArgs, t: BandTiling):
             for (let c = 0; c < cig; c++) {
               // One ring row feeds every output channel of the group: read it once for all of them.
               for (let o = 0; o < cog; o++) v.getRow(weight, (((g * cog + o) * cig + c) * kH + kh) * kW, kW, wrows, o * kW);
-              v.axpyTapsMulti(acc, 0, cw, cog, ring, ringOff(slot, c), dw, wrows, kW, nValid);
+              axpyTapsMulti(v, acc, 0, cw, cog, ring, ringOff(slot, c), dw, wrows, kW, nValid);
             }
           }
         }

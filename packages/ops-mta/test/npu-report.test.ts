@@ -1,19 +1,18 @@
-/** formatPlanReport (the core of `pnpm mta plan`) and explain() after a run. */
+/** formatNpuPlanReport (the core of `pnpm mta plan`) and explain() after a run. */
 import { describe, expect, it } from 'vitest';
-import {
-  NpuSimulator, formatExplain, formatPlanReport, makeNpuSpec, npuMtaBackward, npuMtaForward, planMta,
-} from '../src/index';
+import { NpuSimulator, formatExplain, makeNpuSpec } from '@mta/device-npu';
+import { formatNpuPlanReport, npuMtaBackward, npuMtaForward, planNpuMta } from '../src/kernels/npu/index.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { planTable } from '../src/tools/plan-table';
-import { randn, rng } from './helpers/reference';
+import { planTable } from '../tools/npu/plan-table';
+import { randn, rng } from './support/npu-reference';
 
 const shape = { B: 1, Cin: 2, Cout: 2, L: 8192, kH: 3, kW: 3 };
 
-describe('formatPlanReport', () => {
+describe('formatNpuPlanReport', () => {
   it('lists every kernel with UB bytes against capacity and ends in a verdict', () => {
     const spec = makeNpuSpec({ ub: '192KiB', env: {} });
-    const text = formatPlanReport(planMta(shape, 'float16', spec), spec);
+    const text = formatNpuPlanReport(planNpuMta(shape, 'float16', spec), spec);
     for (const name of ['mta.post.fwd.band', 'mta.post.bwd.band.stats', 'mta.post.bwd.band.apply', 'mta.bwd.wgrad-reduce']) expect(text).toContain(name);
     expect(text).toMatch(/UB [\d,]+ \/ 196,608 B/);
     expect(text).not.toContain('OVERFLOW');
@@ -22,7 +21,7 @@ describe('formatPlanReport', () => {
 
   it('says OVERFLOW and UNWRITTEN for the PR preset where they apply', () => {
     const spec = makeNpuSpec({ ub: '24KiB', env: {} });
-    const text = formatPlanReport(planMta({ ...shape, L: 4096 }, 'float32', spec, { planner: 'liger-pr1122' }), spec);
+    const text = formatNpuPlanReport(planNpuMta({ ...shape, L: 4096 }, 'float32', spec, { planner: 'liger-pr1122' }), spec);
     expect(text).toMatch(/pr1122\.mask-out {2}\[OVERFLOW\]/);
     expect(text).toContain('UB 49,152 / 24,576 B (200.0%');
     expect(text).toMatch(/UNWRITTEN: pr1122.fused-mask-softmax-fwd leaves 8,388,608 of 33,554,432 elements of P/);
@@ -30,7 +29,7 @@ describe('formatPlanReport', () => {
 
   it('emits parseable JSON with the plan, the spec and the coverage', () => {
     const spec = makeNpuSpec({ ub: '16KiB', env: {} });
-    const json = JSON.parse(formatPlanReport(planMta(shape, 'bfloat16', spec), spec, { json: true })) as {
+    const json = JSON.parse(formatNpuPlanReport(planNpuMta(shape, 'bfloat16', spec), spec, { json: true })) as {
       spec: { ubBytes: number };
       plan: { forward: Array<{ name: string; ubBytes: number; fits: boolean }> };
       coverage: Array<{ unwritten: number }>;
@@ -77,8 +76,8 @@ describe('explain()', () => {
 });
 
 describe('README plan table', () => {
-  it('is the output of src/tools/plan-table.ts (regenerate with --write)', () => {
-    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
+  it('is the output of tools/npu/plan-table.ts (regenerate with --write)', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../src/kernels/npu/README.md', import.meta.url)), 'utf8');
     const a = readme.indexOf('<!-- plan-table:begin');
     const b = readme.indexOf('<!-- plan-table:end -->');
     const block = readme.slice(readme.indexOf('\n', a) + 1, b).trim();

@@ -7,12 +7,9 @@
  * GM buffers may be float32, float16 or bfloat16 (scores, outputs and gradients share the scores dtype;
  * weight and bias are that dtype or float32). All arithmetic runs in float32 in the UB.
  */
-import type { NpuDType } from '../dtype.js';
-import { PlanError } from '../errors.js';
-import type { GmBuffer } from '../gm.js';
-import type { KernelPlan, MtaPlan } from '../plan-types.js';
-import { type PlanOptions, assertPlanFits, planMta } from '../planner.js';
-import type { NpuSimulator } from '../sim.js';
+import { PlanError, type GmBuffer, type NpuDType, type NpuSimulator } from '@mta/device-npu';
+import type { NpuKernelPlan, NpuMtaPlan } from './plan-types.js';
+import { type NpuMtaPlanOptions, assertPlanFits, planNpuMta } from './planner.js';
 import { runBandForward } from './band-forward.js';
 import { runBandTranspose } from './band-transpose.js';
 import { type MtaGeometry, type NpuMtaConfig, type NpuMtaShape, mtaGeometry } from './geometry.js';
@@ -20,16 +17,16 @@ import { runRowKernel } from './row-kernels.js';
 import { runWgradReduce } from './wgrad-reduce.js';
 
 export interface NpuMtaOptions {
-  /** A plan from `planMta` for this exact call; planned with `planOptions` when absent. */
-  readonly plan?: MtaPlan;
-  readonly planOptions?: Omit<PlanOptions, 'config' | 'bias' | 'planner'>;
+  /** A plan from `planNpuMta` for this exact call; planned with `planOptions` when absent. */
+  readonly plan?: NpuMtaPlan;
+  readonly planOptions?: Omit<NpuMtaPlanOptions, 'config' | 'bias' | 'planner'>;
 }
 
 /** What the backward needs from the forward. Holds GM buffers: free them with `npuMtaFreeSaved`. */
 export interface NpuMtaSaved {
   readonly shape: NpuMtaShape;
   readonly config: NpuMtaConfig;
-  readonly plan: MtaPlan;
+  readonly plan: NpuMtaPlan;
   /** post: the probabilities P (owned by `saved`); pre: the output O (the caller's `out`). */
   readonly probs: GmBuffer;
   /** pre: the scores (for the weight gradient); post: null. */
@@ -60,18 +57,18 @@ function triangle(maps: number, L: number): number {
   return (maps * L * (L + 1)) / 2;
 }
 
-function kernelsOf(list: readonly KernelPlan[]): Map<string, KernelPlan> {
+function kernelsOf(list: readonly NpuKernelPlan[]): Map<string, NpuKernelPlan> {
   return new Map(list.map((k) => [k.name, k]));
 }
 
-function getKernel(m: Map<string, KernelPlan>, name: string): KernelPlan {
+function getKernel(m: Map<string, NpuKernelPlan>, name: string): NpuKernelPlan {
   const k = m.get(name);
   if (!k) throw new PlanError(`plan has no kernel '${name}' (has ${[...m.keys()].join(', ')}); was it made for this mode and activation?`);
   return k;
 }
 
-function resolvePlan(sim: NpuSimulator, shape: NpuMtaShape, config: NpuMtaConfig, dtype: NpuDType, hasBias: boolean, options: NpuMtaOptions): MtaPlan {
-  const plan = options.plan ?? planMta(shape, dtype, sim.spec, { ...options.planOptions, config, bias: hasBias });
+function resolvePlan(sim: NpuSimulator, shape: NpuMtaShape, config: NpuMtaConfig, dtype: NpuDType, hasBias: boolean, options: NpuMtaOptions): NpuMtaPlan {
+  const plan = options.plan ?? planNpuMta(shape, dtype, sim.spec, { ...options.planOptions, config, bias: hasBias });
   if (plan.planner !== 'default') throw new PlanError(`npu MTA kernels run the default planner's plans; got '${plan.planner}' (run the PR preset with runLigerPr1122SoftmaxForward)`);
   const same = (a: object, b: object): boolean => JSON.stringify(a) === JSON.stringify(b);
   const planShape = { ...plan.shape };
@@ -80,7 +77,7 @@ function resolvePlan(sim: NpuSimulator, shape: NpuMtaShape, config: NpuMtaConfig
   const planKey = { dtype: plan.dtype, ub: plan.ubBytes, cores: plan.vectorCores, bias: plan.bias, shape: { B: planShape.B, Cin: planShape.Cin, Cout: planShape.Cout, L: planShape.L, kH: planShape.kH, kW: planShape.kW }, config: canon(plan.config) };
   const callKey = { dtype, ub: sim.spec.ubBytes, cores: sim.spec.vectorCores, bias: hasBias, shape: callShape, config: canon(config) };
   if (!same(planKey, callKey)) {
-    throw new PlanError(`options.plan was made for ${JSON.stringify(planKey)}; this call is ${JSON.stringify(callKey)}. Plan with planMta for this call.`);
+    throw new PlanError(`options.plan was made for ${JSON.stringify(planKey)}; this call is ${JSON.stringify(callKey)}. Plan with planNpuMta for this call.`);
   }
   assertPlanFits(plan);
   return plan;

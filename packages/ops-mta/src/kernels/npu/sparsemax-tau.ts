@@ -9,7 +9,7 @@
  *   and tau = (sum over it - 1) / its size;
  * - when no element lies in (lo, hi], the support is {z > lo} and tau = (S(lo) - 1) / C(lo).
  */
-import { SPARSEMAX_CANDIDATES } from '../planner.js';
+import { SPARSEMAX_CANDIDATES } from './planner.js';
 
 /** Adds S(t) and C(t) for each of the first k thresholds into sums / counts (which the caller zeroed). */
 export type ThresholdEvaluator = (taus: Float64Array, k: number, sums: Float64Array, counts: Float64Array) => void;

@@ -4,10 +4,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NpuSimulator, type NpuDType, type NpuMtaConfig, type NpuMtaShape, PlanError, makeNpuSpec, npuMtaForward, planMta, roundToDType } from '../src/index';
-import { relFro } from './helpers/golden';
-import { randn, referenceMta, rng } from './helpers/reference';
-import { runCase } from './helpers/run-case';
+import { NpuSimulator, type NpuDType, PlanError, makeNpuSpec, roundToDType } from '@mta/device-npu';
+import { type NpuMtaConfig, type NpuMtaShape, npuMtaForward, planNpuMta } from '../src/kernels/npu/index.js';
+import { relFro } from './support/npu-golden';
+import { randn, referenceMta, rng } from './support/npu-reference';
+import { runCase } from './support/npu-run-case';
 
 interface RandomCase {
   shape: NpuMtaShape;
@@ -129,11 +130,11 @@ describe('plan checks', () => {
     const sim = new NpuSimulator(spec);
     const c = cases[0]!;
     const { B, Cin, Cout, L, kH, kW } = c.shape;
-    const plan = planMta({ ...c.shape, L: L + 1 }, 'float32', spec, { config: c.config });
+    const plan = planNpuMta({ ...c.shape, L: L + 1 }, 'float32', spec, { config: c.config });
     const s = sim.upload('s', 'float32', [B, Cin, L, L], new Float32Array(B * Cin * L * L));
     const w = sim.upload('w', 'float32', [Cout, Cin, kH, kW], new Float32Array(Cout * Cin * kH * kW));
     const b = sim.upload('b', 'float32', [Cout], new Float32Array(Cout));
     expect(() => npuMtaForward(sim, s, w, b, c.shape, c.config, { plan })).toThrow(PlanError);
-    expect(() => npuMtaForward(sim, s, w, b, c.shape, c.config, { plan })).toThrow(/Plan with planMta for this call/);
+    expect(() => npuMtaForward(sim, s, w, b, c.shape, c.config, { plan })).toThrow(/Plan with planNpuMta for this call/);
   });
 });

@@ -16,17 +16,19 @@
  *    8 * depth rows so halo rows re-read at range edges cost at most ~1/8 extra.
  * 4. Row kernels take the largest block that fits with a double-buffered input.
  */
-import { type NpuDType, dtypeBytes } from './dtype.js';
-import { PlanError } from './errors.js';
-import { type MtaGeometry, type NpuMtaConfig, type NpuMtaShape, defaultNpuMtaConfig, mtaGeometry } from './kernels/geometry.js';
-import type { BandTiling, KernelPlan, MtaPlan, PlannedBuffer, PlannerName, RowTiling } from './plan-types.js';
-import type { NpuSpec } from './spec.js';
+import {
+  DEFAULT_UB_MARGIN, PlanError, findUbTiling, measureUbTiling, sumBufferBytes, ubBudgetBytes, ubLimitsOf,
+  type NpuDType, type NpuSpec, type PlannedBuffer, type UbBufferDecl, type UbLimits,
+} from '@mta/device-npu';
+import { type MtaGeometry, type NpuMtaConfig, type NpuMtaShape, defaultNpuMtaConfig, mtaGeometry } from './geometry.js';
+import type { BandTiling, NpuKernelPlan, NpuMtaPlan, NpuMtaPlannerName, RowTiling } from './plan-types.js';
 import { planLigerPr1122 } from './planner-pr1122.js';
+import { type BandPass, bandForwardBuffers, bandTransposeBuffers, reduceBuffers, rowKernelBuffers } from './ub-buffers.js';
 
-export interface PlanOptions {
+export interface NpuMtaPlanOptions {
   /** Defaults to Liger's post-softmax with symmetric K//2 padding. */
   readonly config?: NpuMtaConfig;
-  readonly planner?: PlannerName;
+  readonly planner?: NpuMtaPlannerName;
   /** Fraction of the UB a plan may use (default 0.9). */
   readonly margin?: number;
   /** Whether the call has a bias (default true: plans for the larger case). */
@@ -37,101 +39,12 @@ export interface PlanOptions {
   readonly maxRowBlock?: number;
 }
 
-export const DEFAULT_MARGIN = 0.9;
+/** The default planner keeps the generic planner's safety margin. */
+export const DEFAULT_MARGIN = DEFAULT_UB_MARGIN;
 /** Rows of statistics a row kernel buffers before writing them out in one transfer. */
 export const ROW_CHUNK = 64;
 /** Candidate thresholds one sparsemax search pass evaluates (1 Michelot step + 3 bisection points). */
 export const SPARSEMAX_CANDIDATES = 4;
-
-export function alignedBytes(elems: number, dtype: NpuDType, copies: number, alignment: number): number {
-  return Math.ceil((elems * dtypeBytes(dtype)) / alignment) * alignment * copies;
-}
-
-function buffer(name: string, elems: number, dtype: NpuDType, copies: 1 | 2, alignment: number, purpose: string): PlannedBuffer {
-  return { name, elems, dtype, copies, bytes: alignedBytes(elems, dtype, copies, alignment), purpose };
-}
-
-export function sumBytes(buffers: readonly PlannedBuffer[]): number {
-  return buffers.reduce((s, b) => s + b.bytes, 0);
-}
-
-type BandPass = BandTiling['pass'];
-
-/** Buffers of the forward band kernel (ring of P or S0 rows -> convolution -> output rows). */
-export function bandForwardBuffers(geo: MtaGeometry, dtype: NpuDType, bias: boolean, cw: number, pass: BandPass, rowsPerUnit: number, slots: number, alignment: number): PlannedBuffer[] {
-  const f = 'float32';
-  const bufs = [
-    buffer('weight', geo.wElems, f, 1, alignment, 'all weights, float32'),
-    ...(bias ? [buffer('bias', geo.Cout, f, 1, alignment, 'bias, float32')] : []),
-    buffer('ring', slots * geo.cig * (cw + geo.ext), f, 1, alignment,
-      `${slots} row slots x ${geo.cig} channels x ${cw + geo.ext} columns of ${geo.mode === 'post' ? 'probabilities' : 'masked scores'}`),
-    buffer('acc', geo.cog * cw, f, 1, alignment, `${geo.cog} output channels x ${cw} columns`),
-  ];
-  if (pass === 'multi' && geo.mode === 'post') {
-    bufs.push(buffer('rowstats', (rowsPerUnit + geo.depth - 1) * geo.cig * 2, f, 1, alignment, 'softmax max and 1/sum (or sparsemax tau) of the unit\'s rows'));
-  }
-  if (dtype !== 'float32') bufs.push(buffer('stage', cw + geo.ext, dtype, 1, alignment, `${dtype} staging for casts`));
-  return bufs;
-}
-
-/** Buffers of the transposed band kernel (ring of output-gradient rows -> input-gradient rows, weight gradient). */
-export function bandTransposeBuffers(geo: MtaGeometry, dtype: NpuDType, bias: boolean, cw: number, pass: BandPass, rowsPerUnit: number, slots: number, alignment: number): PlannedBuffer[] {
-  const f = 'float32';
-  const post = geo.mode === 'post';
-  const bufs = [
-    buffer('weight', geo.wElems, f, 1, alignment, 'all weights, float32'),
-    buffer('ring', slots * geo.cog * (cw + geo.ext), f, 1, alignment,
-      `${slots} row slots x ${geo.cog} channels x ${cw + geo.ext} columns of ${post ? 'masked output gradient' : 'dC (activation backward)'}`),
-    buffer('dx', geo.cig * cw, f, 1, alignment, `${geo.cig} channels x ${cw} columns of ${post ? 'dP / dS' : 'dS'}`),
-    buffer('operand', geo.cig * cw, f, 1, alignment, post ? 'probability row P' : 'masked score row S0 (for the weight gradient)'),
-  ];
-  if (!post) bufs.push(buffer('otmp', cw + geo.ext, f, 1, alignment, 'output row O while forming dC'));
-  if (pass !== 'apply') {
-    const n = geo.wElems + (bias ? geo.Cout : 0);
-    bufs.push(buffer('dwsum', n, f, 1, alignment, 'weight/bias gradient partial (Kahan sum)'));
-    bufs.push(buffer('dwcomp', n, f, 1, alignment, 'weight/bias gradient partial (Kahan compensation)'));
-  }
-  if (post && (pass === 'stats' || pass === 'apply')) {
-    bufs.push(buffer('rowstats', rowsPerUnit * geo.cig * 2, f, 1, alignment, pass === 'stats' ? 'per-row partial sums across column blocks' : 'per-row sums for the apply pass'));
-  }
-  if (!post && pass === 'multi') {
-    bufs.push(buffer('rowstats', (rowsPerUnit + geo.depth - 1) * geo.cog * 2, f, 1, alignment, 'dot (softmax) or support mean (sparsemax) of the dC rows'));
-  }
-  if (dtype !== 'float32') bufs.push(buffer('stage', cw + geo.ext, dtype, 1, alignment, `${dtype} staging for casts`));
-  return bufs;
-}
-
-/** Buffers of a row kernel: blocks of one or two inputs (double-buffered) and the statistics chunk. */
-export function rowKernelBuffers(inputs: 1 | 2, inputDtype: NpuDType, outDtype: NpuDType | null, rb: number, rowChunk: number, alignment: number): PlannedBuffer[] {
-  const bufs = [buffer('block', rb, 'float32', 2, alignment, 'row block (double-buffered)')];
-  if (inputs === 2) bufs.push(buffer('block2', rb, 'float32', 2, alignment, 'second input row block (double-buffered)'));
-  if (outDtype === null) bufs.push(buffer('stats', rowChunk * 2, 'float32', 1, alignment, `statistics of ${rowChunk} rows`));
-  const half = inputDtype !== 'float32' ? inputDtype : outDtype !== null && outDtype !== 'float32' ? outDtype : null;
-  if (half) bufs.push(buffer('stage', rb, half, 1, alignment, `${half} staging for casts`));
-  return bufs;
-}
-
-export function reduceBuffers(weightDtype: NpuDType, chunk: number, alignment: number): PlannedBuffer[] {
-  const bufs = [
-    buffer('sum', chunk, 'float32', 1, alignment, 'Kahan sum'),
-    buffer('comp', chunk, 'float32', 1, alignment, 'Kahan compensation'),
-    buffer('part', chunk, 'float32', 1, alignment, 'one core\'s partial'),
-  ];
-  if (weightDtype !== 'float32') bufs.push(buffer('stage', chunk, weightDtype, 1, alignment, `${weightDtype} staging for casts`));
-  return bufs;
-}
-
-/** Largest x in [1, hi] with bytes(x) <= budget (bytes is non-decreasing), or 0 when even 1 does not fit. */
-function largestFitting(hi: number, budget: number, bytes: (x: number) => number): number {
-  if (hi < 1 || bytes(1) > budget) return 0;
-  let lo = 1;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (bytes(mid) <= budget) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
 
 /** Round a block below L down to a multiple of 8 (32-byte float32 runs), then balance it over the row. */
 export function balancedBlock(maxBlock: number, L: number): number {
@@ -159,6 +72,7 @@ interface Ctx {
   dtype: NpuDType;
   bias: boolean;
   spec: NpuSpec;
+  limits: UbLimits;
   budget: number;
   maxCol: number;
   maxRow: number;
@@ -166,31 +80,39 @@ interface Ctx {
 
 function kernelPlan(
   ctx: Ctx, name: string, direction: 'forward' | 'backward', description: string, cores: number,
-  tiling: KernelPlan['tiling'], buffers: PlannedBuffer[], notes: string[] = [],
-): KernelPlan {
-  const ubBytes = sumBytes(buffers);
+  tiling: NpuKernelPlan['tiling'], buffers: readonly PlannedBuffer[], notes: string[] = [],
+): NpuKernelPlan {
+  const ubBytes = sumBufferBytes(buffers);
   return {
     name, direction, description, cores, tiling, buffers, ubBytes,
     budgetBytes: ctx.budget, capacityBytes: ctx.spec.ubBytes, fits: ubBytes <= ctx.budget, notes,
   };
 }
 
-type BandBufferFn = (cw: number, pass: BandPass, r: number, slots: number) => PlannedBuffer[];
+type BandLayout = (cw: number, pass: BandPass, r: number, slots: number) => UbBufferDecl[];
+
+interface BandChoice {
+  pass: BandPass;
+  tiling: BandTiling;
+  buffers: readonly PlannedBuffer[];
+  notes: string[];
+}
 
 /**
  * Single-block band if whole rows fit (first with a prefetch slot in the ring, then without one), else the
  * widest column block that fits (with the per-row statistics buffers capped).
  */
-function planBand(ctx: Ctx, fn: BandBufferFn, multiPass: BandPass, rDependentPerRow: number): { pass: BandPass; tiling: BandTiling; buffers: PlannedBuffer[]; notes: string[] } {
-  const { geo, budget } = ctx;
+function planBand(ctx: Ctx, kernel: string, layout: BandLayout, multiPass: BandPass, rDependentPerRow: number): BandChoice {
+  const { geo, budget, limits } = ctx;
   let r = rowsPerUnitFor(geo, ctx.spec.vectorCores);
   const notes: string[] = [];
   const withPrefetch = geo.depth + 1;
   if (geo.L <= ctx.maxCol) {
     for (const slots of [withPrefetch, geo.depth]) {
-      if (sumBytes(fn(geo.L, 'single', r, slots)) <= budget) {
+      const whole = measureUbTiling(kernel, (cw) => layout(cw, 'single', r, slots), geo.L, limits);
+      if (whole.fits) {
         if (slots === geo.depth) notes.push('ring without a prefetch slot so that whole rows fit (row DMA does not overlap compute)');
-        return { pass: 'single', tiling: bandTiling(geo, geo.L, r, 'single', slots), buffers: fn(geo.L, 'single', r, slots), notes };
+        return { pass: 'single', tiling: bandTiling(geo, geo.L, r, 'single', slots), buffers: whole.buffers, notes };
       }
     }
   }
@@ -203,56 +125,59 @@ function planBand(ctx: Ctx, fn: BandBufferFn, multiPass: BandPass, rDependentPer
     }
   }
   for (const slots of [withPrefetch, geo.depth]) {
-    const cwMax = largestFitting(Math.min(geo.L, ctx.maxCol), budget, (cw) => sumBytes(fn(cw, multiPass, r, slots)));
-    if (cwMax > 0) {
+    const buffers = (cw: number): UbBufferDecl[] => layout(cw, multiPass, r, slots);
+    const widest = findUbTiling({ kernel, buffers, maxBlock: Math.min(geo.L, ctx.maxCol) }, limits);
+    if (widest) {
       if (slots === geo.depth) notes.push('ring without a prefetch slot (nothing fits with one)');
-      const cw = balancedBlock(cwMax, geo.L);
-      return { pass: multiPass, tiling: bandTiling(geo, cw, r, multiPass, slots), buffers: fn(cw, multiPass, r, slots), notes };
+      const cw = balancedBlock(widest.block, geo.L);
+      return { pass: multiPass, tiling: bandTiling(geo, cw, r, multiPass, slots), buffers: measureUbTiling(kernel, buffers, cw, limits).buffers, notes };
     }
   }
-  const need = sumBytes(fn(1, multiPass, r, geo.depth));
+  const narrowest = measureUbTiling(kernel, (cw) => layout(cw, multiPass, r, geo.depth), 1, limits);
   return {
     pass: multiPass,
     tiling: bandTiling(geo, 1, r, multiPass, geo.depth),
-    buffers: fn(1, multiPass, r, geo.depth),
-    notes: [...notes, `even a 1-column block needs ${need} B > budget ${budget} B (weights and per-channel rows); use a larger UB or fewer channels per group`],
+    buffers: narrowest.buffers,
+    notes: [...notes, `even a 1-column block needs ${narrowest.ubBytes} B > budget ${budget} B (weights and per-channel rows); use a larger UB or fewer channels per group`],
   };
 }
 
-function planRowKernel(ctx: Ctx, name: string, direction: 'forward' | 'backward', description: string, inputs: 1 | 2, outDtype: NpuDType | null, rows: number): KernelPlan {
-  const { geo, budget } = ctx;
+function planRowKernel(ctx: Ctx, name: string, direction: 'forward' | 'backward', description: string, inputs: 1 | 2, outDtype: NpuDType | null, rows: number): NpuKernelPlan {
+  const { geo } = ctx;
   const inputDtype = outDtype === null ? ctx.dtype : 'float32';
   const chunk = Math.min(ROW_CHUNK, rows);
-  const rbMax = largestFitting(Math.min(geo.L, ctx.maxRow), budget, (rb) => sumBytes(rowKernelBuffers(inputs, inputDtype, outDtype, rb, chunk, ctx.spec.alignmentBytes)));
-  const rb = rbMax === 0 ? 1 : balancedBlock(rbMax, geo.L);
+  const buffers = (rb: number): UbBufferDecl[] => rowKernelBuffers(inputs, inputDtype, outDtype, rb, chunk);
+  const widest = findUbTiling({ kernel: name, buffers, maxBlock: Math.min(geo.L, ctx.maxRow) }, ctx.limits);
+  // Nothing fits: plan one column so the report shows the overflow.
+  const rb = widest === null ? 1 : balancedBlock(widest.block, geo.L);
   const chunks = Math.ceil(rows / chunk);
   const tiling: RowTiling = { kind: 'row', rowBlock: rb, rowChunk: chunk, rows, chunks, writesRows: outDtype !== null };
   const notes = rb < geo.L ? [`rows longer than ${rb} are processed in ${Math.ceil(geo.L / rb)} blocks per pass`] : [];
   return kernelPlan(ctx, name, direction, description, Math.min(ctx.spec.vectorCores, chunks), tiling,
-    rowKernelBuffers(inputs, inputDtype, outDtype, rb, chunk, ctx.spec.alignmentBytes), notes);
+    measureUbTiling(name, buffers, rb, ctx.limits).buffers, notes);
 }
 
-function planReduce(ctx: Ctx, partials: number): KernelPlan {
+function planReduce(ctx: Ctx, partials: number): NpuKernelPlan {
+  const name = 'mta.bwd.wgrad-reduce';
   const elems = ctx.geo.wElems + (ctx.bias ? ctx.geo.Cout : 0);
-  const a = ctx.spec.alignmentBytes;
-  const chMax = largestFitting(elems, ctx.budget, (ch) => sumBytes(reduceBuffers(ctx.dtype, ch, a)));
-  const chunk = Math.max(1, chMax === 0 ? 1 : chMax);
+  const buffers = (chunk: number): UbBufferDecl[] => reduceBuffers(ctx.dtype, chunk);
+  const widest = findUbTiling({ kernel: name, buffers, maxBlock: elems }, ctx.limits);
+  const chunk = widest === null ? 1 : widest.block;
   const chunks = Math.ceil(elems / chunk);
-  return kernelPlan(ctx, 'mta.bwd.wgrad-reduce', 'backward', 'sum the per-core weight/bias gradient partials (Kahan)',
-    Math.min(ctx.spec.vectorCores, chunks), { kind: 'reduce', chunk, chunks, elems, partials }, reduceBuffers(ctx.dtype, chunk, a));
+  return kernelPlan(ctx, name, 'backward', 'sum the per-core weight/bias gradient partials (Kahan)',
+    Math.min(ctx.spec.vectorCores, chunks), { kind: 'reduce', chunk, chunks, elems, partials }, measureUbTiling(name, buffers, chunk, ctx.limits).buffers);
 }
 
-function planDefault(ctx: Ctx): { forward: KernelPlan[]; backward: KernelPlan[] } {
+function planDefault(ctx: Ctx): { forward: NpuKernelPlan[]; backward: NpuKernelPlan[] } {
   const { geo, dtype, bias, spec } = ctx;
-  const a = spec.alignmentBytes;
   const act = geo.sparse ? 'sparsemax' : 'softmax';
-  const forward: KernelPlan[] = [];
-  const backward: KernelPlan[] = [];
+  const forward: NpuKernelPlan[] = [];
+  const backward: NpuKernelPlan[] = [];
   const rows = geo.B * geo.Cin * geo.L;
   const outRows = geo.B * geo.Cout * geo.L;
 
   // ---- forward
-  const fwd = planBand(ctx, (cw, pass, r, slots) => bandForwardBuffers(geo, dtype, bias, cw, pass, r, slots, a), 'multi', geo.mode === 'post' ? geo.cig * 8 : 0);
+  const fwd = planBand(ctx, `mta.${geo.mode}.fwd.band`, (cw, pass, r, slots) => bandForwardBuffers(geo, dtype, bias, cw, pass, r, slots), 'multi', geo.mode === 'post' ? geo.cig * 8 : 0);
   const fwdCores = Math.min(spec.vectorCores, fwd.tiling.units);
   if (geo.mode === 'post') {
     if (fwd.pass === 'multi') {
@@ -274,7 +199,7 @@ function planDefault(ctx: Ctx): { forward: KernelPlan[]; backward: KernelPlan[] 
 
   // ---- backward
   if (geo.mode === 'post') {
-    const stats = planBand(ctx, (cw, pass, r, slots) => bandTransposeBuffers(geo, dtype, bias, cw, pass, r, slots, a), 'stats', geo.cig * 8);
+    const stats = planBand(ctx, 'mta.post.bwd.band', (cw, pass, r, slots) => bandTransposeBuffers(geo, dtype, bias, cw, pass, r, slots), 'stats', geo.cig * 8);
     if (stats.pass === 'single') {
       backward.push(kernelPlan(ctx, 'mta.post.bwd.band', 'backward',
         `ring of masked dO rows, transposed convolution to dP, ${act} backward inline on whole rows, masked write of dS; weight/bias gradient partials`,
@@ -289,11 +214,11 @@ function planDefault(ctx: Ctx): { forward: KernelPlan[]; backward: KernelPlan[] 
         cores, t, stats.buffers, stats.notes));
       backward.push(kernelPlan(ctx, 'mta.post.bwd.band.apply', 'backward',
         `pass 2: recompute dP per column block, ${act} backward from the row sums, masked write of dS`,
-        cores, applyTiling, bandTransposeBuffers(geo, dtype, bias, t.colBlock, 'apply', t.rowsPerUnit, t.ringSlots, a)));
+        cores, applyTiling, measureUbTiling('mta.post.bwd.band.apply', (cw) => bandTransposeBuffers(geo, dtype, bias, cw, 'apply', t.rowsPerUnit, t.ringSlots), t.colBlock, ctx.limits).buffers));
     }
     backward.push(planReduce(ctx, Math.min(spec.vectorCores, stats.tiling.units)));
   } else {
-    const band = planBand(ctx, (cw, pass, r, slots) => bandTransposeBuffers(geo, dtype, bias, cw, pass, r, slots, a), 'multi', geo.cog * 8);
+    const band = planBand(ctx, 'mta.pre.bwd.band', (cw, pass, r, slots) => bandTransposeBuffers(geo, dtype, bias, cw, pass, r, slots), 'multi', geo.cog * 8);
     if (band.pass === 'multi') {
       backward.push(planRowKernel(ctx, 'mta.pre.bwd.rowstats', 'backward', `per-row ${geo.sparse ? 'support mean of dO' : 'dot(dO, O)'} over column blocks`, 2, null, outRows));
     }
@@ -309,20 +234,21 @@ function planDefault(ctx: Ctx): { forward: KernelPlan[]; backward: KernelPlan[] 
  * Plan every kernel of one MTA call (forward and backward) for a device.
  * `dtype` is the GM element type of scores and outputs; compute buffers are float32 whatever it is.
  */
-export function planMta(shape: NpuMtaShape, dtype: NpuDType, spec: NpuSpec, options: PlanOptions = {}): MtaPlan {
+export function planNpuMta(shape: NpuMtaShape, dtype: NpuDType, spec: NpuSpec, options: NpuMtaPlanOptions = {}): NpuMtaPlan {
   const config = options.config ?? defaultNpuMtaConfig(shape);
   const geo = mtaGeometry(shape, config);
   const margin = options.margin ?? DEFAULT_MARGIN;
-  if (!(margin > 0 && margin <= 1)) throw new Error(`planMta: margin must be in (0, 1], got ${margin}`);
+  if (!(margin > 0 && margin <= 1)) throw new Error(`planNpuMta: margin must be in (0, 1], got ${margin}`);
   const bias = options.bias ?? true;
   const planner = options.planner ?? 'default';
   if (planner === 'liger-pr1122') return planLigerPr1122(shape, config, dtype, spec, bias);
-  if (planner !== 'default') throw new Error(`planMta: unknown planner '${String(planner)}'; use 'default' or 'liger-pr1122'`);
+  if (planner !== 'default') throw new Error(`planNpuMta: unknown planner '${String(planner)}'; use 'default' or 'liger-pr1122'`);
   const maxCol = options.maxColBlock ?? Infinity;
   const maxRow = options.maxRowBlock ?? Infinity;
-  if (!(maxCol >= 1) || !(maxRow >= 1)) throw new Error('planMta: maxColBlock / maxRowBlock must be >= 1');
-  const budget = Math.floor(spec.ubBytes * margin);
-  const ctx: Ctx = { geo, dtype, bias, spec, budget, maxCol, maxRow };
+  if (!(maxCol >= 1) || !(maxRow >= 1)) throw new Error('planNpuMta: maxColBlock / maxRowBlock must be >= 1');
+  const limits = ubLimitsOf(spec, margin);
+  const budget = ubBudgetBytes(limits);
+  const ctx: Ctx = { geo, dtype, bias, spec, limits, budget, maxCol, maxRow };
   const { forward, backward } = planDefault(ctx);
   const all = [...forward, ...backward];
   return {
@@ -333,7 +259,7 @@ export function planMta(shape: NpuMtaShape, dtype: NpuDType, spec: NpuSpec, opti
 }
 
 /** Throw a PlanError listing every kernel that does not fit. */
-export function assertPlanFits(plan: MtaPlan): void {
+export function assertPlanFits(plan: NpuMtaPlan): void {
   const bad = [...plan.forward, ...plan.backward].filter((k) => !k.fits);
   if (bad.length === 0) return;
   const lines = bad.map((k) => `  ${k.name}: ${k.ubBytes ?? '?'} B > budget ${k.budgetBytes} B (UB ${k.capacityBytes} B)${k.notes.length ? `; ${k.notes.join('; ')}` : ''}`);
@@ -341,7 +267,7 @@ export function assertPlanFits(plan: MtaPlan): void {
 }
 
 /** The kernel plan with this name, or a clear error. */
-export function kernelByName(plan: MtaPlan, name: string): KernelPlan {
+export function kernelByName(plan: NpuMtaPlan, name: string): NpuKernelPlan {
   const k = [...plan.forward, ...plan.backward].find((x) => x.name === name);
   if (!k) throw new PlanError(`plan has no kernel '${name}'; it has ${[...plan.forward, ...plan.backward].map((x) => x.name).join(', ')}`);
   return k;

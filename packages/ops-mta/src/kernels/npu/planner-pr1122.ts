@@ -12,10 +12,9 @@
  * Reported UB bytes use the PR's own multipliers with the real element size (m * block * elem for row
  * kernels, 12 * b^2 * max(elem, 4) for mask tiles); `prEstimateBytes` is what the PR itself computes.
  */
-import { type NpuDType, dtypeBytes } from './dtype.js';
-import type { NpuMtaConfig, NpuMtaShape } from './kernels/geometry.js';
-import type { KernelPlan, MtaPlan, PlannedBuffer, Tiling } from './plan-types.js';
-import type { NpuSpec } from './spec.js';
+import { dtypeBytes, type NpuDType, type NpuSpec, type PlannedBuffer } from '@mta/device-npu';
+import type { NpuMtaConfig, NpuMtaShape } from './geometry.js';
+import type { NpuKernelPlan, NpuMtaPlan, Tiling } from './plan-types.js';
 
 export function nextPow2(n: number): number {
   let p = 1;
@@ -63,7 +62,7 @@ function estimateBuffer(name: string, elems: number, dtype: NpuDType, bytes: num
   return { name, elems, dtype, copies: 1, bytes, purpose };
 }
 
-export function planLigerPr1122(shape: NpuMtaShape, config: NpuMtaConfig, dtype: NpuDType, spec: NpuSpec, bias: boolean): MtaPlan {
+export function planLigerPr1122(shape: NpuMtaShape, config: NpuMtaConfig, dtype: NpuDType, spec: NpuSpec, bias: boolean): NpuMtaPlan {
   const ubBits = spec.ubBytes * 8;
   const cap = spec.ubBytes;
   const elem = dtypeBytes(dtype);
@@ -72,12 +71,12 @@ export function planLigerPr1122(shape: NpuMtaShape, config: NpuMtaConfig, dtype:
     'PR #1122 formulas; UB bytes = its own live-buffer multipliers at the real element size',
     'the 0.9 safety margin is applied before rounding, and max(2048, ...) / next_pow2 then round past it',
   ];
-  const forward: KernelPlan[] = [];
-  const backward: KernelPlan[] = [];
+  const forward: NpuKernelPlan[] = [];
+  const backward: NpuKernelPlan[] = [];
   const make = (
     name: string, direction: 'forward' | 'backward', description: string, cores: number, tiling: Tiling,
     buffers: PlannedBuffer[], prEstimate: number | undefined, extra: string[] = [],
-  ): KernelPlan => {
+  ): NpuKernelPlan => {
     const ub = buffers.length ? buffers.reduce((s, b) => s + b.bytes, 0) : null;
     return {
       name, direction, description, cores, tiling, buffers, ubBytes: ub, budgetBytes: cap, capacityBytes: cap,
@@ -90,7 +89,7 @@ export function planLigerPr1122(shape: NpuMtaShape, config: NpuMtaConfig, dtype:
       forward, backward, fits: false, notes: [...notes, 'PR #1122 implements post-softmax MTA only; pre mode has no plan'],
     };
   }
-  const rowBlock = (fwd: boolean, name: string, dir: 'forward' | 'backward', rows: number, description: string, m: number): KernelPlan => {
+  const rowBlock = (fwd: boolean, name: string, dir: 'forward' | 'backward', rows: number, description: string, m: number): NpuKernelPlan => {
     const block = prRowBlock(L, fwd, ubBits);
     const extra: string[] = [];
     const unwritten = fwd ? prForwardUnwrittenPerMap(L, block) * (rows / L) : 0;
@@ -104,7 +103,7 @@ export function planLigerPr1122(shape: NpuMtaShape, config: NpuMtaConfig, dtype:
       [estimateBuffer(`${m} x block`, m * block, dtype, m * block * elem, `PR multiplier m = ${m} live blocks of ${block} x ${elem} B`)],
       m * block * 2, extra);
   };
-  const maskTile = (name: string, dir: 'forward' | 'backward', what: string, channels: number): KernelPlan => {
+  const maskTile = (name: string, dir: 'forward' | 'backward', what: string, channels: number): NpuKernelPlan => {
     const b = prMaskTile(L, elem, ubBits);
     const nb = Math.ceil(L / b);
     const size = Math.max(elem, 4);
@@ -115,7 +114,7 @@ export function planLigerPr1122(shape: NpuMtaShape, config: NpuMtaConfig, dtype:
       { kind: 'pr-tile', tile: b, grid: [nb, nb, B * channels] },
       [estimateBuffer(`12 x tile`, 12 * b * b, 'float32', bytes, `PR multiplier 12 tiles of ${b} x ${b} x ${size} B`)], bytes, extra);
   };
-  const external = (name: string, dir: 'forward' | 'backward', what: string): KernelPlan =>
+  const external = (name: string, dir: 'forward' | 'backward', what: string): NpuKernelPlan =>
     make(name, dir, what, 1, { kind: 'external', what }, [], undefined, ['not planned against the UB by PR #1122']);
 
   if (config.sparse) {

@@ -9,11 +9,8 @@
  * The UB holds the buffers this simulated kernel actually uses (one float32 block, plus a staging block for
  * half dtypes); the PR's own multiplier estimate is reported by the `liger-pr1122` plan instead.
  */
-import { PlanError } from '../errors.js';
-import type { GmBuffer } from '../gm.js';
-import type { MtaPlan } from '../plan-types.js';
-import type { LaunchRecord, NpuSimulator } from '../sim.js';
-import { loadF32, storeF32 } from './io.js';
+import { PlanError, loadF32, storeF32, type GmBuffer, type LaunchRecord, type NpuSimulator } from '@mta/device-npu';
+import type { NpuMtaPlan } from './plan-types.js';
 
 export interface PrForwardResult {
   readonly probs: GmBuffer;
@@ -24,7 +21,7 @@ export interface PrForwardResult {
  * Run the PR's forward on scores (B, C, L, L). In poison mode (the default) a block shorter than the row makes
  * the launch throw `UnwrittenOutputError` with the exact unwritten count; with poison off it returns.
  */
-export function runLigerPr1122SoftmaxForward(sim: NpuSimulator, scores: GmBuffer, plan: MtaPlan): PrForwardResult {
+export function runLigerPr1122SoftmaxForward(sim: NpuSimulator, scores: GmBuffer, plan: NpuMtaPlan): PrForwardResult {
   if (plan.planner !== 'liger-pr1122') throw new PlanError(`runLigerPr1122SoftmaxForward needs a 'liger-pr1122' plan, got '${plan.planner}'`);
   const k = plan.forward.find((x) => x.name === 'pr1122.fused-mask-softmax-fwd');
   if (!k || k.tiling.kind !== 'pr-row') throw new PlanError('the plan has no PR #1122 softmax forward (is it a sparse or pre-mode plan?)');

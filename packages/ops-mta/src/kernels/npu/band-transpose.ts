@@ -15,15 +15,15 @@
  * all units; db sums the ring rows the unit owns. Both accumulate per core in float32 with Kahan
  * compensation and are written as one partial row per core, reduced by the wgrad-reduce kernel.
  */
-import type { GmBuffer } from '../gm.js';
-import type { BandTiling, KernelPlan } from '../plan-types.js';
-import type { KernelContext, LaunchRecord, NpuSimulator } from '../sim.js';
+import { allocPlanned, loadF32, plannedBuffer, storeF32, type GmBuffer, type KernelContext, type LaunchRecord, type NpuSimulator } from '@mta/device-npu';
+import type { BandTiling, NpuKernelPlan } from './plan-types.js';
 import type { MtaGeometry } from './geometry.js';
-import { allocPlanned, loadF32, mod, need, storeF32 } from './io.js';
+import { mod } from './ring.js';
+import { axpyDotTapsMulti, axpyTapsMulti } from './vector-taps.js';
 
 export interface BandTransposeArgs {
   readonly geo: MtaGeometry;
-  readonly kplan: KernelPlan;
+  readonly kplan: NpuKernelPlan;
   readonly gradOut: GmBuffer;
   /** post: P; pre: O (the forward output). */
   readonly probs: GmBuffer;
@@ -67,14 +67,14 @@ function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs, t: BandTili
   const post = geo.mode === 'post';
   const pass = t.pass;
   const accumulateGrads = pass !== 'apply';
-  const bufs = allocPlanned(ctx, kplan);
-  const weight = need(bufs, 'weight', kplan.name);
-  const ring = need(bufs, 'ring', kplan.name);
-  const dx = need(bufs, 'dx', kplan.name);
-  const operand = need(bufs, 'operand', kplan.name);
-  const otmp = post ? null : need(bufs, 'otmp', kplan.name);
-  const dwsum = accumulateGrads ? need(bufs, 'dwsum', kplan.name) : null;
-  const dwcomp = accumulateGrads ? need(bufs, 'dwcomp', kplan.name) : null;
+  const bufs = allocPlanned(ctx, kplan.buffers);
+  const weight = plannedBuffer(bufs, 'weight', kplan.name);
+  const ring = plannedBuffer(bufs, 'ring', kplan.name);
+  const dx = plannedBuffer(bufs, 'dx', kplan.name);
+  const operand = plannedBuffer(bufs, 'operand', kplan.name);
+  const otmp = post ? null : plannedBuffer(bufs, 'otmp', kplan.name);
+  const dwsum = accumulateGrads ? plannedBuffer(bufs, 'dwsum', kplan.name) : null;
+  const dwcomp = accumulateGrads ? plannedBuffer(bufs, 'dwcomp', kplan.name) : null;
   const rowstats = bufs.get('rowstats') ?? null;
   const stage = bufs.get('stage') ?? null;
   const nW = wElems + (a.hasBias ? Cout : 0);
@@ -201,12 +201,12 @@ function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs, t: BandTili
               for (let c = 0; c < cig; c++) v.getRow(weight, wIdx0 + c * wStride, kW, wrows, c * kW);
               if (dwsum && dwcomp) {
                 // dx gets the transposed convolution; dW the products of the operand with the same ring row.
-                v.axpyDotTapsMulti(dx, 0, cw, cig, ring, rbase, -dw, wrows, kW, nValid, operand, 0, cw, dots);
+                axpyDotTapsMulti(v, dx, 0, cw, cig, ring, rbase, -dw, wrows, kW, nValid, operand, 0, cw, dots);
                 for (let c = 0; c < cig; c++) {
                   for (let kw = 0; kw < kW; kw++) v.kahanAdd(dwsum, dwcomp, wIdx0 + c * wStride + kw, dots[c * kW + kw]!);
                 }
               } else {
-                v.axpyTapsMulti(dx, 0, cw, cig, ring, rbase, -dw, wrows, kW, nValid);
+                axpyTapsMulti(v, dx, 0, cw, cig, ring, rbase, -dw, wrows, kW, nValid);
               }
             }
           }

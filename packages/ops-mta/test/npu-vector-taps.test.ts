@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NpuAccessError, NpuSimulator, makeNpuSpec, type KernelContext, type UbBuf } from '../src/index';
+import { NpuAccessError, NpuSimulator, makeNpuSpec, type KernelContext, type UbBuf } from '@mta/device-npu';
+import { axpyDotTaps, axpyDotTapsMulti, axpyTaps, axpyTapsMulti } from '../src/kernels/npu/vector-taps.js';
 
 /** Deterministic pseudo-random values in [-1, 1). */
 function values(n: number, seed: number): Float32Array {
@@ -25,7 +26,7 @@ function read(ctx: KernelContext, buf: UbBuf, n: number): Float32Array {
 const cases: Array<{ m: number; k: number; step: number; n: number }> = [];
 for (const m of [1, 2, 3, 4, 5, 8]) for (const k of [1, 2, 3, 4]) for (const step of [1, -1, 2, -2]) cases.push({ m, k, step, n: 37 });
 
-describe('fused multi-row tap ops', () => {
+describe('MTA convolution taps on the npu vector unit', () => {
   it.each(cases)('axpyTapsMulti m=$m k=$k step=$step equals m axpyTaps calls bit for bit and a float64 reference', ({ m, k, step, n }) => {
     const sim = new NpuSimulator(makeNpuSpec());
     const span = n + Math.abs(k - 1) * Math.abs(step);
@@ -44,8 +45,8 @@ describe('fused multi-row tap ops', () => {
         fillFrom(ctx, src, srcVals);
         fillFrom(ctx, dst, dstVals);
         const before = ctx.v.counters.repeats;
-        if (mode === 'fused') ctx.v.axpyTapsMulti(dst, 0, stride, m, src, sOff, step, w, k, n);
-        else for (let j = 0; j < m; j++) ctx.v.axpyTaps(dst, j * stride, src, sOff, step, w.subarray(j * k, j * k + k), k, n);
+        if (mode === 'fused') axpyTapsMulti(ctx.v, dst, 0, stride, m, src, sOff, step, w, k, n);
+        else for (let j = 0; j < m; j++) axpyTaps(ctx.v, dst, j * stride, src, sOff, step, w.subarray(j * k, j * k + k), k, n);
         repeats.push(ctx.v.counters.repeats - before);
         if (mode === 'fused') fused = read(ctx, dst, dstVals.length);
         else separate = read(ctx, dst, dstVals.length);
@@ -84,11 +85,11 @@ describe('fused multi-row tap ops', () => {
         fillFrom(ctx, x, xVals);
         const out = new Float64Array(m * k);
         const before = ctx.v.counters.repeats;
-        if (mode === 'fused') ctx.v.axpyDotTapsMulti(dst, 0, stride, m, src, sOff, step, w, k, n, x, 0, stride, out);
+        if (mode === 'fused') axpyDotTapsMulti(ctx.v, dst, 0, stride, m, src, sOff, step, w, k, n, x, 0, stride, out);
         else {
           const one = new Float64Array(k);
           for (let j = 0; j < m; j++) {
-            ctx.v.axpyDotTaps(dst, j * stride, src, sOff, step, w.subarray(j * k, j * k + k), k, n, x, j * stride, one);
+            axpyDotTaps(ctx.v, dst, j * stride, src, sOff, step, w.subarray(j * k, j * k + k), k, n, x, j * stride, one);
             out.set(one, j * k);
           }
         }
@@ -109,41 +110,13 @@ describe('fused multi-row tap ops', () => {
     }
   });
 
-  it('expShiftSum equals expShift then reduceSum bit for bit, with the same repeats, and matches float64 exp', () => {
-    const sim = new NpuSimulator(makeNpuSpec());
-    const n = 301;
-    const xs = values(n, 23).map((x) => x * 12);
-    const results: Array<{ buf: Float32Array; sum: number; repeats: number }> = [];
-    for (const fused of [true, false]) {
-      sim.launch({ kernel: 'exp', plan: '', cores: 1 }, (ctx) => {
-        const buf = ctx.alloc('buf', n);
-        fillFrom(ctx, buf, xs);
-        const before = ctx.v.counters.repeats;
-        let sum: number;
-        if (fused) sum = ctx.v.expShiftSum(buf, 0, n, 1.5);
-        else {
-          ctx.v.expShift(buf, 0, n, 1.5);
-          sum = ctx.v.reduceSum(buf, 0, n);
-        }
-        results.push({ buf: read(ctx, buf, n), sum, repeats: ctx.v.counters.repeats - before });
-      });
-    }
-    expect(results[0]).toEqual(results[1]);
-    let ref = 0;
-    for (let i = 0; i < n; i++) {
-      ref += Math.exp(xs[i]! - 1.5);
-      expect(results[0]!.buf[i]! / Math.exp(xs[i]! - 1.5)).toBeCloseTo(1, 6);
-    }
-    expect(results[0]!.sum / ref).toBeCloseTo(1, 6);
-  });
-
   it('refuses destination rows that overlap the source row', () => {
     const sim = new NpuSimulator(makeNpuSpec());
     expect(() =>
       sim.launch({ kernel: 'overlap', plan: '', cores: 1 }, (ctx) => {
         const buf = ctx.alloc('buf', 64);
         ctx.v.fill(buf, 0, 64, 0);
-        ctx.v.axpyTapsMulti(buf, 0, 16, 2, buf, 8, 1, new Float64Array(6), 3, 8);
+        axpyTapsMulti(ctx.v, buf, 0, 16, 2, buf, 8, 1, new Float64Array(6), 3, 8);
       }),
     ).toThrow(NpuAccessError);
   });

@@ -1,7 +1,6 @@
 /** Run one MTA case (forward + backward) on a fresh simulator and download everything as float64. */
-import {
-  type NpuDType, type NpuMtaConfig, type NpuMtaShape, NpuSimulator, type PlanOptions, makeNpuSpec, npuMtaBackward, npuMtaForward, planMta,
-} from '../../src/index';
+import { type NpuDType, NpuSimulator, makeNpuSpec } from '@mta/device-npu';
+import { type NpuMtaConfig, type NpuMtaShape, type NpuMtaPlanOptions, npuMtaBackward, npuMtaForward, planNpuMta } from '../../src/kernels/npu/index.js';
 
 export interface CaseInputs {
   readonly shape: NpuMtaShape;
@@ -21,12 +20,12 @@ export interface CaseRun {
   readonly kernels: string[];
 }
 
-export function runCase(c: CaseInputs, ub: number | string, dtype: NpuDType = 'float32', planOptions: Omit<PlanOptions, 'config' | 'bias' | 'planner'> = {}, weightDtype: NpuDType = dtype): CaseRun {
+export function runCase(c: CaseInputs, ub: number | string, dtype: NpuDType = 'float32', planOptions: Omit<NpuMtaPlanOptions, 'config' | 'bias' | 'planner'> = {}, weightDtype: NpuDType = dtype): CaseRun {
   const spec = makeNpuSpec({ ub, env: {} });
   const sim = new NpuSimulator(spec, { poison: true });
   const { B, Cin, Cout, L, kH, kW } = c.shape;
   const G = c.config.groups;
-  const plan = planMta(c.shape, dtype, spec, { ...planOptions, config: c.config, bias: c.bias !== null });
+  const plan = planNpuMta(c.shape, dtype, spec, { ...planOptions, config: c.config, bias: c.bias !== null });
   const scores = sim.upload('scores', dtype, [B, Cin, L, L], c.scores);
   const weight = sim.upload('weight', weightDtype, [Cout, Cin / G, kH, kW], c.weight);
   const bias = c.bias ? sim.upload('bias', weightDtype, [Cout], c.bias) : null;

@@ -2,15 +2,15 @@
  * The text (or JSON) `pnpm mta plan` prints: every kernel's loop bounds and UB bytes against capacity,
  * OVERFLOW where a plan does not fit, and outputs its loop bounds leave unwritten.
  */
-import { planCoverage } from './coverage.js';
-import type { KernelPlan, MtaPlan } from './plan-types.js';
-import { type NpuSpec, formatBytes } from './spec.js';
+import { formatBytes, type NpuSpec } from '@mta/device-npu';
+import { planCoverage } from './plan-coverage.js';
+import type { NpuKernelPlan, NpuMtaPlan } from './plan-types.js';
 
 export interface PlanReportOptions {
   readonly json?: boolean;
 }
 
-function tilingText(k: KernelPlan, L: number): string {
+function tilingText(k: NpuKernelPlan, L: number): string {
   const t = k.tiling;
   switch (t.kind) {
     case 'band':
@@ -33,7 +33,7 @@ function pct(a: number, b: number): string {
   return `${((100 * a) / b).toFixed(1)}%`;
 }
 
-function kernelLines(k: KernelPlan, L: number): string[] {
+function kernelLines(k: NpuKernelPlan, L: number): string[] {
   const lines: string[] = [];
   const status = k.ubBytes === null ? 'not in UB' : k.fits ? 'ok' : 'OVERFLOW';
   const ub = k.ubBytes === null
@@ -48,7 +48,7 @@ function kernelLines(k: KernelPlan, L: number): string[] {
   return lines;
 }
 
-export function formatPlanReport(plan: MtaPlan, spec: NpuSpec, options: PlanReportOptions = {}): string {
+export function formatNpuPlanReport(plan: NpuMtaPlan, spec: NpuSpec, options: PlanReportOptions = {}): string {
   const coverage = planCoverage(plan);
   if (options.json) {
     return JSON.stringify({ spec, plan, coverage }, null, 2);

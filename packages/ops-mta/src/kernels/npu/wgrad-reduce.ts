@@ -2,13 +2,11 @@
  * Cross-core reduction of the weight/bias gradient partials: partials[p][k] for p < P cores are summed
  * (Kahan, float32) chunk by chunk and written to dW (first wElems entries) and db (the last Cout).
  */
-import type { GmBuffer } from '../gm.js';
-import type { KernelPlan, ReduceTiling } from '../plan-types.js';
-import type { LaunchRecord, NpuSimulator } from '../sim.js';
-import { allocPlanned, need, storeF32 } from './io.js';
+import { allocPlanned, plannedBuffer, storeF32, type GmBuffer, type LaunchRecord, type NpuSimulator } from '@mta/device-npu';
+import type { NpuKernelPlan, ReduceTiling } from './plan-types.js';
 
 export interface WgradReduceArgs {
-  readonly kplan: KernelPlan;
+  readonly kplan: NpuKernelPlan;
   readonly partials: GmBuffer;
   /** Rows of `partials` actually written (the producing kernel's core count). */
   readonly partialRows: number;
@@ -30,10 +28,10 @@ export function runWgradReduce(sim: NpuSimulator, a: WgradReduceArgs): LaunchRec
       minWriteBytes: a.gradWeight.byteLength + (a.gradBias?.byteLength ?? 0),
     },
     (ctx) => {
-      const bufs = allocPlanned(ctx, a.kplan);
-      const sum = need(bufs, 'sum', a.kplan.name);
-      const comp = need(bufs, 'comp', a.kplan.name);
-      const part = need(bufs, 'part', a.kplan.name);
+      const bufs = allocPlanned(ctx, a.kplan.buffers);
+      const sum = plannedBuffer(bufs, 'sum', a.kplan.name);
+      const comp = plannedBuffer(bufs, 'comp', a.kplan.name);
+      const part = plannedBuffer(bufs, 'part', a.kplan.name);
       const stage = bufs.get('stage') ?? null;
       for (let c = ctx.coreId; c < t.chunks; c += ctx.coreCount) {
         const e0 = c * t.chunk;

@@ -2,7 +2,7 @@
  * An independent float64 MTA reference, written directly from the golden README's semantics with plain
  * loops: masks, sort-based sparsemax, direct convolution and its adjoints. Slow (O(L^2 * K)), for small L.
  */
-import type { NpuMtaConfig, NpuMtaShape } from '../../src/index';
+import type { NpuMtaConfig, NpuMtaShape } from '../../src/kernels/npu/index.js';
 
 const MASKED = -1e9;
 

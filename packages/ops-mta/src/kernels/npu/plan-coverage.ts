@@ -3,7 +3,7 @@
  * simulation), so it can be checked for any L. The kernels iterate exactly these bounds; the simulator's
  * poison mode checks the same property by running them.
  */
-import type { KernelPlan, MtaPlan } from './plan-types.js';
+import type { NpuKernelPlan, NpuMtaPlan } from './plan-types.js';
 
 export interface CoverageEntry {
   readonly kernel: string;
@@ -31,7 +31,7 @@ function blocks(count: number, size: number): Array<[number, number]> {
   return out;
 }
 
-function kernelCoverage(plan: MtaPlan, k: KernelPlan): CoverageEntry[] {
+function kernelCoverage(plan: NpuMtaPlan, k: NpuKernelPlan): CoverageEntry[] {
   const { B, Cin, Cout, L } = plan.shape;
   const groups = plan.config.groups;
   const t = k.tiling;
@@ -91,6 +91,6 @@ function kernelCoverage(plan: MtaPlan, k: KernelPlan): CoverageEntry[] {
 }
 
 /** Coverage of every output of every kernel of the plan. */
-export function planCoverage(plan: MtaPlan): CoverageEntry[] {
+export function planCoverage(plan: NpuMtaPlan): CoverageEntry[] {
   return [...plan.forward, ...plan.backward].flatMap((k) => kernelCoverage(plan, k));
 }

@@ -2,12 +2,13 @@
  * Benchmark: npu forward + backward in the simulator against the plain CPU baseline, on the op of
  * /work/shared/docs/benchmarks.md (post-softmax MTA, B=2, Cin=Cout=4, 3x3, padding 1, bias, float32).
  *
- *   pnpm exec tsx packages/device-npu/src/tools/bench.ts [--L 1024] [--iters 7] [--ub 192KiB] [--mode post|pre] [--sparse] [--poison off]
+ *   pnpm exec tsx packages/ops-mta/tools/npu/bench.ts [--L 1024] [--iters 7] [--ub 192KiB] [--mode post|pre] [--sparse] [--poison off]
  *
  * Prints wall times (median and min after one warm-up), the ratio, GM traffic against the minimum, and the
  * largest difference between the two implementations' outputs (the CPU baseline covers post softmax only).
  */
-import { NpuSimulator, formatExplain, makeNpuSpec, npuMtaBackward, npuMtaForward, npuMtaFreeSaved } from '../index.js';
+import { NpuSimulator, formatExplain, makeNpuSpec } from '@mta/device-npu';
+import { npuMtaBackward, npuMtaForward, npuMtaFreeSaved } from '../../src/kernels/npu/index.js';
 import { cpuMtaBackward, cpuMtaBuffers, cpuMtaForward } from './cpu-baseline.js';
 
 function arg(name: string, fallback: string): string {

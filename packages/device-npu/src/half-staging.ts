@@ -1,25 +1,11 @@
 /**
- * Kernel-side helpers: allocate a kernel plan's buffers, and move float32 compute data to and from GM of
- * any dtype (half data is staged through a half UB buffer and cast, as AscendC DataCopy + Cast would).
+ * Moving float32 compute data between the UB and GM of any dtype: half data is staged through a half UB
+ * buffer and cast, as AscendC DataCopy + Cast would (DMA never converts).
  */
-import { NpuAccessError } from '../errors.js';
-import type { GmBuffer } from '../gm.js';
-import type { KernelPlan } from '../plan-types.js';
-import type { KernelContext } from '../sim.js';
-import type { UbBuf } from '../ub.js';
-
-/** Allocate every buffer the plan lists, exactly as sized there. */
-export function allocPlanned(ctx: KernelContext, kplan: KernelPlan): Map<string, UbBuf> {
-  const out = new Map<string, UbBuf>();
-  for (const b of kplan.buffers) out.set(b.name, ctx.alloc(b.name, b.elems, { dtype: b.dtype, copies: b.copies }));
-  return out;
-}
-
-export function need(bufs: Map<string, UbBuf>, name: string, kernel: string): UbBuf {
-  const b = bufs.get(name);
-  if (!b) throw new NpuAccessError(`kernel '${kernel}': its plan has no UB buffer '${name}'`);
-  return b;
-}
+import { NpuAccessError } from './errors.js';
+import type { GmBuffer } from './gm.js';
+import type { KernelContext } from './sim.js';
+import type { UbBuf } from './ub.js';
 
 function stageFor(ctx: KernelContext, gm: GmBuffer, stage: UbBuf | null): UbBuf {
   if (!stage || stage.dtype !== gm.dtype) {
@@ -56,9 +42,4 @@ export function storeF32(ctx: KernelContext, dst: GmBuffer, dstOff: number, src:
     ctx.v.cast(st, 0, src, srcOff + k, m);
     ctx.copyOut(dst, dstOff + k, st, 0, m);
   }
-}
-
-/** Non-negative modulo (ring slot of a possibly negative row index). */
-export function mod(a: number, n: number): number {
-  return ((a % n) + n) % n;
 }

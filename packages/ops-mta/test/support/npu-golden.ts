@@ -1,7 +1,7 @@
 /** A small reader for /work/shared/golden (format mta-golden/1); the real loader belongs to ops-mta. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { NpuMtaConfig, NpuMtaShape } from '../../src/index';
+import type { NpuMtaConfig, NpuMtaShape } from '../../src/kernels/npu/index.js';
 
 const goldenDir = fileURLToPath(new URL('../../../../../shared/golden/', import.meta.url));
 

@@ -1,18 +1,8 @@
-/** The shape of a plan: which kernels run, with which loop bounds and which UB buffers. */
-import type { NpuDType } from './dtype.js';
-import type { NpuMtaConfig, NpuMtaShape } from './kernels/geometry.js';
+/** The shape of an npu MTA plan: which kernels run, with which loop bounds and which UB buffers. */
+import type { NpuDType, PlannedBuffer } from '@mta/device-npu';
+import type { NpuMtaConfig, NpuMtaShape } from './geometry.js';
 
-export type PlannerName = 'default' | 'liger-pr1122';
-
-export interface PlannedBuffer {
-  readonly name: string;
-  readonly elems: number;
-  readonly dtype: NpuDType;
-  readonly copies: 1 | 2;
-  /** Aligned bytes times copies: exactly what the UB allocator reserves. */
-  readonly bytes: number;
-  readonly purpose: string;
-}
+export type NpuMtaPlannerName = 'default' | 'liger-pr1122';
 
 /** Band kernels: units of (batch, group, row range); each walks every column block of its rows. */
 export interface BandTiling {
@@ -75,7 +65,7 @@ export interface ExternalTiling {
 
 export type Tiling = BandTiling | RowTiling | ReduceTiling | PrRowTiling | PrTileTiling | ExternalTiling;
 
-export interface KernelPlan {
+export interface NpuKernelPlan {
   readonly name: string;
   readonly direction: 'forward' | 'backward';
   readonly description: string;
@@ -93,8 +83,8 @@ export interface KernelPlan {
   readonly notes: readonly string[];
 }
 
-export interface MtaPlan {
-  readonly planner: PlannerName;
+export interface NpuMtaPlan {
+  readonly planner: NpuMtaPlannerName;
   readonly shape: NpuMtaShape;
   readonly config: NpuMtaConfig;
   readonly dtype: NpuDType;
@@ -103,8 +93,8 @@ export interface MtaPlan {
   readonly margin: number;
   readonly budgetBytes: number;
   readonly vectorCores: number;
-  readonly forward: readonly KernelPlan[];
-  readonly backward: readonly KernelPlan[];
+  readonly forward: readonly NpuKernelPlan[];
+  readonly backward: readonly NpuKernelPlan[];
   /** Every kernel fits its UB. */
   readonly fits: boolean;
   readonly notes: readonly string[];

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  NPU_DTYPES, type NpuMtaConfig, NpuSimulator, alignedBytes, allocPlanned, makeNpuSpec, planCoverage, planMta, prForwardUnwrittenPerMap, prMaskTile, prRowBlock,
-} from '../src/index';
+import { NPU_DTYPES, NpuSimulator, allocPlanned, makeNpuSpec, ubBufferBytes } from '@mta/device-npu';
+import { type NpuMtaConfig, planCoverage, planNpuMta, prForwardUnwrittenPerMap, prMaskTile, prRowBlock } from '../src/kernels/npu/index.js';
 
 const shape = (L: number) => ({ B: 2, Cin: 4, Cout: 4, L, kH: 3, kW: 3 });
 const configFor = (mode: 'post' | 'pre', sparse: boolean): NpuMtaConfig =>
@@ -21,13 +20,13 @@ describe('default planner, property: every plan fits and covers every output ele
         fc.boolean(),
         (L, dtype, ubBytes, mode, sparse) => {
           const spec = makeNpuSpec({ ub: ubBytes, env: {} });
-          const plan = planMta(shape(L), dtype, spec, { config: configFor(mode, sparse) });
+          const plan = planNpuMta(shape(L), dtype, spec, { config: configFor(mode, sparse) });
           expect(plan.fits).toBe(true);
           for (const k of [...plan.forward, ...plan.backward]) {
             // Exact sum of aligned buffers, under the margin, never past it.
             const sum = k.buffers.reduce((s, b) => s + b.bytes, 0);
             expect(k.ubBytes).toBe(sum);
-            for (const b of k.buffers) expect(b.bytes).toBe(alignedBytes(b.elems, b.dtype, b.copies, 32));
+            for (const b of k.buffers) expect(b.bytes).toBe(ubBufferBytes(b.elems, b.dtype, b.copies, 32));
             expect(sum).toBeLessThanOrEqual(Math.floor(ubBytes * 0.9));
             if (k.tiling.kind === 'band') {
               const t = k.tiling;
@@ -50,10 +49,10 @@ describe('default planner, property: every plan fits and covers every output ele
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 65536 }), fc.constantFrom(...NPU_DTYPES), fc.integer({ min: 512, max: 4096 }).map((n) => n * 32), (L, dtype, ubBytes) => {
         const spec = makeNpuSpec({ ub: ubBytes, env: {} });
-        const plan = planMta(shape(L), dtype, spec);
+        const plan = planNpuMta(shape(L), dtype, spec);
         const sim = new NpuSimulator(spec);
         for (const k of [...plan.forward, ...plan.backward]) {
-          const rec = sim.launch({ kernel: k.name, plan: 'allocate only', cores: 1 }, (ctx) => { allocPlanned(ctx, k); });
+          const rec = sim.launch({ kernel: k.name, plan: 'allocate only', cores: 1 }, (ctx) => { allocPlanned(ctx, k.buffers); });
           expect(rec.ubPeakBytes).toBe(k.ubBytes);
         }
       }),
@@ -64,16 +63,16 @@ describe('default planner, property: every plan fits and covers every output ele
 
 describe('default planner rules', () => {
   it('runs L = 1024 single-block at 192 KiB and multi-block at 16 KiB', () => {
-    const big = planMta(shape(1024), 'float32', makeNpuSpec({ env: {} }));
+    const big = planNpuMta(shape(1024), 'float32', makeNpuSpec({ env: {} }));
     expect(big.forward.map((k) => k.name)).toEqual(['mta.post.fwd.band']);
     expect(big.backward.map((k) => k.name)).toEqual(['mta.post.bwd.band', 'mta.bwd.wgrad-reduce']);
-    const small = planMta(shape(1024), 'float32', makeNpuSpec({ ub: '16KiB', env: {} }));
+    const small = planNpuMta(shape(1024), 'float32', makeNpuSpec({ ub: '16KiB', env: {} }));
     expect(small.forward.map((k) => k.name)).toEqual(['mta.post.fwd.rowstats', 'mta.post.fwd.band']);
     expect(small.backward.map((k) => k.name)).toEqual(['mta.post.bwd.band.stats', 'mta.post.bwd.band.apply', 'mta.bwd.wgrad-reduce']);
   });
 
   it('keeps column blocks multiples of 8 and balanced, with a non-empty tail', () => {
-    const plan = planMta(shape(8193), 'float16', makeNpuSpec({ ub: '16KiB', env: {} }));
+    const plan = planNpuMta(shape(8193), 'float16', makeNpuSpec({ ub: '16KiB', env: {} }));
     const band = plan.forward.find((k) => k.name === 'mta.post.fwd.band')!;
     if (band.tiling.kind !== 'band') throw new Error('expected a band kernel');
     expect(band.tiling.colBlock % 8).toBe(0);
@@ -83,7 +82,7 @@ describe('default planner rules', () => {
   });
 
   it('says clearly when nothing fits', () => {
-    const plan = planMta({ B: 1, Cin: 64, Cout: 64, L: 100, kH: 9, kW: 9 }, 'float32', makeNpuSpec({ ub: '16KiB', env: {} }));
+    const plan = planNpuMta({ B: 1, Cin: 64, Cout: 64, L: 100, kH: 9, kW: 9 }, 'float32', makeNpuSpec({ ub: '16KiB', env: {} }));
     expect(plan.fits).toBe(false);
     expect(plan.forward[plan.forward.length - 1]!.notes.join(' ')).toMatch(/even a 1-column block needs/);
   });
@@ -113,7 +112,7 @@ describe('liger-pr1122 preset reproduces the PR formulas', () => {
 
   it('the plan report marks the 24 KiB mask tile as an overflow and counts 4,194,304 unwritten probabilities', () => {
     const spec = makeNpuSpec({ ub: bits24 / 8, env: {} });
-    const plan = planMta({ B: 1, Cin: 1, Cout: 1, L: 4096, kH: 3, kW: 3 }, 'float32', spec, { planner: 'liger-pr1122' });
+    const plan = planNpuMta({ B: 1, Cin: 1, Cout: 1, L: 4096, kH: 3, kW: 3 }, 'float32', spec, { planner: 'liger-pr1122' });
     const mask = plan.forward.find((k) => k.name === 'pr1122.mask-out')!;
     expect(mask.tiling).toMatchObject({ kind: 'pr-tile', tile: 32 });
     expect(mask.ubBytes).toBe(49_152);

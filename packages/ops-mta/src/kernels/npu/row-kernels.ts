@@ -8,17 +8,14 @@
  * - sparsemax-bwd: mean of dO over the support O > 0 (stats = [mean, 0]).
  * With `out` set (pre-mode forward), a final pass writes the activated row, zeros above the diagonal.
  */
-import type { GmBuffer } from '../gm.js';
-import type { KernelPlan, RowTiling } from '../plan-types.js';
-import type { KernelContext, LaunchRecord, NpuSimulator } from '../sim.js';
-import type { UbBuf } from '../ub.js';
-import { allocPlanned, loadF32, need, storeF32 } from './io.js';
+import { allocPlanned, loadF32, plannedBuffer, storeF32, type GmBuffer, type KernelContext, type LaunchRecord, type NpuSimulator, type UbBuf } from '@mta/device-npu';
+import type { NpuKernelPlan, RowTiling } from './plan-types.js';
 import { SparsemaxTauSearch } from './sparsemax-tau.js';
 
 export type RowStatKind = 'softmax-fwd' | 'sparsemax-fwd' | 'softmax-bwd' | 'sparsemax-bwd';
 
 export interface RowKernelArgs {
-  readonly kplan: KernelPlan;
+  readonly kplan: NpuKernelPlan;
   readonly kind: RowStatKind;
   readonly L: number;
   /** Scores / C (forward) or dO (backward), (rows, L) row-major. */
@@ -51,10 +48,10 @@ export function runRowKernel(sim: NpuSimulator, a: RowKernelArgs): LaunchRecord 
 function rowCore(ctx: KernelContext, a: RowKernelArgs, t: RowTiling): void {
   const v = ctx.v;
   const { kplan, L } = a;
-  const bufs = allocPlanned(ctx, kplan);
-  const blk = need(bufs, 'block', kplan.name);
-  const blk2 = a.y ? need(bufs, 'block2', kplan.name) : null;
-  const statsBuf = a.stats ? need(bufs, 'stats', kplan.name) : null;
+  const bufs = allocPlanned(ctx, kplan.buffers);
+  const blk = plannedBuffer(bufs, 'block', kplan.name);
+  const blk2 = a.y ? plannedBuffer(bufs, 'block2', kplan.name) : null;
+  const statsBuf = a.stats ? plannedBuffer(bufs, 'stats', kplan.name) : null;
   const stage = bufs.get('stage') ?? null;
   const rb = t.rowBlock;
   const search = new SparsemaxTauSearch();
