@@ -1,6 +1,7 @@
 /**
  * The MTA call description the npu kernels accept. Structurally identical to ops-mta's `MtaShape` and
- * `MtaConfig` (device packages may not import ops-mta), so ops-mta can pass its objects unchanged.
+ * `MtaConfig`, so the op passes its objects unchanged; written when these kernels lived in device-npu (which
+ * may not import ops-mta), and kept until they take ops-mta's one validated geometry.
  * Plus the derived convolution geometry every kernel and the planner share.
  */
 export type NpuMtaMode = 'post' | 'pre';

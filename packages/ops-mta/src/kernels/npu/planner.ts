@@ -1,7 +1,10 @@
 /**
- * The default MTA planner: picks every kernel's loop bounds from the real element size and the exact sum of
- * the UB buffers the kernel allocates (float32 compute buffers, 32-byte aligned, double buffers twice), and
- * keeps that sum at or under `margin * UB` — never rounding a tile up past it.
+ * The default npu MTA planner: picks every kernel's loop bounds from the real element size and the exact sum
+ * of the UB buffers the kernel allocates (float32 compute buffers, 32-byte aligned, double buffers twice), and
+ * keeps that sum at or under `margin * UB` — never rounding a tile up past it. The buffers are declared per
+ * kernel in ub-buffers.ts; sizing them and finding the widest block that fits is device-npu's generic UB
+ * tiling planner (findUbTiling / measureUbTiling). What stays here is MTA's policy: which kernels run, the
+ * ring depth, single-block rows before column blocks, rows per unit, balanced blocks.
  *
  * Rules (see README.md for the reasoning):
  * 1. Band kernels (the fused convolution kernels) hold a ring of (kH-1)*dh + 2 input rows per channel (the
