@@ -1,4 +1,5 @@
-import { formatPlanReport, makeNpuSpec, planMta, ubBytesFromEnv, type NpuDType } from '@mta/device-npu';
+import { makeNpuSpec, ubBytesFromEnv, type NpuDType } from '@mta/device-npu';
+import { formatNpuPlanReport, planNpuMta } from '@mta/ops-mta';
 import { CliError, parseBytes, parseCommandArgs, type Command } from './command';
 
 const help = `usage: pnpm mta plan --L <n> [--dtype float16|bfloat16|float32] [--ub 192KiB] [--planner default|liger-pr1122]
@@ -32,8 +33,8 @@ export const planCommand: Command = {
     const K = int(values.K, 'K', 1);
     const C = int(values.C, 'C', 1);
     const spec = makeNpuSpec({ ubBytes: values.ub ? parseBytes(values.ub, '--ub') : ubBytesFromEnv() });
-    const plan = planMta({ B: int(values.B, 'B', 1), Cin: C, Cout: C, L, kH: K, kW: K }, dtype, spec, { planner });
-    console.log(formatPlanReport(plan, spec, { json: values.json }));
+    const plan = planNpuMta({ B: int(values.B, 'B', 1), Cin: C, Cout: C, L, kH: K, kW: K }, dtype, spec, { planner });
+    console.log(formatNpuPlanReport(plan, spec, { json: values.json }));
     return 0;
   },
 };

@@ -24,7 +24,7 @@ export class UbOverflowError extends Error {
         `needs ${(liveBytes + requested.bytes).toLocaleString('en-US')} B, but the UB holds ` +
         `${capacityBytes.toLocaleString('en-US')} B (${formatBytes(capacityBytes)}).\n` +
         `  live buffers:\n${lines || '    (none)'}\n` +
-        `  Use a smaller tile (re-plan with planMta for this UB size) or a device with a larger UB.`,
+        `  Use a smaller tile (re-plan the kernel's buffers for this UB size with planUbTiling) or a device with a larger UB.`,
     );
   }
 }
@@ -69,7 +69,30 @@ export class NpuAccessError extends Error {
   override readonly name = 'NpuAccessError';
 }
 
-/** The planner could not find any tiling that fits the UB. */
+/** The planner could not find any tiling that fits the UB, or a plan does not match the call it is used for. */
 export class PlanError extends Error {
-  override readonly name = 'PlanError';
+  override readonly name: string = 'PlanError';
+}
+
+/** A kernel's declared UB buffers do not fit under the budget even at its smallest block (see ub-tiling.ts). */
+export class UbTilingOverflowError extends PlanError {
+  override readonly name: string = 'UbTilingOverflowError';
+  constructor(
+    readonly kernel: string,
+    readonly block: number,
+    readonly buffers: readonly UbBufferBytes[],
+    readonly requiredBytes: number,
+    readonly availableBytes: number,
+    readonly capacityBytes: number,
+  ) {
+    const lines = buffers.map((b) => `    ${b.name}: ${b.bytes.toLocaleString('en-US')} B`).join('\n');
+    super(
+      `kernel '${kernel}' does not fit the UB even at its smallest block (${block}): its buffers need ` +
+        `${requiredBytes.toLocaleString('en-US')} B, but only ${availableBytes.toLocaleString('en-US')} B are available ` +
+        `(UB ${capacityBytes.toLocaleString('en-US')} B, ${formatBytes(capacityBytes)}, less the safety margin).\n` +
+        `  buffers at block ${block}:\n${lines || '    (none)'}\n` +
+        `  Shrink the buffers that do not depend on the block (fewer channels per tile, single instead of double ` +
+        `buffering), raise the margin, or use a device with a larger UB.`,
+    );
+  }
 }

@@ -2,7 +2,7 @@
  * explain(): what every launch did — its plan, UB peak against capacity, GM bytes against the minimum its
  * math needs, DMA transfers, and the roofline time estimate — plus per-op totals (forward, backward).
  */
-import type { GroupRecord, LaunchRecord } from './sim.js';
+import type { GroupRecord, LaunchRecord } from './launch-records.js';
 import { type NpuSpec, formatBytes } from './spec.js';
 
 export interface ExplainGroup {

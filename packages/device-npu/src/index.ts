@@ -1,7 +1,7 @@
 /**
- * @mta/device-npu: an Ascend-style NPU simulator (GM, per-core Unified Buffer, DMA, vector unit), a planner
- * that tiles multi-token attention against the UB, the Liger-Kernel PR #1122 preset, and the MTA kernels.
- * No device is registered here; core registration is done by the caller.
+ * device-npu: an Ascend-style NPU simulator (GM, per-core Unified Buffer, DMA, vector unit, poison
+ * mode, explain), its spec and dtypes, a generic UB tiling planner, and the `npu` device of the framework.
+ * It knows no op: an op family brings its kernels, declares their UB buffers and plans them with `planUbTiling`.
  */
 export * from './dtype.js';
 export * from './spec.js';
@@ -10,23 +10,13 @@ export { GmBuffer } from './gm.js';
 export { UbBuf, UnifiedBuffer, type UbAllocOptions } from './ub.js';
 export { VectorUnit, type VectorCounters } from './vector.js';
 export type { DmaCounters } from './dma.js';
-export { NpuSimulator, type KernelContext, type LaunchInfo, type LaunchRecord, type GroupRecord, type SimulatorOptions } from './sim.js';
+export { NpuSimulator, type KernelContext, type LaunchInfo, type SimulatorOptions } from './sim.js';
+export type { GroupRecord, LaunchRecord } from './launch-records.js';
 export { buildExplain, formatExplain, type ExplainGroup, type ExplainReport } from './explain.js';
-export * from './plan-types.js';
 export {
-  planMta, assertPlanFits, kernelByName, balancedBlock, alignedBytes, sumBytes, DEFAULT_MARGIN, ROW_CHUNK, SPARSEMAX_CANDIDATES,
-  bandForwardBuffers, bandTransposeBuffers, rowKernelBuffers, reduceBuffers, type PlanOptions,
-} from './planner.js';
-export { planLigerPr1122, prRowBlock, prMaskTile, prForwardUnwrittenPerMap, nextPow2, floorPow2 } from './planner-pr1122.js';
-export { planCoverage, type CoverageEntry } from './coverage.js';
-export { formatPlanReport, type PlanReportOptions } from './plan-report.js';
-export {
-  type NpuMtaConfig, type NpuMtaShape, type NpuMtaMode, type MtaGeometry, NPU_MASKED_SCORE, mtaGeometry, defaultNpuMtaConfig,
-} from './kernels/geometry.js';
-export {
-  npuMtaForward, npuMtaBackward, npuMtaFreeSaved, type NpuMtaOptions, type NpuMtaSaved, type NpuMtaForwardResult, type NpuMtaBackwardResult,
-} from './kernels/mta.js';
-export { runLigerPr1122SoftmaxForward, type PrForwardResult } from './kernels/pr1122.js';
-export { SparsemaxTauSearch, type ThresholdEvaluator } from './kernels/sparsemax-tau.js';
-export { loadF32, storeF32, allocPlanned } from './kernels/io.js';
+  DEFAULT_UB_MARGIN, findUbTiling, measureUbTiling, planBuffers, planUbTiling, sumBufferBytes, ubBudgetBytes, ubBufferBytes, ubLimitsOf,
+  type PlannedBuffer, type UbBufferDecl, type UbBufferLayout, type UbLimits, type UbTiling, type UbTilingRequest,
+} from './ub-tiling.js';
+export { allocPlanned, plannedBuffer } from './alloc-planned.js';
+export { loadF32, storeF32 } from './half-staging.js';
 export { npuDevice, registerNpu, configureNpuDevice, npuSimulator, type NpuDeviceOptions } from './device.js';

@@ -18,6 +18,7 @@ import { type DmaCounters, DmaEngine } from './dma.js';
 import { NpuAccessError, UnwrittenOutputError } from './errors.js';
 import { GmBuffer, gmStorage, registerGm, shapeLength, unflatten } from './gm.js';
 import { type ExplainReport, buildExplain } from './explain.js';
+import type { GroupRecord, LaunchRecord } from './launch-records.js';
 import { type NpuSpec, makeNpuSpec, validateSpec } from './spec.js';
 import { type UbAllocOptions, type UbBuf, UnifiedBuffer } from './ub.js';
 import { VectorUnit } from './vector.js';
@@ -51,36 +52,6 @@ export interface LaunchInfo {
   readonly minWriteBytes?: number;
   /** Initial tile label for error messages. */
   readonly tile?: string;
-}
-
-export interface LaunchRecord {
-  readonly kernel: string;
-  readonly group: string | null;
-  readonly plan: string;
-  readonly cores: number;
-  readonly ubCapacityBytes: number;
-  readonly ubPeakBytes: number;
-  readonly gmReadBytes: number;
-  readonly gmWriteBytes: number;
-  readonly gmReadBurstBytes: number;
-  readonly gmWriteBurstBytes: number;
-  readonly transfers: number;
-  readonly minReadBytes: number | null;
-  readonly minWriteBytes: number | null;
-  readonly vectorElemOps: number;
-  readonly busiestCoreCycles: number;
-  readonly estGmSeconds: number;
-  readonly estVectorSeconds: number;
-  readonly estSeconds: number;
-  readonly wallMs: number;
-  readonly error: string | null;
-}
-
-export interface GroupRecord {
-  readonly name: string;
-  readonly minReadBytes: number;
-  readonly minWriteBytes: number;
-  readonly launches: number[];
 }
 
 export interface SimulatorOptions {

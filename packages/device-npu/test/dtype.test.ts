@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeHalf, encodeHalf, fromBfloat16Bits, fromFloat16Bits, roundToDType, toBfloat16Bits, toFloat16Bits,
 } from '../src/index';
-import { rng } from './helpers/reference';
+import { mulberry32 as rng } from './support/mulberry32.js';
 
 /** Independent reference: nearest representable value by search over every finite pattern, ties to even bits. */
 function sortedFinite(decode: (h: number) => number): { values: Float64Array; bits: Uint16Array } {

@@ -19,3 +19,4 @@ export { registerMta, type RegisterMtaOptions } from './registration.js';
 export * from './kernels/register-all.js';
 export * from './golden/index.js';
 export { mtaForward, mtaBackward, MtaCpuPool, MtaCpuWorkspace } from './kernels/cpu/index.js';
+export * from './kernels/npu/index.js';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tensor, zeros, type Tensor } from '@mta/core';
-import { mtaGeometry as npuMtaGeometry, type MtaGeometry as NpuMtaGeometry } from '@mta/device-npu';
-import { MtaArgumentError, multiTokenAttention, mtaGeometry, mtaGeometryOf, type MtaConfig, type MtaGeometry, type MtaOptions, type MtaShape } from '@mta/ops-mta';
+import { MtaArgumentError, multiTokenAttention, npuCallGeometry, mtaGeometry, mtaGeometryOf, type MtaConfig, type MtaGeometry, type MtaOptions, type MtaShape } from '@mta/ops-mta';
 
 /**
  * The one geometry of an MTA call: derived fields, the npu kernels' field names and meanings, frozen,
@@ -35,11 +34,12 @@ describe('mtaGeometry derives every field once', () => {
     expect(Object.isFrozen(g.dilation)).toBe(true);
   });
 
-  it("is field for field the npu kernels' geometry (same names, same values), so they can take it unchanged", () => {
-    // Compile time: ours is assignable to theirs. Run time: every field they derive, we derive the same.
-    const asNpu: NpuMtaGeometry = g;
-    const theirs = npuMtaGeometry(g, g);
-    for (const [field, value] of Object.entries(theirs)) expect(asNpu[field as keyof NpuMtaGeometry], field).toEqual(value);
+  it('is the geometry the npu kernels take: passed through as is, or built by the same validation', () => {
+    expect(npuCallGeometry(g, g)).toBe(g);
+    const plain = npuCallGeometry({ ...SHAPE }, { ...CONFIG }, true);
+    const { dtype: _ours, ...rest } = g;
+    expect(plain).toMatchObject(rest);
+    expect(() => npuCallGeometry({ ...SHAPE, L: 0 }, { ...CONFIG })).toThrow(MtaArgumentError);
   });
 
   it('is what multiTokenAttention validates its tensors and options into', () => {

@@ -1,9 +1,8 @@
 import { registerKernel, readElement, writeElement, type Tensor, hostData } from '@mta/core';
-import {
-  npuMtaBackward, npuMtaForward, npuMtaFreeSaved, npuSimulator, planMta,
-  type GmBuffer, type NpuDType, type NpuMtaSaved, type NpuSimulator,
-} from '@mta/device-npu';
+import { npuSimulator, type GmBuffer, type NpuDType, type NpuSimulator } from '@mta/device-npu';
 import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp, type MtaAttrs } from '../../ops.js';
+import { type NpuMtaSaved, npuMtaBackward, npuMtaForward, npuMtaFreeSaved } from './forward-backward.js';
+import { cachedNpuMtaPlan } from './plan-cache.js';
 
 /**
  * MTA on the npu device: tensors are staged into the simulator's GM at the kernel boundary, the UB-planned
@@ -45,7 +44,9 @@ export function registerNpuMtaKernels(): () => void {
       const sim = npuSimulator();
       const gm = [upload(sim, 'scores', scores!), upload(sim, 'weight', weight!), ...(bias ? [upload(sim, 'bias', bias)] : [])];
       // The geometry is a superset of the npu kernels' shape and config, so it passes as both.
-      const res = npuMtaForward(sim, gm[0]!, gm[1]!, gm[2] ?? null, attrs.geometry, attrs.geometry);
+      const { geometry } = attrs;
+      const plan = cachedNpuMtaPlan(sim.spec, geometry, geometry, gm[0]!.dtype, gm[2] !== undefined);
+      const res = npuMtaForward(sim, gm[0]!, gm[1]!, gm[2] ?? null, geometry, geometry, { plan });
       downloadInto(sim, res.out, out!);
       if (probs) downloadInto(sim, res.saved.probs, probs);
       npuMtaFreeSaved(sim, res.saved); // post: P; pre: nothing (its map is res.out)
@@ -75,7 +76,8 @@ function savedFrom(sim: NpuSimulator, attrs: MtaAttrs, probs: Tensor, scores: Te
   return {
     shape: geometry,
     config: geometry,
-    plan: planMta(geometry, dtype, sim.spec, { config: geometry, bias: geometry.hasBias }),
+    // The forward's plan (same spec, shape, config, dtype and bias), not a second planning of the call.
+    plan: cachedNpuMtaPlan(sim.spec, geometry, geometry, dtype, geometry.hasBias),
     probs: upload(sim, 'probs', probs),
     scores: scores ? upload(sim, 'scores', scores) : null,
     weight: upload(sim, 'weight', weight),

@@ -1,0 +1,198 @@
+/**
+ * Forward band kernel: output rows of one (batch, group) map, a range of rows per unit, column block by
+ * column block. A ring of (kH-1)*dh + 2 input-row slots per input channel holds the rows the current
+ * output row reads (zero-filled outside the causal part, so masked and padded entries are exact zeros and
+ * masked scores are never even loaded). Each input row is loaded once per column block as the ring slides.
+ *
+ * post mode: a ring row is P = softmax/sparsemax of the masked score row (inline when the block is the
+ *   whole row; otherwise from the row statistics a row-stats kernel wrote). Rows the unit owns are also
+ *   written to P (saved for the backward). The output row is the convolution, zero above the diagonal.
+ * pre mode: a ring row is S0 (the score row with the future zeroed); the convolution gives a row of C, to
+ *   which mask + activation is applied inline (single block), or whose causal part goes to a float32
+ *   scratch for a row-act kernel (multi-block).
+ */
+import { allocPlanned, loadF32, plannedBuffer, storeF32, type GmBuffer, type KernelContext, type LaunchRecord, type NpuSimulator, type UbBuf } from '@mta/device-npu';
+import type { BandTiling, NpuKernelPlan } from './plan-types.js';
+import type { MtaGeometry } from '../../geometry.js';
+import { mod } from './ring.js';
+import { axpyTapsMulti } from './vector-taps.js';
+import { SparsemaxTauSearch } from './sparsemax-tau.js';
+
+export interface BandForwardArgs {
+  readonly geo: MtaGeometry;
+  readonly kplan: NpuKernelPlan;
+  readonly scores: GmBuffer;
+  readonly weight: GmBuffer;
+  readonly bias: GmBuffer | null;
+  /** post: P, written for every element. */
+  readonly probs: GmBuffer | null;
+  /** O: post always; pre single-block. */
+  readonly out: GmBuffer | null;
+  /** pre multi-block: float32 (B, Cout, L, L) scratch receiving the causal part of C. */
+  readonly cScratch: GmBuffer | null;
+  /** post multi-block: float32 row statistics [(b*Cin + c)*L + row] x 2 (max and 1/sum, or tau and 0). */
+  readonly stats: GmBuffer | null;
+  readonly minReadBytes: number;
+  readonly minWriteBytes: number;
+}
+
+/** Softmax or sparsemax, in place, on n float32 elements of a UB buffer (a whole valid row). */
+export function activateInPlace(ctx: KernelContext, buf: UbBuf, off: number, n: number, sparse: boolean, search: SparsemaxTauSearch): void {
+  const v = ctx.v;
+  const m = v.reduceMax(buf, off, n);
+  if (sparse) {
+    const tau = search.find(m, (taus, k, sums, counts) => v.thresholdStats(buf, off, n, taus, k, sums, counts));
+    v.reluShift(buf, off, n, tau);
+  } else {
+    const s = v.expShiftSum(buf, off, n, m);
+    v.scale(buf, off, n, 1 / s);
+  }
+}
+
+export function runBandForward(sim: NpuSimulator, a: BandForwardArgs): LaunchRecord {
+  const { kplan } = a;
+  const t = kplan.tiling as BandTiling;
+  const outputs = [a.probs, a.out].filter((x): x is GmBuffer => x !== null);
+  return sim.launch(
+    {
+      kernel: kplan.name,
+      plan: `${t.pass}: column block ${t.colBlock} x ${t.colBlocks}, ${t.rowsPerUnit} rows/unit, ${t.units} units`,
+      cores: kplan.cores,
+      outputs,
+      minReadBytes: a.minReadBytes,
+      minWriteBytes: a.minWriteBytes,
+    },
+    (ctx) => bandForwardCore(ctx, a, t),
+  );
+}
+
+function bandForwardCore(ctx: KernelContext, a: BandForwardArgs, t: BandTiling): void {
+  const { geo, kplan } = a;
+  const v = ctx.v;
+  const { L, cig, cog, kH, kW, pt, pb, pl, dh, dw, ext, groups: G, Cin, Cout } = geo;
+  const post = geo.mode === 'post';
+  const multi = t.pass === 'multi';
+  const bufs = allocPlanned(ctx, kplan.buffers);
+  const weight = plannedBuffer(bufs, 'weight', kplan.name);
+  const ring = plannedBuffer(bufs, 'ring', kplan.name);
+  const acc = plannedBuffer(bufs, 'acc', kplan.name);
+  const stage = bufs.get('stage') ?? null;
+  const biasBuf = a.bias ? plannedBuffer(bufs, 'bias', kplan.name) : null;
+  const statsBuf = post && multi ? plannedBuffer(bufs, 'rowstats', kplan.name) : null;
+  const search = new SparsemaxTauSearch();
+  const wrows = new Float64Array(cog * kW);
+
+  loadF32(ctx, weight, 0, a.weight, 0, geo.wElems, stage);
+  if (biasBuf && a.bias) loadF32(ctx, biasBuf, 0, a.bias, 0, Cout, stage);
+
+  const cw = t.colBlock;
+  const W = cw + ext;
+  const slots = t.ringSlots;
+  const R = t.rowsPerUnit;
+  const statsRows = R + geo.depth - 1;
+  const slotRow = new Float64Array(slots);
+  const ringOff = (slot: number, c: number): number => (slot * cig + c) * W;
+
+  for (let u = ctx.coreId; u < t.units; u += ctx.coreCount) {
+    const rr = u % t.rowRanges;
+    const bg = (u - rr) / t.rowRanges;
+    const g = bg % G;
+    const b = (bg - g) / G;
+    const r0 = rr * R;
+    const r1 = Math.min(L, r0 + R);
+    // Rows the ring will hold for this unit.
+    const rs0 = Math.max(0, r0 - pt);
+    const rs1 = Math.min(L, r1 + pb);
+    if (statsBuf && a.stats) {
+      for (let c = 0; c < cig; c++) {
+        const ci = g * cig + c;
+        ctx.copyIn(statsBuf, c * statsRows * 2, a.stats, ((b * Cin + ci) * L + rs0) * 2, (rs1 - rs0) * 2);
+      }
+    }
+    for (let cb = 0; cb < t.colBlocks; cb++) {
+      const c0 = cb * cw;
+      const c1 = Math.min(L, c0 + cw);
+      const nc = c1 - c0;
+      ctx.setTile(`b=${b} g=${g} rows [${r0}, ${r1}) cols [${c0}, ${c1})`);
+      if (c0 > r1 - 1) {
+        // Entirely above the diagonal for every row of the unit: outputs are zeros, nothing to read.
+        v.fill(acc, 0, nc, 0);
+        for (let y = r0; y < r1; y++) {
+          if (a.out) for (let o = 0; o < cog; o++) storeF32(ctx, a.out, ((b * Cout + g * cog + o) * L + y) * L + c0, acc, 0, nc, stage);
+          if (post && a.probs) for (let c = 0; c < cig; c++) storeF32(ctx, a.probs, ((b * Cin + g * cig + c) * L + y) * L + c0, acc, 0, nc, stage);
+        }
+        continue;
+      }
+      slotRow.fill(NaN);
+      let next = r0 - pt;
+      const loadRow = (iy: number): void => {
+        const slot = mod(iy, slots);
+        slotRow[slot] = iy;
+        if (iy < 0 || iy >= L) return;
+        // Input columns this block reads: [c0 - pl, c1 - 1 - pl + ext], causal part only.
+        const lo = Math.max(0, c0 - pl);
+        const hi = Math.min(iy, L - 1, c1 - 1 - pl + ext);
+        for (let c = 0; c < cig; c++) {
+          const ci = g * cig + c;
+          const base = ringOff(slot, c);
+          if (hi < lo) {
+            v.fill(ring, base, W, 0);
+          } else {
+            const s0 = lo - (c0 - pl);
+            const n = hi - lo + 1;
+            v.fill(ring, base, s0, 0);
+            v.fill(ring, base + s0 + n, W - s0 - n, 0);
+            loadF32(ctx, ring, base + s0, a.scores, ((b * Cin + ci) * L + iy) * L + lo, n, stage);
+            if (post) {
+              if (!multi) {
+                activateInPlace(ctx, ring, base + s0, n, geo.sparse, search);
+              } else if (statsBuf) {
+                const k = (c * statsRows + (iy - rs0)) * 2;
+                if (geo.sparse) v.reluShift(ring, base + s0, n, v.get(statsBuf, k));
+                else v.expShiftScale(ring, base + s0, n, v.get(statsBuf, k), v.get(statsBuf, k + 1));
+              }
+            }
+          }
+          if (post && a.probs && iy >= r0 && iy < r1) {
+            storeF32(ctx, a.probs, ((b * Cin + ci) * L + iy) * L + c0, ring, base + pl, nc, stage);
+          }
+        }
+      };
+      for (let oy = r0; oy < r1; oy++) {
+        while (next <= oy + pb) loadRow(next++);
+        const nValid = Math.min(nc, Math.max(0, oy + 1 - c0));
+        for (let o = 0; o < cog; o++) {
+          if (nValid > 0) v.fill(acc, o * cw, nValid, biasBuf ? v.get(biasBuf, g * cog + o) : 0);
+        }
+        if (nValid > 0) {
+          for (let kh = 0; kh < kH; kh++) {
+            const iy = oy - pt + kh * dh;
+            if (iy < 0 || iy >= L) continue;
+            const slot = mod(iy, slots);
+            if (slotRow[slot] !== iy) throw new Error(`internal: ring slot ${slot} holds row ${slotRow[slot]}, expected ${iy}`);
+            for (let c = 0; c < cig; c++) {
+              // One ring row feeds every output channel of the group: read it once for all of them.
+              for (let o = 0; o < cog; o++) v.getRow(weight, (((g * cog + o) * cig + c) * kH + kh) * kW, kW, wrows, o * kW);
+              axpyTapsMulti(v, acc, 0, cw, cog, ring, ringOff(slot, c), dw, wrows, kW, nValid);
+            }
+          }
+        }
+        for (let o = 0; o < cog; o++) {
+          const co = g * cog + o;
+          const rowOff = ((b * Cout + co) * L + oy) * L + c0;
+          if (post) {
+            v.fill(acc, o * cw + nValid, nc - nValid, 0);
+            if (a.out) storeF32(ctx, a.out, rowOff, acc, o * cw, nc, stage);
+          } else if (!multi) {
+            // Whole row of C: mask (only [0, oy] is kept) + activation, then the full output row.
+            activateInPlace(ctx, acc, o * cw, nValid, geo.sparse, search);
+            v.fill(acc, o * cw + nValid, nc - nValid, 0);
+            if (a.out) storeF32(ctx, a.out, rowOff, acc, o * cw, nc, stage);
+          } else if (a.cScratch && nValid > 0) {
+            ctx.copyOut(a.cScratch, rowOff, acc, o * cw, nValid);
+          }
+        }
+      }
+    }
+  }
+}

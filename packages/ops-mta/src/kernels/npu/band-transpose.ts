@@ -1,0 +1,255 @@
+/**
+ * Backward band kernel: input-gradient rows of one (batch, group) map, a range of rows per unit, column
+ * block by column block, by transposed convolution from a ring of (kH-1)*dh + 2 output-gradient rows.
+ *
+ * post mode: ring rows are Gy = dO with the future zeroed (only the causal part is loaded). The transposed
+ *   convolution gives dP; with the probability row P the softmax/sparsemax backward gives dS:
+ *   - single: whole rows, row sums inline;
+ *   - stats:  pass 1 accumulates per-row sum(dP * P) (or support sum and count) across column blocks;
+ *   - apply:  pass 2 recomputes dP per block and applies the backward with those sums.
+ * pre mode: ring rows are dC = activation backward of (dO, O) (row sums inline, or from a row-stats kernel),
+ *   the transposed convolution gives dS0, and dS is dS0 with the future zeroed.
+ *
+ * Weight and bias gradients: each input cell (y, x) of the unit's own rows and columns meets every
+ * output-gradient cell it touched, so dW += operand(y, x) * ring(...) sums every product exactly once across
+ * all units; db sums the ring rows the unit owns. Both accumulate per core in float32 with Kahan
+ * compensation and are written as one partial row per core, reduced by the wgrad-reduce kernel.
+ */
+import { allocPlanned, loadF32, plannedBuffer, storeF32, type GmBuffer, type KernelContext, type LaunchRecord, type NpuSimulator } from '@mta/device-npu';
+import type { BandTiling, NpuKernelPlan } from './plan-types.js';
+import type { MtaGeometry } from '../../geometry.js';
+import { mod } from './ring.js';
+import { axpyDotTapsMulti, axpyTapsMulti } from './vector-taps.js';
+
+export interface BandTransposeArgs {
+  readonly geo: MtaGeometry;
+  readonly kplan: NpuKernelPlan;
+  readonly gradOut: GmBuffer;
+  /** post: P; pre: O (the forward output). */
+  readonly probs: GmBuffer;
+  /** pre: the scores (S0 = S with the future zeroed is the weight-gradient operand). */
+  readonly scores: GmBuffer | null;
+  readonly weight: GmBuffer;
+  readonly hasBias: boolean;
+  /** dS (every element): single, apply, pre multi. */
+  readonly gradScores: GmBuffer | null;
+  /** post stats pass writes, apply pass reads: [(b*Cin + c)*L + row] x 2. pre multi reads dC statistics [(b*Cout + c)*L + row] x 2. */
+  readonly stats: GmBuffer | null;
+  /** Per-core weight/bias gradient partials [cores][wElems + (bias ? Cout : 0)] (not in the apply pass). */
+  readonly partials: GmBuffer | null;
+  readonly minReadBytes: number;
+  readonly minWriteBytes: number;
+}
+
+export function runBandTranspose(sim: NpuSimulator, a: BandTransposeArgs): LaunchRecord {
+  const t = a.kplan.tiling as BandTiling;
+  const outputs: GmBuffer[] = [];
+  if (a.gradScores && t.pass !== 'stats') outputs.push(a.gradScores);
+  if (a.stats && t.pass === 'stats') outputs.push(a.stats);
+  if (a.partials && t.pass !== 'apply') outputs.push(a.partials);
+  return sim.launch(
+    {
+      kernel: a.kplan.name,
+      plan: `${t.pass}: column block ${t.colBlock} x ${t.colBlocks}, ${t.rowsPerUnit} rows/unit, ${t.units} units`,
+      cores: a.kplan.cores,
+      outputs,
+      minReadBytes: a.minReadBytes,
+      minWriteBytes: a.minWriteBytes,
+    },
+    (ctx) => bandTransposeCore(ctx, a, t),
+  );
+}
+
+function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs, t: BandTiling): void {
+  const { geo, kplan } = a;
+  const v = ctx.v;
+  const { L, cig, cog, kH, kW, pt, pb, pl, dh, dw, ext, groups: G, Cin, Cout, wElems } = geo;
+  const post = geo.mode === 'post';
+  const pass = t.pass;
+  const accumulateGrads = pass !== 'apply';
+  const bufs = allocPlanned(ctx, kplan.buffers);
+  const weight = plannedBuffer(bufs, 'weight', kplan.name);
+  const ring = plannedBuffer(bufs, 'ring', kplan.name);
+  const dx = plannedBuffer(bufs, 'dx', kplan.name);
+  const operand = plannedBuffer(bufs, 'operand', kplan.name);
+  const otmp = post ? null : plannedBuffer(bufs, 'otmp', kplan.name);
+  const dwsum = accumulateGrads ? plannedBuffer(bufs, 'dwsum', kplan.name) : null;
+  const dwcomp = accumulateGrads ? plannedBuffer(bufs, 'dwcomp', kplan.name) : null;
+  const rowstats = bufs.get('rowstats') ?? null;
+  const stage = bufs.get('stage') ?? null;
+  const nW = wElems + (a.hasBias ? Cout : 0);
+  const pair = new Float64Array(2);
+  const wrows = new Float64Array(cig * kW);
+  const dots = new Float64Array(cig * kW);
+
+  loadF32(ctx, weight, 0, a.weight, 0, wElems, stage);
+  if (dwsum && dwcomp) {
+    v.fill(dwsum, 0, nW, 0);
+    v.fill(dwcomp, 0, nW, 0);
+  }
+
+  const cw = t.colBlock;
+  const W = cw + ext;
+  const slots = t.ringSlots;
+  const R = t.rowsPerUnit;
+  const dcRows = R + geo.depth - 1;
+  const slotRow = new Float64Array(slots);
+  const ringOff = (slot: number, c: number): number => (slot * cog + c) * W;
+
+  for (let u = ctx.coreId; u < t.units; u += ctx.coreCount) {
+    const rr = u % t.rowRanges;
+    const bg = (u - rr) / t.rowRanges;
+    const g = bg % G;
+    const b = (bg - g) / G;
+    const r0 = rr * R;
+    const r1 = Math.min(L, r0 + R);
+    const nr = r1 - r0;
+    // Ring rows this unit touches: [r0 - pb, r1 - 1 + pt].
+    const rs0 = Math.max(0, r0 - pb);
+    const rs1 = Math.min(L, r1 + pt);
+    if (rowstats && a.stats) {
+      if (post && pass === 'stats') v.fill(rowstats, 0, R * cig * 2, 0);
+      if (post && pass === 'apply') {
+        for (let c = 0; c < cig; c++) ctx.copyIn(rowstats, c * R * 2, a.stats, ((b * Cin + g * cig + c) * L + r0) * 2, nr * 2);
+      }
+      if (!post) {
+        for (let c = 0; c < cog; c++) ctx.copyIn(rowstats, c * dcRows * 2, a.stats, ((b * Cout + g * cog + c) * L + rs0) * 2, (rs1 - rs0) * 2);
+      }
+    }
+    for (let cb = 0; cb < t.colBlocks; cb++) {
+      const c0 = cb * cw;
+      const c1 = Math.min(L, c0 + cw);
+      const nc = c1 - c0;
+      ctx.setTile(`b=${b} g=${g} rows [${r0}, ${r1}) cols [${c0}, ${c1})`);
+      if (c0 > r1 - 1) {
+        // Above the diagonal for every row: dS is zero; nothing contributes to dW, db or the row sums.
+        if (a.gradScores && pass !== 'stats') {
+          v.fill(dx, 0, nc, 0);
+          for (let y = r0; y < r1; y++) {
+            for (let c = 0; c < cig; c++) storeF32(ctx, a.gradScores, ((b * Cin + g * cig + c) * L + y) * L + c0, dx, 0, nc, stage);
+          }
+        }
+        continue;
+      }
+      slotRow.fill(NaN);
+      const loadRow = (oy: number): void => {
+        const slot = mod(oy, slots);
+        slotRow[slot] = oy;
+        if (oy < 0 || oy >= L) return;
+        // Output-gradient columns this block reads: [c0 + pl - ext, c1 - 1 + pl], causal part only.
+        const lo = Math.max(0, c0 + pl - ext);
+        const hi = Math.min(L - 1, oy, c1 - 1 + pl);
+        for (let c = 0; c < cog; c++) {
+          const co = g * cog + c;
+          const base = ringOff(slot, c);
+          if (hi < lo) {
+            v.fill(ring, base, W, 0);
+            continue;
+          }
+          const s0 = lo - (c0 + pl - ext);
+          const n = hi - lo + 1;
+          v.fill(ring, base, s0, 0);
+          v.fill(ring, base + s0 + n, W - s0 - n, 0);
+          const rowOff = ((b * Cout + co) * L + oy) * L;
+          loadF32(ctx, ring, base + s0, a.gradOut, rowOff + lo, n, stage);
+          if (!post && otmp) {
+            // dC = activation backward of (dO, O) on the causal part of the row.
+            loadF32(ctx, otmp, 0, a.probs, rowOff + lo, n, stage);
+            let stat: number;
+            if (pass === 'single') {
+              if (geo.sparse) {
+                pair[0] = 0;
+                pair[1] = 0;
+                v.supportStats(otmp, 0, ring, base + s0, n, pair);
+                stat = pair[0]! / pair[1]!;
+              } else {
+                stat = v.dot(ring, base + s0, otmp, 0, n);
+              }
+            } else {
+              stat = v.get(rowstats!, (c * dcRows + (oy - rs0)) * 2);
+            }
+            if (geo.sparse) v.sparsemaxGrad(ring, base + s0, otmp, 0, n, stat);
+            else v.softmaxGrad(ring, base + s0, otmp, 0, n, stat);
+          }
+          if (dwsum && dwcomp && a.hasBias && oy >= r0 && oy < r1) {
+            const own = Math.min(nc, oy + 1 - c0);
+            if (own > 0) v.kahanAdd(dwsum, dwcomp, wElems + co, v.reduceSum(ring, base + ext - pl, own));
+          }
+        }
+      };
+      let next = r0 - pb;
+      for (let y = r0; y < r1; y++) {
+        while (next <= y + pt) loadRow(next++);
+        const nValid = Math.min(nc, Math.max(0, y + 1 - c0));
+        if (nValid > 0) {
+          // Operand row: P (post) or S0 (pre; its future is never loaded).
+          if (post || accumulateGrads) {
+            const src = post ? a.probs : a.scores!;
+            for (let c = 0; c < cig; c++) loadF32(ctx, operand, c * cw, src, ((b * Cin + g * cig + c) * L + y) * L + c0, nValid, stage);
+          }
+          for (let c = 0; c < cig; c++) v.fill(dx, c * cw, nValid, 0);
+          for (let kh = 0; kh < kH; kh++) {
+            const oy = y + pt - kh * dh;
+            if (oy < 0 || oy >= L) continue;
+            const slot = mod(oy, slots);
+            if (slotRow[slot] !== oy) throw new Error(`internal: ring slot ${slot} holds row ${slotRow[slot]}, expected ${oy}`);
+            for (let o = 0; o < cog; o++) {
+              const rbase = ringOff(slot, o) + ext;
+              // One ring row feeds every input channel of the group: read it once for all of them.
+              const wIdx0 = (((g * cog + o) * cig) * kH + kh) * kW;
+              const wStride = kH * kW;
+              for (let c = 0; c < cig; c++) v.getRow(weight, wIdx0 + c * wStride, kW, wrows, c * kW);
+              if (dwsum && dwcomp) {
+                // dx gets the transposed convolution; dW the products of the operand with the same ring row.
+                axpyDotTapsMulti(v, dx, 0, cw, cig, ring, rbase, -dw, wrows, kW, nValid, operand, 0, cw, dots);
+                for (let c = 0; c < cig; c++) {
+                  for (let kw = 0; kw < kW; kw++) v.kahanAdd(dwsum, dwcomp, wIdx0 + c * wStride + kw, dots[c * kW + kw]!);
+                }
+              } else {
+                axpyTapsMulti(v, dx, 0, cw, cig, ring, rbase, -dw, wrows, kW, nValid);
+              }
+            }
+          }
+        }
+        for (let c = 0; c < cig; c++) {
+          const off = c * cw;
+          if (post && nValid > 0) {
+            if (pass === 'single') {
+              if (geo.sparse) {
+                pair[0] = 0;
+                pair[1] = 0;
+                v.supportStats(operand, off, dx, off, nValid, pair);
+                v.sparsemaxGrad(dx, off, operand, off, nValid, pair[0]! / pair[1]!);
+              } else {
+                v.softmaxGrad(dx, off, operand, off, nValid, v.dot(dx, off, operand, off, nValid));
+              }
+            } else if (pass === 'stats') {
+              const k = (c * R + (y - r0)) * 2;
+              if (geo.sparse) {
+                pair[0] = 0;
+                pair[1] = 0;
+                v.supportStats(operand, off, dx, off, nValid, pair);
+                v.set(rowstats!, k, v.get(rowstats!, k) + pair[0]!);
+                v.set(rowstats!, k + 1, v.get(rowstats!, k + 1) + pair[1]!);
+              } else {
+                v.set(rowstats!, k, v.get(rowstats!, k) + v.dot(dx, off, operand, off, nValid));
+              }
+            } else {
+              const k = (c * R + (y - r0)) * 2;
+              if (geo.sparse) v.sparsemaxGrad(dx, off, operand, off, nValid, v.get(rowstats!, k) / v.get(rowstats!, k + 1));
+              else v.softmaxGrad(dx, off, operand, off, nValid, v.get(rowstats!, k));
+            }
+          }
+          if (a.gradScores && pass !== 'stats') {
+            v.fill(dx, off + nValid, nc - nValid, 0);
+            storeF32(ctx, a.gradScores, ((b * Cin + g * cig + c) * L + y) * L + c0, dx, off, nc, stage);
+          }
+        }
+      }
+    }
+    if (rowstats && a.stats && post && pass === 'stats') {
+      for (let c = 0; c < cig; c++) ctx.copyOut(a.stats, ((b * Cin + g * cig + c) * L + r0) * 2, rowstats, c * R * 2, nr * 2);
+    }
+  }
+  if (dwsum && a.partials) ctx.copyOut(a.partials, ctx.coreId * nW, dwsum, 0, nW);
+}

@@ -1,0 +1,306 @@
+/**
+ * MTA's convolution taps: fused vector instructions of the transposed and direct K-tap convolutions the band
+ * kernels run on ring rows. They are instructions of the op family, not of the device: each is built on the
+ * vector unit's extension points (`arenaIndex` validates a range of a live float32 UB buffer, `count` adds
+ * the repeats the op costs), so it is checked and counted exactly like the built-in ISA.
+ */
+import type { UbBuf, VectorUnit } from '@mta/device-npu';
+
+/**
+ * dst[t] += sum_q w[q] * src[sOff + t + q * step] for t < n, q < k: one row of a 1-D convolution with k taps
+ * (a weight row of the kernel), fused so dst is read and written once. `step` may be negative.
+ */
+export function axpyTaps(v: VectorUnit, dst: UbBuf, dOff: number, src: UbBuf, sOff: number, step: number, w: Float64Array, k: number, n: number): void {
+  if (n === 0 || k === 0) return;
+  const d = v.arenaIndex('axpyTaps', dst, dOff, n);
+  const lo = Math.min(sOff, sOff + (k - 1) * step);
+  v.arenaIndex('axpyTaps', src, lo, n + Math.abs((k - 1) * step));
+  const s = src.offset + sOff;
+  const a = v.arena;
+  if (k === 1) {
+    const w0 = w[0]!;
+    for (let t = 0; t < n; t++) a[d + t] += w0 * a[s + t]!;
+  } else if (k === 2) {
+    const w0 = w[0]!, w1 = w[1]!;
+    const s1 = s + step;
+    for (let t = 0; t < n; t++) a[d + t] += w0 * a[s + t]! + w1 * a[s1 + t]!;
+  } else if (k === 3) {
+    const w0 = w[0]!, w1 = w[1]!, w2 = w[2]!;
+    const s1 = s + step, s2 = s + 2 * step;
+    for (let t = 0; t < n; t++) a[d + t] += w0 * a[s + t]! + w1 * a[s1 + t]! + w2 * a[s2 + t]!;
+  } else {
+    for (let q = 0; q < k; q++) {
+      const wq = w[q]!;
+      const sq = s + q * step;
+      for (let t = 0; t < n; t++) a[d + t] += wq * a[sq + t]!;
+    }
+  }
+  v.count(n, k);
+}
+
+/** out[q] = sum_t x[xOff + t] * y[yOff + t + q * step] for q < k: k shifted dot products in one pass. */
+export function dotTaps(v: VectorUnit, x: UbBuf, xOff: number, y: UbBuf, yOff: number, step: number, k: number, n: number, out: Float64Array): void {
+  out.fill(0, 0, k);
+  if (n === 0 || k === 0) return;
+  const i = v.arenaIndex('dotTaps', x, xOff, n);
+  const lo = Math.min(yOff, yOff + (k - 1) * step);
+  v.arenaIndex('dotTaps', y, lo, n + Math.abs((k - 1) * step));
+  const j = y.offset + yOff;
+  const a = v.arena;
+  if (k === 3) {
+    const j1 = j + step, j2 = j + 2 * step;
+    let s0 = 0, s1 = 0, s2 = 0;
+    for (let t = 0; t < n; t++) {
+      const xv = a[i + t]!;
+      s0 += xv * a[j + t]!;
+      s1 += xv * a[j1 + t]!;
+      s2 += xv * a[j2 + t]!;
+    }
+    out[0] = s0;
+    out[1] = s1;
+    out[2] = s2;
+  } else {
+    for (let q = 0; q < k; q++) {
+      const jq = j + q * step;
+      let sq = 0;
+      for (let t = 0; t < n; t++) sq += a[i + t]! * a[jq + t]!;
+      out[q] = sq;
+    }
+  }
+  v.count(n, 2 * k);
+}
+
+/**
+ * The two uses of one ring row in a transposed convolution, fused into one pass over it:
+ * dst[t] += sum_q w[q] * src[sOff + t + q * step]   and   out[q] = sum_t x[xOff + t] * src[sOff + t + q * step].
+ */
+export function axpyDotTaps(v: VectorUnit, dst: UbBuf, dOff: number, src: UbBuf, sOff: number, step: number, w: Float64Array, k: number, n: number, x: UbBuf, xOff: number, out: Float64Array): void {
+  out.fill(0, 0, k);
+  if (n === 0 || k === 0) return;
+  const d = v.arenaIndex('axpyDotTaps', dst, dOff, n);
+  const xi = v.arenaIndex('axpyDotTaps', x, xOff, n);
+  const lo = Math.min(sOff, sOff + (k - 1) * step);
+  v.arenaIndex('axpyDotTaps', src, lo, n + Math.abs((k - 1) * step));
+  const s = src.offset + sOff;
+  const a = v.arena;
+  if (k === 3) {
+    const w0 = w[0]!, w1 = w[1]!, w2 = w[2]!;
+    const s1 = s + step, s2 = s + 2 * step;
+    let o0 = 0, o1 = 0, o2 = 0;
+    for (let t = 0; t < n; t++) {
+      const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
+      const xv = a[xi + t]!;
+      a[d + t] += w0 * r0 + w1 * r1 + w2 * r2;
+      o0 += xv * r0;
+      o1 += xv * r1;
+      o2 += xv * r2;
+    }
+    out[0] = o0;
+    out[1] = o1;
+    out[2] = o2;
+  } else {
+    for (let q = 0; q < k; q++) {
+      const wq = w[q]!;
+      const sq = s + q * step;
+      let oq = 0;
+      for (let t = 0; t < n; t++) {
+        const r = a[sq + t]!;
+        a[d + t] += wq * r;
+        oq += a[xi + t]! * r;
+      }
+      out[q] = oq;
+    }
+  }
+  v.count(n, 3 * k);
+}
+
+/**
+ * One source row feeding m destination rows (dst row j starts at dOff + j * dStride), each with its own
+ * k taps w[j * k + q]: the m calls axpyTaps(dst, dOff + j * dStride, src, sOff, step, w_j, k, n) fused so
+ * the source row is read once. Every destination gets exactly the arithmetic of its own axpyTaps call,
+ * and the op counts the same repeats as the m calls. Destinations must not overlap the source.
+ */
+export function axpyTapsMulti(v: VectorUnit, dst: UbBuf, dOff: number, dStride: number, m: number, src: UbBuf, sOff: number, step: number, w: Float64Array, k: number, n: number): void {
+  if (n === 0 || k === 0 || m === 0) return;
+  const d = v.arenaIndex('axpyTapsMulti', dst, dOff, (m - 1) * dStride + n);
+  const lo = Math.min(sOff, sOff + (k - 1) * step);
+  const span = n + Math.abs((k - 1) * step);
+  const sLo = v.arenaIndex('axpyTapsMulti', src, lo, span);
+  v.assertDisjoint('axpyTapsMulti', dst, d, (m - 1) * dStride + n, sLo, span);
+  const s = src.offset + sOff;
+  const a = v.arena;
+  let j = 0;
+  if (k === 3) {
+    const s1 = s + step, s2 = s + 2 * step;
+    for (; j + 4 <= m; j += 4) {
+      const d0 = d + j * dStride, d1 = d0 + dStride, d2 = d1 + dStride, d3 = d2 + dStride;
+      const wj = j * 3;
+      const a0 = w[wj]!, a1 = w[wj + 1]!, a2 = w[wj + 2]!, b0 = w[wj + 3]!, b1 = w[wj + 4]!, b2 = w[wj + 5]!;
+      const c0 = w[wj + 6]!, c1 = w[wj + 7]!, c2 = w[wj + 8]!, e0 = w[wj + 9]!, e1 = w[wj + 10]!, e2 = w[wj + 11]!;
+      if (step === 1) {
+        // Adjacent taps: tap q at t is tap q + 1 at t - 1, so each source element is loaded once.
+        let r1 = a[s]!, r2 = a[s1]!;
+        for (let t = 0; t < n; t++) {
+          const r0 = r1;
+          r1 = r2;
+          r2 = a[s2 + t]!;
+          a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
+          a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
+          a[d2 + t] += c0 * r0 + c1 * r1 + c2 * r2;
+          a[d3 + t] += e0 * r0 + e1 * r1 + e2 * r2;
+        }
+      } else {
+        for (let t = 0; t < n; t++) {
+          const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
+          a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
+          a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
+          a[d2 + t] += c0 * r0 + c1 * r1 + c2 * r2;
+          a[d3 + t] += e0 * r0 + e1 * r1 + e2 * r2;
+        }
+      }
+    }
+    for (; j + 2 <= m; j += 2) {
+      const d0 = d + j * dStride, d1 = d0 + dStride;
+      const wj = j * 3;
+      const a0 = w[wj]!, a1 = w[wj + 1]!, a2 = w[wj + 2]!, b0 = w[wj + 3]!, b1 = w[wj + 4]!, b2 = w[wj + 5]!;
+      for (let t = 0; t < n; t++) {
+        const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
+        a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
+        a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
+      }
+    }
+  }
+  for (; j < m; j++) {
+    // Remaining rows (or k != 3): the single-row loops, the same arithmetic as axpyTaps.
+    tapsRow(a, d + j * dStride, s, step, w, j * k, k, n);
+  }
+  v.count(n, k * m);
+}
+
+function tapsRow(a: Float32Array, d: number, s: number, step: number, w: Float64Array, wOff: number, k: number, n: number): void {
+  if (k === 1) {
+    const w0 = w[wOff]!;
+    for (let t = 0; t < n; t++) a[d + t] += w0 * a[s + t]!;
+  } else if (k === 2) {
+    const w0 = w[wOff]!, w1 = w[wOff + 1]!;
+    const s1 = s + step;
+    for (let t = 0; t < n; t++) a[d + t] += w0 * a[s + t]! + w1 * a[s1 + t]!;
+  } else if (k === 3) {
+    const w0 = w[wOff]!, w1 = w[wOff + 1]!, w2 = w[wOff + 2]!;
+    const s1 = s + step, s2 = s + 2 * step;
+    for (let t = 0; t < n; t++) a[d + t] += w0 * a[s + t]! + w1 * a[s1 + t]! + w2 * a[s2 + t]!;
+  } else {
+    for (let q = 0; q < k; q++) {
+      const wq = w[wOff + q]!;
+      const sq = s + q * step;
+      for (let t = 0; t < n; t++) a[d + t] += wq * a[sq + t]!;
+    }
+  }
+}
+
+/**
+ * The fused transposed-convolution step of axpyDotTaps for m (destination, operand) row pairs sharing one
+ * source row: for j < m, dst row j (at dOff + j * dStride) += taps w[j * k + q] of src, and
+ * out[j * k + q] = sum_t x[xOff + j * xStride + t] * src[sOff + t + q * step]. Each row pair gets exactly
+ * the arithmetic of its own axpyDotTaps call (same summation order), and the op counts the same repeats.
+ * Destinations must not overlap the source or the operands.
+ */
+export function axpyDotTapsMulti(
+  v: VectorUnit, dst: UbBuf, dOff: number, dStride: number, m: number, src: UbBuf, sOff: number, step: number, w: Float64Array, k: number, n: number,
+  x: UbBuf, xOff: number, xStride: number, out: Float64Array,
+): void {
+  out.fill(0, 0, m * k);
+  if (n === 0 || k === 0 || m === 0) return;
+  const dSpan = (m - 1) * dStride + n;
+  const d = v.arenaIndex('axpyDotTapsMulti', dst, dOff, dSpan);
+  const xi = v.arenaIndex('axpyDotTapsMulti', x, xOff, (m - 1) * xStride + n);
+  const lo = Math.min(sOff, sOff + (k - 1) * step);
+  const span = n + Math.abs((k - 1) * step);
+  const sLo = v.arenaIndex('axpyDotTapsMulti', src, lo, span);
+  v.assertDisjoint('axpyDotTapsMulti', dst, d, dSpan, sLo, span);
+  v.assertDisjoint('axpyDotTapsMulti', dst, d, dSpan, xi, (m - 1) * xStride + n);
+  const s = src.offset + sOff;
+  const a = v.arena;
+  let j = 0;
+  if (k === 3) {
+    const s1 = s + step, s2 = s + 2 * step;
+    for (; j + 2 <= m; j += 2) {
+      const d0 = d + j * dStride, d1 = d0 + dStride;
+      const x0 = xi + j * xStride, x1 = x0 + xStride;
+      const wj = j * 3;
+      const a0 = w[wj]!, a1 = w[wj + 1]!, a2 = w[wj + 2]!, b0 = w[wj + 3]!, b1 = w[wj + 4]!, b2 = w[wj + 5]!;
+      let p0 = 0, p1 = 0, p2 = 0, q0 = 0, q1 = 0, q2 = 0;
+      if (step === -1) {
+        // Adjacent taps (transposed): tap q at t is tap q - 1 at t - 1, so each source element is loaded once.
+        let r1 = a[s1]!, r2 = a[s2]!;
+        for (let t = 0; t < n; t++) {
+          const r0 = a[s + t]!;
+          const xa = a[x0 + t]!, xb = a[x1 + t]!;
+          a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
+          a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
+          p0 += xa * r0;
+          p1 += xa * r1;
+          p2 += xa * r2;
+          q0 += xb * r0;
+          q1 += xb * r1;
+          q2 += xb * r2;
+          r2 = r1;
+          r1 = r0;
+        }
+      } else {
+        for (let t = 0; t < n; t++) {
+          const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
+          const xa = a[x0 + t]!, xb = a[x1 + t]!;
+          a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
+          a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
+          p0 += xa * r0;
+          p1 += xa * r1;
+          p2 += xa * r2;
+          q0 += xb * r0;
+          q1 += xb * r1;
+          q2 += xb * r2;
+        }
+      }
+      out[wj] = p0;
+      out[wj + 1] = p1;
+      out[wj + 2] = p2;
+      out[wj + 3] = q0;
+      out[wj + 4] = q1;
+      out[wj + 5] = q2;
+    }
+  }
+  for (; j < m; j++) tapsDotRow(a, d + j * dStride, s, step, w, j * k, k, n, xi + j * xStride, out);
+  v.count(n, 3 * k * m);
+}
+
+function tapsDotRow(a: Float32Array, d: number, s: number, step: number, w: Float64Array, wOff: number, k: number, n: number, xi: number, out: Float64Array): void {
+  if (k === 3) {
+    const w0 = w[wOff]!, w1 = w[wOff + 1]!, w2 = w[wOff + 2]!;
+    const s1 = s + step, s2 = s + 2 * step;
+    let o0 = 0, o1 = 0, o2 = 0;
+    for (let t = 0; t < n; t++) {
+      const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
+      const xv = a[xi + t]!;
+      a[d + t] += w0 * r0 + w1 * r1 + w2 * r2;
+      o0 += xv * r0;
+      o1 += xv * r1;
+      o2 += xv * r2;
+    }
+    out[wOff] = o0;
+    out[wOff + 1] = o1;
+    out[wOff + 2] = o2;
+  } else {
+    for (let q = 0; q < k; q++) {
+      const wq = w[wOff + q]!;
+      const sq = s + q * step;
+      let oq = 0;
+      for (let t = 0; t < n; t++) {
+        const r = a[sq + t]!;
+        a[d + t] += wq * r;
+        oq += a[xi + t]! * r;
+      }
+      out[wOff + q] = oq;
+    }
+  }
+}
+

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { NpuAccessError, NpuSimulator, makeNpuSpec, type KernelContext, type UbBuf } from '@mta/device-npu';
+import { axpyDotTaps, axpyDotTapsMulti, axpyTaps, axpyTapsMulti } from '../src/kernels/npu/vector-taps.js';
+
+/** Deterministic pseudo-random values in [-1, 1). */
+function values(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out[i] = x / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+function fillFrom(ctx: KernelContext, buf: UbBuf, src: Float32Array): void {
+  for (let i = 0; i < src.length; i++) ctx.v.set(buf, i, src[i]!);
+}
+
+function read(ctx: KernelContext, buf: UbBuf, n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = ctx.v.get(buf, i);
+  return out;
+}
+
+const cases: Array<{ m: number; k: number; step: number; n: number }> = [];
+for (const m of [1, 2, 3, 4, 5, 8]) for (const k of [1, 2, 3, 4]) for (const step of [1, -1, 2, -2]) cases.push({ m, k, step, n: 37 });
+
+describe('MTA convolution taps on the npu vector unit', () => {
+  it.each(cases)('axpyTapsMulti m=$m k=$k step=$step equals m axpyTaps calls bit for bit and a float64 reference', ({ m, k, step, n }) => {
+    const sim = new NpuSimulator(makeNpuSpec());
+    const span = n + Math.abs(k - 1) * Math.abs(step);
+    const stride = n + 5;
+    const w = Float64Array.from(values(m * k, 11 + m + k), (x) => x);
+    const srcVals = values(span, 3 + k);
+    const dstVals = values((m - 1) * stride + n, 7 + m);
+    const sOff = step < 0 ? (k - 1) * -step : 0;
+    let fused: Float32Array | null = null;
+    let separate: Float32Array | null = null;
+    const repeats: number[] = [];
+    for (const mode of ['fused', 'separate'] as const) {
+      sim.launch({ kernel: mode, plan: '', cores: 1 }, (ctx) => {
+        const src = ctx.alloc('src', span);
+        const dst = ctx.alloc('dst', dstVals.length);
+        fillFrom(ctx, src, srcVals);
+        fillFrom(ctx, dst, dstVals);
+        const before = ctx.v.counters.repeats;
+        if (mode === 'fused') axpyTapsMulti(ctx.v, dst, 0, stride, m, src, sOff, step, w, k, n);
+        else for (let j = 0; j < m; j++) axpyTaps(ctx.v, dst, j * stride, src, sOff, step, w.subarray(j * k, j * k + k), k, n);
+        repeats.push(ctx.v.counters.repeats - before);
+        if (mode === 'fused') fused = read(ctx, dst, dstVals.length);
+        else separate = read(ctx, dst, dstVals.length);
+      });
+    }
+    expect(fused).toEqual(separate);
+    expect(repeats[0]).toBe(repeats[1]);
+    for (let j = 0; j < m; j++) {
+      for (let t = 0; t < n; t++) {
+        let ref = dstVals[j * stride + t]!;
+        for (let q = 0; q < k; q++) ref += w[j * k + q]! * srcVals[sOff + t + q * step]!;
+        expect(fused![j * stride + t]).toBeCloseTo(ref, 5);
+      }
+    }
+  });
+
+  it.each(cases)('axpyDotTapsMulti m=$m k=$k step=$step equals m axpyDotTaps calls bit for bit and a float64 reference', ({ m, k, step, n }) => {
+    const sim = new NpuSimulator(makeNpuSpec());
+    const span = n + Math.abs(k - 1) * Math.abs(step);
+    const stride = n + 3;
+    const w = Float64Array.from(values(m * k, 5 + m * k), (x) => x);
+    const srcVals = values(span, 13 + k);
+    const dstVals = values((m - 1) * stride + n, 17 + m);
+    const xVals = values((m - 1) * stride + n, 19 + m);
+    const sOff = step < 0 ? (k - 1) * -step : 0;
+    const outs: Float64Array[] = [];
+    const dsts: Float32Array[] = [];
+    const repeats: number[] = [];
+    for (const mode of ['fused', 'separate'] as const) {
+      sim.launch({ kernel: mode, plan: '', cores: 1 }, (ctx) => {
+        const src = ctx.alloc('src', span);
+        const dst = ctx.alloc('dst', dstVals.length);
+        const x = ctx.alloc('x', xVals.length);
+        fillFrom(ctx, src, srcVals);
+        fillFrom(ctx, dst, dstVals);
+        fillFrom(ctx, x, xVals);
+        const out = new Float64Array(m * k);
+        const before = ctx.v.counters.repeats;
+        if (mode === 'fused') axpyDotTapsMulti(ctx.v, dst, 0, stride, m, src, sOff, step, w, k, n, x, 0, stride, out);
+        else {
+          const one = new Float64Array(k);
+          for (let j = 0; j < m; j++) {
+            axpyDotTaps(ctx.v, dst, j * stride, src, sOff, step, w.subarray(j * k, j * k + k), k, n, x, j * stride, one);
+            out.set(one, j * k);
+          }
+        }
+        repeats.push(ctx.v.counters.repeats - before);
+        outs.push(out);
+        dsts.push(read(ctx, dst, dstVals.length));
+      });
+    }
+    expect(dsts[0]).toEqual(dsts[1]);
+    expect(outs[0]).toEqual(outs[1]);
+    expect(repeats[0]).toBe(repeats[1]);
+    for (let j = 0; j < m; j++) {
+      for (let q = 0; q < k; q++) {
+        let ref = 0;
+        for (let t = 0; t < n; t++) ref += xVals[j * stride + t]! * srcVals[sOff + t + q * step]!;
+        expect(outs[0]![j * k + q]).toBeCloseTo(ref, 10);
+      }
+    }
+  });
+
+  it('refuses destination rows that overlap the source row', () => {
+    const sim = new NpuSimulator(makeNpuSpec());
+    expect(() =>
+      sim.launch({ kernel: 'overlap', plan: '', cores: 1 }, (ctx) => {
+        const buf = ctx.alloc('buf', 64);
+        ctx.v.fill(buf, 0, 64, 0);
+        axpyTapsMulti(ctx.v, buf, 0, 16, 2, buf, 8, 1, new Float64Array(6), 3, 8);
+      }),
+    ).toThrow(NpuAccessError);
+  });
+});
