@@ -18,7 +18,7 @@ let poison = true;
 export const npuDevice = new Device({
   name: 'npu',
   description: 'simulated Ascend A2-class NPU (Unified Buffer planner + simulator)',
-  // The simulated chip runs only the kernels written for it (MTA); the rest of a model runs on the host.
+  // The simulated chip runs only the kernels op packages register for it; the rest of a model runs on the host.
   fallback: 'cpu',
 });
 

@@ -31,7 +31,7 @@ export interface CausalSelfAttentionOptions extends InitOptions {
   /**
    * What the hook returns. 'logits' (default): new scores, which this layer then masks causally and
    * softmaxes. 'probabilities': the final attention weights (B, H, L, L); the hook owns masking and
-   * normalisation (pre-softmax MTA returns its own softmax, post-softmax MTA its convolved weights).
+   * normalisation (a pre-softmax convolution returns its own softmax, a post-softmax one its convolved weights).
    */
   readonly scoresHookReturns?: 'logits' | 'probabilities';
 }

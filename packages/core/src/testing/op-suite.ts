@@ -24,7 +24,7 @@ export * as opReferences from './op-suite-reference.js';
  * leaves no live tensor behind on the device.
  */
 export interface OpSuiteOptions {
-  /** Gradient cases for ops defined outside core (e.g. ops-mta), so that the coverage test counts them. */
+  /** Gradient cases for ops defined outside core (by op packages), so that the coverage test counts them. */
   readonly extraGradCases?: readonly GradCase[];
 }
 
