@@ -1,9 +1,12 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const roots = [...readdirSync(`${here}packages`).map((d) => `packages/${d}`), 'examples'];
+// Every package of the workspace, libraries and examples alike, is one test project named after its folder.
+const roots = ['packages', 'examples']
+  .flatMap((dir) => readdirSync(`${here}${dir}`).map((d) => `${dir}/${d}`))
+  .filter((root) => existsSync(`${here}${root}/package.json`));
 
 export default defineConfig({
   test: {
