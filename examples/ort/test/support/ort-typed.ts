@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import type { Tensor } from '@mta/core';
 
 /**
- * onnxruntime-node with typed feeds and outputs. The project's runners (src/ort) take and return
+ * onnxruntime-node with typed feeds and outputs. The project's runners (@mta/ort) take and return
  * float32 only, which is all the MTA graphs need; the primitive round trips also feed int32 indices
  * and bool conditions and read back int32/bool results, so they go through onnxruntime-node directly.
  */
