@@ -2,6 +2,7 @@
  * `pnpm bench`: time post-softmax MTA on every registered backend, write bench/results.json and the
  * charts, print the table. Flags: see args.ts or `pnpm bench --help`.
  */
+import { UsageError } from '@mta/args';
 import { parseBenchArgs, usage } from './args';
 import { BENCH_BACKENDS, REFERENCE_BACKEND } from './backends/index';
 import { buildReport, formatTable, mismatches, writeReport } from './results';
@@ -29,6 +30,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(error instanceof UsageError ? `error: ${error.message}\n\n${usage(BENCH_BACKENDS)}` : error instanceof Error ? error.message : error);
   process.exitCode = 2;
 });

@@ -2,16 +2,19 @@
  * Probe: npu vs cpu wall time of post-softmax MTA forward+backward (issue 5 asks npu <= 4x cpu at L = 1024).
  * Both devices run in one process so the ratio is measured under the same machine load.
  *
- *   pnpm exec tsx examples/bench/tools/npu-probe.ts [L] [reps]
+ *   pnpm exec tsx examples/bench/tools/npu-probe.ts [--L 1024] [--reps 5]
  *   NPU_PROBE_ONLY=npu  skips the cpu rows (for profiling)
  */
 import { loadavg } from 'node:os';
+import { integer, parseFlags } from '@mta/args';
 import { Rng, randNormal, tidy, type Tensor } from '@mta/core';
 import { configureNpuDevice, formatExplain, npuSimulator } from '@mta/device-npu';
 import { multiTokenAttention, startMtaCpuThreads } from '@mta/ops-mta';
 
-const L = Number(process.argv[2] ?? 1024);
-const reps = Number(process.argv[3] ?? 5);
+const { L, reps } = parseFlags(process.argv.slice(2), {
+  L: { value: integer({ min: 1 }), default: 1024, help: 'sequence length' },
+  reps: { value: integer({ min: 1 }), default: 5, help: 'timed repetitions per device' },
+}).values;
 const only = process.env.NPU_PROBE_ONLY;
 const B = 2, C = 4, K = 3;
 

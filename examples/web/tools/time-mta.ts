@@ -1,3 +1,5 @@
+import { pathToFileURL } from 'node:url';
+import { formatFlagHelp, integer, parseFlags, wantsHelp } from '@mta/args';
 import type { MtaConfig, MtaShape } from '@mta/ops-mta';
 import { buildMtaModel, compareTensors, MTA_MODEL_INPUT, MTA_MODEL_OUTPUT, runOrtNode, runOrtWeb, type OrtFeeds, type OrtRunResult } from '@mta/ort';
 import { startBrowserRunner } from '../src/browser';
@@ -58,4 +60,29 @@ export async function timeMtaOnOrt(
     relFroVsOrtNode: compareTensors(r.outputs[MTA_MODEL_OUTPUT]!.data, reference).relFro,
   }));
   return { exportMs, modelBytes: model.byteLength, timings };
+}
+
+/**
+ * As a script: pnpm exec tsx examples/web/tools/time-mta.ts [--L 256] [--runs 3] [--browser]
+ * (post-softmax MTA, B = 2, C = 4, K = 3, padding 1; prints one line per runtime).
+ */
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const argv = process.argv.slice(2);
+  const flags = {
+    L: { value: integer({ min: 1 }), default: 256, help: 'sequence length' },
+    runs: { value: integer({ min: 1 }), default: 3, help: 'runs per runtime (the first is reported apart)' },
+    browser: { switch: true, help: 'also onnxruntime-web in headless Chromium' },
+  } as const;
+  if (wantsHelp(argv)) {
+    console.log(['usage: pnpm exec tsx examples/web/tools/time-mta.ts [flags]', ...formatFlagHelp(flags)].join('\n'));
+  } else {
+    const { L, runs, browser } = parseFlags(argv, flags).values;
+    const report = await timeMtaOnOrt({ B: 2, Cin: 4, Cout: 4, L, kH: 3, kW: 3 },
+      { mode: 'post', sparse: false, pads: [1, 1, 1, 1], dilation: [1, 1], groups: 1 }, { runs, browser });
+    console.log(`export ${report.exportMs.toFixed(0)} ms, ${report.modelBytes} bytes`);
+    for (const t of report.timings) {
+      console.log(`${t.backend.padEnd(16)} session ${t.sessionCreateMs.toFixed(1)} ms, first run ${t.firstRunMs.toFixed(1)} ms, ` +
+        `warm ${t.warmRunMs.toFixed(1)} ms, relFro vs ort-node ${t.relFroVsOrtNode.toExponential(2)}`);
+    }
+  }
 }
