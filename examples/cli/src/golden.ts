@@ -4,7 +4,7 @@ import { ALL_BACKENDS, evaluateProblem, formatCaseLine, GOLDEN_TOLERANCE, NOISE_
 import { userPath, type Command } from './command';
 import { loadBackends } from './setup';
 
-const help = `usage: pnpm mta golden <manifest.json> [--device cpu|npu|ort-node|ort-web] [--ub 16KiB] [--impl auto|fused|composite] [--json]
+const help = `usage: pnpm mta golden <manifest.json> [--device ${ALL_BACKENDS.join('|')}] [--ub 16KiB] [--impl auto|fused|composite] [--json]
 
 Evaluates every case of an mta-golden/1 manifest on one backend (forward and backward on cpu/npu,
 forward through the exported ONNX graph on ort-node/ort-web). Prints one line per case with the relative
