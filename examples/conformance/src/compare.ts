@@ -1,5 +1,5 @@
 import { compareTensors } from '@mta/ort';
-import type { EvalBackend } from './eval-backend';
+import type { EvalBackend } from './backends';
 import { ALL_TENSORS, type MtaProblem, type Results } from './problem';
 
 /** The golden README's tolerance for float32 implementations. */
