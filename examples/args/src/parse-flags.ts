@@ -115,3 +115,14 @@ export function formatFlagHelp(specs: FlagSpecs): string[] {
   const width = Math.max(...entries.map(([name, spec]) => label(name, spec).length), '--help'.length) + 4;
   return [...entries.map(([name, spec]) => `  ${label(name, spec).padEnd(width)}${spec.help}`), `  ${'--help'.padEnd(width)}this text`];
 }
+
+/** For scripts (tools, probes): runs `parse`; on a usage error prints it and `usage` and exits with status 2. */
+export function parseOrExit<T>(parse: () => T, usage: string): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`error: ${error.message}\n\n${usage}`);
+    process.exit(2);
+  }
+}

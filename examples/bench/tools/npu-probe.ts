@@ -6,15 +6,16 @@
  *   NPU_PROBE_ONLY=npu  skips the cpu rows (for profiling)
  */
 import { loadavg } from 'node:os';
-import { integer, parseFlags } from '@mta/args';
+import { formatFlagHelp, integer, parseFlags, parseOrExit } from '@mta/args';
 import { Rng, randNormal, tidy, type Tensor } from '@mta/core';
 import { configureNpuDevice, formatExplain, npuSimulator } from '@mta/device-npu';
 import { multiTokenAttention, startMtaCpuThreads } from '@mta/ops-mta';
 
-const { L, reps } = parseFlags(process.argv.slice(2), {
+const PROBE_FLAGS = {
   L: { value: integer({ min: 1 }), default: 1024, help: 'sequence length' },
   reps: { value: integer({ min: 1 }), default: 5, help: 'timed repetitions per device' },
-}).values;
+} as const;
+const { L, reps } = parseOrExit(() => parseFlags(process.argv.slice(2), PROBE_FLAGS).values, formatFlagHelp(PROBE_FLAGS).join('\n'));
 const only = process.env.NPU_PROBE_ONLY;
 const B = 2, C = 4, K = 3;
 

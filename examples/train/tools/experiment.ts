@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatFlagHelp, integer, listOf, oneOf, parseFlags, text, wantsHelp, type FlagValues } from '@mta/args';
+import { formatFlagHelp, integer, listOf, oneOf, parseFlags, parseOrExit, text, wantsHelp, type FlagValues } from '@mta/args';
 import { parseTrainArgs, trainUsage } from '../src/args';
 import { writeSummary } from '../src/summary';
 
@@ -52,11 +52,12 @@ function runOne(args: readonly string[], logPrefix: string): Promise<void> {
   });
 }
 
+const usage = ['Usage: pnpm exec tsx examples/train/tools/experiment.ts [flags] [train flags]', '', ...formatFlagHelp(EXPERIMENT_FLAGS), '', trainUsage()].join('\n');
 if (wantsHelp(process.argv.slice(2))) {
-  console.log(['Usage: pnpm exec tsx examples/train/tools/experiment.ts [flags] [train flags]', '', ...formatFlagHelp(EXPERIMENT_FLAGS), '', trainUsage()].join('\n'));
+  console.log(usage);
   process.exit(0);
 }
-const args = parse(process.argv.slice(2));
+const args = parseOrExit(() => parse(process.argv.slice(2)), usage);
 mkdirSync(args.root, { recursive: true });
 const queue = args.seeds.flatMap((seed) => args.models.map((model) => ({ model, seed, out: join(args.root, `${model}-seed${seed}`) })));
 const dirs = queue.map((q) => q.out);

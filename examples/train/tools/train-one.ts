@@ -1,3 +1,4 @@
+import { parseOrExit } from '@mta/args';
 import { parseTrainArgs, trainUsage } from '../src/args';
 import { runTraining } from '../src/trainer';
 
@@ -5,7 +6,7 @@ import { runTraining } from '../src/trainer';
  * One training run in its own process, ending with a JSON line: what tools/experiment.ts starts per model and
  * seed (`pnpm mta train` is the command for people).
  */
-const args = parseTrainArgs(process.argv.slice(2));
+const args = parseOrExit(() => parseTrainArgs(process.argv.slice(2)), trainUsage());
 if (args.help) {
   console.log(trainUsage());
 } else {

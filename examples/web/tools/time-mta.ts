@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { formatFlagHelp, integer, parseFlags, wantsHelp } from '@mta/args';
+import { formatFlagHelp, integer, parseFlags, parseOrExit, wantsHelp } from '@mta/args';
 import type { MtaConfig, MtaShape } from '@mta/ops-mta';
 import { buildMtaModel, compareTensors, MTA_MODEL_INPUT, MTA_MODEL_OUTPUT, runOrtNode, runOrtWeb, type OrtFeeds, type OrtRunResult } from '@mta/ort';
 import { startBrowserRunner } from '../src/browser';
@@ -73,10 +73,11 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     runs: { value: integer({ min: 1 }), default: 3, help: 'runs per runtime (the first is reported apart)' },
     browser: { switch: true, help: 'also onnxruntime-web in headless Chromium' },
   } as const;
+  const usage = ['usage: pnpm exec tsx examples/web/tools/time-mta.ts [flags]', ...formatFlagHelp(flags)].join('\n');
   if (wantsHelp(argv)) {
-    console.log(['usage: pnpm exec tsx examples/web/tools/time-mta.ts [flags]', ...formatFlagHelp(flags)].join('\n'));
+    console.log(usage);
   } else {
-    const { L, runs, browser } = parseFlags(argv, flags).values;
+    const { L, runs, browser } = parseOrExit(() => parseFlags(argv, flags).values, usage);
     const report = await timeMtaOnOrt({ B: 2, Cin: 4, Cout: 4, L, kH: 3, kW: 3 },
       { mode: 'post', sparse: false, pads: [1, 1, 1, 1], dilation: [1, 1], groups: 1 }, { runs, browser });
     console.log(`export ${report.exportMs.toFixed(0)} ms, ${report.modelBytes} bytes`);
