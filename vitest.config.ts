@@ -1,9 +1,13 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const roots = [...readdirSync(`${here}packages`).map((d) => `packages/${d}`), 'examples', 'tools'];
+// Every package of the workspace, libraries and examples alike, is one test project named after its folder.
+const roots = ['packages', 'examples']
+  .flatMap((dir) => readdirSync(`${here}${dir}`).map((d) => `${dir}/${d}`))
+  .filter((root) => existsSync(`${here}${root}/package.json`))
+  .concat('tools'); // the repository's own checks (import graph)
 
 export default defineConfig({
   test: {

@@ -1,0 +1,69 @@
+/** Command line of `pnpm bench`: flags to a `BenchPlan` plus the output directory. */
+import { fileURLToPath } from 'node:url';
+import { formatFlagHelp, integer, listOf, oneOf, parseFlags, text, wantsHelp, type FlagSpecs } from '@mta/args';
+import type { MeasureSettings } from './cell';
+import { DEFAULT_SIZE } from './problem';
+import type { BenchPlan } from './runner';
+import { PHASES, VARIANTS, type BenchBackendEntry } from './types';
+
+export const DEFAULT_LS: readonly number[] = [128, 256, 512, 1024, 2048];
+const QUICK_LS: readonly number[] = [64, 128];
+const DEFAULT_MEASURE: MeasureSettings = { warmup: 2, repeats: 5, minTimeMs: 1000 };
+const QUICK_MEASURE: MeasureSettings = { warmup: 1, repeats: 3, minTimeMs: 0 };
+/** The repository root's bench/ directory. */
+export const DEFAULT_OUT_DIR = fileURLToPath(new URL('../../../bench/', import.meta.url));
+
+/** The flags of `pnpm bench`, read by the examples' one parser (@mta/args); `usage` lists them. */
+function benchFlags(backends: readonly BenchBackendEntry[]) {
+  return {
+    L: { value: listOf(integer({ min: 1 })), placeholder: '512,1024', help: 'sequence lengths (default 128,256,512,1024,2048)' },
+    quick: { switch: true, help: 'CI size: L 64,128, 1 warm-up, 3 runs (flags given explicitly win)' },
+    variants: { value: listOf(oneOf(VARIANTS)), placeholder: 'a,b', help: `${VARIANTS.join(',')} (default both)` },
+    backends: { value: listOf(oneOf(backends.map((b) => b.name))), placeholder: 'a,b', help: `${backends.map((b) => b.name).join(',')} (default all)` },
+    phases: { value: listOf(oneOf(PHASES)), placeholder: 'a,b', help: `${PHASES.join(',')} (default both)` },
+    warmup: { value: integer(), placeholder: 'N', help: `untimed runs first (default ${DEFAULT_MEASURE.warmup})` },
+    repeats: { value: integer({ min: 1 }), placeholder: 'N', help: `timed runs at least (default ${DEFAULT_MEASURE.repeats})` },
+    'min-time': { value: integer(), placeholder: 'MS', help: `timed runs continue until MS total (default ${DEFAULT_MEASURE.minTimeMs})` },
+    'no-cap': { switch: true, help: 'also run slow peers beyond their default largest L' },
+    'in-process': { switch: true, help: 'run every cell in this process (default: one fresh process per cell)' },
+    'no-check': { switch: true, help: 'skip the cross-check of results between backends' },
+    seed: { value: integer(), default: 1, placeholder: 'N', help: 'input seed (default 1)' },
+    out: { value: text('a directory'), default: DEFAULT_OUT_DIR, placeholder: 'DIR', help: `where results.json and the SVG charts go (default ${DEFAULT_OUT_DIR})` },
+  } as const satisfies FlagSpecs;
+}
+
+export function usage(backends: readonly BenchBackendEntry[]): string {
+  return ['pnpm bench [flags]   post-softmax MTA, B=2, Cin=Cout=4, K=3, padding 1, float32', ...formatFlagHelp(benchFlags(backends))].join('\n');
+}
+
+export interface BenchArgs {
+  readonly plan: BenchPlan;
+  readonly outDir: string;
+  readonly help: boolean;
+}
+
+export function parseBenchArgs(argv: readonly string[], backends: readonly BenchBackendEntry[]): BenchArgs {
+  const help = wantsHelp(argv);
+  const { values } = parseFlags(help ? [] : argv, benchFlags(backends));
+  const defaults = values.quick ? QUICK_MEASURE : DEFAULT_MEASURE;
+  const Ls = values.L ?? (values.quick ? QUICK_LS : DEFAULT_LS);
+  const names = values.backends ?? backends.map((b) => b.name);
+  const plan: BenchPlan = {
+    backends: names.map((n) => backends.find((b) => b.name === n) as BenchBackendEntry),
+    variants: values.variants ?? VARIANTS,
+    Ls: [...new Set(Ls)].sort((a, b) => a - b),
+    phases: values.phases ?? PHASES,
+    size: DEFAULT_SIZE,
+    seed: values.seed,
+    measure: {
+      warmup: values.warmup ?? defaults.warmup,
+      repeats: values.repeats ?? defaults.repeats,
+      minTimeMs: values['min-time'] ?? defaults.minTimeMs,
+    },
+    repeatsFromUser: values.repeats !== undefined || values.quick,
+    noCap: values['no-cap'],
+    isolate: !values['in-process'],
+    check: !values['no-check'],
+  };
+  return { plan, outDir: values.out, help };
+}

@@ -1,0 +1,120 @@
+import { defaultGoldenManifestPath, loadGoldenManifest } from '@mta/ops-mta';
+import { bytes, listOf, oneOf, parseFlags, text } from '@mta/args';
+import { fallbackStats, resetFallbackStats, setFallback } from '@mta/core';
+import {
+  ALL_BACKENDS, checkResults, evaluateProblem, formatCaseLine, frobenius, GOLDEN_TOLERANCE, problemFromGolden, tinyModelInputs, TINY_MODEL,
+  type CaseReport, type EvalBackend, type Results,
+} from '@mta/conformance';
+import { userPath, type Command } from './command';
+import { loadBackends } from './setup';
+
+const help = `usage: pnpm mta check [--case <golden manifest>] [--backends ${ALL_BACKENDS.join(',')}] [--ub 192KiB] [--verbose] [--json]
+
+Runs the same computations on every backend and compares them: each golden case (forward everywhere,
+gradients on the framework's devices, against the float64 golden results) and a small seeded
+transformer-style model with MTA (against the first backend listed). Tolerance: relFro <= ${GOLDEN_TOLERANCE}.
+Exits 1 on any mismatch. With no arguments: the public golden cases (golden/public.json in the repository,
+or $MTA_GOLDEN_DIR/public.json) on ${ALL_BACKENDS.join(', ')}. --case is relative to the directory you run from.`;
+
+interface Row { backend: string; tensor: string; maxAbs: number; relFro: number; pass: number; fail: number }
+
+export const checkCommand: Command = {
+  summary: 'compare every backend on the golden cases and a small MTA model',
+  help,
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      case: { value: text('a golden manifest path'), help: 'golden manifest' },
+      backends: { value: listOf(oneOf(ALL_BACKENDS)), default: [...ALL_BACKENDS], help: 'backends to compare' },
+      ub: { value: bytes(), help: 'Unified Buffer size of the npu' },
+      verbose: { switch: true, help: 'a line per case' },
+      json: { switch: true, help: 'print JSON' },
+    });
+    const manifest = values.case ? userPath(values.case) : defaultGoldenManifestPath();
+    const suite = loadGoldenManifest(manifest);
+    const names = values.backends;
+    const backends = await loadBackends(names, { ubBytes: values.ub });
+    // Primitives the npu lacks run on cpu here, counted and reported below; tests use strict mode instead.
+    setFallback({ enabled: true });
+    resetFallbackStats();
+    const log = (line: string) => { if (!values.json) console.log(line); };
+
+    const reports: CaseReport[] = [];
+    for (const c of suite.cases) {
+      const problem = problemFromGolden(c);
+      for (const b of backends) {
+        const { report } = await evaluateProblem(b, problem, undefined);
+        reports.push(report);
+        if (values.verbose || !report.pass) log(formatCaseLine(report));
+      }
+    }
+    reports.push(...(await checkTinyModel(backends, log, values.verbose)));
+
+    const rows = summarise(reports);
+    const passed = reports.filter((r) => r.pass).length;
+    const failed = reports.length - passed;
+    const fallbacks = Object.fromEntries(fallbackStats());
+    if (values.json) {
+      console.log(JSON.stringify({ manifest, backends: names, tolerance: GOLDEN_TOLERANCE, table: rows, fallbacks,
+        cases: reports.map((r) => ({ name: r.name, backend: r.backend, pass: r.pass, checks: r.checks, ...(r.error ? { error: r.error } : {}) })),
+        passed, failed }, null, 2));
+    } else {
+      console.log(`\n${'backend'.padEnd(10)}${'tensor'.padEnd(22)}${'max abs err'.padStart(13)}${'max relFro'.padStart(13)}  result`);
+      for (const r of rows) {
+        console.log(`${r.backend.padEnd(10)}${r.tensor.padEnd(22)}${r.maxAbs.toExponential(2).padStart(13)}${r.relFro.toExponential(2).padStart(13)}  ` +
+          `${r.fail === 0 ? 'pass' : 'FAIL'} (${r.pass}/${r.pass + r.fail})`);
+      }
+      const fb = Object.entries(fallbacks);
+      if (fb.length) console.log(`\ncpu fallbacks (primitives without an npu kernel): ${fb.map(([k, n]) => `${k} x${n}`).join(', ')}`);
+      console.log(`\n${failed === 0 ? 'OK' : 'MISMATCH'}: ${passed} passed, ${failed} failed ` +
+        `(${suite.cases.length} golden cases + tiny MTA model on ${names.join(', ')}; relFro <= ${GOLDEN_TOLERANCE})`);
+    }
+    return failed === 0 ? 0 : 1;
+  },
+};
+
+async function checkTinyModel(backends: readonly EvalBackend[], log: (l: string) => void, verbose: boolean): Promise<CaseReport[]> {
+  const name = `tiny-mta-model`;
+  const [first, ...others] = backends;
+  if (!first) return [];
+  let reference: Results;
+  try {
+    reference = await first.runTinyModel(TINY_MODEL);
+  } catch (err) {
+    const r: CaseReport = { name, backend: first.name, pass: false, checks: [], error: (err as Error).message, ms: 0 };
+    log(formatCaseLine(r));
+    return [r];
+  }
+  const reports: CaseReport[] = [];
+  for (const b of others) {
+    const t0 = performance.now();
+    let report: CaseReport;
+    try {
+      const results = await b.runTinyModel(TINY_MODEL);
+      const tensors = Object.keys(reference).filter((k) => k === 'probs' || (b.gradients && first.gradients));
+      const checks = checkResults(results, reference, tensors, GOLDEN_TOLERANCE, frobenius(tinyModelInputs(TINY_MODEL).gradOut));
+      report = { name: `${name} vs ${first.name}`, backend: b.name, pass: checks.every((c) => c.pass), checks, ms: performance.now() - t0 };
+    } catch (err) {
+      report = { name: `${name} vs ${first.name}`, backend: b.name, pass: false, checks: [], error: (err as Error).message, ms: performance.now() - t0 };
+    }
+    reports.push(report);
+    if (verbose || !report.pass) log(formatCaseLine(report));
+  }
+  return reports;
+}
+
+function summarise(reports: readonly CaseReport[]): Row[] {
+  const rows = new Map<string, Row>();
+  for (const r of reports) {
+    const checks = r.error ? [{ tensor: 'error', maxAbs: Infinity, relFro: Infinity, pass: false }] : r.checks;
+    for (const c of checks) {
+      const tensor = c.tensor.startsWith('grad:') ? 'model param grads' : c.tensor === 'probs' ? 'model probs' : c.tensor;
+      const key = `${r.backend}|${tensor}`;
+      const row = rows.get(key) ?? { backend: r.backend, tensor, maxAbs: 0, relFro: 0, pass: 0, fail: 0 };
+      row.maxAbs = Math.max(row.maxAbs, c.maxAbs);
+      row.relFro = Math.max(row.relFro, c.relFro);
+      if (c.pass) row.pass++; else row.fail++;
+      rows.set(key, row);
+    }
+  }
+  return [...rows.values()];
+}

@@ -1,0 +1,50 @@
+import { defaultGoldenManifestPath, loadGoldenManifest } from '@mta/ops-mta';
+import { bytes, oneOf, parseFlags, UsageError } from '@mta/args';
+import { ALL_BACKENDS, evaluateProblem, formatCaseLine, GOLDEN_TOLERANCE, NOISE_FLOOR, problemFromGolden } from '@mta/conformance';
+import { userPath, type Command } from './command';
+import { loadBackends } from './setup';
+
+const help = `usage: pnpm mta golden [manifest.json] [--device ${ALL_BACKENDS.join('|')}] [--ub 16KiB] [--impl auto|fused|composite] [--json]
+
+Evaluates every case of an mta-golden/1 manifest on one backend (forward and backward on cpu/npu,
+forward through the exported ONNX graph on ort-node/ort-web). Prints one line per case with the relative
+Frobenius error of each tensor and PASS/FAIL at relFro <= ${GOLDEN_TOLERANCE}; exits 1 if any case fails.
+The manifest defaults to the repository's golden/public.json ($MTA_GOLDEN_DIR/public.json when set); a
+path given is relative to the directory you run from.`;
+
+export const goldenCommand: Command = {
+  summary: 'evaluate a golden manifest on one backend',
+  help,
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, {
+      device: { value: oneOf(ALL_BACKENDS), default: 'cpu', help: 'backend' },
+      ub: { value: bytes(), help: 'Unified Buffer size of the npu' },
+      impl: { value: oneOf(['auto', 'fused', 'composite']), default: 'auto', help: 'MTA implementation on cpu/npu' },
+      json: { switch: true, help: 'print JSON' },
+    }, { positionals: true });
+    if (positionals.length > 1) throw new UsageError(`expected at most one manifest path, got ${positionals.length}`);
+    const { impl } = values;
+    // Without a path, the committed cases (golden/public.json); a path given resolves against the caller's directory.
+    const suite = loadGoldenManifest(positionals[0] === undefined ? defaultGoldenManifestPath() : userPath(positionals[0]));
+    const [backend] = await loadBackends([values.device], { ubBytes: values.ub });
+    const reports = [];
+    for (const c of suite.cases) {
+      const { report } = await evaluateProblem(backend!, problemFromGolden(c), undefined, impl);
+      reports.push(report);
+      if (!values.json) console.log(formatCaseLine(report));
+    }
+    const passed = reports.filter((r) => r.pass).length;
+    const failed = reports.length - passed;
+    if (values.json) {
+      console.log(JSON.stringify({
+        manifest: suite.manifestPath, backend: backend!.name,
+        cases: reports.map((r) => ({ name: r.name, pass: r.pass, errors: Object.fromEntries(r.checks.map((c) => [c.tensor, c.relFro])), ...(r.error ? { error: r.error } : {}) })),
+        passed, failed,
+      }, null, 2));
+    } else {
+      console.log(`${passed} passed, ${failed} failed (${backend!.name}, ${suite.cases.length} cases, tolerance relFro <= ${GOLDEN_TOLERANCE}; ` +
+        `* = expected norm below ${NOISE_FLOOR} x ||grad_out||, measured against that floor)`);
+    }
+    return failed === 0 ? 0 : 1;
+  },
+};

@@ -1,0 +1,7 @@
+export {
+  EVAL_BACKENDS, ALL_BACKENDS, deviceBackend, ortBackend, exportMtaProblem, mtaOptionsOf, resolveBackends,
+  type BackendName, type EvalBackend, type OrtRunner,
+} from './backends';
+export * from './compare';
+export * from './problem';
+export * from './tiny-model';
