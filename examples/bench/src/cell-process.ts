@@ -3,6 +3,7 @@
  * mark, no JIT or allocator state from other backends) and reports events as prefixed JSON lines on
  * stdout. Started by isolated.ts; not meant to be run by hand.
  */
+import '@mta/ops-mta/register'; // registers cpu, npu and the MTA kernels
 import { BENCH_BACKENDS } from './backends/index';
 import { CELL_EVENT_PREFIX, errorMessage, runCell, type CellEvent, type CellSpec } from './cell';
 

@@ -2,6 +2,7 @@
  * `pnpm bench`: time post-softmax MTA on every registered backend, write bench/results.json and the
  * charts, print the table. Flags: see args.ts or `pnpm bench --help`.
  */
+import '@mta/ops-mta/register'; // registers cpu, npu and the MTA kernels
 import { UsageError } from '@mta/args';
 import { parseBenchArgs, usage } from './args';
 import { BENCH_BACKENDS, REFERENCE_BACKEND } from './backends/index';

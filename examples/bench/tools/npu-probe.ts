@@ -5,6 +5,7 @@
  *   pnpm exec tsx examples/bench/tools/npu-probe.ts [--L 1024] [--reps 5]
  *   NPU_PROBE_ONLY=npu  skips the cpu rows (for profiling)
  */
+import '@mta/ops-mta/register'; // registers cpu, npu and the MTA kernels
 import { loadavg } from 'node:os';
 import { formatFlagHelp, integer, parseFlags, parseOrExit } from '@mta/args';
 import { Rng, randNormal, tidy, type Tensor } from '@mta/core';

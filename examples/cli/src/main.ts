@@ -8,6 +8,7 @@
  *   export --checkpoint <file> --out model.onnx
  *   mlp [--seed S] [--steps N]
  */
+import '@mta/ops-mta/register'; // registers cpu, npu and the MTA kernels
 import { UsageError, wantsHelp } from '@mta/args';
 import type { Command } from './command';
 import { goldenCommand } from './golden';

@@ -1,4 +1,3 @@
-import '@mta/ops-mta';
 import { configureNpuDevice } from '@mta/device-npu';
 import { resolveBackends, type EvalBackend } from '@mta/conformance';
 

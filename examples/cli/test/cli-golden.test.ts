@@ -1,3 +1,4 @@
+import '@mta/ops-mta/register';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { goldenCommand } from '../src/golden';

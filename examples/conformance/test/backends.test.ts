@@ -1,3 +1,4 @@
+import '@mta/ops-mta/register';
 import { describe, expect, it } from 'vitest';
 import { ALL_BACKENDS, EVAL_BACKENDS, resolveBackends, TINY_MODEL, checkResults, GOLDEN_TOLERANCE } from '../src/index';
 

@@ -1,6 +1,6 @@
 import '@mta/device-cpu/register';
 import '@mta/device-npu/register';
-import '@mta/ops-mta';
+import '@mta/ops-mta/register';
 import { findOnnxLowering, listOps } from '@mta/core';
 import { describe, expect, it } from 'vitest';
 

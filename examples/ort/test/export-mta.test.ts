@@ -1,3 +1,4 @@
+import '@mta/ops-mta/register';
 import '@mta/device-cpu/register';
 import { Rng, exportOnnx, noGrad, parseOnnxModel, randNormal, tensor, tidy, type Tensor, hostData } from '@mta/core';
 import { MultiTokenAttention, multiTokenAttention, type MtaOptions } from '@mta/ops-mta';

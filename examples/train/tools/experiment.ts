@@ -1,3 +1,4 @@
+import '@mta/ops-mta/register'; // registers cpu, npu and the MTA kernels
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+import '@mta/ops-mta/register'; // registers cpu, npu and the MTA kernels
 import { parseOrExit } from '@mta/args';
 import { parseTrainArgs, trainUsage } from '../src/args';
 import { runTraining } from '../src/trainer';

@@ -1,3 +1,4 @@
+import '@mta/ops-mta/register'; // registers cpu, npu and the MTA kernels
 import { pathToFileURL } from 'node:url';
 import { formatFlagHelp, integer, parseFlags, parseOrExit, wantsHelp } from '@mta/args';
 import type { MtaConfig, MtaShape } from '@mta/ops-mta';

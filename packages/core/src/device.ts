@@ -105,7 +105,8 @@ const devices = new Map<string, Device>();
 export function registerDevice(options: DeviceOptions | Device): () => void {
   const device = options instanceof Device ? options : new Device(options);
   const existing = devices.get(device.name);
-  if (existing && existing !== device) {
+  if (existing === device) return () => undefined; // registered already: the first registration owns it
+  if (existing) {
     throw new Error(`a device named '${device.name}' is already registered: pick another name or dispose the first registration`);
   }
   devices.set(device.name, device);

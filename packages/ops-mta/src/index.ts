@@ -13,8 +13,6 @@ export * from './composite.js';
 export { MultiTokenAttention, type MtaModuleOptions } from './module.js';
 export * from './onnx/index.js';
 export { registerMtaOnnxLowerings } from './onnx/register.js';
-// Until every entry point imports '@mta/ops-mta/register' itself (examples), the index still registers.
-import './register.js';
 export { registerMta, type RegisterMtaOptions } from './registration.js';
 export * from './kernels/register-all.js';
 export * from './golden/index.js';

@@ -1,3 +1,4 @@
+import '@mta/ops-mta/register';
 import { describe, expect, it } from 'vitest';
 import { tensor, zeros, type Tensor } from '@mta/core';
 import { MtaArgumentError, multiTokenAttention, npuCallGeometry, mtaGeometry, mtaGeometryOf, type MtaConfig, type MtaGeometry, type MtaOptions, type MtaShape } from '@mta/ops-mta';

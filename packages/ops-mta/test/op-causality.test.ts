@@ -1,3 +1,4 @@
+import '@mta/ops-mta/register';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setFallback } from '@mta/core';
 import type { MtaOptions, MtaPadding } from '@mta/ops-mta';

@@ -1,3 +1,4 @@
+import '@mta/ops-mta/register';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { exportOnnx, setFallback, tensor } from '@mta/core';
 import { multiTokenAttention, type MtaOptions } from '@mta/ops-mta';

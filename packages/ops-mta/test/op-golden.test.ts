@@ -1,3 +1,4 @@
+import '@mta/ops-mta/register';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setFallback } from '@mta/core';
 import { configureNpuDevice, npuSimulator } from '@mta/device-npu';

@@ -1,3 +1,4 @@
+import '@mta/ops-mta/register';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gradcheck, Rng, setFallback, tensor, type Tensor } from '@mta/core';
 import { multiTokenAttention, sparsemax, type MtaOptions } from '@mta/ops-mta';

@@ -1,3 +1,4 @@
+import '@mta/ops-mta/register';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, setFallback, softmax, tensor, tril, type FloatDType, type Tensor } from '@mta/core';
 import { MASKED_SCORE, multiTokenAttention, MultiTokenAttention, sparsemax, type MtaModuleOptions, type MtaOptions } from '@mta/ops-mta';

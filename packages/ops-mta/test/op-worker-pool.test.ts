@@ -1,3 +1,4 @@
+import '@mta/ops-mta/register';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { setFallback, tensor } from '@mta/core';
 import { MtaCpuPool, mtaBackward, mtaForward, startMtaCpuThreads, mtaGeometryOf, type MtaOptions } from '@mta/ops-mta';

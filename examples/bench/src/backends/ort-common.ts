@@ -5,7 +5,6 @@
  * ONNX Runtime has no backward here: the forward phase only.
  */
 // Registers the cpu device and its MTA kernels, which the tracing export runs on.
-import '@mta/ops-mta';
 import { exportMtaProblem, type MtaProblem } from '@mta/conformance';
 import { makeInputs, makeProblem } from '../problem';
 import type { BenchBackend, BenchInputs, BenchProblem, HostResults, Phase, PreparedRun } from '../types';

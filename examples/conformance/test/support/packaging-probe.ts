@@ -1,3 +1,4 @@
+import '@mta/ops-mta/register';
 import * as core from '@mta/core';
 import * as ops from '@mta/ops-mta';
 
@@ -37,7 +38,8 @@ export interface ProbeResult {
 }
 
 /** The consumer's entry point: imports the published packages by name and prints the probe's JSON. */
-export const PROBE_SCRIPT = `import * as core from '@mta/core';
+export const PROBE_SCRIPT = `import '@mta/ops-mta/register';
+import * as core from '@mta/core';
 import * as ops from '@mta/ops-mta';
 const probe = async (core, ops) => {${PROBE_BODY}};
 console.log(JSON.stringify(await probe(core, ops)));

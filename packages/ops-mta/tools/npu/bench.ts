@@ -7,6 +7,7 @@
  * Prints wall times (median and min after one warm-up), the ratio, GM traffic against the minimum, and the
  * largest difference between the two implementations' outputs (the CPU baseline covers post softmax only).
  */
+import '@mta/ops-mta/register'; // registers cpu, npu and the MTA kernels
 import { NpuSimulator, formatExplain, makeNpuSpec } from '@mta/device-npu';
 import { npuMtaBackward, npuMtaForward, npuMtaFreeSaved } from '../../src/kernels/npu/index.js';
 import { cpuMtaBackward, cpuMtaBuffers, cpuMtaForward } from './cpu-baseline.js';

@@ -5,6 +5,7 @@
  *   pnpm exec tsx packages/ops-mta/tools/npu/plan-table.ts            # print markdown
  *   pnpm exec tsx packages/ops-mta/tools/npu/plan-table.ts --write    # replace the table in src/kernels/npu/README.md
  */
+import '@mta/ops-mta/register'; // registers cpu, npu and the MTA kernels
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type NpuDType, makeNpuSpec } from '@mta/device-npu';

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { registerKernel, type Tensor, hostData } from '@mta/core';
-import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp } from '../../ops.js';
+import { registerKernel, type KernelDef, type Tensor, hostData } from '@mta/core';
+import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp, type MtaAttrs } from '../../ops.js';
 import { mtaBackward, mtaForward } from './fused.js';
 import { MtaCpuPool } from './pool.js';
 import { MtaCpuWorkspace } from './workspace.js';
@@ -34,23 +34,28 @@ function view(t: Tensor, what: string): MtaArray {
   return t.offset === 0 && data.length === t.size ? data : data.subarray(t.offset, t.offset + t.size);
 }
 
+// Kernel functions are module constants, so that registering twice is recognised as the same registration.
+const cpuMtaForward: KernelDef<MtaAttrs>['run'] = ({ inputs: [scores, weight, bias], outputs: [out, probs], attrs }) => {
+  mtaForward(view(scores!, 'scores'), view(weight!, 'weight'), bias ? view(bias, 'bias') : null, attrs.geometry,
+    { out: view(out!, 'out'), probs: probs ? view(probs, 'probs') : undefined }, workspace);
+};
+
+const cpuMtaBackward: KernelDef<MtaAttrs>['run'] = ({ inputs, outputs: [gradScores, gradWeight, gradBias], attrs }) => {
+  const { geometry } = attrs;
+  const post = geometry.mode === 'post';
+  const [g, map, third, fourth] = inputs;
+  const probs = view(map!, 'saved probabilities');
+  const weight = view(post ? third! : fourth!, 'weight');
+  // Post mode never reads the scores; the probability map stands in for them.
+  const scores = post ? probs : view(third!, 'scores');
+  mtaBackward(view(g!, 'gradOut'), { geometry, probs }, scores, weight,
+    { gradScores: view(gradScores!, 'gradScores'), gradWeight: view(gradWeight!, 'gradWeight'), gradBias: gradBias ? view(gradBias, 'gradBias') : undefined },
+    workspace);
+};
+
 export function registerCpuMtaKernels(): () => void {
-  const forward = registerKernel(MultiTokenAttentionOp, 'cpu', ({ inputs: [scores, weight, bias], outputs: [out, probs], attrs }) => {
-    mtaForward(view(scores!, 'scores'), view(weight!, 'weight'), bias ? view(bias, 'bias') : null, attrs.geometry,
-      { out: view(out!, 'out'), probs: probs ? view(probs, 'probs') : undefined }, workspace);
-  });
-  const backward = registerKernel(MultiTokenAttentionBackwardOp, 'cpu', ({ inputs, outputs: [gradScores, gradWeight, gradBias], attrs }) => {
-    const { geometry } = attrs;
-    const post = geometry.mode === 'post';
-    const [g, map, third, fourth] = inputs;
-    const probs = view(map!, 'saved probabilities');
-    const weight = view(post ? third! : fourth!, 'weight');
-    // Post mode never reads the scores; the probability map stands in for them.
-    const scores = post ? probs : view(third!, 'scores');
-    mtaBackward(view(g!, 'gradOut'), { geometry, probs }, scores, weight,
-      { gradScores: view(gradScores!, 'gradScores'), gradWeight: view(gradWeight!, 'gradWeight'), gradBias: gradBias ? view(gradBias, 'gradBias') : undefined },
-      workspace);
-  });
+  const forward = registerKernel(MultiTokenAttentionOp, 'cpu', cpuMtaForward);
+  const backward = registerKernel(MultiTokenAttentionBackwardOp, 'cpu', cpuMtaBackward);
   const sparsemax = registerCpuSparsemaxKernels();
   return () => { forward(); backward(); sparsemax(); };
 }

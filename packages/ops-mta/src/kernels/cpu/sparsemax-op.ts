@@ -1,5 +1,5 @@
-import { registerKernel, type Tensor, hostData } from '@mta/core';
-import { SparsemaxBackwardOp, SparsemaxOp } from '../../ops.js';
+import { registerKernel, type KernelDef, type Tensor, hostData } from '@mta/core';
+import { SparsemaxBackwardOp, SparsemaxOp, type AxisAttrs } from '../../ops.js';
 import { sparsemaxRow, sparsemaxVjpRow } from './activation-rows.js';
 import type { MtaArray } from './types.js';
 
@@ -28,31 +28,36 @@ function scatter(row: Float64Array, n: number, dst: MtaArray, base: number, stri
   for (let c = 0; c < n; c++) dst[base + c * stride] = row[c]!;
 }
 
+// Kernel functions are module constants, so that registering twice is recognised as the same registration.
+const cpuSparsemaxForward: KernelDef<AxisAttrs>['run'] = ({ inputs: [x], outputs: [y], attrs }) => {
+  const lines = linesOf(x!, attrs.axis);
+  const src = hostData(x!) as MtaArray;
+  const dst = hostData(y!) as MtaArray;
+  const row = new Float64Array(lines.n);
+  const out = new Float64Array(lines.n);
+  const scratch = new Float64Array(lines.n);
+  forEachLine(lines, (base, stride) => {
+    gather(src, x!.offset + base, stride, lines.n, row);
+    sparsemaxRow(row, 0, lines.n, out, 0, scratch, null, 0);
+    scatter(out, lines.n, dst, y!.offset + base, stride);
+  });
+};
+
+const cpuSparsemaxBackward: KernelDef<AxisAttrs>['run'] = ({ inputs: [y, g], outputs: [dx], attrs }) => {
+  const lines = linesOf(y!, attrs.axis);
+  const p = new Float64Array(lines.n);
+  const gr = new Float64Array(lines.n);
+  const out = new Float64Array(lines.n);
+  forEachLine(lines, (base, stride) => {
+    gather(hostData(y!) as MtaArray, y!.offset + base, stride, lines.n, p);
+    gather(hostData(g!) as MtaArray, g!.offset + base, stride, lines.n, gr);
+    sparsemaxVjpRow(p, 0, gr, 0, lines.n, out, 0);
+    scatter(out, lines.n, hostData(dx!) as MtaArray, dx!.offset + base, stride);
+  });
+};
+
 export function registerCpuSparsemaxKernels(): () => void {
-  const forward = registerKernel(SparsemaxOp, 'cpu', ({ inputs: [x], outputs: [y], attrs }) => {
-    const lines = linesOf(x!, attrs.axis);
-    const src = hostData(x!) as MtaArray;
-    const dst = hostData(y!) as MtaArray;
-    const row = new Float64Array(lines.n);
-    const out = new Float64Array(lines.n);
-    const scratch = new Float64Array(lines.n);
-    forEachLine(lines, (base, stride) => {
-      gather(src, x!.offset + base, stride, lines.n, row);
-      sparsemaxRow(row, 0, lines.n, out, 0, scratch, null, 0);
-      scatter(out, lines.n, dst, y!.offset + base, stride);
-    });
-  });
-  const backward = registerKernel(SparsemaxBackwardOp, 'cpu', ({ inputs: [y, g], outputs: [dx], attrs }) => {
-    const lines = linesOf(y!, attrs.axis);
-    const p = new Float64Array(lines.n);
-    const gr = new Float64Array(lines.n);
-    const out = new Float64Array(lines.n);
-    forEachLine(lines, (base, stride) => {
-      gather(hostData(y!) as MtaArray, y!.offset + base, stride, lines.n, p);
-      gather(hostData(g!) as MtaArray, g!.offset + base, stride, lines.n, gr);
-      sparsemaxVjpRow(p, 0, gr, 0, lines.n, out, 0);
-      scatter(out, lines.n, hostData(dx!) as MtaArray, dx!.offset + base, stride);
-    });
-  });
+  const forward = registerKernel(SparsemaxOp, 'cpu', cpuSparsemaxForward);
+  const backward = registerKernel(SparsemaxBackwardOp, 'cpu', cpuSparsemaxBackward);
   return () => { forward(); backward(); };
 }

@@ -1,4 +1,4 @@
-import { registerKernel, readElement, writeElement, type Tensor, hostData } from '@mta/core';
+import { registerKernel, readElement, writeElement, type KernelDef, type Tensor, hostData } from '@mta/core';
 import { npuSimulator, type GmBuffer, type NpuDType, type NpuSimulator } from '@mta/device-npu';
 import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp, type MtaAttrs } from '../../ops.js';
 import { type NpuMtaSaved, npuMtaBackward, npuMtaForward, npuMtaFreeSaved } from './forward-backward.js';
@@ -38,33 +38,38 @@ function downloadInto(sim: NpuSimulator, gm: GmBuffer, t: Tensor): void {
   for (let i = 0; i < values.length; i++) writeElement(t.dtype, data, t.offset + i, values[i]!);
 }
 
+// Kernel functions are module constants, so that registering twice is recognised as the same registration.
+const npuMtaForwardKernel: KernelDef<MtaAttrs>['run'] = ({ inputs: [scores, weight, bias], outputs: [out, probs], attrs }) => {
+  const sim = npuSimulator();
+  const gm = [upload(sim, 'scores', scores!), upload(sim, 'weight', weight!), ...(bias ? [upload(sim, 'bias', bias)] : [])];
+  // The geometry is a superset of the npu kernels' shape and config, so it passes as both.
+  const { geometry } = attrs;
+  const plan = cachedNpuMtaPlan(sim.spec, geometry, geometry, gm[0]!.dtype, gm[2] !== undefined);
+  const res = npuMtaForward(sim, gm[0]!, gm[1]!, gm[2] ?? null, geometry, geometry, { plan });
+  downloadInto(sim, res.out, out!);
+  if (probs) downloadInto(sim, res.saved.probs, probs);
+  npuMtaFreeSaved(sim, res.saved); // post: P; pre: nothing (its map is res.out)
+  for (const b of [...gm, res.out]) sim.free(b);
+};
+
+const npuMtaBackwardKernel: KernelDef<MtaAttrs>['run'] = ({ inputs, outputs: [gradScores, gradWeight, gradBias], attrs }) => {
+  const sim = npuSimulator();
+  const post = attrs.geometry.mode === 'post';
+  const [g, probsOrOut, scoresOrWeight, preWeight] = inputs;
+  const weightT = post ? scoresOrWeight! : preWeight!;
+  const gradOut = upload(sim, 'gradOut', g!);
+  const saved = savedFrom(sim, attrs, probsOrOut!, post ? null : scoresOrWeight!, weightT);
+  const res = npuMtaBackward(sim, gradOut, saved);
+  downloadInto(sim, res.gradScores, gradScores!);
+  downloadInto(sim, res.gradWeight, gradWeight!);
+  if (gradBias && res.gradBias) downloadInto(sim, res.gradBias, gradBias);
+  for (const b of [gradOut, res.gradScores, res.gradWeight, res.gradBias, saved.probs, saved.scores, saved.weight]) if (b) sim.free(b);
+};
+
 export function registerNpuMtaKernels(): () => void {
   const disposers = [
-    registerKernel(MultiTokenAttentionOp, 'npu', ({ inputs: [scores, weight, bias], outputs: [out, probs], attrs }) => {
-      const sim = npuSimulator();
-      const gm = [upload(sim, 'scores', scores!), upload(sim, 'weight', weight!), ...(bias ? [upload(sim, 'bias', bias)] : [])];
-      // The geometry is a superset of the npu kernels' shape and config, so it passes as both.
-      const { geometry } = attrs;
-      const plan = cachedNpuMtaPlan(sim.spec, geometry, geometry, gm[0]!.dtype, gm[2] !== undefined);
-      const res = npuMtaForward(sim, gm[0]!, gm[1]!, gm[2] ?? null, geometry, geometry, { plan });
-      downloadInto(sim, res.out, out!);
-      if (probs) downloadInto(sim, res.saved.probs, probs);
-      npuMtaFreeSaved(sim, res.saved); // post: P; pre: nothing (its map is res.out)
-      for (const b of [...gm, res.out]) sim.free(b);
-    }),
-    registerKernel(MultiTokenAttentionBackwardOp, 'npu', ({ inputs, outputs: [gradScores, gradWeight, gradBias], attrs }) => {
-      const sim = npuSimulator();
-      const post = attrs.geometry.mode === 'post';
-      const [g, probsOrOut, scoresOrWeight, preWeight] = inputs;
-      const weightT = post ? scoresOrWeight! : preWeight!;
-      const gradOut = upload(sim, 'gradOut', g!);
-      const saved = savedFrom(sim, attrs, probsOrOut!, post ? null : scoresOrWeight!, weightT);
-      const res = npuMtaBackward(sim, gradOut, saved);
-      downloadInto(sim, res.gradScores, gradScores!);
-      downloadInto(sim, res.gradWeight, gradWeight!);
-      if (gradBias && res.gradBias) downloadInto(sim, res.gradBias, gradBias);
-      for (const b of [gradOut, res.gradScores, res.gradWeight, res.gradBias, saved.probs, saved.scores, saved.weight]) if (b) sim.free(b);
-    }),
+    registerKernel(MultiTokenAttentionOp, 'npu', npuMtaForwardKernel),
+    registerKernel(MultiTokenAttentionBackwardOp, 'npu', npuMtaBackwardKernel),
   ];
   return () => disposers.forEach((d) => d());
 }
