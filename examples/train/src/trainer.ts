@@ -1,8 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Rng, crossEntropy, initDevice, mul, noGrad, optim, reshape, sum, tidy, type Tensor,
+  Rng, crossEntropy, fallbackStats, initDevice, mul, noGrad, optim, reshape, setFallback, sum, tidy, type Tensor,
 } from '@mta/core';
+import { registerMta } from '@mta/ops-mta';
 import { learningCurvesSvg, type EvalRecord, type History, type TrainRecord } from './curves';
 import { loadCheckpoint, saveCheckpoint, type TrainCheckpoint } from './checkpoint';
 import { ToyTransformer, countParameters, type ModelConfig } from './model';
@@ -41,6 +42,8 @@ export interface TrainReport {
   readonly test: EvalResult;
   readonly history: History;
   readonly files: { readonly checkpoint: string; readonly log: string; readonly curves: string; readonly report: string };
+  /** Ops that ran on cpu because the device has no kernel for them, `op@device` -> calls in this run. */
+  readonly fallbacks: Readonly<Record<string, number>>;
 }
 
 export interface RunTrainingOptions extends TrainOptionsInput {
@@ -50,12 +53,8 @@ export interface RunTrainingOptions extends TrainOptionsInput {
 
 /** Loads the device's package (which registers it and its kernels), the MTA kernels, and initialises the device. */
 export async function prepareDevice(device: string): Promise<void> {
-  const packages: Record<string, string> = { cpu: '@mta/device-cpu', npu: '@mta/device-npu' };
-  const entry = packages[device];
-  if (!entry) throw new Error(`train: unknown device '${device}': use --device cpu or --device npu`);
-  // Loaded on demand (only the chosen device's registration is wanted), by name so neither is typed in.
-  await import(entry);
-  await import('@mta/ops-mta');
+  if (device !== 'cpu' && device !== 'npu') throw new Error(`train: unknown device '${device}': use --device cpu or --device npu`);
+  registerMta(); // the cpu and npu devices and the MTA kernels on each (a no-op when already registered)
   await initDevice(device);
 }
 
@@ -69,6 +68,10 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRep
   const settings = resumed ? resumeSettings(resumed.settings, options) : resolveSettings(options);
   await prepareDevice(settings.device);
   const { task, device } = settings;
+  // Ops the device lacks run on cpu (its fallback policy); the run lists them in its report instead of a
+  // notice per op as they first happen.
+  const fallbacksBefore = fallbackStats();
+  const fallbackSettings = setFallback({ onFirstFallback: null });
   const files = {
     checkpoint: join(settings.out, 'checkpoint.json'),
     log: join(settings.out, 'log.json'),
@@ -174,12 +177,25 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRep
     wallSeconds: (performance.now() - wallStart) / 1000, trainSeconds,
     stepsPerSecond: trainSeconds > trainSecondsBefore ? (step - startStep) / (trainSeconds - trainSecondsBefore) : 0,
     finalTrainLoss: lastLoss, val, test, history, files,
+    fallbacks: fallbacksSince(fallbacksBefore),
   };
   writeFileSync(files.report, JSON.stringify({ ...report, history: undefined }, null, 1));
   progress.message(`${settings.model} seed ${settings.seed}: test exact-match error ${pct(test.error)} ` +
     `(token accuracy ${pct(test.tokenAccuracy)}, ${test.size} examples); ${report.stepsPerSecond.toFixed(2)} steps/s, ` +
     `wall ${formatDuration(report.wallSeconds)}; wrote ${settings.out}`);
+  setFallback(fallbackSettings);
+  const fellBack = Object.entries(report.fallbacks).sort((x, y) => y[1] - x[1]);
+  if (fellBack.length) {
+    progress.message(`cpu fallbacks (ops with no kernel on ${device}, calls): ${fellBack.map(([op, n]) => `${op} ${n}`).join(', ')}`);
+  }
   return report;
+}
+
+/** Fallback calls made since `before` (a snapshot of fallbackStats()). */
+function fallbacksSince(before: ReadonlyMap<string, number>): Record<string, number> {
+  const since: Record<string, number> = {};
+  for (const [key, n] of fallbackStats()) if (n > (before.get(key) ?? 0)) since[key] = n - (before.get(key) ?? 0);
+  return since;
 }
 
 /** The checkpoint's settings with the few allowed overrides; anything else that differs is an error. */

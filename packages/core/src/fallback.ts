@@ -25,10 +25,13 @@ let strict = false;
 let onFirstFallback: ((op: string, device: string) => void) | null = announce;
 const counts = new Map<string, number>();
 
-export function setFallback(settings: FallbackSettings): void {
+/** Changes the given settings; returns the previous ones, so a caller can put them back. */
+export function setFallback(settings: FallbackSettings): Required<FallbackSettings> {
+  const previous = { enabled, strict, onFirstFallback };
   if (settings.enabled !== undefined) enabled = settings.enabled;
   if (settings.strict !== undefined) strict = settings.strict;
   if (settings.onFirstFallback !== undefined) onFirstFallback = settings.onFirstFallback;
+  return previous;
 }
 
 /** Whether an op without a kernel on `device` may run on cpu instead. */

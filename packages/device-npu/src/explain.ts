@@ -2,6 +2,7 @@
  * explain(): what every launch did — its plan, UB peak against capacity, GM bytes against the minimum its
  * math needs, DMA transfers, and the roofline time estimate — plus per-op totals (forward, backward).
  */
+import { fallbackStats } from '@mta/core';
 import type { GroupRecord, LaunchRecord } from './launch-records.js';
 import { type NpuSpec, formatBytes } from './spec.js';
 
@@ -23,6 +24,8 @@ export interface ExplainReport {
   readonly spec: NpuSpec;
   readonly launches: readonly LaunchRecord[];
   readonly groups: readonly ExplainGroup[];
+  /** Ops that ran on cpu because the npu has no kernel for them (its fallback policy), `op@npu` -> calls. */
+  readonly fallbacks: Readonly<Record<string, number>>;
 }
 
 export function buildExplain(spec: NpuSpec, launches: readonly LaunchRecord[], groups: readonly GroupRecord[]): ExplainReport {
@@ -44,7 +47,8 @@ export function buildExplain(spec: NpuSpec, launches: readonly LaunchRecord[], g
       wallMs: ls.reduce((s, l) => s + l.wallMs, 0),
     };
   });
-  return { spec, launches, groups: gs };
+  const fallbacks = Object.fromEntries([...fallbackStats()].filter(([key]) => key.endsWith('@npu')));
+  return { spec, launches, groups: gs, fallbacks };
 }
 
 const mb = (b: number): string => `${(b / (1024 * 1024)).toFixed(2)} MiB`;
@@ -68,5 +72,7 @@ export function formatExplain(r: ExplainReport): string {
     lines.push(`= ${g.name}: GM ${mb(g.readBytes + g.writeBytes)} vs minimum ${mb(g.minReadBytes + g.minWriteBytes)} (${g.trafficRatio.toFixed(3)}x); ` +
       `estimate ${us(g.estSeconds)}; simulated in ${g.wallMs.toFixed(1)} ms; kernels ${g.kernels.join(', ')}`);
   }
+  const fellBack = Object.entries(r.fallbacks).sort((a, b) => b[1] - a[1]);
+  if (fellBack.length) lines.push(`cpu fallbacks (ops without an npu kernel, calls): ${fellBack.map(([op, n]) => `${op} ${n}`).join(', ')}`);
   return lines.join('\n');
 }
