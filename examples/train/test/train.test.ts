@@ -156,6 +156,17 @@ describe('training', () => {
     await expect(runTraining({ resume: first.files.checkpoint, width: 32, progressStream: silentStream })).rejects.toThrow(/'width' is 16 there but 32 was given/);
   });
 
+  it('trains on the npu: MTA runs natively, every other op falls back to cpu and is listed in the report', async () => {
+    const onCpu = await runTraining(tiny('cpu-twin', { model: 'mta', steps: 3 }));
+    const onNpu = await runTraining(tiny('npu', { model: 'mta', steps: 3, device: 'npu' }));
+    expect(onCpu.fallbacks).toEqual({});
+    expect(onNpu.fallbacks['IndexSelect@npu']).toBeGreaterThan(0);
+    expect(onNpu.fallbacks['MatMul@npu']).toBeGreaterThan(0);
+    expect(Object.keys(onNpu.fallbacks).some((k) => k.startsWith('MultiTokenAttention'))).toBe(false);
+    // Same model, same data: the simulator's MTA and cpu's agree to float32 rounding over a few steps.
+    expect(Math.abs(onNpu.finalTrainLoss - onCpu.finalTrainLoss)).toBeLessThan(1e-3);
+  });
+
   it('round-trips the model through checkpoint.json and writes the log, curves and report', async () => {
     const report = await runTraining(tiny('files', { model: 'baseline', steps: 5, evalEvery: 2 }));
     const checkpoint = loadCheckpoint(report.files.checkpoint);
