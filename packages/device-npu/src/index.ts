@@ -20,3 +20,4 @@ export {
 export { allocPlanned, plannedBuffer } from './alloc-planned.js';
 export { loadF32, storeF32 } from './half-staging.js';
 export { npuDevice, registerNpu, configureNpuDevice, npuSimulator, type NpuDeviceOptions } from './device.js';
+export { ubWrite, ubRead, seededValues } from './testing.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeHalf, encodeHalf, fromBfloat16Bits, fromFloat16Bits, roundToDType, toBfloat16Bits, toFloat16Bits,
 } from '../src/index';
-import { mulberry32 as rng } from './support/mulberry32.js';
+import { mulberry32 as rng } from '@mta/core';
 
 /** Independent reference: nearest representable value by search over every finite pattern, ties to even bits. */
 function sortedFinite(decode: (h: number) => number): { values: Float64Array; bits: Uint16Array } {

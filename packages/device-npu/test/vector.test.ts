@@ -1,38 +1,18 @@
 /** The generic vector ISA: fused instructions equal their unfused sequence bit for bit and count the same work. */
 import { describe, expect, it } from 'vitest';
-import { NpuSimulator, makeNpuSpec, type KernelContext, type UbBuf } from '../src/index.js';
+import { NpuSimulator, makeNpuSpec, type KernelContext, type UbBuf, seededValues, ubRead, ubWrite } from '../src/index.js';
 
-/** Deterministic pseudo-random values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = x / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-function fillFrom(ctx: KernelContext, buf: UbBuf, src: Float32Array): void {
-  for (let i = 0; i < src.length; i++) ctx.v.set(buf, i, src[i]!);
-}
-
-function read(ctx: KernelContext, buf: UbBuf, n: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = ctx.v.get(buf, i);
-  return out;
-}
 
 describe('vector unit', () => {
   it('expShiftSum equals expShift then reduceSum bit for bit, with the same repeats, and matches float64 exp', () => {
     const sim = new NpuSimulator(makeNpuSpec());
     const n = 301;
-    const xs = values(n, 23).map((x) => x * 12);
+    const xs = seededValues(n, 23).map((x) => x * 12);
     const results: Array<{ buf: Float32Array; sum: number; repeats: number }> = [];
     for (const fused of [true, false]) {
       sim.launch({ kernel: 'exp', plan: '', cores: 1 }, (ctx) => {
         const buf = ctx.alloc('buf', n);
-        fillFrom(ctx, buf, xs);
+        ubWrite(ctx, buf, xs);
         const before = ctx.v.counters.repeats;
         let sum: number;
         if (fused) sum = ctx.v.expShiftSum(buf, 0, n, 1.5);
@@ -40,7 +20,7 @@ describe('vector unit', () => {
           ctx.v.expShift(buf, 0, n, 1.5);
           sum = ctx.v.reduceSum(buf, 0, n);
         }
-        results.push({ buf: read(ctx, buf, n), sum, repeats: ctx.v.counters.repeats - before });
+        results.push({ buf: ubRead(ctx, buf, n), sum, repeats: ctx.v.counters.repeats - before });
       });
     }
     expect(results[0]).toEqual(results[1]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MtaConfig, MtaShape } from '../src/config';
 import { relFrobenius } from '../src/golden';
 import { mtaBackward, mtaForward } from '../src/kernels/cpu';
-import { mulberry32 } from './support/mulberry32';
+import { mulberry32 } from '@mta/core';
 import { geometryFor } from './support/raw-geometry';
 
 /**

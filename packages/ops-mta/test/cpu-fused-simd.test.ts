@@ -4,7 +4,7 @@ import { relFrobenius } from '../src/golden';
 import { mtaBackward, mtaForward, type MtaArray } from '../src/kernels/cpu';
 import { planCpuWork } from '../src/kernels/cpu/plan';
 import { setSimdRowKernelsEnabled, simdRowKernelsActive } from '../src/kernels/cpu/scratch';
-import { mulberry32 } from './support/mulberry32';
+import { mulberry32 } from '@mta/core';
 import { geometryFor } from './support/raw-geometry';
 import { mtaGeometry } from '../src/geometry';
 

@@ -1,27 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { NpuAccessError, NpuSimulator, makeNpuSpec, type KernelContext, type UbBuf } from '@mta/device-npu';
+import { NpuAccessError, NpuSimulator, makeNpuSpec, type KernelContext, type UbBuf, seededValues, ubRead, ubWrite } from '@mta/device-npu';
 import { axpyDotTaps, axpyDotTapsMulti, axpyTaps, axpyTapsMulti } from '../src/kernels/npu/vector-taps.js';
 
-/** Deterministic pseudo-random values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = x / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-function fillFrom(ctx: KernelContext, buf: UbBuf, src: Float32Array): void {
-  for (let i = 0; i < src.length; i++) ctx.v.set(buf, i, src[i]!);
-}
-
-function read(ctx: KernelContext, buf: UbBuf, n: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = ctx.v.get(buf, i);
-  return out;
-}
 
 const cases: Array<{ m: number; k: number; step: number; n: number }> = [];
 for (const m of [1, 2, 3, 4, 5, 8]) for (const k of [1, 2, 3, 4]) for (const step of [1, -1, 2, -2]) cases.push({ m, k, step, n: 37 });
@@ -31,9 +11,9 @@ describe('MTA convolution taps on the npu vector unit', () => {
     const sim = new NpuSimulator(makeNpuSpec());
     const span = n + Math.abs(k - 1) * Math.abs(step);
     const stride = n + 5;
-    const w = Float64Array.from(values(m * k, 11 + m + k), (x) => x);
-    const srcVals = values(span, 3 + k);
-    const dstVals = values((m - 1) * stride + n, 7 + m);
+    const w = Float64Array.from(seededValues(m * k, 11 + m + k), (x) => x);
+    const srcVals = seededValues(span, 3 + k);
+    const dstVals = seededValues((m - 1) * stride + n, 7 + m);
     const sOff = step < 0 ? (k - 1) * -step : 0;
     let fused: Float32Array | null = null;
     let separate: Float32Array | null = null;
@@ -42,14 +22,14 @@ describe('MTA convolution taps on the npu vector unit', () => {
       sim.launch({ kernel: mode, plan: '', cores: 1 }, (ctx) => {
         const src = ctx.alloc('src', span);
         const dst = ctx.alloc('dst', dstVals.length);
-        fillFrom(ctx, src, srcVals);
-        fillFrom(ctx, dst, dstVals);
+        ubWrite(ctx, src, srcVals);
+        ubWrite(ctx, dst, dstVals);
         const before = ctx.v.counters.repeats;
         if (mode === 'fused') axpyTapsMulti(ctx.v, dst, 0, stride, m, src, sOff, step, w, k, n);
         else for (let j = 0; j < m; j++) axpyTaps(ctx.v, dst, j * stride, src, sOff, step, w.subarray(j * k, j * k + k), k, n);
         repeats.push(ctx.v.counters.repeats - before);
-        if (mode === 'fused') fused = read(ctx, dst, dstVals.length);
-        else separate = read(ctx, dst, dstVals.length);
+        if (mode === 'fused') fused = ubRead(ctx, dst, dstVals.length);
+        else separate = ubRead(ctx, dst, dstVals.length);
       });
     }
     expect(fused).toEqual(separate);
@@ -67,10 +47,10 @@ describe('MTA convolution taps on the npu vector unit', () => {
     const sim = new NpuSimulator(makeNpuSpec());
     const span = n + Math.abs(k - 1) * Math.abs(step);
     const stride = n + 3;
-    const w = Float64Array.from(values(m * k, 5 + m * k), (x) => x);
-    const srcVals = values(span, 13 + k);
-    const dstVals = values((m - 1) * stride + n, 17 + m);
-    const xVals = values((m - 1) * stride + n, 19 + m);
+    const w = Float64Array.from(seededValues(m * k, 5 + m * k), (x) => x);
+    const srcVals = seededValues(span, 13 + k);
+    const dstVals = seededValues((m - 1) * stride + n, 17 + m);
+    const xVals = seededValues((m - 1) * stride + n, 19 + m);
     const sOff = step < 0 ? (k - 1) * -step : 0;
     const outs: Float64Array[] = [];
     const dsts: Float32Array[] = [];
@@ -80,9 +60,9 @@ describe('MTA convolution taps on the npu vector unit', () => {
         const src = ctx.alloc('src', span);
         const dst = ctx.alloc('dst', dstVals.length);
         const x = ctx.alloc('x', xVals.length);
-        fillFrom(ctx, src, srcVals);
-        fillFrom(ctx, dst, dstVals);
-        fillFrom(ctx, x, xVals);
+        ubWrite(ctx, src, srcVals);
+        ubWrite(ctx, dst, dstVals);
+        ubWrite(ctx, x, xVals);
         const out = new Float64Array(m * k);
         const before = ctx.v.counters.repeats;
         if (mode === 'fused') axpyDotTapsMulti(ctx.v, dst, 0, stride, m, src, sOff, step, w, k, n, x, 0, stride, out);
@@ -95,7 +75,7 @@ describe('MTA convolution taps on the npu vector unit', () => {
         }
         repeats.push(ctx.v.counters.repeats - before);
         outs.push(out);
-        dsts.push(read(ctx, dst, dstVals.length));
+        dsts.push(ubRead(ctx, dst, dstVals.length));
       });
     }
     expect(dsts[0]).toEqual(dsts[1]);

@@ -2,6 +2,7 @@
  * An independent float64 MTA reference, written directly from the golden README's semantics with plain
  * loops: masks, sort-based sparsemax, direct convolution and its adjoints. Slow (O(L^2 * K)), for small L.
  */
+import { mulberry32 } from '@mta/core';
 import type { NpuMtaConfig, NpuMtaShape } from '../../src/kernels/npu/index.js';
 
 const MASKED = -1e9;
@@ -155,17 +156,8 @@ export function referenceMta(shape: NpuMtaShape, config: NpuMtaConfig, scores: F
   return { out, gradScores: maskZero(dx, B * Cin, L), gradWeight: dw, gradBias: db };
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers (core's mulberry32). */
+export const rng = mulberry32;
 
 export function randn(n: number, next: () => number, scale = 1): Float64Array {
   const out = new Float64Array(n);

@@ -1,6 +1,7 @@
 /**
- * The small seeded uniform generator the raw-kernel tests draw their inputs from. Kept exactly as the
- * tests were written against it (their fixed seeds select inputs away from sparsemax kinks).
+ * A tiny seeded uniform generator in [0, 1) (mulberry32) for tests whose fixed seeds select their inputs
+ * (e.g. away from sparsemax kinks). Kept bit-exact: changing it would change what those tests check.
+ * Models and initialisers use `Rng` (xoshiro) instead.
  */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
