@@ -1,5 +1,5 @@
 import type { Shape } from './shape.js';
-import { sizeOf } from './shape.js';
+import { sizeOf, validateShape } from './shape.js';
 import type { Tensor } from './tensor.js';
 import { tensor, type CreateOptions } from './ops/creation.js';
 
@@ -77,12 +77,14 @@ function rotl(x: number, k: number): number {
 }
 
 export function randUniform(rng: Rng, shape: Shape, low = 0, high = 1, options: CreateOptions = {}): Tensor {
+  validateShape(shape, 'randUniform shape');
   const values = new Float64Array(sizeOf(shape));
   for (let i = 0; i < values.length; i++) values[i] = low + (high - low) * rng.uniform();
   return tensor(values, shape, { ...options, dtype: options.dtype ?? 'float32' });
 }
 
 export function randNormal(rng: Rng, shape: Shape, mean = 0, std = 1, options: CreateOptions = {}): Tensor {
+  validateShape(shape, 'randNormal shape');
   const values = new Float64Array(sizeOf(shape));
   for (let i = 0; i < values.length; i++) values[i] = mean + std * rng.normal();
   return tensor(values, shape, { ...options, dtype: options.dtype ?? 'float32' });

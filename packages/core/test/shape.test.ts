@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  broadcastReductionAxes, InvalidArgumentError, Tensor, zeros, contiguousStrides, normalizeAxes, normalizeAxis, reducedShape, sizeOf, tryBroadcastShapes,
+  broadcastReductionAxes, InvalidArgumentError, Rng, Tensor, expand, randNormal, randUniform, registerDevice, reshape, tensor, zeros, contiguousStrides, normalizeAxes, normalizeAxis, reducedShape, sizeOf, tryBroadcastShapes,
 } from '../src/index';
 
 /** Shape helpers against definitions written out longhand (and, for broadcasting, NumPy's rule). */
@@ -82,4 +82,21 @@ describe('shapes handed to core are validated', () => {
       expect(() => Tensor.empty(shape as number[], 'float32', 'cpu')).toThrow(message);
     });
   }
+});
+
+describe('shapes handed to view and random ops are validated', () => {
+  const DEVICE = 'shape-validation-test';
+  const dispose = registerDevice({ name: DEVICE });
+  const x = tensor([1, 2, 3], { device: DEVICE });
+  it('reshape allows one -1 but names any other bad dim', () => {
+    expect(reshape(x, [-1, 1]).shape).toEqual([3, 1]);
+    expect(() => reshape(x, [NaN])).toThrow(/^reshape shape\[0\]: expected a non-negative integer dimension, got NaN/);
+    expect(() => reshape(x, [1.5, 2])).toThrow(InvalidArgumentError);
+  });
+  it('expand and the random creators name a bad dim', () => {
+    expect(() => expand(x, [NaN, 3])).toThrow(/^expand shape\[0\]: expected a non-negative integer dimension, got NaN/);
+    expect(() => randNormal(new Rng(0), [2, -1], 0, 1, { device: DEVICE })).toThrow(/^randNormal shape\[1\]: expected a non-negative integer dimension, got -1/);
+    expect(() => randUniform(new Rng(0), [0.5], 0, 1, { device: DEVICE })).toThrow(/^randUniform shape\[0\]/);
+  });
+  afterAll(() => { x.dispose(); dispose(); });
 });

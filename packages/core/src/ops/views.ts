@@ -1,6 +1,6 @@
 import { defineOp } from '../op.js';
 import { contiguousRaw, runOp1 } from '../dispatch.js';
-import { contiguousStrides, formatShape, normalizeAxis, shapesEqual, sizeOf, type Shape } from '../shape.js';
+import { contiguousStrides, validateShape, formatShape, normalizeAxis, shapesEqual, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Contiguous } from './contiguous-op.js';
 
@@ -89,6 +89,8 @@ export const Slice = defineOp<SliceAttrs>({
 });
 
 export function reshape(x: Tensor, shape: Shape): Tensor {
+  // -1 (one inferred dim) is the only value besides a size that a new shape may hold.
+  validateShape(Array.isArray(shape) ? shape.map((d) => (d === -1 ? 0 : d)) : shape, 'reshape shape');
   if (shapesEqual(x.shape, shape)) return x;
   return runOp1(Reshape, [x], { shape: [...shape] });
 }
@@ -106,6 +108,7 @@ export function transpose(x: Tensor, a = -2, b = -1): Tensor {
 }
 
 export function expand(x: Tensor, shape: Shape): Tensor {
+  validateShape(shape, 'expand shape');
   if (shapesEqual(x.shape, shape)) return x;
   return runOp1(Expand, [x], { shape: [...shape] });
 }
