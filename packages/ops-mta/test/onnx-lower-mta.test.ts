@@ -58,14 +58,14 @@ describe('lowerMta graph structure', () => {
     }
   });
 
-  it('uses sparsemax as a 13-node standard-op sub-graph and a Trilu causal mask', () => {
+  it('uses sparsemax as a 13-node standard-op sub-graph and a Trilu causal mask sized by Shape(scores)', () => {
     const nodes = lower({ ...base, sparse: true });
     const sm = nodes.filter((n) => n.name.includes('sparsemax/'));
     expect(sm.map((n) => n.opType)).toEqual([
       'TopK', 'CumSum', 'Mul', 'Add', 'Greater', 'Cast', 'ReduceSum', 'Where', 'ReduceSum', 'Sub', 'Div', 'Sub', 'Relu',
     ]);
     expect(nodes.some((n) => n.opType === 'Softmax')).toBe(false);
-    expect(nodes.filter((n) => n.name.includes('causal_mask')).map((n) => n.opType)).toEqual(['ConstantOfShape', 'Trilu', 'Cast']);
+    expect(nodes.filter((n) => n.name.includes('causal_mask')).map((n) => n.opType)).toEqual(['Shape', 'ConstantOfShape', 'Trilu', 'Cast']);
   });
 
   it('shares one causal mask between two MTA calls of the same L', () => {

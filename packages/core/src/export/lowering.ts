@@ -13,6 +13,17 @@ export interface LoweringContext<A> {
   readonly inputTensors: readonly Tensor[];
   readonly outputTensors: readonly Tensor[];
   readonly attrs: A;
+  /**
+   * Which axes of each input and output are dynamic (their size moves with a dynamic axis of the
+   * model's inputs), found by comparing this op with the same op of a trace at other sizes. All false
+   * without dynamic axes. Lowerings that write sizes (Reshape) compute the dynamic ones from Shape.
+   */
+  readonly dynamic: DynamicAxisFlags;
+}
+
+export interface DynamicAxisFlags {
+  readonly inputs: readonly (readonly boolean[])[];
+  readonly outputs: readonly (readonly boolean[])[];
 }
 
 /** Emits nodes and returns one value name per op output (outputs the graph never uses may be ''). */

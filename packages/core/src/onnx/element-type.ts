@@ -1,12 +1,13 @@
 import { onnx } from './proto.js';
 
-/** The element types the exporter writes. float32 carries data; the others are indices, shapes and masks. */
-export type OnnxElemType = 'float32' | 'int32' | 'int64' | 'bool';
+/** The element types the exporter writes. float32 (or float16) carries data; the others are indices, shapes and masks. */
+export type OnnxElemType = 'float32' | 'float16' | 'int32' | 'int64' | 'bool';
 
 const DataType = onnx.TensorProto.DataType;
 
 const TO_PROTO: Readonly<Record<OnnxElemType, number>> = {
   float32: DataType.FLOAT,
+  float16: DataType.FLOAT16,
   int32: DataType.INT32,
   int64: DataType.INT64,
   bool: DataType.BOOL,
@@ -29,6 +30,6 @@ export function elemTypeToProto(elemType: OnnxElemType): number {
 export function protoToElemName(dataType: number): string {
   const name = (DataType as unknown as Record<number, string | undefined>)[dataType];
   if (name === undefined) return `unknown(${dataType})`;
-  const known: Record<string, string> = { FLOAT: 'float32', DOUBLE: 'float64', INT32: 'int32', INT64: 'int64', BOOL: 'bool' };
+  const known: Record<string, string> = { FLOAT: 'float32', FLOAT16: 'float16', DOUBLE: 'float64', INT32: 'int32', INT64: 'int64', BOOL: 'bool' };
   return known[name] ?? name.toLowerCase();
 }
