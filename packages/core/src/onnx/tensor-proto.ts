@@ -65,7 +65,7 @@ export function checkDims(what: string, dims: readonly number[], length: number)
   }
 }
 
-export function makeTensorProto(name: string, value: TensorValue): Onnx.ITensorProto {
+export function makeTensorProto(name: string, value: TensorValue): Onnx.TensorProto {
   const elemType = tensorElemType(value);
   checkDims(`ONNX tensor '${name}'`, value.dims, value.data.length);
   return { name, dims: [...value.dims], dataType: elemTypeToProto(elemType), rawData: rawBytes(value, elemType) };
