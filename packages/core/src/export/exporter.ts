@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { assertValidOnnxModel } from '../onnx/index.js';
 import { zeros } from '../ops/creation.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
@@ -90,6 +91,8 @@ export function exportOnnx(target: Forward | ModuleLike, exampleInputs: readonly
 }
 
 function finish(traced: TracedGraph, inputNames: readonly string[], outputNames: readonly string[], file: string | undefined): ExportedModel {
+  // Fail here, naming the rule, rather than when ONNX Runtime loads the file.
+  assertValidOnnxModel(traced.g.toModelProto(), 'exportOnnx: the exported model');
   const bytes = traced.g.encode();
   if (file) writeFileSync(file, bytes);
   return { bytes, inputNames, outputNames, nodeCount: traced.g.nodeCount, ops: traced.ops };
