@@ -90,3 +90,16 @@ describe("exportOnnx precision: 'float16'", () => {
     expect(summary.nodeOpTypes.filter((op) => op === 'Cast')).toHaveLength(3);
   });
 });
+
+describe('positions(x, axis)', () => {
+  it('gives int32 0..n-1 of the axis, and exports as Range over Shape so a dynamic length carries through', async () => {
+    const { positions } = await import('../src/index');
+    const t = randNormal(new Rng(4), [2, 6, 3]);
+    const ids = positions(t, -2);
+    expect([ids.dtype, [...ids.shape], [...ids.toArray()]]).toEqual(['int32', [6], [0, 1, 2, 3, 4, 5]]);
+    const model = exportOnnx((x: Tensor) => positions(x, 1), [t], { inputNames: ['x'], outputNames: ['ids'], dynamicAxes: { x: { 1: 'L' } } });
+    const summary = parseOnnxModel(model.bytes);
+    expect(summary.outputs[0]).toEqual({ name: 'ids', elemType: 'int32', dims: ['L'] });
+    expect(summary.nodeOpTypes).toEqual(expect.arrayContaining(['Shape', 'Range']));
+  });
+});

@@ -1,11 +1,15 @@
 import type { OnnxDim } from '../onnx/index.js';
 import { ExportOptionError, type DynamicAxes } from './options.js';
+import type { DimSource } from './runtime-dims.js';
 
 /** One named dynamic axis: its size in the example inputs and the size the verifying trace uses. */
 export interface DimSymbol {
   readonly name: string;
   readonly exampleSize: number;
   readonly probeSize: number;
+  /** The first input axis that carries it: where the graph reads its run-time size. */
+  readonly input: string;
+  readonly axis: number;
 }
 
 /**
@@ -27,7 +31,7 @@ export class ResolvedDynamicAxes {
     for (const input of inputs) {
       const axes = normaliseAxes(input.name, requested[input.name] ?? {}, input.shape.length);
       inputAxes.set(input.name, axes);
-      for (const [axis, name] of axes) this.addSymbol(name, input.shape[axis]!, `${input.name}[${axis}]`);
+      for (const [axis, name] of axes) this.addSymbol(name, input.shape[axis]!, input.name, axis);
     }
     this.inputAxes = inputAxes;
   }
@@ -78,7 +82,16 @@ export class ResolvedDynamicAxes {
     });
   }
 
-  private addSymbol(name: string, size: number, where: string): void {
+  /** Every dynamic axis as a source of its run-time size, with its sizes in the example trace ('example') or the probe trace. */
+  dimSources(trace: 'example' | 'probe'): DimSource[] {
+    return [...this.symbols.values()].map((s) => ({
+      input: s.input, axis: s.axis,
+      here: trace === 'example' ? s.exampleSize : s.probeSize, there: trace === 'example' ? s.probeSize : s.exampleSize,
+    }));
+  }
+
+  private addSymbol(name: string, size: number, input: string, axis: number): void {
+    const where = `${input}[${axis}]`;
     const existing = this.symbols.get(name);
     if (existing) {
       if (existing.exampleSize !== size) {
@@ -88,7 +101,7 @@ export class ResolvedDynamicAxes {
       return;
     }
     // Probing larger sizes keeps every axis >= 2, so broadcasting from size 1 cannot hide in the probe.
-    this.symbols.set(name, { name, exampleSize: size, probeSize: size + this.symbols.size + 1 });
+    this.symbols.set(name, { name, exampleSize: size, probeSize: size + this.symbols.size + 1, input, axis });
   }
 }
 

@@ -74,10 +74,10 @@ export function exportOnnx(target: Forward | ModuleLike, exampleInputs: readonly
   // Three passes: the shapes at the probe sizes (which axes move), the graph at the example sizes, and
   // the graph at the probe sizes, which must come out the same.
   const probeShapes = withProbeInputs(exampleInputs, inputNames, axes, (probeInputs) => recordShapes(forward, probeInputs.map((i) => i.tensor)));
-  const traced = traceGraph(forward, examples, settings, probeShapes);
+  const traced = traceGraph(forward, examples, settings, { shapes: probeShapes, dims: axes.dimSources('example') });
   const outputNames = traced.outputs.map((_, i) => opts.outputNames?.[i] ?? `output_${i}`);
   axes.checkNames(outputNames);
-  const probe = withProbeInputs(exampleInputs, inputNames, axes, (probeInputs) => traceGraph(forward, probeInputs, settings, traced.shapes));
+  const probe = withProbeInputs(exampleInputs, inputNames, axes, (probeInputs) => traceGraph(forward, probeInputs, settings, { shapes: traced.shapes, dims: axes.dimSources('probe') }));
   const outputDims = traced.outputs.map((o, i) => axes.outputDims(outputNames[i]!, o.shape, probe.outputs[i]!.shape));
   declareOutputs(probe, outputNames, outputDims, settings.precision);
   declareOutputs(traced, outputNames, outputDims, settings.precision);

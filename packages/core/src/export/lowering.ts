@@ -18,12 +18,17 @@ export interface LoweringContext<A> {
    * model's inputs), found by comparing this op with the same op of a trace at other sizes. All false
    * without dynamic axes. Lowerings that write sizes (Reshape) compute the dynamic ones from Shape.
    */
-  readonly dynamic: DynamicAxisFlags;
+  readonly dynamic: DynamicShapes;
 }
 
-export interface DynamicAxisFlags {
+export interface DynamicShapes {
   readonly inputs: readonly (readonly boolean[])[];
   readonly outputs: readonly (readonly boolean[])[];
+  /**
+   * An int64 [1] value holding the run-time size of output `index` on `axis`, read off the graph
+   * inputs' shapes; null when the axis is static or its size is no dynamic axis (or product of two).
+   */
+  outputSize(index: number, axis: number): string | null;
 }
 
 /** Emits nodes and returns one value name per op output (outputs the graph never uses may be ''). */

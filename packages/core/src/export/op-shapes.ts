@@ -1,7 +1,8 @@
 import type { AnyOpDef } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import type { OpTracer } from '../trace.js';
-import type { DynamicAxisFlags } from './lowering.js';
+import type { DynamicShapes } from './lowering.js';
+import type { RuntimeDims } from './runtime-dims.js';
 
 /** The shapes one dispatched op saw, in trace order. */
 export interface OpShapes {
@@ -30,7 +31,14 @@ const differ = (a: readonly (readonly number[])[], b: readonly (readonly number[
  * When the traces diverge (another op at that position) nothing is flagged: the graphs then differ and
  * the export fails on that difference anyway.
  */
-export function dynamicFlags(mine: OpShapes, other: OpShapes | undefined): DynamicAxisFlags {
-  const same = other?.op === mine.op;
-  return { inputs: differ(mine.inputs, same ? other.inputs : undefined), outputs: differ(mine.outputs, same ? other.outputs : undefined) };
+export function dynamicShapes(mine: OpShapes, other: OpShapes | undefined, dims: RuntimeDims): DynamicShapes {
+  const theirs = other?.op === mine.op ? other : undefined;
+  return {
+    inputs: differ(mine.inputs, theirs?.inputs),
+    outputs: differ(mine.outputs, theirs?.outputs),
+    outputSize: (index, axis) => {
+      const there = theirs?.outputs[index];
+      return there?.length === mine.outputs[index]?.length ? dims.sizeOf(mine.outputs[index]![axis]!, there![axis]) : null;
+    },
+  };
 }

@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor.js';
 import { registerOnnxLowering, type LoweringContext } from './lowering.js';
 import { bandKeepMask } from './band-mask.js';
 import { reshapeTarget } from './reshape-shape.js';
+import { shapeValue } from './shape-value.js';
 import { Contiguous } from '../ops/contiguous-op.js';
 import { Expand, Permute, Reshape, Slice } from '../ops/views.js';
 import { BINARY_OPS, COMPARE_OPS, UNARY_OPS, Where, Cast, type BinaryKind, type CompareKind, type UnaryKind } from '../ops/elementwise.js';
@@ -13,6 +14,7 @@ import { LogSoftmax, Softmax } from '../ops/softmax.js';
 import { BandMask } from '../ops/masks.js';
 import { Conv2d } from '../ops/conv.js';
 import { IndexSelect } from '../ops/indexing.js';
+import { Positions } from '../ops/positions.js';
 import { Pad } from '../ops/pad.js';
 import { Concat } from '../ops/concat.js';
 import { ToDevice } from '../transfer.js';
@@ -108,12 +110,14 @@ single(Concat, ({ g, inputs, attrs }) => g.op('Concat', inputs, { axis: onnxAttr
  * The exporter's second trace fails the export where this is not enough.
  */
 single(Reshape, ({ g, inputs, inputTensors, outputTensors, dynamic }) =>
-  g.op('Reshape', [inputs[0]!, reshapeTarget(g, inputs[0]!, inputTensors[0]!.shape, outputTensors[0]!.shape, dynamic.outputs[0]!)]));
+  g.op('Reshape', [inputs[0]!, reshapeTarget(g, inputs[0]!, inputTensors[0]!.shape, outputTensors[0]!.shape, dynamic)]));
 single(Permute, ({ g, inputs, attrs }) => g.op('Transpose', inputs, { perm: onnxAttr.ints(attrs.axes) }));
-single(Expand, ({ g, inputs, inputTensors, attrs }) => {
+// An axis broadcast from 1 to a dynamic size takes that size from the graph inputs' shapes.
+single(Expand, ({ g, inputs, inputTensors, attrs, dynamic }) => {
   const x = inputTensors[0]!;
   const lead = attrs.shape.length - x.ndim;
-  return g.op('Expand', [inputs[0]!, g.constInt64(attrs.shape.map((d, i) => (i >= lead && x.shape[i - lead] === d ? 1 : d)))]);
+  const dims = attrs.shape.map((d, i) => (i >= lead && x.shape[i - lead] === d ? 1 : dynamic.outputs[0]?.[i] ? dynamic.outputSize(0, i) ?? d : d));
+  return g.op('Expand', [inputs[0]!, shapeValue(g, dims)]);
 });
 const INT64_MAX = 2n ** 63n - 1n;
 single(Slice, ({ g, inputs, inputTensors, attrs }) => {
@@ -121,6 +125,13 @@ single(Slice, ({ g, inputs, inputTensors, attrs }) => {
   const axes = attrs.starts.map((_, i) => i);
   const ends = BigInt64Array.from(attrs.ends, (e, i) => (e === x.shape[i] ? INT64_MAX : BigInt(e)));
   return g.op('Slice', [inputs[0]!, g.constInt64(attrs.starts), g.constInt64(ends), g.constInt64(axes)]);
+});
+// Range over Shape(x)[axis], not the traced length: position ids follow a dynamic sequence length.
+single(Positions, ({ g, inputs, attrs }) => {
+  const length = g.op('Squeeze', [g.op('Shape', inputs, { start: onnxAttr.int(attrs.axis), end: onnxAttr.int(attrs.axis + 1) })]);
+  const zero = g.memo('i64/0', () => g.constInt64(0, undefined, 'zero'));
+  const one = g.memo('i64/1', () => g.constInt64(1, undefined, 'one'));
+  return g.op('Cast', [g.op('Range', [zero, length, one])], { to: onnxAttr.int(ONNX_TYPE_CODE.int32!) });
 });
 single(Contiguous, ({ g, inputs }) => g.op('Identity', inputs));
 single(ToDevice, ({ g, inputs }) => g.op('Identity', inputs));

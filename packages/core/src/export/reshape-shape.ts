@@ -1,48 +1,40 @@
 import { onnxAttr, type OnnxGraphBuilder } from '../onnx/index.js';
+import type { DynamicShapes } from './lowering.js';
+import { shapeValue } from './shape-value.js';
 
 /**
  * The target shape of a Reshape from `from` to `to`. Without dynamic axes it is a constant that says "as
  * the input" where it can: 0 (copy the input's axis) where an axis keeps its place and size, -1 for at
- * most one remaining axis. With dynamic axes (flags from the exporter's trace at other sizes) the axes
- * are split into groups that map onto each other (keep, merge, split), and each dynamic output axis is
- * computed from Shape(input): the product of its group's input axes, divided by the group's static
- * output axes. A split into two dynamic axes cannot be computed from the input and stays a number;
- * the exporter's comparison of the two traces then fails the export, naming this node.
+ * most one remaining axis. With dynamic axes (`dynamic.outputs[0]`, from the exporter's trace at other
+ * sizes) the axes are split into groups that map onto each other (keep, merge, split) and each dynamic
+ * output axis is computed at run time: from Shape(input) when it is the only dynamic axis of its group
+ * (the product of the group's input axes divided by its static output axes), else from the graph
+ * inputs' shapes (`dynamic.outputSize`, e.g. B and L when [B * L, D] is split back into [B, L, D]).
+ * Where neither works the size stays a number and the exporter's comparison of the two traces fails
+ * the export, naming this node.
  */
-export function reshapeTarget(g: OnnxGraphBuilder, input: string, from: readonly number[], to: readonly number[], dynamicTo: readonly boolean[]): string {
+export function reshapeTarget(g: OnnxGraphBuilder, input: string, from: readonly number[], to: readonly number[], dynamic: DynamicShapes): string {
+  const dynamicTo = dynamic.outputs[0] ?? [];
   const groups = dynamicTo.some(Boolean) ? axisGroups(from, to) : null;
   if (!groups) return g.constInt64(staticTarget(from, to));
 
-  const shape = g.op('Shape', [input]);
-  const pieces: string[] = [];
-  let run: number[] = [];
-  const flush = (): void => {
-    if (run.length > 0) pieces.push(g.constInt64(run, undefined, 'dims'));
-    run = [];
-  };
+  let shape: string | undefined;
+  const dims: (number | string)[] = [...to];
   for (const group of groups) {
-    const dynamic = group.to.filter((j) => dynamicTo[j]);
-    if (dynamic.length !== 1) {
-      run.push(...group.to.map((j) => to[j]!));
-      continue;
-    }
-    const start = group.from[0]!;
-    const end = group.from[group.from.length - 1]! + 1;
-    const staticProduct = group.to.filter((j) => !dynamicTo[j]).reduce((p, j) => p * to[j]!, 1);
-    const slice = g.op('Slice', [shape, g.constInt64([start], undefined, 'start'), g.constInt64([end], undefined, 'end')]);
-    const product = end - start === 1 ? slice : g.op('ReduceProd', [slice], { keepdims: onnxAttr.int(1) });
-    const size = staticProduct === 1 ? product : g.op('Div', [product, g.constInt64([staticProduct], undefined, 'static_product')]);
-    for (const j of group.to) {
-      if (j === dynamic[0]) {
-        flush();
-        pieces.push(size);
-      } else {
-        run.push(to[j]!);
-      }
+    const moving = group.to.filter((j) => dynamicTo[j]);
+    if (moving.length === 1) {
+      const start = group.from[0]!;
+      const end = group.from[group.from.length - 1]! + 1;
+      const staticProduct = group.to.filter((j) => !dynamicTo[j]).reduce((p, j) => p * to[j]!, 1);
+      shape ??= g.op('Shape', [input]);
+      const slice = g.op('Slice', [shape, g.constInt64([start], undefined, 'start'), g.constInt64([end], undefined, 'end')]);
+      const product = end - start === 1 ? slice : g.op('ReduceProd', [slice], { keepdims: onnxAttr.int(1) });
+      dims[moving[0]!] = staticProduct === 1 ? product : g.op('Div', [product, g.constInt64([staticProduct], undefined, 'static_product')]);
+    } else {
+      for (const j of moving) dims[j] = dynamic.outputSize(0, j) ?? to[j]!;
     }
   }
-  flush();
-  return pieces.length === 1 ? pieces[0]! : g.op('Concat', pieces, { axis: onnxAttr.int(0) });
+  return shapeValue(g, dims);
 }
 
 function staticTarget(from: readonly number[], to: readonly number[]): number[] {

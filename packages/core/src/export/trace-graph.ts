@@ -7,7 +7,8 @@ import type { AnyOpDef } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { findOnnxLowering } from './lowering.js';
 import type { ExportPrecision } from './options.js';
-import { ShapeRecorder, dynamicFlags, opShapesOf, type OpShapes } from './op-shapes.js';
+import { ShapeRecorder, dynamicShapes, opShapesOf, type OpShapes } from './op-shapes.js';
+import { RuntimeDims, type DimSource } from './runtime-dims.js';
 import './primitives.js';
 
 export type Forward = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
@@ -39,6 +40,7 @@ class ExportTracer implements OpTracer {
     private readonly paramNames: ReadonlyMap<Tensor, string>,
     private readonly precision: ExportPrecision,
     private readonly otherShapes: readonly OpShapes[],
+    private readonly dims: RuntimeDims,
   ) {}
 
   valueOf(t: Tensor): string {
@@ -71,7 +73,7 @@ class ExportTracer implements OpTracer {
     }
     outputs.forEach((t, i) => onnxElemTypeOf(t, `output ${i} of op '${op.name}'`));
     const shapes = opShapesOf(op, inputs, outputs);
-    const dynamic = dynamicFlags(shapes, this.otherShapes[this.shapes.length]);
+    const dynamic = dynamicShapes(shapes, this.otherShapes[this.shapes.length], this.dims);
     this.shapes.push(shapes);
     const names = this.g.scope(op.name, () => lowering({
       g: this.g, inputs: inputs.map((t) => this.valueOf(t)), inputTensors: inputs, outputTensors: outputs, attrs: attrs as never, dynamic,
@@ -110,12 +112,14 @@ export interface TracedGraph {
 
 /**
  * Runs `forward` once on the inputs (under noGrad, inside tidy) with the exporter listening, and lowers
- * every op it dispatches. Tensors the trace did not produce become initializers. `otherShapes` are the op
- * shapes of a trace at other sizes (none without dynamic axes): where they differ, an axis is dynamic.
+ * every op it dispatches. Tensors the trace did not produce become initializers. `other` holds the op
+ * shapes of a trace at other sizes (none without dynamic axes; where they differ, an axis is dynamic)
+ * and the graph input axes that carry the dynamic sizes, with their sizes here and there.
  */
-export function traceGraph(forward: Forward, inputs: readonly TraceInput[], settings: TraceSettings, otherShapes: readonly OpShapes[] = []): TracedGraph {
+export function traceGraph(forward: Forward, inputs: readonly TraceInput[], settings: TraceSettings,
+  other: { readonly shapes: readonly OpShapes[]; readonly dims: readonly DimSource[] } = { shapes: [], dims: [] }): TracedGraph {
   const g = new OnnxGraphBuilder({ graphName: settings.graphName, producerName: '@mta/core' });
-  const tracer = new ExportTracer(g, settings.parameters, settings.precision, otherShapes);
+  const tracer = new ExportTracer(g, settings.parameters, settings.precision, other.shapes, new RuntimeDims(g, other.dims));
   for (const [i, input] of inputs.entries()) {
     const elem = onnxElemTypeOf(input.tensor, `input ${i}`);
     if (elem === 'float32' && settings.precision === 'float16') {

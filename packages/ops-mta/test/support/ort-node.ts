@@ -2,9 +2,9 @@ import * as ort from 'onnxruntime-node';
 
 /** One ORT tensor as plain data. */
 export interface OrtValue {
-  readonly type: 'float32' | 'float16';
-  /** float32 values, or float16 bit patterns. */
-  readonly data: Float32Array | Uint16Array;
+  readonly type: 'float32' | 'float16' | 'int32';
+  /** float32 values, float16 bit patterns, or int32 values (token ids). */
+  readonly data: Float32Array | Uint16Array | Int32Array;
   readonly dims: readonly number[];
 }
 
@@ -12,7 +12,7 @@ export interface OrtValue {
 export async function runOnnx(model: Uint8Array, feeds: Record<string, OrtValue>): Promise<Record<string, OrtValue>> {
   const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'] });
   try {
-    const inputs = Object.fromEntries(Object.entries(feeds).map(([name, v]) => [name, new ort.Tensor(v.type, v.data, v.dims)]));
+    const inputs = Object.fromEntries(Object.entries(feeds).map(([name, v]) => [name, new ort.Tensor(v.type, v.data as never, v.dims)]));
     const results = await session.run(inputs);
     const out: Record<string, OrtValue> = {};
     for (const name of session.outputNames) {
