@@ -27,6 +27,11 @@ describe('exportOnnx option checks', () => {
     expect(() => exportOnnx((t) => relu(t), [x()], { inputNames: ['x'], ...options } as never)).toThrow(message);
   });
 
+  it('rejects more names than inputs or outputs', () => {
+    expect(() => exportOnnx((t) => relu(t), [x()], { inputNames: ['a', 'b'] })).toThrow(/option 'inputNames' names 2 inputs, but there are 1 example inputs/);
+    expect(() => exportOnnx((t) => relu(t), [x()], { outputNames: ['a', 'b'] })).toThrow(/option 'outputNames' names 2 outputs, but the function returned 1/);
+  });
+
   it('rejects dynamic axes of an unknown tensor, out of range, or one name with two sizes', () => {
     const two = [x(), randNormal(new Rng(2), [2, 3, 4, 4])];
     expect(() => exportOnnx((t) => relu(t), [x()], { inputNames: ['x'], dynamicAxes: { scores: { 0: 'batch' } } }))

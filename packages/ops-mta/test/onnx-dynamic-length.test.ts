@@ -63,6 +63,8 @@ describe('ONNX export with dynamic batch and sequence length', () => {
     const summary = parseOnnxModel(exportOnnx(layer, [causalScores(rng, 1, 2, 5)], { inputNames: ['scores'] }).bytes);
     expect(summary.inputs[0]!.dims).toEqual(['batch', 2, 'L', 'L']);
     expect(summary.outputs[0]!.dims).toEqual(['batch', 3, 'L', 'L']);
+    const fixed = parseOnnxModel(exportOnnx(layer, [causalScores(rng, 1, 2, 5)], { dynamicAxes: {} }).bytes);
+    expect(fixed.inputs[0]!.dims, 'dynamicAxes: {} keeps every axis static').toEqual([1, 2, 5, 5]);
   });
 
   it('reshapes that merge and split dynamic axes and slices to the end follow the runtime shape', async () => {

@@ -5,7 +5,7 @@ import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { ResolvedDynamicAxes } from './dynamic-axes.js';
 import { firstGraphDifference } from './graph-diff.js';
-import { validateExportOptions, type DynamicAxes, type ExportOptions } from './options.js';
+import { ExportOptionError, validateExportOptions, type DynamicAxes, type ExportOptions } from './options.js';
 import { declareOutputs, recordShapes, traceGraph, type Forward, type TraceInput, type TracedGraph, type TraceSettings } from './trace-graph.js';
 
 export { onnxElemTypeOf } from './trace-graph.js';
@@ -44,7 +44,7 @@ interface ModuleLike {
 export function exportOnnx(target: Forward | ModuleLike, exampleInputs: readonly Tensor[], options: ExportOptions = {}): ExportedModel {
   const opts = validateExportOptions(options);
   if ((opts.inputNames?.length ?? 0) > exampleInputs.length) {
-    throw new TypeError(`exportOnnx: ${opts.inputNames!.length} inputNames for ${exampleInputs.length} example inputs`);
+    throw new ExportOptionError(`exportOnnx: option 'inputNames' names ${opts.inputNames!.length} inputs, but there are ${exampleInputs.length} example inputs`);
   }
   const forward: Forward = typeof target === 'function' ? target : (first, ...rest) => target.forward(first, ...rest);
   const params = new Map<Tensor, string>(opts.parameters instanceof Map
@@ -66,7 +66,7 @@ export function exportOnnx(target: Forward | ModuleLike, exampleInputs: readonly
   const examples = exampleInputs.map((t, i) => ({ tensor: t, name: inputNames[i]!, dims: axes.inputDims(inputNames[i]!, t.shape) }));
   if (!axes.isDynamic) {
     const traced = traceGraph(forward, examples, settings);
-    const outputNames = traced.outputs.map((_, i) => opts.outputNames?.[i] ?? `output_${i}`);
+    const outputNames = publicOutputNames(traced, opts.outputNames);
     axes.checkNames(outputNames);
     declareOutputs(traced, outputNames, traced.outputs.map((o) => o.shape), settings.precision);
     return finish(traced, inputNames, outputNames, opts.file);
@@ -75,7 +75,7 @@ export function exportOnnx(target: Forward | ModuleLike, exampleInputs: readonly
   // the graph at the probe sizes, which must come out the same.
   const probeShapes = withProbeInputs(exampleInputs, inputNames, axes, (probeInputs) => recordShapes(forward, probeInputs.map((i) => i.tensor)));
   const traced = traceGraph(forward, examples, settings, { shapes: probeShapes, dims: axes.dimSources('example') });
-  const outputNames = traced.outputs.map((_, i) => opts.outputNames?.[i] ?? `output_${i}`);
+  const outputNames = publicOutputNames(traced, opts.outputNames);
   axes.checkNames(outputNames);
   const probe = withProbeInputs(exampleInputs, inputNames, axes, (probeInputs) => traceGraph(forward, probeInputs, settings, { shapes: traced.shapes, dims: axes.dimSources('probe') }));
   const outputDims = traced.outputs.map((o, i) => axes.outputDims(outputNames[i]!, o.shape, probe.outputs[i]!.shape));
@@ -88,6 +88,13 @@ export function exportOnnx(target: Forward | ModuleLike, exampleInputs: readonly
       'Compute that size from the inputs with ops (so it is traced), or leave the axis static.');
   }
   return finish(traced, inputNames, outputNames, opts.file);
+}
+
+function publicOutputNames(traced: TracedGraph, names: readonly string[] | undefined): string[] {
+  if ((names?.length ?? 0) > traced.outputs.length) {
+    throw new ExportOptionError(`exportOnnx: option 'outputNames' names ${names!.length} outputs, but the function returned ${traced.outputs.length}`);
+  }
+  return traced.outputs.map((_, i) => names?.[i] ?? `output_${i}`);
 }
 
 function finish(traced: TracedGraph, inputNames: readonly string[], outputNames: readonly string[], file: string | undefined): ExportedModel {

@@ -16,7 +16,8 @@ export interface ExportOptions {
   /**
    * Dynamic axes by input (or output) name, as in PyTorch's `dynamic_axes`: the named axes get a
    * dim_param and the graph computes everything that depends on them from runtime shapes. Output axes
-   * not listed are found by tracing again at other sizes. Default: the module's `onnxDynamicAxes`, if any.
+   * not listed are found by tracing again at other sizes. Default: the module's `onnxDynamicAxes`, if any
+   * (pass `{}` for a model with every axis static).
    */
   readonly dynamicAxes?: Readonly<Record<string, DynamicAxes>>;
   /** 'float16' stores float inputs, outputs and parameters as float16 and computes in float32 (Cast nodes). */
