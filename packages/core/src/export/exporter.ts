@@ -85,7 +85,8 @@ export function exportOnnx(target: Forward | ModuleLike, exampleInputs: readonly
   if (difference !== null) {
     const sizes = [...axes.symbols.values()].map((s) => `${s.name}: ${s.exampleSize} then ${s.probeSize}`).join(', ');
     throw new Error(`exportOnnx: the graph depends on the example size of a dynamic axis (traced at ${sizes}): ${difference}. ` +
-      'Compute that size from the inputs with ops (so it is traced), or leave the axis static.');
+      'Compute that size from the inputs with ops (so it is traced; positions(x, axis) for position ids), or leave the axis static. ' +
+      '(The second trace runs on zeros: a model whose ops depend on input values differs for that reason too.)');
   }
   return finish(traced, inputNames, outputNames, opts.file);
 }

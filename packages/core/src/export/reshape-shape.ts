@@ -15,14 +15,15 @@ import { shapeValue } from './shape-value.js';
  */
 export function reshapeTarget(g: OnnxGraphBuilder, input: string, from: readonly number[], to: readonly number[], dynamic: DynamicShapes): string {
   const dynamicTo = dynamic.outputs[0] ?? [];
-  const groups = dynamicTo.some(Boolean) ? axisGroups(from, to) : null;
-  if (!groups) return g.constInt64(staticTarget(from, to));
+  if (!dynamicTo.some(Boolean)) return g.constInt64(staticTarget(from, to));
+  // Shapes that do not pair up into groups (a zero-size axis) still take their sizes from the graph inputs.
+  const groups = axisGroups(from, to) ?? [{ from: [], to: to.map((_, j) => j) }];
 
   let shape: string | undefined;
   const dims: (number | string)[] = [...to];
   for (const group of groups) {
     const moving = group.to.filter((j) => dynamicTo[j]);
-    if (moving.length === 1) {
+    if (moving.length === 1 && group.from.length > 0) {
       const start = group.from[0]!;
       const end = group.from[group.from.length - 1]! + 1;
       const staticProduct = group.to.filter((j) => !dynamicTo[j]).reduce((p, j) => p * to[j]!, 1);
