@@ -9,7 +9,7 @@ import { PROBE_SCRIPT, runProbeInRepo, type ProbeResult } from './support/packag
  * The packages are publishable: `pnpm pack` gives tarballs of compiled JavaScript and declarations,
  * and a project outside the repo installs them with plain npm, runs MTA forward and backward on cpu,
  * and typechecks TypeScript against the declarations. Needs the npm registry for the packages'
- * own dependencies (ndarray, onnx-proto).
+ * own dependencies (ndarray).
  */
 const REPO = resolve(import.meta.dirname, '../../..');
 const PACKAGES = ['core', 'device-cpu', 'device-npu', 'ops-mta'] as const;

@@ -18,6 +18,8 @@ export class MultiTokenAttention extends nn.Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
   readonly options: MtaOptions;
+  /** exportOnnx's default: batch and sequence length dynamic, channels fixed by the weight. */
+  readonly onnxDynamicAxes = [{ 0: 'batch', 2: 'L', 3: 'L' }] as const;
 
   constructor(readonly inChannels: number, readonly outChannels: number, rng: Rng, options: MtaModuleOptions = {}) {
     super();

@@ -36,12 +36,12 @@ describe('lowerMta graph structure', () => {
     expect(ints(conv, 'kernel_shape')).toEqual([3, 3]);
     expect(ints(conv, 'dilations')).toEqual([1, 1]);
     expect(int(conv, 'group')).toBe(2);
-    expect(conv.input.slice(1)).toEqual(['w', 'b']);
-    expect(lower(base, false).find((n) => n.opType === 'Conv')!.input).toHaveLength(2);
+    expect((conv.input ?? []).slice(1)).toEqual(['w', 'b']);
+    expect(lower(base, false).find((n) => n.opType === 'Conv')!.input ?? []).toHaveLength(2);
   });
 
   it('post: mask with Where -> Softmax(axis=-1) -> Conv -> Where; pre: Where -> Conv -> Where -> Softmax', () => {
-    const main = (nodes: Node[]) => nodes.filter((n) => !n.name.includes('causal_mask')).map((n) => n.opType);
+    const main = (nodes: Node[]) => nodes.filter((n) => !(n.name ?? '').includes('causal_mask')).map((n) => n.opType);
     expect(main(lower(base))).toEqual(['Where', 'Softmax', 'Conv', 'Where']);
     expect(main(lower({ ...base, mode: 'pre' }))).toEqual(['Where', 'Conv', 'Where', 'Softmax']);
     const softmax = lower(base).find((n) => n.opType === 'Softmax')!;
@@ -52,20 +52,20 @@ describe('lowerMta graph structure', () => {
     for (const mode of ['post', 'pre'] as const) {
       for (const sparse of [false, true]) {
         const nodes = lower({ ...base, mode, sparse });
-        const mta = nodes.filter((n) => !n.name.includes('sparsemax'));
+        const mta = nodes.filter((n) => !(n.name ?? '').includes('sparsemax'));
         expect(mta.some((n) => n.opType === 'Add' || n.opType === 'Mul')).toBe(false);
       }
     }
   });
 
-  it('uses sparsemax as a 13-node standard-op sub-graph and a Trilu causal mask', () => {
+  it('uses sparsemax as a 13-node standard-op sub-graph and a Trilu causal mask sized by Shape(scores)', () => {
     const nodes = lower({ ...base, sparse: true });
-    const sm = nodes.filter((n) => n.name.includes('sparsemax/'));
+    const sm = nodes.filter((n) => (n.name ?? '').includes('sparsemax/'));
     expect(sm.map((n) => n.opType)).toEqual([
       'TopK', 'CumSum', 'Mul', 'Add', 'Greater', 'Cast', 'ReduceSum', 'Where', 'ReduceSum', 'Sub', 'Div', 'Sub', 'Relu',
     ]);
     expect(nodes.some((n) => n.opType === 'Softmax')).toBe(false);
-    expect(nodes.filter((n) => n.name.includes('causal_mask')).map((n) => n.opType)).toEqual(['ConstantOfShape', 'Trilu', 'Cast']);
+    expect(nodes.filter((n) => (n.name ?? '').includes('causal_mask')).map((n) => n.opType)).toEqual(['Shape', 'ConstantOfShape', 'Trilu', 'Cast']);
   });
 
   it('shares one causal mask between two MTA calls of the same L', () => {

@@ -1,30 +1,26 @@
 import { writeFileSync } from 'node:fs';
-import { OnnxGraphBuilder, type OnnxDim, type OnnxElemType } from '../onnx/index.js';
-import { noGrad } from '../tape.js';
+import { assertValidOnnxModel } from '../onnx/index.js';
+import { zeros } from '../ops/creation.js';
 import { tidy } from '../scope.js';
-import { withTracer, type OpTracer } from '../trace.js';
-import type { AnyOpDef } from '../op.js';
 import type { Tensor } from '../tensor.js';
-import { findOnnxLowering } from './lowering.js';
-import './primitives.js';
+import { ResolvedDynamicAxes } from './dynamic-axes.js';
+import { firstGraphDifference } from './graph-diff.js';
+import { ExportOptionError, validateExportOptions, type DynamicAxes, type ExportOptions } from './options.js';
+import { declareOutputs, recordShapes, traceGraph, type Forward, type TraceInput, type TracedGraph, type TraceSettings } from './trace-graph.js';
+
+export { onnxElemTypeOf } from './trace-graph.js';
+export { ExportOptionError, type DynamicAxes, type ExportOptions, type ExportPrecision } from './options.js';
 
 /**
  * Exports a computation to ONNX by tracing it: the function runs once on the example inputs (under
  * noGrad), every op it dispatches is lowered through the op's registered lowering, tensors the trace did
- * not produce become initializers (parameters under their module names). IR 8, opset 17, float32.
+ * not produce become initializers (parameters under their module names). IR 8, opset 17.
+ *
+ * With dynamic axes, the function also runs at other sizes of those axes (on zeros): once to see which
+ * axes of each op move (lowerings compute those from Shape), and once more to build the graph there,
+ * which must equal the example's (else the export fails, naming the node or constant that bakes in a
+ * size). Output axes that moved get their dim_param names.
  */
-export interface ExportOptions {
-  readonly inputNames?: readonly string[];
-  readonly outputNames?: readonly string[];
-  /** Names for tensors that should become named initializers (a module's parameters). */
-  readonly parameters?: ReadonlyMap<Tensor, string> | readonly [string, Tensor][];
-  /** Leave axis 0 of every input and output dynamic ('batch'). Reshapes then keep axis 0 symbolic. */
-  readonly dynamicBatch?: boolean;
-  readonly graphName?: string;
-  /** Also write the model to this path. */
-  readonly file?: string;
-}
-
 export interface ExportedModel {
   readonly bytes: Uint8Array;
   readonly inputNames: readonly string[];
@@ -34,7 +30,6 @@ export interface ExportedModel {
   readonly ops: ReadonlyMap<string, number>;
 }
 
-type Forward = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
 interface ModuleLike {
   /**
    * Called with the example inputs only, so trailing optional parameters that are not tensors (e.g.
@@ -42,82 +37,89 @@ interface ModuleLike {
    */
   forward(...inputs: readonly [Tensor, ...unknown[]]): Tensor | readonly Tensor[];
   namedParameters?(): [string, Tensor][];
-}
-
-const ONNX_DTYPES: Readonly<Record<string, OnnxElemType>> = { float32: 'float32', int32: 'int32', bool: 'bool' };
-
-export function onnxElemTypeOf(t: Tensor, what: string): OnnxElemType {
-  const e = ONNX_DTYPES[t.dtype];
-  if (!e) {
-    throw new Error(`exportOnnx: ${what} ${t.describe()} has dtype ${t.dtype}; ONNX export supports float32, int32 and bool ` +
-      `(ONNX Runtime's CPU kernels are float32): cast the model with .cast('float32') before exporting`);
-  }
-  return e;
-}
-
-class ExportTracer implements OpTracer {
-  readonly names = new Map<Tensor, string>();
-  readonly ops = new Map<string, number>();
-  private readonly byStorage = new Map<unknown, string>();
-
-  constructor(readonly g: OnnxGraphBuilder, private readonly paramNames: ReadonlyMap<Tensor, string>) {}
-
-  valueOf(t: Tensor): string {
-    const known = this.names.get(t);
-    if (known !== undefined) return known;
-    const elem = onnxElemTypeOf(t, 'a constant captured by the trace');
-    const data = t.toArray();
-    const name = this.paramNames.get(t);
-    const value = elem === 'float32' ? { data: data as Float32Array, dims: [...t.shape] }
-      : elem === 'int32' ? { data: data as Int32Array, dims: [...t.shape] }
-      : { data: data as Uint8Array, dims: [...t.shape], elemType: 'bool' as const };
-    const id = name !== undefined ? this.g.addInitializer(name, value) : this.g.constant(value, t.name ?? 'const');
-    this.names.set(t, id);
-    this.byStorage.set(t.storage, id);
-    return id;
-  }
-
-  onOp(op: AnyOpDef, inputs: readonly Tensor[], attrs: unknown, outputs: readonly Tensor[]): void {
-    this.ops.set(op.name, (this.ops.get(op.name) ?? 0) + 1);
-    const lowering = findOnnxLowering(op);
-    if (!lowering) {
-      throw new Error(`exportOnnx: op '${op.name}' has no ONNX lowering; register one with registerOnnxLowering(${op.name}, ...) ` +
-        `or express the computation with ops that have one`);
-    }
-    outputs.forEach((t, i) => onnxElemTypeOf(t, `output ${i} of op '${op.name}'`));
-    const names = this.g.scope(op.name, () => lowering({
-      g: this.g, inputs: inputs.map((t) => this.valueOf(t)), inputTensors: inputs, outputTensors: outputs, attrs: attrs as never,
-    }));
-    outputs.forEach((t, i) => { if (names[i]) this.names.set(t, names[i]!); });
-  }
+  /** The module's default dynamic axes, one map per forward input (see ExportOptions.dynamicAxes). */
+  readonly onnxDynamicAxes?: readonly DynamicAxes[];
 }
 
 export function exportOnnx(target: Forward | ModuleLike, exampleInputs: readonly Tensor[], options: ExportOptions = {}): ExportedModel {
+  const opts = validateExportOptions(options);
+  if ((opts.inputNames?.length ?? 0) > exampleInputs.length) {
+    throw new ExportOptionError(`exportOnnx: option 'inputNames' names ${opts.inputNames!.length} inputs, but there are ${exampleInputs.length} example inputs`);
+  }
   const forward: Forward = typeof target === 'function' ? target : (first, ...rest) => target.forward(first, ...rest);
-  const params = new Map<Tensor, string>(options.parameters instanceof Map
-    ? options.parameters
-    : (options.parameters as readonly [string, Tensor][] | undefined ?? []).map(([n, t]) => [t, n] as const));
+  const params = new Map<Tensor, string>(opts.parameters instanceof Map
+    ? opts.parameters
+    : (opts.parameters as readonly (readonly [string, Tensor])[] | undefined ?? []).map(([n, t]) => [t, n] as const));
   if (typeof target !== 'function' && target.namedParameters) {
     for (const [n, t] of target.namedParameters()) if (!params.has(t)) params.set(t, n);
   }
-  const g = new OnnxGraphBuilder({ graphName: options.graphName ?? 'mta_model', producerName: '@mta/core' });
-  const tracer = new ExportTracer(g, params);
-  const batchDim = (dims: readonly number[]): OnnxDim[] => dims.map((d, i) => (options.dynamicBatch && i === 0 ? 'batch' : d));
-  const inputNames = exampleInputs.map((t, i) => {
-    const name = options.inputNames?.[i] ?? t.name ?? `input_${i}`;
-    g.addInput(name, batchDim(t.shape), onnxElemTypeOf(t, `input ${i}`));
-    tracer.names.set(t, name);
-    return name;
+  const inputNames = exampleInputs.map((t, i) => opts.inputNames?.[i] ?? t.name ?? `input_${i}`);
+  const settings: TraceSettings = { graphName: opts.graphName ?? 'mta_model', parameters: params, precision: opts.precision ?? 'float32' };
+
+  const requested: Record<string, DynamicAxes> = {};
+  if (opts.dynamicBatch) for (const name of inputNames) requested[name] = { 0: 'batch' };
+  const moduleDefault = typeof target === 'function' ? undefined : target.onnxDynamicAxes;
+  const explicit = opts.dynamicAxes ?? Object.fromEntries((moduleDefault ?? []).map((axes, i) => [inputNames[i], axes] as const).filter(([n]) => n !== undefined));
+  for (const [name, axes] of Object.entries(explicit)) requested[name] = { ...requested[name], ...axes };
+
+  const axes = new ResolvedDynamicAxes(exampleInputs.map((t, i) => ({ name: inputNames[i]!, shape: t.shape })), requested);
+  const examples = exampleInputs.map((t, i) => ({ tensor: t, name: inputNames[i]!, dims: axes.inputDims(inputNames[i]!, t.shape) }));
+  if (!axes.isDynamic) {
+    const traced = traceGraph(forward, examples, settings);
+    const outputNames = publicOutputNames(traced, opts.outputNames);
+    axes.checkNames(outputNames);
+    declareOutputs(traced, outputNames, traced.outputs.map((o) => o.shape), settings.precision);
+    return finish(traced, inputNames, outputNames, opts.file);
+  }
+  // Three passes: the shapes at the probe sizes (which axes move), the graph at the example sizes, and
+  // the graph at the probe sizes, which must come out the same.
+  const probeShapes = withProbeInputs(exampleInputs, inputNames, axes, (probeInputs) => recordShapes(forward, probeInputs.map((i) => i.tensor)));
+  const traced = traceGraph(forward, examples, settings, { shapes: probeShapes, dims: axes.dimSources('example') });
+  const outputNames = publicOutputNames(traced, opts.outputNames);
+  axes.checkNames(outputNames);
+  const probe = withProbeInputs(exampleInputs, inputNames, axes, (probeInputs) => traceGraph(forward, probeInputs, settings, { shapes: traced.shapes, dims: axes.dimSources('probe') }));
+  const outputDims = traced.outputs.map((o, i) => axes.outputDims(outputNames[i]!, o.shape, probe.outputs[i]!.shape));
+  declareOutputs(probe, outputNames, outputDims, settings.precision);
+  declareOutputs(traced, outputNames, outputDims, settings.precision);
+  const difference = firstGraphDifference(traced.g.toModelProto(), probe.g.toModelProto());
+  if (difference !== null) {
+    const sizes = [...axes.symbols.values()].map((s) => `${s.name}: ${s.exampleSize} then ${s.probeSize}`).join(', ');
+    throw new Error(`exportOnnx: the graph depends on the example size of a dynamic axis (traced at ${sizes}): ${difference}. ` +
+      'Compute that size from the inputs with ops (so it is traced; positions(x, axis) for position ids), or leave the axis static. ' +
+      '(The second trace runs on zeros: a model whose ops depend on input values differs for that reason too.)');
+  }
+  return finish(traced, inputNames, outputNames, opts.file);
+}
+
+function publicOutputNames(traced: TracedGraph, names: readonly string[] | undefined): string[] {
+  if ((names?.length ?? 0) > traced.outputs.length) {
+    throw new ExportOptionError(`exportOnnx: option 'outputNames' names ${names!.length} outputs, but the function returned ${traced.outputs.length}`);
+  }
+  return traced.outputs.map((_, i) => names?.[i] ?? `output_${i}`);
+}
+
+function finish(traced: TracedGraph, inputNames: readonly string[], outputNames: readonly string[], file: string | undefined): ExportedModel {
+  // Fail here, naming the rule, rather than when ONNX Runtime loads the file.
+  assertValidOnnxModel(traced.g.toModelProto(), 'exportOnnx: the exported model');
+  const bytes = traced.g.encode();
+  if (file) writeFileSync(file, bytes);
+  return { bytes, inputNames, outputNames, nodeCount: traced.g.nodeCount, ops: traced.ops };
+}
+
+/** Runs `trace` on zero inputs with every dynamic axis at its probe size; a failure says which sizes. */
+function withProbeInputs<T>(exampleInputs: readonly Tensor[], inputNames: readonly string[], axes: ResolvedDynamicAxes, trace: (inputs: TraceInput[]) => T): T {
+  return tidy(() => {
+    const probeInputs = exampleInputs.map((t, i) => ({
+      tensor: zeros(axes.probeShape(inputNames[i]!, t.shape), { dtype: t.dtype, device: t.device }),
+      name: inputNames[i]!,
+      dims: axes.inputDims(inputNames[i]!, t.shape),
+    }));
+    try {
+      return trace(probeInputs);
+    } catch (error) {
+      const sizes = [...axes.symbols.values()].map((s) => `${s.name} = ${s.probeSize}`).join(', ');
+      throw new Error(`exportOnnx: tracing again at other sizes of the dynamic axes (${sizes}) failed, so they cannot be verified: ` +
+        `${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
   });
-  const outputNames = noGrad(() => tidy(() => {
-    const result = withTracer(tracer, () => forward(...exampleInputs));
-    const outs = Array.isArray(result) ? (result as readonly Tensor[]) : [result as Tensor];
-    return outs.map((t, i) => {
-      const value = tracer.valueOf(t);
-      return g.addOutput(value, batchDim(t.shape), { name: options.outputNames?.[i] ?? `output_${i}`, elemType: onnxElemTypeOf(t, `output ${i}`) });
-    });
-  }));
-  const bytes = g.encode();
-  if (options.file) writeFileSync(options.file, bytes);
-  return { bytes, inputNames, outputNames, nodeCount: g.nodeCount, ops: tracer.ops };
 }

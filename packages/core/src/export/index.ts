@@ -1,2 +1,3 @@
 export * from './lowering.js';
 export * from './exporter.js';
+export { bandKeepMask } from './band-mask.js';

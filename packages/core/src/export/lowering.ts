@@ -13,6 +13,22 @@ export interface LoweringContext<A> {
   readonly inputTensors: readonly Tensor[];
   readonly outputTensors: readonly Tensor[];
   readonly attrs: A;
+  /**
+   * Which axes of each input and output are dynamic (their size moves with a dynamic axis of the
+   * model's inputs), found by comparing this op with the same op of a trace at other sizes. All false
+   * without dynamic axes. Lowerings that write sizes (Reshape) compute the dynamic ones from Shape.
+   */
+  readonly dynamic: DynamicShapes;
+}
+
+export interface DynamicShapes {
+  readonly inputs: readonly (readonly boolean[])[];
+  readonly outputs: readonly (readonly boolean[])[];
+  /**
+   * An int64 [1] value holding the run-time size of output `index` on `axis`, read off the graph
+   * inputs' shapes; null when the axis is static or its size is no dynamic axis (or product of two).
+   */
+  outputSize(index: number, axis: number): string | null;
 }
 
 /** Emits nodes and returns one value name per op output (outputs the graph never uses may be ''). */

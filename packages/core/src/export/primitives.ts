@@ -2,6 +2,9 @@ import { onnxAttr, type OnnxGraphBuilder } from '../onnx/index.js';
 import type { OpDef } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { registerOnnxLowering, type LoweringContext } from './lowering.js';
+import { bandKeepMask } from './band-mask.js';
+import { reshapeTarget } from './reshape-shape.js';
+import { shapeValue } from './shape-value.js';
 import { Contiguous } from '../ops/contiguous-op.js';
 import { Expand, Permute, Reshape, Slice } from '../ops/views.js';
 import { BINARY_OPS, COMPARE_OPS, UNARY_OPS, Where, Cast, type BinaryKind, type CompareKind, type UnaryKind } from '../ops/elementwise.js';
@@ -11,6 +14,7 @@ import { LogSoftmax, Softmax } from '../ops/softmax.js';
 import { BandMask } from '../ops/masks.js';
 import { Conv2d } from '../ops/conv.js';
 import { IndexSelect } from '../ops/indexing.js';
+import { Positions } from '../ops/positions.js';
 import { Pad } from '../ops/pad.js';
 import { Concat } from '../ops/concat.js';
 import { ToDevice } from '../transfer.js';
@@ -63,18 +67,13 @@ single(Softmax, ({ g, inputs, attrs }) => g.op('Softmax', inputs, { axis: onnxAt
 single(LogSoftmax, ({ g, inputs, attrs }) => g.op('LogSoftmax', inputs, { axis: onnxAttr.int(attrs.axis) }));
 
 /**
- * Band masks become Where over a constant bool mask of the last two axes: Where never reads the
- * unselected value, so NaN scores above the diagonal stay out (Trilu would only fill zeros).
+ * Band masks become Where over a bool mask of the last two axes, computed from the input's runtime shape
+ * (so a dynamic sequence length works): Where never reads the unselected value, so NaN scores above the
+ * diagonal stay out (Trilu would only fill zeros).
  */
 single(BandMask, ({ g, inputs, inputTensors, attrs }) => {
   const x = inputTensors[0]!;
-  const rows = x.shape[x.ndim - 2]!;
-  const cols = x.shape[x.ndim - 1]!;
-  const mask = g.memo(`band:${attrs.upper}:${attrs.k}:${rows}x${cols}`, () => {
-    const keep = new Uint8Array(rows * cols);
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) keep[i * cols + j] = (attrs.upper ? j - i >= attrs.k : j - i <= attrs.k) ? 1 : 0;
-    return g.constBool(keep, [rows, cols], 'band_mask');
-  });
+  const mask = bandKeepMask(g, inputs[0]!, attrs.upper, attrs.k, `${x.shape[x.ndim - 2]}x${x.shape[x.ndim - 1]}`);
   // ONNX Runtime has no bool Where kernel: a bool band is And with the mask (fill false) or Or with its complement (fill true).
   if (x.dtype === 'bool') return attrs.fill ? g.op('Or', [inputs[0]!, g.op('Not', [mask])]) : g.op('And', [inputs[0]!, mask]);
   const fill = scalarLike(g, attrs.fill, x, 'fill');
@@ -104,16 +103,35 @@ single(Pad, ({ g, inputs, inputTensors, attrs }) => {
 });
 single(Concat, ({ g, inputs, attrs }) => g.op('Concat', inputs, { axis: onnxAttr.int(attrs.axis) }));
 
-// A kept leading axis is written as 0 ("copy from the input"), so a dynamic batch axis survives reshapes.
-single(Reshape, ({ g, inputs, inputTensors, outputTensors }) => {
-  const shape = outputTensors[0]!.shape.map((d, i) => (i === 0 && inputTensors[0]!.ndim > 0 && d === inputTensors[0]!.shape[0] ? 0 : d));
-  return g.op('Reshape', [inputs[0]!, g.constInt64(shape)]);
-});
+/*
+ * Shapes written into the graph say "as the input" wherever they can, so an axis that is dynamic at run
+ * time is carried through instead of fixed at its traced size: Reshape (see reshapeTarget), Expand keeps
+ * an axis of the input's own size (1), Slice runs to the end.
+ * The exporter's second trace fails the export where this is not enough.
+ */
+single(Reshape, ({ g, inputs, inputTensors, outputTensors, dynamic }) =>
+  g.op('Reshape', [inputs[0]!, reshapeTarget(g, inputs[0]!, inputTensors[0]!.shape, outputTensors[0]!.shape, dynamic)]));
 single(Permute, ({ g, inputs, attrs }) => g.op('Transpose', inputs, { perm: onnxAttr.ints(attrs.axes) }));
-single(Expand, ({ g, inputs, attrs }) => g.op('Expand', [inputs[0]!, g.constInt64(attrs.shape)]));
-single(Slice, ({ g, inputs, attrs }) => {
+// An axis broadcast from 1 to a dynamic size takes that size from the graph inputs' shapes.
+single(Expand, ({ g, inputs, inputTensors, attrs, dynamic }) => {
+  const x = inputTensors[0]!;
+  const lead = attrs.shape.length - x.ndim;
+  const dims = attrs.shape.map((d, i) => (i >= lead && x.shape[i - lead] === d ? 1 : dynamic.outputs[0]?.[i] ? dynamic.outputSize(0, i) ?? d : d));
+  return g.op('Expand', [inputs[0]!, shapeValue(g, dims)]);
+});
+const INT64_MAX = 2n ** 63n - 1n;
+single(Slice, ({ g, inputs, inputTensors, attrs }) => {
+  const x = inputTensors[0]!;
   const axes = attrs.starts.map((_, i) => i);
-  return g.op('Slice', [inputs[0]!, g.constInt64(attrs.starts), g.constInt64(attrs.ends), g.constInt64(axes)]);
+  const ends = BigInt64Array.from(attrs.ends, (e, i) => (e === x.shape[i] ? INT64_MAX : BigInt(e)));
+  return g.op('Slice', [inputs[0]!, g.constInt64(attrs.starts), g.constInt64(ends), g.constInt64(axes)]);
+});
+// Range over Shape(x)[axis], not the traced length: position ids follow a dynamic sequence length.
+single(Positions, ({ g, inputs, attrs }) => {
+  const length = g.op('Squeeze', [g.op('Shape', inputs, { start: onnxAttr.int(attrs.axis), end: onnxAttr.int(attrs.axis + 1) })]);
+  const zero = g.memo('i64/0', () => g.constInt64(0, undefined, 'zero'));
+  const one = g.memo('i64/1', () => g.constInt64(1, undefined, 'one'));
+  return g.op('Cast', [g.op('Range', [zero, length, one])], { to: onnxAttr.int(ONNX_TYPE_CODE.int32!) });
 });
 single(Contiguous, ({ g, inputs }) => g.op('Identity', inputs));
 single(ToDevice, ({ g, inputs }) => g.op('Identity', inputs));

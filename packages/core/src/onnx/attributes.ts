@@ -1,4 +1,4 @@
-import { onnx, type Onnx } from './proto.js';
+import { AttributeProto_AttributeType as AttributeType, type Onnx } from './proto.js';
 import type { TensorValue } from './tensor-proto.js';
 import { makeTensorProto } from './tensor-proto.js';
 
@@ -30,9 +30,7 @@ function checkInt(kind: string, value: number): number {
   return value;
 }
 
-const AttributeType = onnx.AttributeProto.AttributeType;
-
-export function makeAttributeProto(name: string, attribute: OnnxAttribute): Onnx.IAttributeProto {
+export function makeAttributeProto(name: string, attribute: OnnxAttribute): Onnx.AttributeProto {
   switch (attribute.kind) {
     case 'int':
       return { name, type: AttributeType.INT, i: attribute.value };

@@ -1,12 +1,11 @@
-import { onnx } from './proto.js';
+import { TensorProto_DataType as DataType } from './proto.js';
 
-/** The element types the exporter writes. float32 carries data; the others are indices, shapes and masks. */
-export type OnnxElemType = 'float32' | 'int32' | 'int64' | 'bool';
-
-const DataType = onnx.TensorProto.DataType;
+/** The element types the exporter writes. float32 (or float16) carries data; the others are indices, shapes and masks. */
+export type OnnxElemType = 'float32' | 'float16' | 'int32' | 'int64' | 'bool';
 
 const TO_PROTO: Readonly<Record<OnnxElemType, number>> = {
   float32: DataType.FLOAT,
+  float16: DataType.FLOAT16,
   int32: DataType.INT32,
   int64: DataType.INT64,
   bool: DataType.BOOL,
@@ -27,8 +26,8 @@ export function elemTypeToProto(elemType: OnnxElemType): number {
 
 /** Any ONNX data type number to a readable name (the parser reports models we did not write, too). */
 export function protoToElemName(dataType: number): string {
-  const name = (DataType as unknown as Record<number, string | undefined>)[dataType];
+  const name = Object.entries(DataType).find(([, code]) => code === dataType)?.[0];
   if (name === undefined) return `unknown(${dataType})`;
-  const known: Record<string, string> = { FLOAT: 'float32', DOUBLE: 'float64', INT32: 'int32', INT64: 'int64', BOOL: 'bool' };
+  const known: Record<string, string> = { FLOAT: 'float32', FLOAT16: 'float16', DOUBLE: 'float64', INT32: 'int32', INT64: 'int64', BOOL: 'bool' };
   return known[name] ?? name.toLowerCase();
 }

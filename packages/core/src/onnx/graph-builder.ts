@@ -2,7 +2,7 @@ import type { OnnxAttribute } from './attributes.js';
 import { makeAttributeProto } from './attributes.js';
 import type { OnnxElemType } from './element-type.js';
 import { elemTypeToProto } from './element-type.js';
-import { onnx, type Onnx } from './proto.js';
+import { encodeModelProto, type Onnx } from './proto.js';
 import type { TensorValue } from './tensor-proto.js';
 import { makeTensorProto } from './tensor-proto.js';
 
@@ -40,10 +40,10 @@ export const ONNX_OPSET = 17;
  */
 export class OnnxGraphBuilder {
   private readonly options: OnnxGraphBuilderOptions;
-  private readonly inputs: Onnx.IValueInfoProto[] = [];
-  private readonly outputs: Onnx.IValueInfoProto[] = [];
-  private readonly initializers: Onnx.ITensorProto[] = [];
-  private readonly nodes: Onnx.INodeProto[] = [];
+  private readonly inputs: Onnx.ValueInfoProto[] = [];
+  private readonly outputs: Onnx.ValueInfoProto[] = [];
+  private readonly initializers: Onnx.TensorProto[] = [];
+  private readonly nodes: Onnx.NodeProto[] = [];
   /** Every value name defined so far (inputs, initializers, node outputs). */
   private readonly values = new Set<string>();
   private readonly nodeNames = new Set<string>();
@@ -212,7 +212,7 @@ export class OnnxGraphBuilder {
     if (this.outputs.length === 0) {
       throw new RangeError('OnnxGraphBuilder: the graph has no outputs; call addOutput before encoding.');
     }
-    return onnx.ModelProto.create({
+    return {
       irVersion: ONNX_IR_VERSION,
       producerName: this.options.producerName ?? '@mta/core',
       producerVersion: this.options.producerVersion ?? '',
@@ -225,16 +225,13 @@ export class OnnxGraphBuilder {
         output: this.outputs,
         initializer: this.initializers,
       },
-    });
+    };
   }
 
   /** The serialised ModelProto. */
   encode(): Uint8Array {
-    const bytes = onnx.ModelProto.encode(this.toModelProto()).finish();
-    // protobufjs may hand out a slice of node's shared Buffer pool; callers that pass `.buffer` on
-    // (workers, ORT's wasm heap) need a plain Uint8Array that owns its whole buffer.
-    if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !isNodeBuffer(bytes)) return bytes;
-    return new Uint8Array(bytes);
+    // A plain Uint8Array that owns its whole buffer: callers pass `.buffer` on (workers, ORT's wasm heap).
+    return encodeModelProto(this.toModelProto());
   }
 
   /** Writes the encoded model; node:fs is loaded lazily so browsers can use the builder. */
@@ -254,12 +251,8 @@ export class OnnxGraphBuilder {
   }
 }
 
-function isNodeBuffer(bytes: Uint8Array): boolean {
-  return Object.getPrototypeOf(bytes) !== Uint8Array.prototype;
-}
-
-function valueInfo(name: string, dims: readonly OnnxDim[], elemType: OnnxElemType): Onnx.IValueInfoProto {
-  const dim = dims.map((d): Onnx.TensorShapeProto.IDimension => {
+function valueInfo(name: string, dims: readonly OnnxDim[], elemType: OnnxElemType): Onnx.ValueInfoProto {
+  const dim = dims.map((d): Onnx.TensorShapeProto_Dimension => {
     if (typeof d === 'string') {
       if (d === '') throw new RangeError(`ONNX value '${name}': a dynamic dimension needs a name.`);
       return { dimParam: d };

@@ -20,3 +20,4 @@ export {
   type OnnxValueSummary,
 } from './parse.js';
 export { type TensorValue } from './tensor-proto.js';
+export { assertValidOnnxModel, onnxModelProblems } from './check.js';

@@ -1,5 +1,6 @@
 import { protoToElemName } from './element-type.js';
-import { onnx, type Onnx } from './proto.js';
+import { decodeModelProto, type Onnx } from './proto.js';
+import type { Int64 } from './protobuf.js';
 
 export interface OnnxValueSummary {
   readonly name: string;
@@ -22,22 +23,22 @@ export interface OnnxModelSummary {
   readonly nodeNames: readonly string[];
 }
 
-/** An int64 as protobufjs decodes it. */
-export type OnnxLongLike = number | { toNumber(): number };
+/** An int64 as the codec decodes it: a number when safe, else a bigint. */
+export type OnnxLongLike = Int64;
 
-/** int64 fields decode to numbers or Long objects, depending on whether protobufjs found long.js. */
+/** An int64 field as a number (0 when absent); a bigint beyond 2^53 is rounded, which no size or index reaches. */
 export function protoNumber(v: OnnxLongLike | null | undefined): number {
   if (v === null || v === undefined) return 0;
-  return typeof v === 'number' ? v : v.toNumber();
+  return Number(v);
 }
 
-function summariseValue(info: Onnx.IValueInfoProto): OnnxValueSummary {
+function summariseValue(info: Onnx.ValueInfoProto): OnnxValueSummary {
   const tensorType = info.type?.tensorType;
   return {
     name: info.name ?? '',
     elemType: protoToElemName(tensorType?.elemType ?? 0),
     dims: (tensorType?.shape?.dim ?? []).map((d) =>
-      d.dimParam ? d.dimParam : d.dimValue !== null && d.dimValue !== undefined ? protoNumber(d.dimValue as OnnxLongLike) : null,
+      d.dimParam ? d.dimParam : d.dimValue !== null && d.dimValue !== undefined ? protoNumber(d.dimValue) : null,
     ),
   };
 }
@@ -60,13 +61,13 @@ export function decodeOnnxModel(bytes: Uint8Array, source = '<bytes>'): OnnxMode
   if (bytes.byteLength === 0) fail('the file is empty');
   let model: Onnx.ModelProto;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    model = decodeModelProto(bytes);
   } catch (error) {
     return fail(error instanceof Error ? error.message : String(error));
   }
   // protobuf decodes many byte strings into *some* message; a model without an IR version or a
   // graph is not an ONNX model, whatever the decoder says.
-  if (protoNumber(model.irVersion as OnnxLongLike) <= 0) fail('no ir_version field');
+  if (protoNumber(model.irVersion) <= 0) fail('no ir_version field');
   if (!model.graph) fail('no graph');
   return model;
 }
@@ -75,10 +76,10 @@ export function decodeOnnxModel(bytes: Uint8Array, source = '<bytes>'): OnnxMode
 export function parseOnnxModel(bytes: Uint8Array, source = '<bytes>'): OnnxModelSummary {
   const model = decodeOnnxModel(bytes, source);
   const graph = model.graph!;
-  const irVersion = protoNumber(model.irVersion as OnnxLongLike);
+  const irVersion = protoNumber(model.irVersion);
   return {
     irVersion,
-    opsets: model.opsetImport.map((o) => ({ domain: o.domain ?? '', version: protoNumber(o.version as OnnxLongLike) })),
+    opsets: (model.opsetImport ?? []).map((o) => ({ domain: o.domain ?? '', version: protoNumber(o.version) })),
     producerName: model.producerName ?? '',
     graphName: graph.name ?? '',
     inputs: (graph.input ?? []).map(summariseValue),
@@ -86,7 +87,7 @@ export function parseOnnxModel(bytes: Uint8Array, source = '<bytes>'): OnnxModel
     initializers: (graph.initializer ?? []).map((t) => ({
       name: t.name ?? '',
       elemType: protoToElemName(t.dataType ?? 0),
-      dims: (t.dims ?? []).map((d) => protoNumber(d as OnnxLongLike)),
+      dims: (t.dims ?? []).map((d) => protoNumber(d)),
     })),
     nodeOpTypes: (graph.node ?? []).map((n) => n.opType ?? ''),
     nodeNames: (graph.node ?? []).map((n) => n.name ?? ''),

@@ -11,15 +11,19 @@ export type TensorValue =
   | { readonly data: Float32Array; readonly dims: readonly number[] }
   | { readonly data: Int32Array; readonly dims: readonly number[]; readonly as?: 'int32' | 'int64' }
   | { readonly data: BigInt64Array; readonly dims: readonly number[] }
-  | { readonly data: Uint8Array; readonly dims: readonly number[]; readonly elemType: 'bool' };
+  | { readonly data: Uint8Array; readonly dims: readonly number[]; readonly elemType: 'bool' }
+  /** IEEE half-precision bit patterns. */
+  | { readonly data: Uint16Array; readonly dims: readonly number[]; readonly elemType: 'float16' };
 
 export function tensorElemType(value: TensorValue): OnnxElemType {
   if (value.data instanceof Float32Array) return 'float32';
   if (value.data instanceof BigInt64Array) return 'int64';
   if (value.data instanceof Int32Array) return 'as' in value && value.as === 'int64' ? 'int64' : 'int32';
   if (value.data instanceof Uint8Array && 'elemType' in value && value.elemType === 'bool') return 'bool';
+  if (value.data instanceof Uint16Array && 'elemType' in value && value.elemType === 'float16') return 'float16';
   throw new TypeError(
-    'ONNX tensor: data must be a Float32Array, Int32Array, BigInt64Array, or a Uint8Array tagged elemType: \'bool\'.',
+    'ONNX tensor: data must be a Float32Array, Int32Array, BigInt64Array, a Uint8Array tagged elemType: \'bool\' ' +
+      'or a Uint16Array tagged elemType: \'float16\'.',
   );
 }
 
@@ -43,6 +47,7 @@ function rawBytes(value: TensorValue, elemType: OnnxElemType): Uint8Array {
   if (data instanceof Float32Array) data.forEach((v, i) => view.setFloat32(i * 4, v, true));
   else if (data instanceof Int32Array) data.forEach((v, i) => view.setInt32(i * 4, v, true));
   else if (data instanceof BigInt64Array) data.forEach((v, i) => view.setBigInt64(i * 8, v, true));
+  else if (data instanceof Uint16Array) data.forEach((v, i) => view.setUint16(i * 2, v, true));
   return out;
 }
 
@@ -60,7 +65,7 @@ export function checkDims(what: string, dims: readonly number[], length: number)
   }
 }
 
-export function makeTensorProto(name: string, value: TensorValue): Onnx.ITensorProto {
+export function makeTensorProto(name: string, value: TensorValue): Onnx.TensorProto {
   const elemType = tensorElemType(value);
   checkDims(`ONNX tensor '${name}'`, value.dims, value.data.length);
   return { name, dims: [...value.dims], dataType: elemTypeToProto(elemType), rawData: rawBytes(value, elemType) };

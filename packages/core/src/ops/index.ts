@@ -8,6 +8,7 @@ export * from './softmax.js';
 export * from './masks.js';
 export * from './conv.js';
 export * from './indexing.js';
+export * from './positions.js';
 export * from './pad.js';
 export * from './concat.js';
 export * from './loss.js';

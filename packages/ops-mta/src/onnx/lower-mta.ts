@@ -10,9 +10,10 @@ export function toOnnxConvPads(pads: Pads4): [number, number, number, number] {
   return [top, left, bottom, right];
 }
 
-function softmaxOrSparsemax(g: OnnxGraphBuilder, x: string, sparse: boolean, L: number): string {
-  // Softmax's meaning changed at opset 13; an explicit axis keeps it per row everywhere.
-  return sparse ? lowerSparsemax(g, x, -1, L) : g.op('Softmax', [x], { axis: onnxAttr.int(-1) });
+function softmaxOrSparsemax(g: OnnxGraphBuilder, x: string, sparse: boolean): string {
+  // Softmax's meaning changed at opset 13; an explicit axis keeps it per row everywhere. Sparsemax takes
+  // its row length from Shape(x), so L may be dynamic.
+  return sparse ? lowerSparsemax(g, x, -1) : g.op('Softmax', [x], { axis: onnxAttr.int(-1) });
 }
 
 /**
@@ -21,7 +22,7 @@ function softmaxOrSparsemax(g: OnnxGraphBuilder, x: string, sparse: boolean, L: 
  *  - pre:  C = conv(pad(S with j>i := 0), W, b);     O = softmax|sparsemax(C with j>i := -1e9)
  * Masking always uses Where, never Add/Mul: masked scores may be NaN, and Where drops them while
  * NaN + -1e9 or NaN * 0 would stay NaN. The mask value is finite (-1e9) so no 0 * -inf appears.
- * `scores` is (B, Cin, L, L) float32 (B may be dynamic), `weight` (Cout, Cin/groups, kH, kW),
+ * `scores` is (B, Cin, L, L) float32 (B and L may be dynamic: every L-sized mask comes from Shape(scores)), `weight` (Cout, Cin/groups, kH, kW),
  * `bias` (Cout) or null, as `geometry` (validated by mtaGeometry) describes them; the lowering reads
  * kernel, pads, dilation, groups, mode and activation from it and checks nothing it already checked.
  * Returns the name of O (B, Cout, L, L).
@@ -44,7 +45,7 @@ export function lowerMta(
   }
   return g.scope('mta', () => {
     const { L, kH, kW, sparse } = geometry;
-    const keep = causalKeepMask(g, L);
+    const keep = causalKeepMask(g, scoresName, L);
     const masked = g.memo(`f32/${MASKED_SCORE}`, () => g.constFloat(MASKED_SCORE, undefined, 'masked_score'));
     const zero = g.memo('f32/0', () => g.constFloat(0, undefined, 'zero'));
     const conv = (x: string): string =>
@@ -57,10 +58,10 @@ export function lowerMta(
       });
 
     if (geometry.mode === 'post') {
-      const probs = softmaxOrSparsemax(g, g.op('Where', [keep, scoresName, masked]), sparse, L);
+      const probs = softmaxOrSparsemax(g, g.op('Where', [keep, scoresName, masked]), sparse);
       return g.op('Where', [keep, conv(probs), zero]);
     }
     const mixed = conv(g.op('Where', [keep, scoresName, zero]));
-    return softmaxOrSparsemax(g, g.op('Where', [keep, mixed, masked]), sparse, L);
+    return softmaxOrSparsemax(g, g.op('Where', [keep, mixed, masked]), sparse);
   });
 }

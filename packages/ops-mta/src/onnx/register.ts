@@ -9,10 +9,9 @@ const mtaLowering: OnnxLowering<MtaAttrs> = ({ g, inputs, attrs }) => [
   '',
 ];
 
-const sparsemaxLowering: OnnxLowering<AxisAttrs> = ({ g, inputs, inputTensors, attrs }) => {
-  const x = inputTensors[0]!;
-  return [lowerSparsemax(g, inputs[0]!, attrs.axis - x.ndim, x.shape[attrs.axis])];
-};
+// No static size: the row length comes from Shape(x), so it may be a dynamic axis.
+const sparsemaxLowering: OnnxLowering<AxisAttrs> = ({ g, inputs, inputTensors, attrs }) =>
+  [lowerSparsemax(g, inputs[0]!, attrs.axis - inputTensors[0]!.ndim)];
 
 /**
  * Registers the lowerings of the MTA op family for the tracing exporter; returns a disposer. The fused op

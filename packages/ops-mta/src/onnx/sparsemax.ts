@@ -9,7 +9,8 @@ import { onnxAttr, type OnnxAttribute, type OnnxGraphBuilder } from '@mta/core';
  *
  * 13 nodes. `axis` must be negative (counted from the end): the builder tracks no ranks, and the
  * rank vector r must broadcast against x as [n, 1, ..., 1]. With `size` (the length of `axis`)
- * K and r are initializers; without it they are computed from Shape(x), so the length may be dynamic.
+ * K and r are initializers; without it they are computed from Shape(x), so the length may be dynamic
+ * (the exporter's lowerings always do this).
  */
 export function lowerSparsemax(g: OnnxGraphBuilder, x: string, axis: number, size?: number): string {
   if (!Number.isInteger(axis) || axis >= 0) {
@@ -20,28 +21,28 @@ export function lowerSparsemax(g: OnnxGraphBuilder, x: string, axis: number, siz
   if (size !== undefined && (!Number.isSafeInteger(size) || size < 1)) {
     throw new RangeError(`lowerSparsemax: size must be a positive integer (the length of axis ${axis}), got ${size}.`);
   }
-  return g.scope('sparsemax', () => {
-    const trailingOnes = new Array<number>(-axis - 1).fill(1);
-    const axisInt = onnxAttr.int(axis);
-    const axes = g.memo(`sparsemax/axes/${axis}`, () => g.constInt64([axis], undefined, 'axes'));
-    const one = g.memo('f32/1', () => g.constFloat(1, undefined, 'one'));
-    const zero = g.memo('f32/0', () => g.constFloat(0, undefined, 'zero'));
-
-    let k: string;
-    let ranks: string;
-    if (size !== undefined) {
-      k = g.memo(`sparsemax/k/${size}`, () => g.constInt64([size], undefined, 'k'));
-      ranks = g.memo(`sparsemax/ranks/${size}/${axis}`, () =>
-        g.constFloat(Float32Array.from({ length: size }, (_, i) => i + 1), [size, ...trailingOnes], 'ranks'),
-      );
-    } else {
+  const trailingOnes = new Array<number>(-axis - 1).fill(1);
+  const axisInt = onnxAttr.int(axis);
+  const one = g.memo('f32/1', () => g.constFloat(1, undefined, 'one'));
+  // K (the axis length) and the ranks 1..K: initializers for a static size, else computed from Shape(x)
+  // in a scope of their own, so the 13 nodes of the algorithm stay one named block.
+  const [k, ranks] = size !== undefined
+    ? [
+      g.memo(`sparsemax/k/${size}`, () => g.constInt64([size], undefined, 'k')),
+      g.memo(`sparsemax/ranks/${size}/${axis}`, () =>
+        g.constFloat(Float32Array.from({ length: size }, (_, i) => i + 1), [size, ...trailingOnes], 'ranks')),
+    ]
+    : g.scope('sparsemax_ranks', () => {
       const shapeAttrs: Record<string, OnnxAttribute> =
         axis === -1 ? { start: axisInt } : { start: axisInt, end: onnxAttr.int(axis + 1) };
-      k = g.op('Shape', [x], shapeAttrs);
-      const n = g.op('Cast', [g.op('Squeeze', [k])], { to: onnxAttr.int(1 /* FLOAT */) });
+      const length = g.op('Shape', [x], shapeAttrs);
+      const n = g.op('Cast', [g.op('Squeeze', [length])], { to: onnxAttr.int(1 /* FLOAT */) });
       const range = g.op('Range', [one, g.op('Add', [n, one]), one]);
-      ranks = g.op('Reshape', [range, g.constInt64([-1, ...trailingOnes], undefined, 'ranks_shape')]);
-    }
+      return [length, g.op('Reshape', [range, g.constInt64([-1, ...trailingOnes], undefined, 'ranks_shape')])] as const;
+    });
+  return g.scope('sparsemax', () => {
+    const axes = g.memo(`sparsemax/axes/${axis}`, () => g.constInt64([axis], undefined, 'axes'));
+    const zero = g.memo('f32/0', () => g.constFloat(0, undefined, 'zero'));
 
     const [sorted] = g.addNode({
       opType: 'TopK',
