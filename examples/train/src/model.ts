@@ -1,4 +1,4 @@
-import { add, arange, nn, reshape, slice, type DeviceLike, type Rng, type Tensor } from '@mta/core';
+import { add, nn, positions, reshape, slice, type DeviceLike, type Rng, type Tensor } from '@mta/core';
 import { MultiTokenAttention as MultiTokenAttentionLayer } from '@mta/ops-mta';
 
 /**
@@ -88,8 +88,9 @@ export class ToyTransformer extends nn.Module {
     if (tokens.ndim !== 2 || length > this.config.maxLength) {
       throw new Error(`ToyTransformer: tokens must be (B, L) with L <= maxLength=${this.config.maxLength}, got ${tokens.describe()}`);
     }
-    const positions = reshape(arange(length, { device: tokens.device }), [1, length]);
-    let h = add(this.tokenEmbedding.forward(tokens), this.positionEmbedding.forward(positions));
+    // positions(), not arange(L): the exported graph then takes the length from the tokens (dynamic L).
+    const ids = reshape(positions(tokens, 1), [1, length]);
+    let h = add(this.tokenEmbedding.forward(tokens), this.positionEmbedding.forward(ids));
     for (const block of this.blocks) h = block.forward(h);
     return h;
   }
