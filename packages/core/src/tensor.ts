@@ -112,7 +112,7 @@ export class Tensor {
     const memory = this.device.memory;
     if (!memory.readSync) {
       throw new Error(`${this.describe()}: device '${this.device.name}' reads its memory asynchronously; ` +
-        `use \`await tensor.data()\` instead of toArray() (or toNumbers()/item(), which read synchronously)`);
+        `use \`await tensor.data()\` (toArray(), toNumbers() and item() read synchronously)`);
     }
     const [start, span] = this.extent();
     return this.gather(memory.readSync(this.storage.buffer, start, span), start);
