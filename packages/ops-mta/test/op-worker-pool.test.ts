@@ -60,6 +60,13 @@ describe('worker-pool path of multiTokenAttention equals the single-thread kerne
     });
   }
 
+  it('the workers, not only the calling thread, ran items of the calls above', async () => {
+    // The caller works too, so one call may finish before a worker wakes; over the sixteen calls above the
+    // workers must have taken some items, or the bit-identity checks compared the caller with itself.
+    const pool = await startMtaCpuThreads();
+    expect(pool!.workerItems).toBeGreaterThan(0);
+  });
+
   it('a small call stays on the calling thread and still matches', () => {
     const ops = randomOperands(4100, { B: 1, Cin: 2, Cout: 2, L: 12, kH: 3, kW: 3 });
     const runs = vi.spyOn(MtaCpuPool.prototype, 'run');
