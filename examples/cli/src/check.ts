@@ -91,7 +91,7 @@ async function checkTinyModel(backends: readonly EvalBackend[], log: (l: string)
     try {
       const results = await b.runTinyModel(TINY_MODEL);
       const tensors = Object.keys(reference).filter((k) => k === 'probs' || (b.gradients && first.gradients));
-      const checks = checkResults(results, reference, tensors, GOLDEN_TOLERANCE, frobenius(tinyModelInputs(TINY_MODEL).gradOut));
+      const checks = checkResults(results, reference, tensors, GOLDEN_TOLERANCE, { gradientScale: frobenius(tinyModelInputs(TINY_MODEL).gradOut) });
       report = { name: `${name} vs ${first.name}`, backend: b.name, pass: checks.every((c) => c.pass), checks, ms: performance.now() - t0 };
     } catch (err) {
       report = { name: `${name} vs ${first.name}`, backend: b.name, pass: false, checks: [], error: (err as Error).message, ms: performance.now() - t0 };

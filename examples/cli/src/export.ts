@@ -15,7 +15,7 @@ export const exportCommand: Command = {
   help,
   async run(argv) {
     const { values } = parseFlags(argv, {
-      checkpoint: { value: text('a checkpoint.json path'), required: true, help: 'checkpoint written by pnpm mta train' },
+      checkpoint: { value: text('a checkpoint path'), required: true, help: 'checkpoint written by pnpm mta train' },
       out: { value: text('an .onnx path'), required: true, help: 'where the model goes' },
     });
     const checkpoint = loadCheckpoint(userPath(values.checkpoint));

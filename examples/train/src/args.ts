@@ -36,7 +36,7 @@ const FLAGS = {
   steps: { to: 'steps', value: integer({ min: 1 }), help: `optimizer steps (default ${DEFAULT_SETTINGS.steps})` },
   seed: { to: 'seed', value: integer(), help: `initialisation and training-data seed (default ${DEFAULT_SETTINGS.seed})` },
   out: { to: 'out', value: text('a directory'), help: 'output directory (default runs/train/<model>-seed<seed>)' },
-  resume: { to: 'resume', value: text('a checkpoint.json path'), help: 'checkpoint.json to continue from (may raise --steps)' },
+  resume: { to: 'resume', value: text('a checkpoint path'), help: 'checkpoint.safetensors (or a version 1 checkpoint.json) to continue from (may raise --steps)' },
   'stop-at': { to: 'stopAt', value: integer({ min: 1 }), help: 'stop after this step (the schedule still runs to --steps); continue later with --resume' },
   'block-size': { to: 'task.blockSize', value: integer({ min: 1 }), help: `N, letters per block (default ${DEFAULT_TASK.blockSize})` },
   blocks: { to: 'task.numBlocks', value: integer({ min: 1 }), help: `K, blocks per sequence (default ${DEFAULT_TASK.numBlocks})` },

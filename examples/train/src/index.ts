@@ -8,3 +8,4 @@ export * from './trainer';
 export * from './args';
 export * from './summary';
 export * from './train-mlp';
+export * from './safetensors';

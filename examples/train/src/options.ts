@@ -11,7 +11,7 @@ export interface TrainSettings {
   readonly device: string;
   readonly steps: number;
   readonly seed: number;
-  /** Output directory: checkpoint.json, log.json, curves.svg, report.json. */
+  /** Output directory: checkpoint.safetensors, log.json, curves.svg, report.json. */
   readonly out: string;
   readonly task: TaskConfig;
   readonly layers: number;

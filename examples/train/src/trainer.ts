@@ -5,7 +5,7 @@ import {
 } from '@mta/core';
 import { registerMta } from '@mta/ops-mta';
 import { learningCurvesSvg, type EvalRecord, type History, type TrainRecord } from './curves';
-import { loadCheckpoint, saveCheckpoint, type TrainCheckpoint } from './checkpoint';
+import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint, type TrainCheckpoint } from './checkpoint';
 import { ToyTransformer, countParameters, type ModelConfig } from './model';
 import {
   RESUMABLE_OVERRIDES, learningRateAt, modelConfigOf, resolveSettings, type TrainOptionsInput, type TrainSettings,
@@ -59,7 +59,7 @@ export async function prepareDevice(device: string): Promise<void> {
 }
 
 /**
- * Trains one model on the toy task, evaluates it on the test set, and writes checkpoint.json, log.json,
+ * Trains one model on the toy task, evaluates it on the test set, and writes checkpoint.safetensors, log.json,
  * curves.svg and report.json into the output directory. Resumes from `resume` when given.
  */
 export async function runTraining(options: RunTrainingOptions): Promise<TrainReport> {
@@ -73,7 +73,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRep
   const fallbacksBefore = fallbackStats();
   const fallbackSettings = setFallback({ onFirstFallback: null });
   const files = {
-    checkpoint: join(settings.out, 'checkpoint.json'),
+    checkpoint: join(settings.out, CHECKPOINT_FILE),
     log: join(settings.out, 'log.json'),
     curves: join(settings.out, 'curves.svg'),
     report: join(settings.out, 'report.json'),
@@ -103,7 +103,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRep
     (resumed ? `, resuming at step ${step}` : ''));
 
   const checkpoint = (): TrainCheckpoint => ({
-    format: 'mta-toy-transformer-checkpoint', version: 1, settings, step, trainSeconds,
+    format: 'mta-toy-transformer-checkpoint', version: 2, settings, step, trainSeconds,
     parameters: model.state(), optimizer: optimizer.stateDict(), history,
   });
 

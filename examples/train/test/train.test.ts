@@ -128,8 +128,12 @@ describe('training', () => {
       expect(mean(losses.slice(0, 5))).toBeGreaterThan(1.8);
       expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)) - 0.4);
       expect(report.test.size).toBe(40);
-      expect(report.test.error).toBeGreaterThanOrEqual(0);
-      expect(report.test.error).toBeLessThanOrEqual(1);
+      // Held-out results only learning reaches (the run is seeded, so these are fixed numbers: test loss
+      // ~1.59, token accuracy ~0.33, exact-block error ~0.88): chance is loss ln 8 = 2.08, token accuracy 1/6
+      // and exact-block error 1 - 1/36 = 0.97. \`0 <= error <= 1\`, asserted before, held for any model.
+      expect(report.test.loss).toBeLessThan(1.75);
+      expect(report.test.tokenAccuracy).toBeGreaterThan(0.25);
+      expect(report.test.error).toBeLessThan(0.95);
     }
   });
 

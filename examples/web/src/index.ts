@@ -11,4 +11,5 @@ export {
   type BrowserRunOptions,
   type BrowserRunResult,
 } from './browser';
+export { browserTestPolicy, ciRequiresChromium, type BrowserTestPolicy } from './browser-policy';
 export { startOrtWebServer, type OrtWebServer, type WebJobInput, type WebJobResult } from './server';

@@ -1,12 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMtaModel, compareTensors, MTA_MODEL_INPUT, MTA_MODEL_OUTPUT, readGoldenForwardCases } from '@mta/ort';
-import { probeChromium, startBrowserRunner, type BrowserRunner } from '../src/index';
+import { browserTestPolicy, probeChromium, startBrowserRunner, type BrowserRunner } from '../src/index';
 
 // Chromium is a system package (Debian `chromium`), not an npm dependency: where it cannot start,
-// these tests are skipped and say why, in their names and on the console. CI installs it.
+// these tests are skipped and say why, in their names and on the console. Under CI (CI=true) a missing
+// Chromium fails instead: CI installs it, and a green run must mean the browser tests ran.
 const chromium = await probeChromium();
-const skipReason = chromium.ok ? '' : ` [SKIPPED: headless Chromium cannot start: ${chromium.reason}]`;
-if (!chromium.ok) console.warn(`browser-ort.test.ts: skipping the browser tests: ${chromium.reason}`);
+const policy = browserTestPolicy(chromium.ok);
+const whyNot = chromium.ok ? '' : chromium.reason;
+const skipReason = chromium.ok ? '' : ` [SKIPPED: headless Chromium cannot start: ${whyNot}]`;
+if (policy === 'skip') console.warn(`browser-ort.test.ts: skipping the browser tests: ${whyNot}`);
+
+describe('browser test policy', () => {
+  it.runIf(policy === 'fail')('headless Chromium starts (required under CI=true)', () => {
+    expect.fail(`headless Chromium cannot start under CI: ${whyNot}; install the Debian 'chromium' package`);
+  });
+
+  it('skips only outside CI: a missing Chromium fails under CI=true', () => {
+    expect(browserTestPolicy(true, { CI: 'true' })).toBe('run');
+    expect(browserTestPolicy(false, { CI: 'true' })).toBe('fail');
+    expect(browserTestPolicy(false, { CI: '1' })).toBe('fail');
+    expect(browserTestPolicy(false, {})).toBe('skip');
+    expect(browserTestPolicy(false, { CI: 'false' })).toBe('skip');
+  });
+});
 
 describe('onnxruntime-web in headless Chromium', () => {
   let runner: BrowserRunner | undefined;

@@ -23,7 +23,7 @@ export class HostMemory implements DeviceMemory<HostBuffer> {
 
   free(buffer: HostBuffer, collected: boolean): void {
     // A collected storage's array may still be referenced by a caller that took hostData() from it: never pool it.
-    if (collected) this.allocator.forget(buffer.array.byteLength);
+    if (collected) this.allocator.forget(buffer.array);
     else this.allocator.free(buffer.dtype, buffer.array);
   }
 

@@ -3,6 +3,7 @@ export * from './half.js';
 export * from './shape.js';
 export * from './errors.js';
 export * from './allocator.js';
+export * from './size-class.js';
 export * from './device-memory.js';
 export * from './host-memory.js';
 export * from './device.js';

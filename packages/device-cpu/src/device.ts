@@ -8,7 +8,7 @@ import { registerCpuKernels } from './kernels/register-all.js';
 export const cpuDevice = new Device({
   name: 'cpu',
   description: 'host CPU (typed-array kernels)',
-  memory: new HostMemory(new CachingAllocator(2 ** 30, 2 ** 20)),
+  memory: new HostMemory(new CachingAllocator(32 * 2 ** 20, 2 ** 20)),
 });
 
 /**

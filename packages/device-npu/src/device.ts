@@ -1,4 +1,4 @@
-import { registerDevice, Device } from '@mta/core';
+import { CachingAllocator, Device, HostMemory, registerDevice } from '@mta/core';
 import { NpuSimulator } from './sim.js';
 import { configureNpu, currentNpuSpec, type NpuSpec, type NpuSpecOptions } from './spec.js';
 
@@ -15,11 +15,22 @@ export interface NpuDeviceOptions extends NpuSpecOptions {
 let simulator: NpuSimulator | null = null;
 let poison = true;
 
+/** Host memory whose emptyCache() also drops the simulator's pooled GM, so `emptyCache` frees both. */
+class NpuHostMemory extends HostMemory {
+  override emptyCache(): void {
+    super.emptyCache();
+    simulator?.emptyCache();
+  }
+}
+
 export const npuDevice = new Device({
   name: 'npu',
   description: 'simulated Ascend A2-class NPU (Unified Buffer planner + simulator)',
   // The simulated chip runs only the kernels op packages register for it; the rest of a model runs on the host.
   fallback: 'cpu',
+  // Tensors on the npu are staged into the simulator's GM, which pools its own buffers: a smaller host pool
+  // keeps the two together within the varying-shapes memory bound (reliability.md).
+  memory: new NpuHostMemory(new CachingAllocator(16 * 2 ** 20)),
 });
 
 /** Registers the npu device; returns a disposer. Calling it again while registered changes nothing. */

@@ -3,7 +3,7 @@
  * math needs, DMA transfers, and the roofline time estimate — plus per-op totals (forward, backward).
  */
 import { fallbackStats } from '@mta/core';
-import type { GroupRecord, LaunchRecord } from './launch-records.js';
+import type { LaunchLog, LaunchRecord, LaunchTotals } from './launch-records.js';
 import { type NpuSpec, formatBytes } from './spec.js';
 
 export interface ExplainGroup {
@@ -22,15 +22,20 @@ export interface ExplainGroup {
 
 export interface ExplainReport {
   readonly spec: NpuSpec;
+  /** The most recent launches the simulator kept (its recordLimit), oldest first. */
   readonly launches: readonly LaunchRecord[];
+  /** Launches recorded before those and no longer kept (still counted in `totals`). */
+  readonly droppedLaunches: number;
+  /** Sums over every launch since the records were last cleared. */
+  readonly totals: LaunchTotals;
   readonly groups: readonly ExplainGroup[];
   /** Ops that ran on cpu because the npu has no kernel for them (its fallback policy), `op@npu` -> calls. */
   readonly fallbacks: Readonly<Record<string, number>>;
 }
 
-export function buildExplain(spec: NpuSpec, launches: readonly LaunchRecord[], groups: readonly GroupRecord[]): ExplainReport {
-  const gs = groups.map((g): ExplainGroup => {
-    const ls = g.launches.map((i) => launches[i]!).filter(Boolean);
+export function buildExplain(spec: NpuSpec, log: LaunchLog): ExplainReport {
+  const gs = log.groups.map((g): ExplainGroup => {
+    const ls = g.launches.map((i) => log.launchAt(i)).filter((l): l is LaunchRecord => l !== undefined);
     const readBytes = ls.reduce((s, l) => s + l.gmReadBytes, 0);
     const writeBytes = ls.reduce((s, l) => s + l.gmWriteBytes, 0);
     const min = g.minReadBytes + g.minWriteBytes;
@@ -48,7 +53,7 @@ export function buildExplain(spec: NpuSpec, launches: readonly LaunchRecord[], g
     };
   });
   const fallbacks = Object.fromEntries([...fallbackStats()].filter(([key]) => key.endsWith('@npu')));
-  return { spec, launches, groups: gs, fallbacks };
+  return { spec, launches: log.launches, droppedLaunches: log.dropped, totals: log.totals, groups: gs, fallbacks };
 }
 
 const mb = (b: number): string => `${(b / (1024 * 1024)).toFixed(2)} MiB`;
@@ -58,6 +63,10 @@ export function formatExplain(r: ExplainReport): string {
   const lines: string[] = [];
   lines.push(`NPU simulator: ${r.spec.name}; UB ${formatBytes(r.spec.ubBytes)} per core, ${r.spec.vectorCores} vector cores, ` +
     `GM ${(r.spec.gmBytesPerSecond / 1e9).toFixed(0)} GB/s, vector ${r.spec.vectorBytesPerCycle} B/cycle at ${(r.spec.clockHz / 1e9).toFixed(2)} GHz`);
+  if (r.droppedLaunches > 0) {
+    lines.push(`(${r.droppedLaunches.toLocaleString('en-US')} earlier launches not kept; all ${r.totals.launches.toLocaleString('en-US')}: ` +
+      `GM ${mb(r.totals.gmReadBytes + r.totals.gmWriteBytes)}, estimate ${us(r.totals.estSeconds)}, ${r.totals.failed} failed)`);
+  }
   for (const l of r.launches) {
     const pct = ((100 * l.ubPeakBytes) / l.ubCapacityBytes).toFixed(1);
     const min = l.minReadBytes !== null && l.minWriteBytes !== null ? l.minReadBytes + l.minWriteBytes : null;

@@ -11,7 +11,7 @@ export { UbBuf, UnifiedBuffer, type UbAllocOptions } from './ub.js';
 export { VectorUnit, type VectorCounters } from './vector.js';
 export type { DmaCounters } from './dma.js';
 export { NpuSimulator, type KernelContext, type LaunchInfo, type SimulatorOptions } from './sim.js';
-export type { GroupRecord, LaunchRecord } from './launch-records.js';
+export { LaunchLog, type GroupRecord, type LaunchRecord, type LaunchTotals } from './launch-records.js';
 export { buildExplain, formatExplain, type ExplainGroup, type ExplainReport } from './explain.js';
 export {
   DEFAULT_UB_MARGIN, findUbTiling, measureUbTiling, planBuffers, planUbTiling, sumBufferBytes, ubBudgetBytes, ubBufferBytes, ubLimitsOf,

@@ -32,3 +32,68 @@ export interface GroupRecord {
   readonly minWriteBytes: number;
   readonly launches: number[];
 }
+
+/** Running sums over every launch, kept when the launches themselves are dropped from the log. */
+export interface LaunchTotals {
+  readonly launches: number;
+  readonly failed: number;
+  readonly gmReadBytes: number;
+  readonly gmWriteBytes: number;
+  readonly estSeconds: number;
+  readonly wallMs: number;
+}
+
+/**
+ * The last `limit` launches and op groups, plus totals over all of them. Launch indices (in
+ * `GroupRecord.launches`) count from the first launch since clear(), so they stay valid as old records go;
+ * `launchAt` answers undefined for a dropped one.
+ */
+export class LaunchLog {
+  #launches: LaunchRecord[] = [];
+  #groups: GroupRecord[] = [];
+  #dropped = 0;
+  #totals: LaunchTotals = emptyTotals();
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`LaunchLog: recordLimit must be an integer >= 1, got ${limit}`);
+  }
+
+  /** Records a launch; returns its index. */
+  addLaunch(r: LaunchRecord): number {
+    const t = this.#totals;
+    this.#totals = {
+      launches: t.launches + 1, failed: t.failed + (r.error === null ? 0 : 1), gmReadBytes: t.gmReadBytes + r.gmReadBytes,
+      gmWriteBytes: t.gmWriteBytes + r.gmWriteBytes, estSeconds: t.estSeconds + r.estSeconds, wallMs: t.wallMs + r.wallMs,
+    };
+    this.#launches.push(r);
+    if (this.#launches.length > this.limit) {
+      this.#launches.shift();
+      this.#dropped++;
+    }
+    return t.launches;
+  }
+
+  addGroup(g: GroupRecord): void {
+    this.#groups.push(g);
+    if (this.#groups.length > this.limit) this.#groups.shift();
+  }
+
+  launchAt(index: number): LaunchRecord | undefined {
+    return this.#launches[index - this.#dropped];
+  }
+
+  get launches(): readonly LaunchRecord[] { return this.#launches; }
+  get groups(): readonly GroupRecord[] { return this.#groups; }
+  /** Launches recorded but no longer kept. */
+  get dropped(): number { return this.#dropped; }
+  get totals(): LaunchTotals { return this.#totals; }
+
+  clear(): void {
+    this.#launches = [];
+    this.#groups = [];
+    this.#dropped = 0;
+    this.#totals = emptyTotals();
+  }
+}
+
+const emptyTotals = (): LaunchTotals => ({ launches: 0, failed: 0, gmReadBytes: 0, gmWriteBytes: 0, estSeconds: 0, wallMs: 0 });

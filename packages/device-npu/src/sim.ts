@@ -1,5 +1,6 @@
 /**
- * The simulator: GM buffers, kernel launches on N vector cores, and a record of every launch for explain().
+ * The simulator: GM buffers, kernel launches on N vector cores, and a record of the recent launches (plus
+ * running totals of all of them) for explain().
  *
  * A kernel is a function run once per core with a `KernelContext`. The context is the kernel's whole world:
  * its core id, its UB (allocator + vector unit) and its DMA engine. Host-side GM access (`upload`,
@@ -11,14 +12,15 @@
  * the busiest core's cycles, and a launch takes the larger of the two (DMA overlapping compute) plus a fixed
  * launch overhead.
  */
+import { CachingAllocator } from '@mta/core';
 import {
-  BFLOAT16_NAN_BITS, FLOAT16_NAN_BITS, type DTypeStorage, type NpuDType, allocStorage, decodeHalf, encodeHalf, toBfloat16Bits, toFloat16Bits,
+  BFLOAT16_NAN_BITS, FLOAT16_NAN_BITS, type DTypeStorage, type NpuDType, decodeHalf, encodeHalf, toBfloat16Bits, toFloat16Bits,
 } from './dtype.js';
 import { type DmaCounters, DmaEngine } from './dma.js';
 import { NpuAccessError, UnwrittenOutputError } from './errors.js';
 import { GmBuffer, gmStorage, registerGm, shapeLength, unflatten } from './gm.js';
 import { type ExplainReport, buildExplain } from './explain.js';
-import type { GroupRecord, LaunchRecord } from './launch-records.js';
+import { LaunchLog, type GroupRecord, type LaunchRecord, type LaunchTotals } from './launch-records.js';
 import { type NpuSpec, makeNpuSpec, validateSpec } from './spec.js';
 import { type UbAllocOptions, type UbBuf, UnifiedBuffer } from './ub.js';
 import { VectorUnit } from './vector.js';
@@ -57,6 +59,13 @@ export interface LaunchInfo {
 export interface SimulatorOptions {
   /** Poison mode (default true): outputs start as NaN, unwritten outputs and uninitialised reads throw. */
   readonly poison?: boolean;
+  /**
+   * Most launches (and op groups) kept for explain() (default 256). Older ones are dropped; running totals
+   * count them all, so a long run holds a bounded log instead of ~0.7 KB per launch forever.
+   */
+  readonly recordLimit?: number;
+  /** Most bytes of freed GM (and poison bitmaps) kept for reuse (default 16 MiB); the oldest go first. */
+  readonly maxPooledBytes?: number;
 }
 
 class CoreContext implements KernelContext {
@@ -106,17 +115,22 @@ export class NpuSimulator {
   readonly #key: object = Object.freeze({});
   #running: string | null = null;
   #nextId = 1;
-  readonly #pool = new Map<string, DTypeStorage[]>();
-  readonly #bitmapPool = new Map<number, Uint8Array[]>();
+  // GM and poison bitmaps come from size-classed, capped pools: shapes that vary call to call reuse buffers
+  // instead of growing one exact-length list per shape.
+  readonly #gmPool: CachingAllocator;
+  readonly #bitmapPool: CachingAllocator;
   readonly #core: CoreContext;
-  readonly #records: LaunchRecord[] = [];
-  readonly #groups: GroupRecord[] = [];
+  readonly #log: LaunchLog;
   #groupStack: GroupRecord[] = [];
 
   constructor(spec: NpuSpec = makeNpuSpec(), options: SimulatorOptions = {}) {
     validateSpec(spec);
     this.spec = spec;
     this.poison = options.poison ?? true;
+    const pooled = options.maxPooledBytes ?? 16 * 2 ** 20;
+    this.#gmPool = new CachingAllocator(pooled);
+    this.#bitmapPool = new CachingAllocator(pooled / 4);
+    this.#log = new LaunchLog(options.recordLimit ?? 256);
     this.#core = new CoreContext(spec, this.#key, () => this.poison);
   }
 
@@ -127,17 +141,22 @@ export class NpuSimulator {
   }
 
   private takeStorage(dtype: NpuDType, length: number): DTypeStorage {
-    const list = this.#pool.get(`${dtype}:${length}`);
-    return list?.pop() ?? allocStorage(dtype, length);
+    return dtype === 'float32' ? this.#gmPool.alloc('float32', length) : this.#gmPool.alloc('float16', length);
   }
 
   private takeBitmap(length: number): Uint8Array {
-    const b = this.#bitmapPool.get(length)?.pop();
-    if (b) {
-      b.fill(0);
-      return b;
-    }
-    return new Uint8Array(length);
+    return this.#bitmapPool.alloc('bool', length, true);
+  }
+
+  /** Bytes of freed GM and poison bitmaps held for reuse. */
+  get pooledBytes(): number {
+    return this.#gmPool.stats.pooledBytes + this.#bitmapPool.stats.pooledBytes;
+  }
+
+  /** Drops every pooled GM buffer and bitmap (what `device.memoryStats()`'s emptyCache does for tensors). */
+  emptyCache(): void {
+    this.#gmPool.emptyCache();
+    this.#bitmapPool.emptyCache();
   }
 
   /**
@@ -197,9 +216,7 @@ export class NpuSimulator {
   }
 
   private recycleBitmap(w: Uint8Array): void {
-    const bl = this.#bitmapPool.get(w.length);
-    if (bl) bl.push(w);
-    else this.#bitmapPool.set(w.length, [w]);
+    this.#bitmapPool.free('bool', w);
   }
 
   /** Host read of a whole buffer as float32 values (half formats decoded exactly). */
@@ -247,10 +264,7 @@ export class NpuSimulator {
     this.hostGuard('free');
     const s = gmStorage(gm, this.#key);
     s.freed = true;
-    const k = `${gm.dtype}:${gm.length}`;
-    const list = this.#pool.get(k);
-    if (list) list.push(s.data);
-    else this.#pool.set(k, [s.data]);
+    this.#gmPool.free(gm.dtype === 'float32' ? 'float32' : 'float16', s.data);
     if (s.written) {
       this.recycleBitmap(s.written);
       s.written = null;
@@ -260,7 +274,7 @@ export class NpuSimulator {
   /** Run `fn` as one logical op: its launches are summed in explain() against the op's own minimum traffic. */
   group<T>(name: string, minimum: { readBytes: number; writeBytes: number }, fn: () => T): T {
     const g: GroupRecord = { name, minReadBytes: minimum.readBytes, minWriteBytes: minimum.writeBytes, launches: [] };
-    this.#groups.push(g);
+    this.#log.addGroup(g);
     this.#groupStack.push(g);
     try {
       return fn();
@@ -341,8 +355,8 @@ export class NpuSimulator {
       wallMs: performance.now() - t0,
       error: error === null ? null : error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     };
-    this.#records.push(record);
-    for (const g of this.#groupStack) g.launches.push(this.#records.length - 1);
+    const index = this.#log.addLaunch(record);
+    for (const g of this.#groupStack) g.launches.push(index);
     if (error !== null) throw error;
     return record;
   }
@@ -362,21 +376,26 @@ export class NpuSimulator {
     s.written = null;
   }
 
+  /** The most recent launches (at most `recordLimit`), oldest first. */
   get records(): readonly LaunchRecord[] {
-    return this.#records;
+    return this.#log.launches;
   }
 
   get groups(): readonly GroupRecord[] {
-    return this.#groups;
+    return this.#log.groups;
+  }
+
+  /** Counts and sums over every launch since the last clearRecords(), the dropped ones included. */
+  get totals(): LaunchTotals {
+    return this.#log.totals;
   }
 
   /** Per launch: plan, UB peak / capacity, GM bytes vs minimum, transfers, estimated time; per op: totals. */
   explain(): ExplainReport {
-    return buildExplain(this.spec, this.#records, this.#groups);
+    return buildExplain(this.spec, this.#log);
   }
 
   clearRecords(): void {
-    this.#records.length = 0;
-    this.#groups.length = 0;
+    this.#log.clear();
   }
 }

@@ -19,7 +19,8 @@ function bitsEqual(a: MtaArray | null, b: MtaArray | null): string | null {
 
 let pool: MtaCpuPool;
 beforeAll(async () => {
-  pool = await MtaCpuPool.create({ threads: 2 });
+  // The caller only waits: every item runs on the worker, so bit identity below is the worker's result.
+  pool = await MtaCpuPool.create({ threads: 2, callerWorks: false });
 });
 afterAll(async () => {
   await pool.close();
@@ -72,7 +73,9 @@ describe('worker pool path equals the synchronous path bit for bit', () => {
         for (const shared of [true, false]) {
           const data = inputs(setting, dtype, shared);
           const sync = runAll(setting, data);
+          const before = pool.workerItems;
           const parallel = runAll(setting, data, threaded);
+          expect(pool.workerItems - before, 'items the worker ran').toBeGreaterThan(0);
           for (const key of ['out', 'probs', 'gradScores', 'gradWeight', 'gradBias'] as const) {
             expect(bitsEqual(parallel[key], sync[key]), `${key}, ${shared ? 'shared' : 'unshared'} inputs`).toBeNull();
           }

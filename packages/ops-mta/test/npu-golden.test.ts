@@ -64,6 +64,10 @@ describe('golden cases in half precision GM (float32 compute)', () => {
       );
       check(c, 'out', r.out, tolerances[dtype]);
       check(c, 'grad_scores', r.gradScores, tolerances[dtype] * 4);
+      // The parameter gradients too (they were not checked in half precision): sums over the maps of
+      // products of half-rounded values, so the half format's bar again.
+      check(c, 'grad_weight', r.gradWeight, tolerances[dtype] * 4);
+      if (c.bias) check(c, 'grad_bias', r.gradBias, tolerances[dtype] * 4);
     });
   }
 });

@@ -9,7 +9,9 @@ const configFor = (mode: 'post' | 'pre', sparse: boolean): NpuMtaConfig =>
     ? { mode, sparse, pads: [1, 1, 1, 1], dilation: [1, 1], groups: 1 }
     : { mode, sparse, pads: [2, 0, 1, 1], dilation: [1, 1], groups: 1 };
 
-describe('default planner, property: every plan fits and covers every output element', () => {
+// Coverage is not asserted here: recomputing it from the planner's own blocks cannot catch a kernel that skips
+// a block. npu-coverage.test.ts runs the kernels in poison mode instead.
+describe('default planner, property: every plan fits the UB', () => {
   it('holds for L in [1, 65536], every dtype, UB in [16 KiB, 512 KiB], both modes and activations', () => {
     fc.assert(
       fc.property(
@@ -38,7 +40,6 @@ describe('default planner, property: every plan fits and covers every output ele
             }
             if (k.tiling.kind === 'row') expect(k.tiling.rowBlock).toBeLessThanOrEqual(L);
           }
-          for (const e of planCoverage(plan)) expect(e.unwritten, `${e.kernel} ${e.output}`).toBe(0);
         },
       ),
       { numRuns: 300 },

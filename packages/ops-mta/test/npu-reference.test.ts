@@ -75,6 +75,8 @@ describe('npu MTA vs float64 reference', () => {
     expect(relFro(got.gradWeight, want.gradWeight).rel).toBeLessThan(2 * u);
     // dS is computed from P stored in the half format, so it carries that rounding twice over.
     expect(relFro(got.gradScores, want.gradScores).rel).toBeLessThan(8 * u);
+    // The bias gradient (post mode: a sum of the half-rounded grad_out over each channel's unmasked map).
+    expect(relFro(got.gradBias!, want.gradBias).rel).toBeLessThan(2 * u);
   });
 });
 
@@ -117,6 +119,9 @@ describe('property: random small calls run in poison mode and match the referenc
           expect(relFro(got.out, want.out).rel).toBeLessThan(1e-5);
           expect(relFro(got.gradScores, want.gradScores).rel).toBeLessThan(1e-5);
           expect(relFro(got.gradWeight, want.gradWeight).rel).toBeLessThan(1e-5);
+          expect(got.gradBias === null).toBe(!c.bias);
+          if (c.bias && c.config.mode === 'post') expect(relFro(got.gradBias!, want.gradBias).rel).toBeLessThan(1e-5);
+          if (c.bias && c.config.mode === 'pre') expect(Math.hypot(...got.gradBias!)).toBeLessThan(1e-5); // exactly 0 in exact arithmetic
         },
       ),
       { numRuns: 60 },

@@ -1,6 +1,6 @@
 import '@mta/ops-mta/register';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { setFallback, tensor } from '@mta/core';
+import { getDevice, setFallback, tensor, zeros } from '@mta/core';
 import { MtaCpuPool, mtaBackward, mtaForward, startMtaCpuThreads, mtaGeometryOf, type MtaOptions } from '@mta/ops-mta';
 import { firstBitDifference, randomOperands, runMta, type MtaOperands, type MtaRun } from './support/op-harness';
 
@@ -59,6 +59,28 @@ describe('worker-pool path of multiTokenAttention equals the single-thread kerne
       });
     });
   }
+
+  it('inputs and outputs that are views of larger pooled buffers still match bit for bit', () => {
+    // The allocator hands out exact-length views of size-class buffers, reusing buffers up to 2x larger:
+    // park large shared buffers in the pool first so that this call's tensors are such views.
+    const cpu = getDevice('cpu');
+    cpu.memory.emptyCache();
+    const parked = [0, 1, 2, 3, 4, 5].map(() => zeros([2, 4, 300, 300]));
+    for (const p of parked) p.dispose();
+    const ops = randomOperands(4200, { B: 2, Cin: 4, Cout: 4, L: 256, kH: 3, kW: 3, groups: 1, bias: true, scoreScale: 2 });
+    const hitsBefore = cpu.memoryStats().poolHits;
+    const pooled = runMta(ops, { padding: 1, impl: 'fused' }, { dtype: 'float32' });
+    expect(cpu.memoryStats().poolHits, 'the call reused the larger parked buffers').toBeGreaterThan(hitsBefore);
+    const reference = singleThread(ops, { padding: 1 }, 'float32');
+    for (const key of ['out', 'gradScores', 'gradWeight', 'gradBias'] as const) expect(firstBitDifference(pooled[key], reference[key]), key).toBeNull();
+  });
+
+  it('the workers, not only the calling thread, ran items of the calls above', async () => {
+    // The caller works too, so one call may finish before a worker wakes; over the sixteen calls above the
+    // workers must have taken some items, or the bit-identity checks compared the caller with itself.
+    const pool = await startMtaCpuThreads();
+    expect(pool!.workerItems).toBeGreaterThan(0);
+  });
 
   it('a small call stays on the calling thread and still matches', () => {
     const ops = randomOperands(4100, { B: 1, Cin: 2, Cout: 2, L: 12, kH: 3, kW: 3 });

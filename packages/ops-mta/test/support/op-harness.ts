@@ -94,10 +94,10 @@ export function frobenius(a: ArrayLike<number>): number {
 }
 
 /**
- * The relative Frobenius error with the conformance report's noise floor (examples/src/conformance/compare.ts,
- * NOISE_FLOOR): a gradient that is zero in exact arithmetic (pre-mode sparsemax's bias gradient) is stored as
- * float64 round-off, so for gradients the denominator is max(||expected||, 1e-3 * ||grad_out||). Infinity when
- * any value is not finite, so `<= tolerance` fails on NaN/Inf.
+ * The relative Frobenius error with the conformance report's noise floor (examples/conformance/src/compare.ts,
+ * NOISE_FLOOR): a gradient that is zero in exact arithmetic (pre-mode bias gradient) is stored as float64
+ * round-off, so for such a gradient (pass gradOutNorm) the denominator is max(||expected||, 1e-3 * ||grad_out||);
+ * pass null for every other tensor. Infinity when any value is not finite, so `<= tolerance` fails on NaN/Inf.
  */
 export const NOISE_FLOOR = 1e-3;
 
@@ -112,16 +112,31 @@ export function relFroFloored(got: ArrayLike<number>, expected: ArrayLike<number
   return denominator === 0 ? Math.sqrt(diff) : Math.sqrt(diff) / denominator;
 }
 
-/** Per-tensor relative errors of a run against expected results (gradients floored as above). */
-export function runErrors(got: MtaRun, expected: MtaRun, gradOut: ArrayLike<number>): Record<string, number> {
+export type GradName = 'gradScores' | 'gradWeight' | 'gradBias';
+
+/**
+ * The gradients that are zero in exact arithmetic (examples/conformance/src/compare.ts, exactlyZeroGradients):
+ * pre mode's bias gradient, and at L = 1 the scores' (and in pre mode the weight's). Only these get the floor:
+ * flooring every small gradient would loosen the check of real ones as ||grad_out|| grows with L.
+ */
+export function exactlyZeroGrads(mode: 'post' | 'pre', L: number, bias: boolean): GradName[] {
+  const zero: GradName[] = [];
+  if (mode === 'pre' && bias) zero.push('gradBias');
+  if (L === 1) zero.push('gradScores', ...(mode === 'pre' ? (['gradWeight'] as const) : []));
+  return zero;
+}
+
+/** Per-tensor relative errors of a run against expected results (the `exactZero` gradients floored as above). */
+export function runErrors(got: MtaRun, expected: MtaRun, gradOut: ArrayLike<number>, exactZero: readonly GradName[] = []): Record<string, number> {
   const g = frobenius(gradOut);
+  const floor = (name: GradName): number | null => (exactZero.includes(name) ? g : null);
   const errors: Record<string, number> = {
     out: relFroFloored(got.out, expected.out, null),
-    gradScores: relFroFloored(got.gradScores, expected.gradScores, g),
-    gradWeight: relFroFloored(got.gradWeight, expected.gradWeight, g),
+    gradScores: relFroFloored(got.gradScores, expected.gradScores, floor('gradScores')),
+    gradWeight: relFroFloored(got.gradWeight, expected.gradWeight, floor('gradWeight')),
   };
   if ((got.gradBias === null) !== (expected.gradBias === null)) errors.gradBias = Number.POSITIVE_INFINITY;
-  else if (got.gradBias && expected.gradBias) errors.gradBias = relFroFloored(got.gradBias, expected.gradBias, g);
+  else if (got.gradBias && expected.gradBias) errors.gradBias = relFroFloored(got.gradBias, expected.gradBias, floor('gradBias'));
   return errors;
 }
 

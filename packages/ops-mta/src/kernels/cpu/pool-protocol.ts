@@ -1,12 +1,14 @@
 /**
  * The control block shared by the caller and the pool's workers (an Int32Array over a
  * SharedArrayBuffer). Work items are claimed with Atomics.add on NEXT_ITEM; each worker adds 1 to
- * WORKERS_DONE when it runs out of items and notifies; a failing worker writes its message.
+ * WORKERS_DONE when it runs out of items and notifies; a failing worker writes its message. WORKER_ITEMS
+ * counts the items workers (not the caller) ran, so tests can prove the workers did the work they check.
  */
 export const NEXT_ITEM = 0;
 export const WORKERS_DONE = 1;
-export const ERROR_LENGTH = 2;
-export const ERROR_TEXT = 3;
+export const WORKER_ITEMS = 2;
+export const ERROR_LENGTH = 3;
+export const ERROR_TEXT = 4;
 export const ERROR_CAPACITY = 1000;
 export const CONTROL_INTS = ERROR_TEXT + ERROR_CAPACITY;
 

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { runJobItem, type MtaJob } from './job.js';
 import {
-  CONTROL_INTS, ERROR_LENGTH, NEXT_ITEM, STOP_ITEMS, WORKERS_DONE, drainItems, readControlError,
+  CONTROL_INTS, ERROR_LENGTH, NEXT_ITEM, STOP_ITEMS, WORKERS_DONE, WORKER_ITEMS, drainItems, readControlError,
 } from './pool-protocol.js';
 
 export interface MtaCpuPoolOptions {
@@ -14,6 +14,11 @@ export interface MtaCpuPoolOptions {
   readonly threads?: number;
   /** A call that has not finished after this long fails instead of blocking forever. Default 10 minutes. */
   readonly timeoutMs?: number;
+  /**
+   * Whether the calling thread works on items too (default true). Tests set false so that every item runs
+   * on a worker and a bit-identity check cannot pass on the caller's work alone.
+   */
+  readonly callerWorks?: boolean;
 }
 
 /**
@@ -28,6 +33,7 @@ export class MtaCpuPool {
     private readonly workers: readonly Worker[],
     private readonly control: Int32Array,
     private readonly timeoutMs: number,
+    private readonly callerWorks: boolean,
   ) {
     for (const worker of workers) {
       worker.on('error', (error) => { this.broken ??= `a worker failed: ${error.message}`; });
@@ -56,11 +62,16 @@ export class MtaCpuPool {
     }
     // Idle workers must not keep the process alive.
     for (const worker of workers) worker.unref();
-    return new MtaCpuPool(workers, control, options.timeoutMs ?? 600_000);
+    return new MtaCpuPool(workers, control, options.timeoutMs ?? 600_000, options.callerWorks ?? true);
   }
 
   get threads(): number {
     return this.workers.length + 1;
+  }
+
+  /** Items the workers (not the calling thread) have run since the pool started. */
+  get workerItems(): number {
+    return Atomics.load(this.control, WORKER_ITEMS);
   }
 
   /** Runs every item of the job on the pool and the calling thread; returns when all are done. */
@@ -73,7 +84,7 @@ export class MtaCpuPool {
     for (const worker of this.workers) worker.postMessage(job);
     let callerError: unknown = null;
     try {
-      drainItems(control, job.plan.items.length, (item) => runJobItem(job, item));
+      if (this.callerWorks || this.workers.length === 0) drainItems(control, job.plan.items.length, (item) => runJobItem(job, item));
     } catch (error) {
       callerError = error;
       Atomics.store(control, NEXT_ITEM, STOP_ITEMS);

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runJobItem, type MtaJob } from './job.js';
-import { NEXT_ITEM, STOP_ITEMS, WORKERS_DONE, drainItems, writeControlError } from './pool-protocol.js';
+import { NEXT_ITEM, STOP_ITEMS, WORKERS_DONE, WORKER_ITEMS, drainItems, writeControlError } from './pool-protocol.js';
 
 /** A pool worker: runs the items of each posted job it can claim, then reports done (see pool.ts). */
 const port = parentPort;
@@ -9,7 +9,10 @@ const control = (workerData as { control: Int32Array }).control;
 
 port.on('message', (job: MtaJob) => {
   try {
-    drainItems(control, job.plan.items.length, (item) => runJobItem(job, item));
+    drainItems(control, job.plan.items.length, (item) => {
+      runJobItem(job, item);
+      Atomics.add(control, WORKER_ITEMS, 1);
+    });
   } catch (error) {
     Atomics.store(control, NEXT_ITEM, STOP_ITEMS);
     writeControlError(control, error instanceof Error ? (error.stack ?? error.message) : String(error));
