@@ -5,9 +5,13 @@ import { onnxAttr, type OnnxAttribute, type OnnxGraphBuilder } from '@mta/core';
  *
  *   z = TopK(x, n) sorted descending;  cs = CumSum(z);  r = 1..n
  *   support_r = 1 + r z_r > cs_r;      k = sum support;  tau = (sum_{support} z - 1) / k
- *   p = Relu(x - tau)
+ *   p = Relu(z - tau)        (z = x - max(x), below)
  *
- * 13 nodes. `axis` must be negative (counted from the end): the builder tracks no ranks, and the
+ * x is first shifted by its maximum along the axis (sparsemax is shift-invariant): unshifted, float32
+ * cumulative sums of scores >= ~1e8 swallow the 1 in `1 + r z_r > cs_r` and the support came out empty.
+ * -inf entries (masked scores) stay -inf and get 0.
+ *
+ * 15 nodes. `axis` must be negative (counted from the end): the builder tracks no ranks, and the
  * rank vector r must broadcast against x as [n, 1, ..., 1]. With `size` (the length of `axis`)
  * K and r are initializers; without it they are computed from Shape(x), so the length may be dynamic.
  */
@@ -43,9 +47,11 @@ export function lowerSparsemax(g: OnnxGraphBuilder, x: string, axis: number, siz
       ranks = g.op('Reshape', [range, g.constInt64([-1, ...trailingOnes], undefined, 'ranks_shape')]);
     }
 
+    // opset 17: ReduceMax still takes its axes as an attribute.
+    const z = g.op('Sub', [x, g.op('ReduceMax', [x], { axes: onnxAttr.ints([axis]), keepdims: onnxAttr.int(1) })]);
     const [sorted] = g.addNode({
       opType: 'TopK',
-      inputs: [x, k],
+      inputs: [z, k],
       outputs: 2,
       attrs: { axis: axisInt, largest: onnxAttr.int(1), sorted: onnxAttr.int(1) },
     });
@@ -57,6 +63,6 @@ export function lowerSparsemax(g: OnnxGraphBuilder, x: string, axis: number, siz
     });
     const supportSum = g.op('ReduceSum', [g.op('Where', [support, sorted!, zero]), axes], { keepdims: onnxAttr.int(1) });
     const tau = g.op('Div', [g.op('Sub', [supportSum, one]), supportSize]);
-    return g.op('Relu', [g.op('Sub', [x, tau])]);
+    return g.op('Relu', [g.op('Sub', [z, tau])]);
   });
 }
