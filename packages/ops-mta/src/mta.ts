@@ -1,9 +1,12 @@
 import { findKernel, runOp, type Tensor } from '@mta/core';
 import { mtaGeometryOf } from './call-geometry.js';
 import { mtaComposite } from './composite.js';
+import { requireOptionFieldsNotNull, requireOptionalTensor, requireOptions, requireTensor } from './check-args.js';
 import { MtaArgumentError } from './errors.js';
 import { MultiTokenAttentionOp } from './ops.js';
 import { MTA_IMPLS, type MtaImpl, type MtaOptions } from './options.js';
+
+const WHERE = 'multiTokenAttention';
 
 /**
  * Multi-token attention over a score map: scores (B, Cin, L, L), weight (Cout, Cin/groups, kH, kW),
@@ -14,6 +17,11 @@ import { MTA_IMPLS, type MtaImpl, type MtaOptions } from './options.js';
  * fused op's shape inference and kernels read it from the attrs, the composite reads its settings).
  */
 export function multiTokenAttention(scores: Tensor, weight: Tensor, bias?: Tensor | null, options: MtaOptions = {}): Tensor {
+  requireTensor(WHERE, 'scores', scores, '(B, Cin, L, L)');
+  requireTensor(WHERE, 'weight', weight, '(Cout, Cin/groups, kH, kW)');
+  requireOptionalTensor(WHERE, 'bias', bias, '(Cout)');
+  requireOptions(WHERE, 'options', options);
+  requireOptionFieldsNotNull(WHERE, options);
   const impl = options.impl ?? 'auto';
   if (!MTA_IMPLS.includes(impl)) {
     // A typo here used to run the composite silently; say so instead.

@@ -1,4 +1,6 @@
 import { defineOp, runOp, runOp1, normalizeAxis, type OutputSpec, type Tensor } from '@mta/core';
+import { requireTensor } from './check-args.js';
+import { MtaArgumentError } from './errors.js';
 import type { MtaGeometry } from './geometry.js';
 
 /**
@@ -70,7 +72,7 @@ export const SparsemaxOp = defineOp<AxisAttrs>({
   name: 'Sparsemax',
   infer: ([x]) => {
     if (x!.dtype !== 'float32' && x!.dtype !== 'float64') {
-      throw new Error(`sparsemax: needs float32 or float64, got ${x!.describe()}; cast with .cast('float32')`);
+      throw new MtaArgumentError('sparsemax', 'x', 'a float32 or float64 tensor', x!.describe(), "cast with .cast('float32')");
     }
     return [{ shape: x!.shape, dtype: x!.dtype }];
   },
@@ -79,5 +81,6 @@ export const SparsemaxOp = defineOp<AxisAttrs>({
 });
 
 export function sparsemax(x: Tensor, axis = -1): Tensor {
+  requireTensor('sparsemax', 'x', x, 'of float32 or float64 scores');
   return runOp1(SparsemaxOp, [x], { axis: normalizeAxis(axis, x.ndim) });
 }
