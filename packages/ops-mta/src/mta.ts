@@ -35,7 +35,9 @@ export function multiTokenAttention(scores: Tensor, weight: Tensor, bias?: Tenso
     }
   }
   const geometry = mtaGeometryOf(scores, weight, bias ?? null, options);
-  if (!runsFused(impl, scores)) return mtaComposite(scores, weight, bias ?? null, geometry);
+  const fused = runsFused(impl, scores);
+  requirePathDType(fused, scores);
+  if (!fused) return mtaComposite(scores, weight, bias ?? null, geometry);
   const inputs = bias ? [scores, weight, bias] : [scores, weight];
   const [out, probs] = runOp(MultiTokenAttentionOp, inputs, { geometry });
   // probs lives on through the tape node (the backward reads it); callers only see out.
@@ -47,4 +49,26 @@ export function multiTokenAttention(scores: Tensor, weight: Tensor, bias?: Tenso
 function runsFused(impl: MtaImpl, scores: Tensor): boolean {
   if (impl === 'auto') return findKernel(MultiTokenAttentionOp, scores.device.name) !== undefined;
   return impl === 'fused';
+}
+
+/**
+ * The element types each path computes on: the composite runs core primitives (float32 and float64); the
+ * fused kernels of this package take what their device stores. Checked here, before any kernel, so a call
+ * in the wrong dtype is one named error and not a kernel's plain Error halfway through. Devices whose fused
+ * kernels live in another package are not listed and are left to those kernels.
+ */
+const FUSED_DTYPES: Readonly<Record<string, readonly string[]>> = {
+  cpu: ['float32', 'float64'],
+  npu: ['float32', 'float16', 'bfloat16'],
+};
+const COMPOSITE_DTYPES: readonly string[] = ['float32', 'float64'];
+
+function requirePathDType(fused: boolean, scores: Tensor): void {
+  const device = scores.device.name;
+  const allowed = fused ? FUSED_DTYPES[device] : COMPOSITE_DTYPES;
+  if (allowed === undefined || allowed.includes(scores.dtype)) return;
+  const path = fused ? `the fused kernel on '${device}'` : 'the composite path (core primitives)';
+  throw new MtaArgumentError(WHERE, 'scores', `a dtype ${path} computes on: ${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}`, `${scores.describe()}`,
+    fused ? `cast with .cast('${allowed[0]}')` + (device === 'cpu' ? ' (half precision storage is an npu feature)' : '')
+      : `cast with .cast('float32'), or use impl 'fused' on a device whose kernel takes ${scores.dtype}`);
 }
