@@ -1,7 +1,7 @@
 import '@mta/ops-mta/register';
 import { describe, expect, it } from 'vitest';
 import { Rng, zeros } from '@mta/core';
-import { MtaArgumentError, MultiTokenAttention, multiTokenAttention, sparsemax } from '@mta/ops-mta';
+import { MtaArgumentError, MultiTokenAttention, mtaForward, mtaGeometry, multiTokenAttention, sparsemax } from '@mta/ops-mta';
 
 /**
  * Issue 13, item 11: wrong-typed arguments to the public MTA API (null options or weights, numbers where a
@@ -19,6 +19,9 @@ interface Case {
   readonly argument: string;
   readonly actual: string;
 }
+
+const tinyGeometry = () => mtaGeometry({ B: 1, Cin: 1, Cout: 1, L: 2, kH: 1, kW: 1 },
+  { mode: 'post', sparse: false, pads: [0, 0, 0, 0], dilation: [1, 1], groups: 1 }, { hasBias: false, dtype: 'float32' });
 
 const CASES: readonly Case[] = [
   { label: 'multiTokenAttention(scores, null)', call: () => multiTokenAttention(scores(), null as Loose), argument: 'weight', actual: 'null' },
@@ -41,6 +44,12 @@ const CASES: readonly Case[] = [
   { label: 'bias "no"', call: () => new MultiTokenAttention(4, 4, rng(), { bias: 'no' as Loose }), argument: 'options.bias', actual: '"no"' },
   { label: 'init "xavier"', call: () => new MultiTokenAttention(4, 4, rng(), { init: 'xavier' as Loose }), argument: 'options.init', actual: '"xavier"' },
   { label: 'groups that do not divide', call: () => new MultiTokenAttention(4, 6, rng(), { groups: 4 }), argument: 'options.groups', actual: '4' },
+  // The array-level fused kernel and the dtypes a path cannot compute on (found by the fuzz: raw Errors).
+  { label: 'mtaForward with a short scores array', call: () => mtaForward(new Float32Array(3), new Float32Array(1), null, tinyGeometry()), argument: 'scores', actual: '3' },
+  { label: 'mtaForward with a plain array', call: () => mtaForward([1, 2, 3, 4] as Loose, new Float32Array(1), null, tinyGeometry()), argument: 'scores', actual: 'Array' },
+  { label: 'float16 scores on the cpu (auto picks fused)', call: () => multiTokenAttention(zeros([1, 2, 6, 6], { dtype: 'float16' }), zeros([2, 2, 3, 3], { dtype: 'float16' }), null, { padding: 1 }), argument: 'scores', actual: 'float16' },
+  { label: 'float64 scores on the npu fused kernel', call: () => multiTokenAttention(zeros([1, 2, 6, 6], { dtype: 'float64', device: 'npu' }), zeros([2, 2, 3, 3], { dtype: 'float64', device: 'npu' }), null, { padding: 1 }), argument: 'scores', actual: 'float64' },
+  { label: 'bfloat16 scores on the composite path', call: () => multiTokenAttention(zeros([1, 2, 6, 6], { dtype: 'bfloat16', device: 'npu' }), zeros([2, 2, 3, 3], { dtype: 'bfloat16', device: 'npu' }), null, { padding: 1, impl: 'composite' }), argument: 'scores', actual: 'bfloat16' },
   { label: 'sparsemax(null)', call: () => sparsemax(null as Loose), argument: 'x', actual: 'null' },
   { label: 'sparsemax of int32', call: () => sparsemax(zeros([2, 3], { dtype: 'int32' })), argument: 'x', actual: 'int32' },
 ];

@@ -1,3 +1,4 @@
+import { MtaArgumentError } from '../../errors.js';
 import { registerKernel, type KernelDef, type Tensor, hostData } from '@mta/core';
 import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp, type MtaAttrs } from '../../ops.js';
 import { mtaBackward, mtaForward } from './fused.js';
@@ -30,8 +31,8 @@ export function startMtaCpuThreads(threads = cpuThreadsFromEnv()): Promise<MtaCp
 
 function view(t: Tensor, what: string): MtaArray {
   if (t.dtype !== 'float32' && t.dtype !== 'float64') {
-    throw new Error(`cpu MultiTokenAttention: ${what} ${t.describe()} must be float32 or float64 on the cpu device; ` +
-      `cast with .cast('float32') (half precision storage is an npu feature)`);
+    throw new MtaArgumentError('cpu MultiTokenAttention', what, 'float32 or float64 on the cpu device', t.describe(),
+      "cast with .cast('float32') (half precision storage is an npu feature)");
   }
   const data = hostData(t) as MtaArray;
   return t.offset === 0 && data.length === t.size ? data : data.subarray(t.offset, t.offset + t.size);
