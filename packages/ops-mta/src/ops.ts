@@ -1,4 +1,4 @@
-import { defineOp, runOp, runOp1, normalizeAxis, type OutputSpec, type Tensor } from '@mta/core';
+import { defineOp, describeValue, runOp, runOp1, normalizeAxis, type OutputSpec, type Tensor } from '@mta/core';
 import { requireTensor } from './check-args.js';
 import { MtaArgumentError } from './errors.js';
 import type { MtaGeometry } from './geometry.js';
@@ -82,5 +82,10 @@ export const SparsemaxOp = defineOp<AxisAttrs>({
 
 export function sparsemax(x: Tensor, axis = -1): Tensor {
   requireTensor('sparsemax', 'x', x, 'of float32 or float64 scores');
+  // core's normalizeAxis would throw a plain RangeError; the op's own error names the call.
+  if (!Number.isInteger(axis) || axis < -x.ndim || axis >= Math.max(x.ndim, 1)) {
+    throw new MtaArgumentError('sparsemax', 'axis', `an integer in [${-x.ndim}, ${x.ndim - 1}] for ${x.describe()}`, describeValue(axis),
+      'count axes from 0, or from -1 for the last');
+  }
   return runOp1(SparsemaxOp, [x], { axis: normalizeAxis(axis, x.ndim) });
 }

@@ -50,6 +50,8 @@ const CASES: readonly Case[] = [
   { label: 'float16 scores on the cpu (auto picks fused)', call: () => multiTokenAttention(zeros([1, 2, 6, 6], { dtype: 'float16' }), zeros([2, 2, 3, 3], { dtype: 'float16' }), null, { padding: 1 }), argument: 'scores', actual: 'float16' },
   { label: 'float64 scores on the npu fused kernel', call: () => multiTokenAttention(zeros([1, 2, 6, 6], { dtype: 'float64', device: 'npu' }), zeros([2, 2, 3, 3], { dtype: 'float64', device: 'npu' }), null, { padding: 1 }), argument: 'scores', actual: 'float64' },
   { label: 'bfloat16 scores on the composite path', call: () => multiTokenAttention(zeros([1, 2, 6, 6], { dtype: 'bfloat16', device: 'npu' }), zeros([2, 2, 3, 3], { dtype: 'bfloat16', device: 'npu' }), null, { padding: 1, impl: 'composite' }), argument: 'scores', actual: 'bfloat16' },
+  { label: 'sparsemax axis out of range', call: () => sparsemax(zeros([2, 3]), 2), argument: 'axis', actual: '2' },
+  { label: 'sparsemax axis 0.5', call: () => sparsemax(zeros([2, 3]), 0.5), argument: 'axis', actual: '0.5' },
   { label: 'sparsemax(null)', call: () => sparsemax(null as Loose), argument: 'x', actual: 'null' },
   { label: 'sparsemax of int32', call: () => sparsemax(zeros([2, 3], { dtype: 'int32' })), argument: 'x', actual: 'int32' },
 ];

@@ -8,7 +8,8 @@
 import '@mta/ops-mta/register';
 import fc from 'fast-check';
 import { setFallback } from '@mta/core';
-import { checkCase, fuzzCase, FuzzFailure, newCounts } from './mta-fuzz.js';
+import { anyFuzzCase, checkAnyCase } from './any-case.js';
+import { FuzzFailure, newCounts } from './mta-fuzz.js';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,10 +29,10 @@ const failures = new Map<string, { count: number; example: string }>();
 const t0 = performance.now();
 let failed = false;
 try {
-  fc.assert(fc.property(fuzzCase, (c) => {
-    if (!keepGoing) return void checkCase(c, counts);
+  fc.assert(fc.property(anyFuzzCase, (c) => {
+    if (!keepGoing) return void checkAnyCase(c, counts);
     try {
-      checkCase(c, counts);
+      checkAnyCase(c, counts);
     } catch (error) {
       const message = error instanceof FuzzFailure ? error.message : String(error);
       const key = message.replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/g, '#').slice(0, 160);

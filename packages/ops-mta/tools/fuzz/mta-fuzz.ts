@@ -214,22 +214,7 @@ export function checkCase(c: FuzzCase, counts?: FuzzCounts): Outcome {
   try {
     candidate = run(c, scores, weight, bias, gradOut, c.device, c.dtype, c.options, backward, c.wrongType);
   } catch (error) {
-    if (NAMED.some((k) => error instanceof k)) {
-      const e = error as Error & { argument?: string; expected?: string; actual?: string };
-      if ((error instanceof InvalidArgumentError || error instanceof MtaArgumentError) && !(e.argument && e.expected && e.actual !== undefined)) {
-        throw new FuzzFailure(`${e.name} without argument/expected/actual: ${e.message}`);
-      }
-      if (counts) {
-        counts.named++;
-        counts.namedByClass[e.name] = (counts.namedByClass[e.name] ?? 0) + 1;
-        const key = `${e.name} ${e.argument ?? ''}`;
-        counts.namedByArgument[key] = (counts.namedByArgument[key] ?? 0) + 1;
-      }
-      return 'named-error';
-    }
-    if (counts) counts.raw++;
-    const e = error as Error;
-    throw new FuzzFailure(`raw ${e?.name ?? typeof error}: ${e?.message ?? String(error)}`);
+    return classifyError(error, counts);
   }
   if (c.wrongType !== 'none') throw new FuzzFailure(`wrong-typed argument (${c.wrongType}) was accepted`);
   // The reference sees the values the call saw (rounded to its dtype), in float64, fused, on cpu.
@@ -267,6 +252,29 @@ export function checkCase(c: FuzzCase, counts?: FuzzCounts): Outcome {
   }
   if (counts) counts.match++;
   return 'match';
+}
+
+/**
+ * A thrown error: 'named-error' when it is one of the project's classes (and, for the argument errors, carries
+ * argument, expected and actual); otherwise a FuzzFailure, counted as raw.
+ */
+export function classifyError(error: unknown, counts?: FuzzCounts): 'named-error' {
+  if (NAMED.some((k) => error instanceof k)) {
+    const e = error as Error & { argument?: string; expected?: string; actual?: string };
+    if ((error instanceof InvalidArgumentError || error instanceof MtaArgumentError) && !(e.argument && e.expected && e.actual !== undefined)) {
+      throw new FuzzFailure(`${e.name} without argument/expected/actual: ${e.message}`);
+    }
+    if (counts) {
+      counts.named++;
+      counts.namedByClass[e.name] = (counts.namedByClass[e.name] ?? 0) + 1;
+      const key = `${e.name} ${e.argument ?? ''}`;
+      counts.namedByArgument[key] = (counts.namedByArgument[key] ?? 0) + 1;
+    }
+    return 'named-error';
+  }
+  if (counts) counts.raw++;
+  const e = error as Error;
+  throw new FuzzFailure(`raw ${e?.name ?? typeof error}: ${e?.message ?? String(error)}`);
 }
 
 export function newCounts(): FuzzCounts {
