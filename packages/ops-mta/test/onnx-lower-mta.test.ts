@@ -59,11 +59,12 @@ describe('lowerMta graph structure', () => {
     }
   });
 
-  it('uses sparsemax as a 15-node standard-op sub-graph (shifted by the row max first) and a Trilu causal mask', () => {
+  it('uses sparsemax as a 20-node standard-op sub-graph (shifted by the row max, NaN rows kept NaN) and a Trilu causal mask', () => {
     const nodes = lower({ ...base, sparse: true });
     const sm = nodes.filter((n) => n.name.includes('sparsemax/'));
     expect(sm.map((n) => n.opType)).toEqual([
       'ReduceMax', 'Sub', 'TopK', 'CumSum', 'Mul', 'Add', 'Greater', 'Cast', 'ReduceSum', 'Where', 'ReduceSum', 'Sub', 'Div', 'Sub', 'Relu',
+      'IsNaN', 'Cast', 'ReduceMax', 'Greater', 'Where',
     ]);
     expect(nodes.some((n) => n.opType === 'Softmax')).toBe(false);
     expect(nodes.filter((n) => n.name.includes('causal_mask')).map((n) => n.opType)).toEqual(['ConstantOfShape', 'Trilu', 'Cast']);

@@ -9,9 +9,9 @@ import { onnxAttr, type OnnxAttribute, type OnnxGraphBuilder } from '@mta/core';
  *
  * x is first shifted by its maximum along the axis (sparsemax is shift-invariant): unshifted, float32
  * cumulative sums of scores >= ~1e8 swallow the 1 in `1 + r z_r > cs_r` and the support came out empty.
- * -inf entries (masked scores) stay -inf and get 0.
+ * -inf entries (masked scores) stay -inf and get 0. A row holding a NaN comes out all NaN.
  *
- * 15 nodes. `axis` must be negative (counted from the end): the builder tracks no ranks, and the
+ * 20 nodes. `axis` must be negative (counted from the end): the builder tracks no ranks, and the
  * rank vector r must broadcast against x as [n, 1, ..., 1]. With `size` (the length of `axis`)
  * K and r are initializers; without it they are computed from Shape(x), so the length may be dynamic.
  */
@@ -63,6 +63,13 @@ export function lowerSparsemax(g: OnnxGraphBuilder, x: string, axis: number, siz
     });
     const supportSum = g.op('ReduceSum', [g.op('Where', [support, sorted!, zero]), axes], { keepdims: onnxAttr.int(1) });
     const tau = g.op('Div', [g.op('Sub', [supportSum, one]), supportSize]);
-    return g.op('Relu', [g.op('Sub', [z, tau])]);
+    const p = g.op('Relu', [g.op('Sub', [z, tau])]);
+    // A row holding a NaN is NaN, as on the cpu and npu: ReduceMax and TopK skip NaN in some runtimes, which
+    // left such a row partly finite.
+    const nanCount = g.op('ReduceMax', [g.op('Cast', [g.op('IsNaN', [x])], { to: onnxAttr.int(1 /* FLOAT */) })], {
+      axes: onnxAttr.ints([axis]), keepdims: onnxAttr.int(1),
+    });
+    const nan = g.memo('f32/nan', () => g.constFloat(Number.NaN, undefined, 'nan'));
+    return g.op('Where', [g.op('Greater', [nanCount, zero]), nan, p]);
   });
 }
