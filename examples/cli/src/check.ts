@@ -5,7 +5,7 @@ import {
   ALL_BACKENDS, checkResults, evaluateProblem, formatCaseLine, frobenius, GOLDEN_TOLERANCE, problemFromGolden, tinyModelInputs, TINY_MODEL,
   type CaseReport, type EvalBackend, type Results,
 } from '@mta/conformance';
-import { userPath, type Command } from './command';
+import { requireCases, userPath, type Command } from './command';
 import { loadBackends } from './setup';
 
 const help = `usage: pnpm mta check [--case <golden manifest>] [--backends ${ALL_BACKENDS.join(',')}] [--ub 192KiB] [--verbose] [--json]
@@ -31,6 +31,7 @@ export const checkCommand: Command = {
     });
     const manifest = values.case ? userPath(values.case) : defaultGoldenManifestPath();
     const suite = loadGoldenManifest(manifest);
+    requireCases(manifest, suite.cases.length);
     const names = values.backends;
     const backends = await loadBackends(names, { ubBytes: values.ub });
     // Primitives the npu lacks run on cpu here, counted and reported below; tests use strict mode instead.
@@ -49,6 +50,8 @@ export const checkCommand: Command = {
     }
     reports.push(...(await checkTinyModel(backends, log, values.verbose)));
 
+    // A run that compared nothing must not report OK: the exit status is what scripts and CI read.
+    if (reports.length === 0) throw new Error(`check compared nothing (backends: ${names.join(', ') || 'none'}); give at least one backend and a manifest with cases`);
     const rows = summarise(reports);
     const passed = reports.filter((r) => r.pass).length;
     const failed = reports.length - passed;

@@ -14,3 +14,11 @@ export interface Command {
 export function userPath(p: string): string {
   return resolve(process.env.INIT_CWD ?? process.cwd(), p);
 }
+
+/**
+ * A manifest with no cases would print "0 passed, 0 failed" and exit 0, which a script reads as success:
+ * it is refused instead (main.ts prints the message and exits 1).
+ */
+export function requireCases(manifestPath: string, cases: number): void {
+  if (cases === 0) throw new Error(`${manifestPath}: the manifest holds no cases, so there is nothing to check; give a manifest with at least one case`);
+}

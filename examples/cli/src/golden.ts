@@ -1,7 +1,7 @@
 import { defaultGoldenManifestPath, loadGoldenManifest } from '@mta/ops-mta';
 import { bytes, oneOf, parseFlags, UsageError } from '@mta/args';
 import { ALL_BACKENDS, evaluateProblem, formatCaseLine, GOLDEN_TOLERANCE, NOISE_FLOOR, problemFromGolden } from '@mta/conformance';
-import { userPath, type Command } from './command';
+import { requireCases, userPath, type Command } from './command';
 import { loadBackends } from './setup';
 
 const help = `usage: pnpm mta golden [manifest.json] [--device ${ALL_BACKENDS.join('|')}] [--ub 16KiB] [--impl auto|fused|composite] [--json]
@@ -26,6 +26,7 @@ export const goldenCommand: Command = {
     const { impl } = values;
     // Without a path, the committed cases (golden/public.json); a path given resolves against the caller's directory.
     const suite = loadGoldenManifest(positionals[0] === undefined ? defaultGoldenManifestPath() : userPath(positionals[0]));
+    requireCases(suite.manifestPath, suite.cases.length);
     const [backend] = await loadBackends([values.device], { ubBytes: values.ub });
     const reports = [];
     for (const c of suite.cases) {

@@ -8,7 +8,7 @@
  *   export --checkpoint <file> --out model.onnx
  *   mlp [--seed S] [--steps N]
  */
-import '@mta/ops-mta/register'; // registers cpu, npu and the MTA kernels
+import { registerMta } from '@mta/ops-mta';
 import { UsageError, wantsHelp } from '@mta/args';
 import type { Command } from './command';
 import { goldenCommand } from './golden';
@@ -34,6 +34,9 @@ function usage(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Registers cpu, npu and the MTA kernels. Called here rather than imported for its side effect, so that a
+  // malformed MTA_CPU_THREADS is reported as `error: ...` with exit 1 like every other error, not a stack trace.
+  registerMta();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h') {
     console.log(usage());

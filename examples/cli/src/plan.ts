@@ -8,6 +8,7 @@ const help = `usage: pnpm mta plan --L <n> [--dtype float16|bfloat16|float32] [-
 
 Prints the plan of every MTA kernel on the simulated Ascend NPU: tiles, each UB buffer, UB bytes against
 capacity (OVERFLOW where a plan does not fit) and whether the loop bounds cover every output.
+L is at most 16,777,216 (MAX_NPU_PLAN_L); a longer one is refused with a named error.
 The UB defaults to 192 KiB, or to $ASCEND_UB_CAPACITY_BITS (bits) when set.`;
 
 const DTYPES: readonly NpuDType[] = ['float16', 'bfloat16', 'float32'];

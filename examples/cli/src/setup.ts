@@ -6,8 +6,14 @@ export interface BackendSetup {
   readonly ubBytes?: number;
 }
 
-/** Importing ops-mta registers the devices and their MTA kernels; the npu spec comes from the flags. */
+/**
+ * Importing ops-mta registers the devices and their MTA kernels; the npu spec comes from the flags. It is
+ * built only when the npu is one of the backends: building it reads ASCEND_UB_CAPACITY_BITS, and a bad value
+ * there must not break a run that never touches the npu.
+ */
 export async function loadBackends(names: readonly string[], setup: BackendSetup = {}): Promise<EvalBackend[]> {
-  configureNpuDevice({ poison: true, ...(setup.ubBytes !== undefined ? { ubBytes: setup.ubBytes } : {}) });
+  if (names.includes('npu')) {
+    configureNpuDevice({ poison: true, ...(setup.ubBytes !== undefined ? { ubBytes: setup.ubBytes } : {}) });
+  }
   return resolveBackends(names);
 }

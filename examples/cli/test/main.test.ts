@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 const MAIN = join(import.meta.dirname, '../src/main.ts');
 const TSX = join(import.meta.dirname, '../node_modules/.bin/tsx');
 
-function mta(args: readonly string[]): { code: number; stdout: string; stderr: string } {
+function mta(args: readonly string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
   try {
-    const stdout = execFileSync(TSX, [MAIN, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    const stdout = execFileSync(TSX, [MAIN, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000, env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr: '' };
   } catch (error) {
     const e = error as { status: number; stdout: string; stderr: string };
@@ -31,5 +31,11 @@ describe('pnpm mta', () => {
     const bad = mta(['plan', '--L', '256', '--dtype', 'float8']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^error: --dtype: expected one of float16, bfloat16, float32, got 'float8'\n\nusage: pnpm mta plan/);
+  });
+
+  it('reports a malformed MTA_CPU_THREADS as one error line and exit 1, not a stack trace (issue 13, item 5)', () => {
+    const bad = mta(['plan', '--L', '16'], { MTA_CPU_THREADS: 'abc' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^error: environment variable MTA_CPU_THREADS: expected a whole number of threads >= 1.*got "abc"/);
   });
 });

@@ -1,3 +1,5 @@
+import { InvalidArgumentError, describeValue } from '@mta/core';
+
 /**
  * The hardware numbers the simulator and planner work from. Every default below says where it comes
  * from; the ones marked ASSUMED are not taken from a vendor datasheet and only feed the time estimate,
@@ -86,7 +88,12 @@ export function ubBytesFromEnv(env: Readonly<Record<string, string | undefined>>
   if (raw === undefined || raw.trim() === '') return undefined;
   const bits = Number(raw.trim());
   if (!Number.isInteger(bits) || bits <= 0 || bits % 8 !== 0) {
-    throw new Error(`${UB_ENV_VAR}='${raw}': expected a positive whole number of bits divisible by 8 (e.g. 1572864 for 192 KiB)`);
+    throw new InvalidArgumentError(
+      `environment variable ${UB_ENV_VAR}`,
+      'a positive whole number of bits divisible by 8 (e.g. 1572864 for 192 KiB)',
+      JSON.stringify(raw),
+      `set it to a UB size in bits, or unset it for the default ${DEFAULT_UB_BYTES * 8}`,
+    );
   }
   return bits / 8;
 }
@@ -135,13 +142,27 @@ export function currentNpuSpec(): NpuSpec {
 
 export function validateSpec(spec: NpuSpec): void {
   const positiveInt = (v: number, what: string): void => {
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`NpuSpec.${what}: expected a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v <= 0) {
+      throw new InvalidArgumentError(`NpuSpec.${what}`, 'a positive integer', describeValue(v), `pass a positive integer or leave ${what} out for the default`);
+    }
   };
   positiveInt(spec.ubBytes, 'ubBytes');
   positiveInt(spec.alignmentBytes, 'alignmentBytes');
   positiveInt(spec.vectorCores, 'vectorCores');
+  // UB buffers are carved at alignment boundaries and addressed in float32 words: an alignment that is not a
+  // whole number of 4-byte words puts buffers at fractional word offsets, which read and write the wrong
+  // elements (silently wrong outputs and NaN gradients), so it is refused here, before any kernel runs.
+  if (spec.alignmentBytes % 4 !== 0) {
+    throw new InvalidArgumentError(
+      'NpuSpec.alignmentBytes',
+      'a positive multiple of 4 bytes (one float32 element), e.g. 32 as on Ascend',
+      String(spec.alignmentBytes),
+      'use a multiple of 4 (the default is 32)',
+    );
+  }
   if (spec.ubBytes % spec.alignmentBytes !== 0) {
-    throw new Error(`NpuSpec.ubBytes: ${spec.ubBytes} is not a multiple of the ${spec.alignmentBytes}-byte alignment`);
+    throw new InvalidArgumentError('NpuSpec.ubBytes', `a multiple of the ${spec.alignmentBytes}-byte alignment`, String(spec.ubBytes),
+      `round the UB size to a multiple of ${spec.alignmentBytes} bytes`);
   }
   for (const k of ['gmBytesPerSecond', 'vectorBytesPerCycle', 'clockHz'] as const) {
     if (!(spec[k] > 0)) throw new Error(`NpuSpec.${k}: expected a positive number, got ${spec[k]}`);

@@ -164,14 +164,18 @@ export class VectorUnit {
     this.count(n, 2);
   }
 
-  /** buf = max(buf - tau, 0) */
-  reluShift(buf: UbBuf, off: number, n: number, tau: number): void {
+  /**
+   * buf = max((buf - shift) - tau, 0); NaN stays NaN (as the vector max does), so a NaN threshold marks the
+   * row. The shift (a row maximum) comes off first so that tau can be a small number: at |x| >= 2^24 a
+   * threshold near x itself would round to x and zero the whole row.
+   */
+  reluShift(buf: UbBuf, off: number, n: number, tau: number, shift = 0): void {
     if (n === 0) return;
     const i = this.arenaIndex('reluShift', buf, off, n);
     const a = this.a;
     for (let k = i; k < i + n; k++) {
-      const v = a[k]! - tau;
-      a[k] = v > 0 ? v : 0;
+      const v = a[k]! - shift - tau;
+      a[k] = v > 0 || v !== v ? v : 0;
     }
     this.count(n, 2);
   }
@@ -211,10 +215,10 @@ export class VectorUnit {
   }
 
   /**
-   * For each threshold taus[q] (q < k): sums[q] += sum of elements > taus[q], counts[q] += their number.
+   * For each threshold taus[q] (q < k): sums[q] += sum of (element - shift) > taus[q], counts[q] += their number.
    * One pass per threshold (the vector unit compares and selects per threshold).
    */
-  thresholdStats(buf: UbBuf, off: number, n: number, taus: Float64Array, k: number, sums: Float64Array, counts: Float64Array): void {
+  thresholdStats(buf: UbBuf, off: number, n: number, taus: Float64Array, k: number, sums: Float64Array, counts: Float64Array, shift = 0): void {
     if (n === 0) return;
     const i = this.arenaIndex('thresholdStats', buf, off, n);
     const a = this.a;
@@ -223,7 +227,7 @@ export class VectorUnit {
       let s = 0;
       let c = 0;
       for (let m = i; m < i + n; m++) {
-        const v = a[m]!;
+        const v = a[m]! - shift;
         if (v > t) {
           s += v;
           c++;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '@mta/core';
 import { DEFAULT_NPU_SPEC, configureNpu, currentNpuSpec, makeNpuSpec, parseByteSize, ubBytesFromEnv } from '../src/index';
 
 describe('parseByteSize', () => {
@@ -53,5 +54,24 @@ describe('NpuSpec', () => {
 
   it('rejects a UB that is not a multiple of the alignment', () => {
     expect(() => makeNpuSpec({ ub: 1000, env: {} })).toThrow(/multiple of the 32-byte alignment/);
+  });
+});
+
+describe('NpuSpec validation names the argument (issue 13, items 1 and 5)', () => {
+  it('refuses an alignment that is not a whole number of float32 words, at configuration', () => {
+    // Before: alignmentBytes 6 was accepted and kernels read buffers at fractional word offsets.
+    for (const alignmentBytes of [6, 2, 30]) {
+      expect(() => makeNpuSpec({ alignmentBytes, ub: 196608 - (196608 % alignmentBytes), env: {} })).toThrow(InvalidArgumentError);
+      expect(() => configureNpu({ alignmentBytes, ub: 196608 - (196608 % alignmentBytes), env: {} }))
+        .toThrow(new RegExp(`NpuSpec\\.alignmentBytes: expected a positive multiple of 4 bytes.*got ${alignmentBytes}; use a multiple of 4`));
+    }
+    expect(makeNpuSpec({ alignmentBytes: 4, env: {} }).alignmentBytes).toBe(4);
+    configureNpu({ env: {} });
+  });
+
+  it('names ASCEND_UB_CAPACITY_BITS, what it expects and what it got', () => {
+    expect(() => makeNpuSpec({ env: { ASCEND_UB_CAPACITY_BITS: 'abc' } })).toThrow(InvalidArgumentError);
+    expect(() => makeNpuSpec({ env: { ASCEND_UB_CAPACITY_BITS: 'abc' } }))
+      .toThrow(/environment variable ASCEND_UB_CAPACITY_BITS: expected a positive whole number of bits.*got "abc"/);
   });
 });

@@ -12,8 +12,10 @@ import { sparsemax } from './ops.js';
 export function mtaComposite(scores: Tensor, weight: Tensor, bias: Tensor | null, geometry: MtaGeometry): Tensor {
   const activate = (x: Tensor): Tensor => (geometry.sparse ? sparsemax(x, -1) : softmax(x, -1));
   const conv = (x: Tensor): Tensor => conv2d(x, weight, bias, { pads: geometry.pads, dilation: geometry.dilation, groups: geometry.groups });
-  if (geometry.mode === 'post') {
-    return tril(conv(activate(tril(scores, 0, MASKED_SCORE))), 0, 0);
-  }
-  return activate(tril(conv(tril(scores, 0, 0)), 0, MASKED_SCORE));
+  // Masked entries are excluded from the activation (MASKED_SCORE is -Infinity) and the tril after it keeps
+  // their probabilities exactly 0 even in a row the activation made NaN (a NaN or +Inf score), as the fused
+  // kernels do: a NaN row must not reach the masked neighbours the convolution reads.
+  const activateCausal = (x: Tensor): Tensor => tril(activate(tril(x, 0, MASKED_SCORE)), 0, 0);
+  if (geometry.mode === 'post') return tril(conv(activateCausal(scores)), 0, 0);
+  return activateCausal(conv(tril(scores, 0, 0)));
 }

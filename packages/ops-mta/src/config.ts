@@ -27,5 +27,11 @@ export interface MtaShape {
   readonly kW: number;
 }
 
-/** The value written into masked (j > i) scores before a softmax: finite, so 0 * mask is never NaN. */
-export const MASKED_SCORE = -1e9;
+/**
+ * The value written into masked (j > i) scores before a softmax or sparsemax: -Infinity, so that masked
+ * entries are excluded exactly (probability 0) whatever the size of the other scores. A finite fill (it was
+ * -1e9) stops excluding them once scores reach its size, and the paths then disagreed (relFro up to 0.6).
+ * It is safe: every row keeps its diagonal, so a row max is finite for finite scores; masks are written with
+ * tril/Where, never by adding or multiplying, so no 0 * -Infinity or -Infinity + Infinity appears.
+ */
+export const MASKED_SCORE = -Infinity;

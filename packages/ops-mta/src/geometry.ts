@@ -47,7 +47,8 @@ export interface MtaGeometry {
   readonly dilation: readonly [dh: number, dw: number];
   /**
    * The one mask MTA applies: query i sees keys j <= i. Masked scores are never read (they may be NaN);
-   * they become MASKED_SCORE before an activation and 0 after a convolution.
+   * they become MASKED_SCORE (-Infinity: excluded exactly) before an activation and 0 after a convolution or
+   * an activation (so a masked output is exactly 0 even in a row that is NaN).
    */
   readonly mask: 'causal';
   readonly hasBias: boolean;

@@ -16,5 +16,5 @@ export { registerMtaOnnxLowerings } from './onnx/register.js';
 export { registerMta, type RegisterMtaOptions } from './registration.js';
 export * from './kernels/register-all.js';
 export * from './golden/index.js';
-export { mtaForward, mtaBackward, MtaCpuPool, MtaCpuWorkspace } from './kernels/cpu/index.js';
+export { mtaForward, mtaBackward, MtaCpuPool, MtaCpuWorkspace, cpuThreadsFromEnv, THREADS_ENV_VAR } from './kernels/cpu/index.js';
 export * from './kernels/npu/index.js';

@@ -1,4 +1,6 @@
-import { nn, tensor, type Rng, type Tensor, type DeviceLike, type FloatDType } from '@mta/core';
+import { describeValue, nn, tensor, type Rng, type Tensor, type DeviceLike, type FloatDType } from '@mta/core';
+import { requireOptionFieldsNotNull, requireOptionalOneOf, requireOptions, requirePositiveInteger, requireRng } from './check-args.js';
+import { MtaArgumentError } from './errors.js';
 import { multiTokenAttention } from './mta.js';
 import { resolvePads, type MtaOptions } from './options.js';
 
@@ -10,6 +12,8 @@ export interface MtaModuleOptions extends Omit<MtaOptions, 'impl'> {
   readonly device?: DeviceLike;
   readonly dtype?: FloatDType;
 }
+
+const WHERE = 'MultiTokenAttention';
 
 /**
  * The MTA layer with Liger-Kernel's defaults: stride 1, padding 0, dilation 1, groups 1, bias, softmax.
@@ -23,12 +27,26 @@ export class MultiTokenAttention extends nn.Module {
 
   constructor(readonly inChannels: number, readonly outChannels: number, rng: Rng, options: MtaModuleOptions = {}) {
     super();
+    requirePositiveInteger(WHERE, 'inChannels', inChannels);
+    requirePositiveInteger(WHERE, 'outChannels', outChannels);
+    requireRng(WHERE, 'rng', rng);
+    requireOptions(WHERE, 'options', options);
+    requireOptionFieldsNotNull(WHERE, options);
+    requireOptionalOneOf(WHERE, 'options.bias', options.bias, [true, false]);
+    requireOptionalOneOf(WHERE, 'options.init', options.init, ['kaiming', 'identity']);
     const k = options.kernelSize ?? 3;
-    const [kH, kW] = typeof k === 'number' ? [k, k] : k;
+    const [kH, kW] = typeof k === 'number' ? [k, k] : Array.isArray(k) && k.length === 2 ? k : [NaN, NaN];
+    for (const [name, v] of [['kH', kH], ['kW', kW]] as const) {
+      if (!Number.isInteger(v) || v < 1) {
+        throw new MtaArgumentError(WHERE, 'options.kernelSize', 'a positive integer or a pair [kH, kW] of them', describeValue(k), `fix ${name}; e.g. 3 or [3, 5]`);
+      }
+    }
     const groups = options.groups ?? 1;
+    requirePositiveInteger(WHERE, 'options.groups', groups);
     const shape = [outChannels, inChannels / groups, kH, kW];
     if (!Number.isInteger(shape[1]) || outChannels % groups !== 0) {
-      throw new Error(`MultiTokenAttention: inChannels=${inChannels} and outChannels=${outChannels} must divide by groups=${groups}`);
+      throw new MtaArgumentError(WHERE, 'options.groups', `a divisor of inChannels=${inChannels} and outChannels=${outChannels}`, String(groups),
+        'use a groups value that divides both channel counts');
     }
     const init = { device: options.device, dtype: options.dtype };
     const weight = options.init === 'identity'
@@ -60,8 +78,10 @@ function identityKernel(shape: [number, number, number, number], groups: number,
   const row = top / dH;
   const col = left / dW;
   if (!Number.isInteger(row) || !Number.isInteger(col) || row >= kH || col >= kW) {
-    throw new Error(`MultiTokenAttention: no identity tap exists for kernel ${kH}x${kW}, dilation ${dH}x${dW}, top pad ${top} and left pad ${left}: ` +
-      `init 'identity' needs the top pad to be a multiple of dH and the left pad a multiple of dW; change the padding or use init 'kaiming'`);
+    throw new MtaArgumentError(WHERE, 'options.init', `'kaiming', or 'identity' with a top pad a multiple of dH and a left pad a multiple of dW`,
+      `'identity' (no identity tap exists for kernel ${kH}x${kW}, dilation ${dH}x${dW}, top pad ${top} and left pad ${left}: ` +
+        'the top pad must be a multiple of dH and the left pad of dW)',
+      "change the padding or use init 'kaiming'");
   }
   const values = new Float32Array(cout * cinPerGroup * kH * kW);
   const coutPerGroup = cout / groups;

@@ -1,9 +1,12 @@
 import { findKernel, runOp, type Tensor } from '@mta/core';
 import { mtaGeometryOf } from './call-geometry.js';
 import { mtaComposite } from './composite.js';
+import { requireOptionFieldsNotNull, requireOptionalTensor, requireOptions, requireTensor } from './check-args.js';
 import { MtaArgumentError } from './errors.js';
 import { MultiTokenAttentionOp } from './ops.js';
 import { MTA_IMPLS, type MtaImpl, type MtaOptions } from './options.js';
+
+const WHERE = 'multiTokenAttention';
 
 /**
  * Multi-token attention over a score map: scores (B, Cin, L, L), weight (Cout, Cin/groups, kH, kW),
@@ -14,6 +17,11 @@ import { MTA_IMPLS, type MtaImpl, type MtaOptions } from './options.js';
  * fused op's shape inference and kernels read it from the attrs, the composite reads its settings).
  */
 export function multiTokenAttention(scores: Tensor, weight: Tensor, bias?: Tensor | null, options: MtaOptions = {}): Tensor {
+  requireTensor(WHERE, 'scores', scores, '(B, Cin, L, L)');
+  requireTensor(WHERE, 'weight', weight, '(Cout, Cin/groups, kH, kW)');
+  requireOptionalTensor(WHERE, 'bias', bias, '(Cout)');
+  requireOptions(WHERE, 'options', options);
+  requireOptionFieldsNotNull(WHERE, options);
   const impl = options.impl ?? 'auto';
   if (!MTA_IMPLS.includes(impl)) {
     // A typo here used to run the composite silently; say so instead.
@@ -27,7 +35,9 @@ export function multiTokenAttention(scores: Tensor, weight: Tensor, bias?: Tenso
     }
   }
   const geometry = mtaGeometryOf(scores, weight, bias ?? null, options);
-  if (!runsFused(impl, scores)) return mtaComposite(scores, weight, bias ?? null, geometry);
+  const fused = runsFused(impl, scores);
+  requirePathDType(fused, scores);
+  if (!fused) return mtaComposite(scores, weight, bias ?? null, geometry);
   const inputs = bias ? [scores, weight, bias] : [scores, weight];
   const [out, probs] = runOp(MultiTokenAttentionOp, inputs, { geometry });
   // probs lives on through the tape node (the backward reads it); callers only see out.
@@ -39,4 +49,26 @@ export function multiTokenAttention(scores: Tensor, weight: Tensor, bias?: Tenso
 function runsFused(impl: MtaImpl, scores: Tensor): boolean {
   if (impl === 'auto') return findKernel(MultiTokenAttentionOp, scores.device.name) !== undefined;
   return impl === 'fused';
+}
+
+/**
+ * The element types each path computes on: the composite runs core primitives (float32 and float64); the
+ * fused kernels of this package take what their device stores. Checked here, before any kernel, so a call
+ * in the wrong dtype is one named error and not a kernel's plain Error halfway through. Devices whose fused
+ * kernels live in another package are not listed and are left to those kernels.
+ */
+const FUSED_DTYPES: Readonly<Record<string, readonly string[]>> = {
+  cpu: ['float32', 'float64'],
+  npu: ['float32', 'float16', 'bfloat16'],
+};
+const COMPOSITE_DTYPES: readonly string[] = ['float32', 'float64'];
+
+function requirePathDType(fused: boolean, scores: Tensor): void {
+  const device = scores.device.name;
+  const allowed = fused ? FUSED_DTYPES[device] : COMPOSITE_DTYPES;
+  if (allowed === undefined || allowed.includes(scores.dtype)) return;
+  const path = fused ? `the fused kernel on '${device}'` : 'the composite path (core primitives)';
+  throw new MtaArgumentError(WHERE, 'scores', `a dtype ${path} computes on: ${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}`, `${scores.describe()}`,
+    fused ? `cast with .cast('${allowed[0]}')` + (device === 'cpu' ? ' (half precision storage is an npu feature)' : '')
+      : `cast with .cast('float32'), or use impl 'fused' on a device whose kernel takes ${scores.dtype}`);
 }

@@ -1,4 +1,6 @@
-import { defineOp, runOp, runOp1, normalizeAxis, type OutputSpec, type Tensor } from '@mta/core';
+import { defineOp, describeValue, runOp, runOp1, normalizeAxis, type OutputSpec, type Tensor } from '@mta/core';
+import { requireTensor } from './check-args.js';
+import { MtaArgumentError } from './errors.js';
 import type { MtaGeometry } from './geometry.js';
 
 /**
@@ -70,7 +72,7 @@ export const SparsemaxOp = defineOp<AxisAttrs>({
   name: 'Sparsemax',
   infer: ([x]) => {
     if (x!.dtype !== 'float32' && x!.dtype !== 'float64') {
-      throw new Error(`sparsemax: needs float32 or float64, got ${x!.describe()}; cast with .cast('float32')`);
+      throw new MtaArgumentError('sparsemax', 'x', 'a float32 or float64 tensor', x!.describe(), "cast with .cast('float32')");
     }
     return [{ shape: x!.shape, dtype: x!.dtype }];
   },
@@ -79,5 +81,11 @@ export const SparsemaxOp = defineOp<AxisAttrs>({
 });
 
 export function sparsemax(x: Tensor, axis = -1): Tensor {
+  requireTensor('sparsemax', 'x', x, 'of float32 or float64 scores');
+  // core's normalizeAxis would throw a plain RangeError; the op's own error names the call.
+  if (!Number.isInteger(axis) || axis < -x.ndim || axis >= Math.max(x.ndim, 1)) {
+    throw new MtaArgumentError('sparsemax', 'axis', `an integer in [${-x.ndim}, ${x.ndim - 1}] for ${x.describe()}`, describeValue(axis),
+      'count axes from 0, or from -1 for the last');
+  }
   return runOp1(SparsemaxOp, [x], { axis: normalizeAxis(axis, x.ndim) });
 }

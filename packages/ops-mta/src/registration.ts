@@ -2,6 +2,7 @@ import { registerCpu } from '@mta/device-cpu';
 import { registerNpu } from '@mta/device-npu';
 import { registerMtaKernels } from './kernels/register-all.js';
 import { startMtaCpuThreads } from './kernels/cpu/register.js';
+import { cpuThreadsFromEnv } from './kernels/cpu/threads-env.js';
 import { registerMtaOnnxLowerings } from './onnx/register.js';
 
 export interface RegisterMtaOptions {
@@ -14,7 +15,9 @@ export interface RegisterMtaOptions {
  * each, and the ONNX lowerings. Returns one disposer. Idempotent while registered.
  */
 export function registerMta(options: RegisterMtaOptions = {}): () => void {
+  // Read MTA_CPU_THREADS before registering anything, so that a malformed value throws with nothing half done.
+  const threads = (options.threads ?? process.env.MTA_CPU_THREADS !== '1') ? cpuThreadsFromEnv() : 1;
   const disposers = [registerCpu(), registerNpu(), registerMtaKernels(), registerMtaOnnxLowerings()];
-  if (options.threads ?? process.env.MTA_CPU_THREADS !== '1') void startMtaCpuThreads();
+  if (threads > 1) void startMtaCpuThreads(threads);
   return () => disposers.reverse().forEach((d) => d());
 }

@@ -18,11 +18,13 @@ function softmaxOrSparsemax(g: OnnxGraphBuilder, x: string, sparse: boolean): st
 
 /**
  * Lowers one multi-token attention call to ONNX, with the semantics of the golden data:
- *  - post: P = softmax|sparsemax(S with j>i := -1e9); O = conv(pad(P), W, b) with j>i := 0
- *  - pre:  C = conv(pad(S with j>i := 0), W, b);     O = softmax|sparsemax(C with j>i := -1e9)
+ *  - post: P = softmax|sparsemax(S with j>i := -inf) with j>i := 0; O = conv(pad(P), W, b) with j>i := 0
+ *  - pre:  C = conv(pad(S with j>i := 0), W, b);     O = softmax|sparsemax(C with j>i := -inf) with j>i := 0
  * Masking always uses Where, never Add/Mul: masked scores may be NaN, and Where drops them while
- * NaN + -1e9 or NaN * 0 would stay NaN. The mask value is finite (-1e9) so no 0 * -inf appears.
- * `scores` is (B, Cin, L, L) float32 (B and L may be dynamic: every L-sized mask comes from Shape(scores)), `weight` (Cout, Cin/groups, kH, kW),
+ * NaN + -inf or NaN * 0 would stay NaN. The fill is -inf (MASKED_SCORE), so masked entries are excluded
+ * exactly at any score size; every row keeps its diagonal, so its max stays finite.
+ * `scores` is (B, Cin, L, L) float32 (B and L may be dynamic: every L-sized mask comes from Shape(scores)),
+ * `weight` (Cout, Cin/groups, kH, kW),
  * `bias` (Cout) or null, as `geometry` (validated by mtaGeometry) describes them; the lowering reads
  * kernel, pads, dilation, groups, mode and activation from it and checks nothing it already checked.
  * Returns the name of O (B, Cout, L, L).
@@ -57,11 +59,9 @@ export function lowerMta(
         group: onnxAttr.int(geometry.groups),
       });
 
-    if (geometry.mode === 'post') {
-      const probs = softmaxOrSparsemax(g, g.op('Where', [keep, scoresName, masked]), sparse);
-      return g.op('Where', [keep, conv(probs), zero]);
-    }
-    const mixed = conv(g.op('Where', [keep, scoresName, zero]));
-    return softmaxOrSparsemax(g, g.op('Where', [keep, mixed, masked]), sparse);
+    // Masked probabilities are exactly 0 even in a row the activation made NaN (as the cpu and npu kernels).
+    const activateCausal = (x: string): string => g.op('Where', [keep, softmaxOrSparsemax(g, g.op('Where', [keep, x, masked]), sparse), zero]);
+    if (geometry.mode === 'post') return g.op('Where', [keep, conv(activateCausal(scoresName)), zero]);
+    return activateCausal(conv(g.op('Where', [keep, scoresName, zero])));
   });
 }

@@ -5,9 +5,13 @@ import { onnxAttr, type OnnxAttribute, type OnnxGraphBuilder } from '@mta/core';
  *
  *   z = TopK(x, n) sorted descending;  cs = CumSum(z);  r = 1..n
  *   support_r = 1 + r z_r > cs_r;      k = sum support;  tau = (sum_{support} z - 1) / k
- *   p = Relu(x - tau)
+ *   p = Relu(z - tau)        (z = x - max(x), below)
  *
- * 13 nodes. `axis` must be negative (counted from the end): the builder tracks no ranks, and the
+ * x is first shifted by its maximum along the axis (sparsemax is shift-invariant): unshifted, float32
+ * cumulative sums of scores >= ~1e8 swallow the 1 in `1 + r z_r > cs_r` and the support came out empty.
+ * -inf entries (masked scores) stay -inf and get 0. A row holding a NaN comes out all NaN.
+ *
+ * 20 nodes. `axis` must be negative (counted from the end): the builder tracks no ranks, and the
  * rank vector r must broadcast against x as [n, 1, ..., 1]. With `size` (the length of `axis`)
  * K and r are initializers; without it they are computed from Shape(x), so the length may be dynamic
  * (the exporter's lowerings always do this).
@@ -25,7 +29,7 @@ export function lowerSparsemax(g: OnnxGraphBuilder, x: string, axis: number, siz
   const axisInt = onnxAttr.int(axis);
   const one = g.memo('f32/1', () => g.constFloat(1, undefined, 'one'));
   // K (the axis length) and the ranks 1..K: initializers for a static size, else computed from Shape(x)
-  // in a scope of their own, so the 13 nodes of the algorithm stay one named block.
+  // in a scope of their own, so the 20 nodes of the algorithm stay one named block.
   const [k, ranks] = size !== undefined
     ? [
       g.memo(`sparsemax/k/${size}`, () => g.constInt64([size], undefined, 'k')),
@@ -44,9 +48,11 @@ export function lowerSparsemax(g: OnnxGraphBuilder, x: string, axis: number, siz
     const axes = g.memo(`sparsemax/axes/${axis}`, () => g.constInt64([axis], undefined, 'axes'));
     const zero = g.memo('f32/0', () => g.constFloat(0, undefined, 'zero'));
 
+    // opset 17: ReduceMax still takes its axes as an attribute.
+    const z = g.op('Sub', [x, g.op('ReduceMax', [x], { axes: onnxAttr.ints([axis]), keepdims: onnxAttr.int(1) })]);
     const [sorted] = g.addNode({
       opType: 'TopK',
-      inputs: [x, k],
+      inputs: [z, k],
       outputs: 2,
       attrs: { axis: axisInt, largest: onnxAttr.int(1), sorted: onnxAttr.int(1) },
     });
@@ -58,6 +64,13 @@ export function lowerSparsemax(g: OnnxGraphBuilder, x: string, axis: number, siz
     });
     const supportSum = g.op('ReduceSum', [g.op('Where', [support, sorted!, zero]), axes], { keepdims: onnxAttr.int(1) });
     const tau = g.op('Div', [g.op('Sub', [supportSum, one]), supportSize]);
-    return g.op('Relu', [g.op('Sub', [x, tau])]);
+    const p = g.op('Relu', [g.op('Sub', [z, tau])]);
+    // A row holding a NaN is NaN, as on the cpu and npu: ReduceMax and TopK skip NaN in some runtimes, which
+    // left such a row partly finite.
+    const nanCount = g.op('ReduceMax', [g.op('Cast', [g.op('IsNaN', [x])], { to: onnxAttr.int(1 /* FLOAT */) })], {
+      axes: onnxAttr.ints([axis]), keepdims: onnxAttr.int(1),
+    });
+    const nan = g.memo('f32/nan', () => g.constFloat(Number.NaN, undefined, 'nan'));
+    return g.op('Where', [g.op('Greater', [nanCount, zero]), nan, p]);
   });
 }

@@ -9,7 +9,10 @@ import type { MtaArray } from './types.js';
 /**
  * dst[dstOff + c] = sparsemax(src[srcOff .. srcOff + n))[c], exactly: tau is computed from the final
  * support, tau = (sum_support z - 1) / |support|, found by Michelot's fixed-point iteration.
- * Only z > max - 1 can be in the support (tau >= max - 1), which makes saturated rows one short pass.
+ * Everything runs on z - max(z) (sparsemax is shift-invariant): only z - max > -1 can be in the support,
+ * which makes saturated rows one short pass, and the threshold stays a small number: unshifted, at
+ * |z| >= 2^53 max - 1 == max and no entry was a candidate (all-NaN rows).
+ * A row with a NaN or +Inf entry, or every entry -Inf, is all NaN; -Inf entries otherwise get 0.
  * `candidates` is scratch of length >= n. Also written to copy[copyOff + c] when copy is given.
  * dst may alias src.
  */
@@ -17,28 +20,28 @@ export function sparsemaxRow(
   src: MtaArray, srcOff: number, n: number, dst: Float64Array, dstOff: number, candidates: Float64Array, copy: MtaArray | null, copyOff: number,
 ): void {
   let max = src[srcOff];
-  for (let c = 1; c < n; c++) {
-    const v = src[srcOff + c];
-    if (v > max) max = v;
-  }
-  const floor = max - 1;
-  let count = 0;
-  let sum = 0;
   let total = 0;
   for (let c = 0; c < n; c++) {
     const v = src[srcOff + c];
     total += v;
-    if (v > floor) {
-      candidates[count++] = v;
-      sum += v;
-    }
+    if (v > max) max = v;
   }
-  if (total !== total || count === 0) {
-    // NaN or infinite unmasked scores: comparisons would silently drop them; propagate NaN instead.
+  if (total !== total || !Number.isFinite(max)) {
+    // NaN or +Inf unmasked scores (or no finite one): comparisons would silently drop them; propagate NaN instead.
     for (let c = 0; c < n; c++) dst[dstOff + c] = NaN;
     if (copy !== null) copy.fill(NaN, copyOff, copyOff + n);
     return;
   }
+  let count = 0;
+  let sum = 0;
+  for (let c = 0; c < n; c++) {
+    const v = src[srcOff + c] - max;
+    if (v > -1) {
+      candidates[count++] = v;
+      sum += v;
+    }
+  }
+  // count >= 1: the maximum itself is a candidate (0 > -1).
   let tau = (sum - 1) / count;
   // tau only grows and the candidate set only shrinks, so this ends after at most `count` passes
   // (in practice 2-4); each removed value is <= some tau <= the true threshold.
@@ -58,7 +61,7 @@ export function sparsemaxRow(
     tau = (sum - 1) / count;
   }
   for (let c = 0; c < n; c++) {
-    const d = src[srcOff + c] - tau;
+    const d = src[srcOff + c] - max - tau;
     dst[dstOff + c] = d > 0 ? d : 0;
   }
   if (copy !== null) for (let c = 0; c < n; c++) copy[copyOff + c] = dst[dstOff + c];

@@ -1,3 +1,4 @@
+import { MtaArgumentError } from '../../errors.js';
 import type { MtaGeometry } from '../../geometry.js';
 import { allocateLike, dtypeOf, isShared, overlaps } from './arrays.js';
 import type { BackwardJob } from './backward-item.js';
@@ -31,8 +32,8 @@ export function mtaForward<T extends MtaArray>(
   checkGeometryDType('mtaForward', scores, geometry);
   checkLength('mtaForward', 'weight', weight, wElems, '(Cout, Cin/groups, kH, kW)');
   if ((bias !== null) !== geometry.hasBias) {
-    throw new Error(`mtaForward: bias: expected ${geometry.hasBias ? 'an array (geometry.hasBias is true)' : 'null (geometry.hasBias is false)'}, ` +
-      `got ${bias === null ? 'null' : describe(bias)}. Build the geometry with hasBias matching the call.`);
+    throw new MtaArgumentError('mtaForward', 'bias', geometry.hasBias ? 'an array (geometry.hasBias is true)' : 'null (geometry.hasBias is false)',
+      bias === null ? 'null' : describe(bias), 'build the geometry with hasBias matching the call');
   }
   if (bias !== null) checkLength('mtaForward', 'bias', bias, Cout, '(Cout)');
   const plan = planCpuWork(geometry);
@@ -168,23 +169,23 @@ function sharedTarget<T extends MtaArray>(workspace: MtaCpuWorkspace, role: stri
 
 function checkLength(fn: string, name: string, array: MtaArray, expected: number, layout: string): void {
   if (!(array instanceof Float32Array || array instanceof Float64Array)) {
-    throw new Error(`${fn}: ${name}: expected a Float32Array or Float64Array, got ${describe(array)}.`);
+    throw new MtaArgumentError(fn, name, 'a Float32Array or Float64Array', describe(array), 'pass the values as a Float32Array or Float64Array');
   }
   if (array.length !== expected) {
-    throw new Error(`${fn}: ${name}: expected ${expected} elements ${layout}, got ${array.length}. Check shape against the array.`);
+    throw new MtaArgumentError(fn, name, `${expected} elements ${layout}`, `${array.length}`, 'check the geometry against the array');
   }
 }
 
 /** The scores' element type is the one the geometry was built for (float16/bfloat16 geometries are npu-only). */
 function checkGeometryDType(fn: string, scores: MtaArray, geometry: MtaGeometry): void {
   if (dtypeOf(scores) !== geometry.dtype) {
-    throw new Error(`${fn}: scores: expected ${geometry.dtype} (geometry.dtype), got ${dtypeOf(scores)}. Build the geometry with the scores' dtype.`);
+    throw new MtaArgumentError(fn, 'scores', `${geometry.dtype} (geometry.dtype)`, dtypeOf(scores), "build the geometry with the scores' dtype");
   }
 }
 
 function checkSameType(fn: string, name: string, array: MtaArray, like: MtaArray): void {
   if (dtypeOf(array) !== dtypeOf(like)) {
-    throw new Error(`${fn}: ${name}: expected ${dtypeOf(like)} like the scores, got ${dtypeOf(array)}. Convert it first.`);
+    throw new MtaArgumentError(fn, name, `${dtypeOf(like)} like the scores`, dtypeOf(array), 'convert it first');
   }
 }
 
@@ -192,7 +193,9 @@ function checkOutput(fn: string, name: string, array: MtaArray, like: MtaArray, 
   checkLength(fn, name, array, expected, layout);
   checkSameType(fn, name, array, like);
   for (const input of inputs) {
-    if (overlaps(array, input)) throw new Error(`${fn}: ${name}: must not share memory with an input or another output; pass a separate buffer.`);
+    if (overlaps(array, input)) {
+      throw new MtaArgumentError(fn, name, 'a buffer of its own', 'an array sharing memory with an input or another output', 'pass a separate buffer');
+    }
   }
 }
 

@@ -1,8 +1,9 @@
-import { availableParallelism } from 'node:os';
+import { MtaArgumentError } from '../../errors.js';
 import { registerKernel, type KernelDef, type Tensor, hostData } from '@mta/core';
 import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp, type MtaAttrs } from '../../ops.js';
 import { mtaBackward, mtaForward } from './fused.js';
 import { MtaCpuPool } from './pool.js';
+import { cpuThreadsFromEnv } from './threads-env.js';
 import { MtaCpuWorkspace } from './workspace.js';
 import { registerCpuSparsemaxKernels } from './sparsemax-op.js';
 import type { MtaArray } from './types.js';
@@ -15,8 +16,11 @@ import type { MtaArray } from './types.js';
 let workspace = new MtaCpuWorkspace();
 let poolStarting: Promise<MtaCpuPool | null> | null = null;
 
-/** Starts (once) the worker pool; resolves when large calls use it. MTA_CPU_THREADS=1 keeps everything on one thread. */
-export function startMtaCpuThreads(threads = Number(process.env.MTA_CPU_THREADS ?? availableParallelism())): Promise<MtaCpuPool | null> {
+/**
+ * Starts (once) the worker pool; resolves when large calls use it. MTA_CPU_THREADS=1 keeps everything on one
+ * thread; a malformed MTA_CPU_THREADS throws an InvalidArgumentError here, synchronously.
+ */
+export function startMtaCpuThreads(threads = cpuThreadsFromEnv()): Promise<MtaCpuPool | null> {
   if (!poolStarting) {
     poolStarting = threads > 1
       ? MtaCpuPool.create({ threads }).then((pool) => { workspace = new MtaCpuWorkspace({ pool }); return pool; }, () => null)
@@ -27,8 +31,8 @@ export function startMtaCpuThreads(threads = Number(process.env.MTA_CPU_THREADS 
 
 function view(t: Tensor, what: string): MtaArray {
   if (t.dtype !== 'float32' && t.dtype !== 'float64') {
-    throw new Error(`cpu MultiTokenAttention: ${what} ${t.describe()} must be float32 or float64 on the cpu device; ` +
-      `cast with .cast('float32') (half precision storage is an npu feature)`);
+    throw new MtaArgumentError('cpu MultiTokenAttention', what, 'float32 or float64 on the cpu device', t.describe(),
+      "cast with .cast('float32') (half precision storage is an npu feature)");
   }
   const data = hostData(t) as MtaArray;
   return t.offset === 0 && data.length === t.size ? data : data.subarray(t.offset, t.offset + t.size);

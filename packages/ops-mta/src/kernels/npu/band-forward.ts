@@ -41,8 +41,9 @@ export function activateInPlace(ctx: KernelContext, buf: UbBuf, off: number, n: 
   const v = ctx.v;
   const m = v.reduceMax(buf, off, n);
   if (sparse) {
-    const tau = search.find(m, (taus, k, sums, counts) => v.thresholdStats(buf, off, n, taus, k, sums, counts));
-    v.reluShift(buf, off, n, tau);
+    // Relative to the row maximum (see SparsemaxTauSearch.find): tau is in [-1, 0).
+    const tau = search.find(m, (taus, k, sums, counts) => v.thresholdStats(buf, off, n, taus, k, sums, counts, m));
+    v.reluShift(buf, off, n, tau, m);
   } else {
     const s = v.expShiftSum(buf, off, n, m);
     v.scale(buf, off, n, 1 / s);
@@ -148,7 +149,8 @@ function bandForwardCore(ctx: KernelContext, a: BandForwardArgs, t: BandTiling):
                 activateInPlace(ctx, ring, base + s0, n, geo.sparse, search);
               } else if (statsBuf) {
                 const k = (c * statsRows + (iy - rs0)) * 2;
-                if (geo.sparse) v.reluShift(ring, base + s0, n, v.get(statsBuf, k));
+                // Sparsemax row statistics are [tau relative to the row max, row max].
+                if (geo.sparse) v.reluShift(ring, base + s0, n, v.get(statsBuf, k), v.get(statsBuf, k + 1));
                 else v.expShiftScale(ring, base + s0, n, v.get(statsBuf, k), v.get(statsBuf, k + 1));
               }
             }

@@ -9,11 +9,11 @@ export {
 export type {
   NpuMtaPlan, NpuKernelPlan, NpuMtaPlannerName, Tiling as NpuMtaTiling, BandTiling, RowTiling, ReduceTiling, PrRowTiling, PrTileTiling, ExternalTiling,
 } from './plan-types.js';
-export { planNpuMta, assertPlanFits, kernelByName, balancedBlock, DEFAULT_MARGIN, ROW_CHUNK, SPARSEMAX_CANDIDATES, type NpuMtaPlanOptions } from './planner.js';
+export { planNpuMta, MAX_NPU_PLAN_L, assertPlanFits, kernelByName, balancedBlock, DEFAULT_MARGIN, ROW_CHUNK, SPARSEMAX_CANDIDATES, type NpuMtaPlanOptions } from './planner.js';
 export { bandForwardBuffers, bandTransposeBuffers, rowKernelBuffers, reduceBuffers } from './ub-buffers.js';
 export { planLigerPr1122, prRowBlock, prMaskTile, prForwardUnwrittenPerMap, nextPow2, floorPow2 } from './planner-pr1122.js';
 export { cachedNpuMtaPlan } from './plan-cache.js';
-export { planCoverage, type CoverageEntry } from './plan-coverage.js';
+export { planCoverage, blocksBeforeDiagonalUnwritten, type CoverageEntry } from './plan-coverage.js';
 export { formatNpuPlanReport, type PlanReportOptions } from './plan-report.js';
 export {
   npuMtaForward, npuMtaBackward, npuMtaFreeSaved, type NpuMtaOptions, type NpuMtaSaved, type NpuMtaForwardResult, type NpuMtaBackwardResult,

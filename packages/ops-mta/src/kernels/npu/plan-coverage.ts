@@ -12,23 +12,23 @@ export interface CoverageEntry {
   readonly unwritten: number;
 }
 
-/** Length of the union of half-open intervals clipped to [0, L). */
-function unionLength(intervals: Array<[number, number]>, L: number): number {
-  const sorted = intervals.map(([a, b]): [number, number] => [Math.max(0, a), Math.min(L, b)]).filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
-  let total = 0;
-  let end = 0;
-  for (const [a, b] of sorted) {
-    if (b <= end) continue;
-    total += b - Math.max(a, end);
-    end = b;
-  }
-  return total;
+/**
+ * Elements of [0, L) covered by `count` back-to-back blocks of `size` starting at 0: the blocks are
+ * contiguous, so the union is one interval and its length is closed-form. (Building one interval per block
+ * made coverage O(L) in memory and time, so `mta plan --L 1e10` ran out of memory.)
+ */
+function blocksCover(count: number, size: number, L: number): number {
+  return count > 0 && size > 0 ? Math.min(L, count * size) : 0;
 }
 
-function blocks(count: number, size: number): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  for (let k = 0; k < count; k++) out.push([k * size, (k + 1) * size]);
-  return out;
+/**
+ * Per (batch, channel) map, the elements PR #1122's forward leaves unwritten: row i writes blocks up to
+ * ceil((i + 1) / block) * block. Rows of the k-th full row block (k < n = floor(L / block)) each leave
+ * L - (k + 1) * block; the partial last block leaves none. Summed: block * (n * L - block * n * (n + 1) / 2).
+ */
+export function blocksBeforeDiagonalUnwritten(L: number, block: number): number {
+  const n = Math.floor(L / block);
+  return block * (n * L - (block * n * (n + 1)) / 2);
 }
 
 function kernelCoverage(plan: NpuMtaPlan, k: NpuKernelPlan): CoverageEntry[] {
@@ -44,8 +44,8 @@ function kernelCoverage(plan: NpuMtaPlan, k: NpuKernelPlan): CoverageEntry[] {
   switch (t.kind) {
     case 'band': {
       if (t.units !== B * groups * t.rowRanges) throw new Error(`${k.name}: units ${t.units} != B * groups * rowRanges`);
-      const rows = unionLength(blocks(t.rowRanges, t.rowsPerUnit), L);
-      const cols = unionLength(blocks(t.colBlocks, t.colBlock), L);
+      const rows = blocksCover(t.rowRanges, t.rowsPerUnit, L);
+      const cols = blocksCover(t.colBlocks, t.colBlock, L);
       const forward = k.direction === 'forward';
       if (forward && !(plan.config.mode === 'pre' && t.pass === 'multi')) mapCoverage('O', B * Cout, rows, cols, B * Cout);
       if (forward && plan.config.mode === 'post') mapCoverage('P', B * Cin, rows, cols, B * Cin);
@@ -56,7 +56,7 @@ function kernelCoverage(plan: NpuMtaPlan, k: NpuKernelPlan): CoverageEntry[] {
     case 'row': {
       const rowsCovered = Math.min(t.rows, t.chunks * t.rowChunk);
       if (t.writesRows) {
-        const cols = unionLength(blocks(Math.ceil(L / t.rowBlock), t.rowBlock), L);
+        const cols = blocksCover(Math.ceil(L / t.rowBlock), t.rowBlock, L);
         entries.push({ kernel: k.name, output: 'O', elements: t.rows * L, unwritten: t.rows * L - rowsCovered * cols });
       } else {
         entries.push({ kernel: k.name, output: 'row statistics', elements: t.rows, unwritten: t.rows - rowsCovered });
@@ -64,23 +64,20 @@ function kernelCoverage(plan: NpuMtaPlan, k: NpuKernelPlan): CoverageEntry[] {
       break;
     }
     case 'reduce': {
-      const covered = unionLength(blocks(t.chunks, t.chunk), t.elems);
+      const covered = blocksCover(t.chunks, t.chunk, t.elems);
       entries.push({ kernel: k.name, output: 'dW, db', elements: t.elems, unwritten: t.elems - covered });
       break;
     }
     case 'pr-row': {
       // Per row i: blocks start at range(0, i + 1, block), each written [start, min(start + block, L)).
       // The backward additionally zero-fills range(i + 1, L, block), which covers the rest of the row.
-      let unwritten = 0;
-      if (t.writesOnlyBlocksBeforeDiagonal) {
-        for (let i = 0; i < L; i++) unwritten += L - Math.min(L, Math.ceil((i + 1) / t.block) * t.block);
-      }
+      const unwritten = t.writesOnlyBlocksBeforeDiagonal ? blocksBeforeDiagonalUnwritten(L, t.block) : 0;
       const maps = t.rows / L;
       entries.push({ kernel: k.name, output: k.direction === 'forward' ? 'P' : 'dS', elements: t.rows * L, unwritten: unwritten * maps });
       break;
     }
     case 'pr-tile': {
-      const covered = unionLength(blocks(t.grid[0], t.tile), L);
+      const covered = blocksCover(t.grid[0], t.tile, L);
       mapCoverage(k.name.includes('scores') ? 'masked scores' : k.direction === 'forward' ? 'O' : 'masked dO', t.grid[2], covered, covered, t.grid[2]);
       break;
     }

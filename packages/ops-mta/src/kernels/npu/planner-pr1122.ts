@@ -12,6 +12,7 @@
  * Reported UB bytes use the PR's own multipliers with the real element size (m * block * elem for row
  * kernels, 12 * b^2 * max(elem, 4) for mask tiles); `prEstimateBytes` is what the PR itself computes.
  */
+import { blocksBeforeDiagonalUnwritten } from './plan-coverage.js';
 import { dtypeBytes, type NpuDType, type NpuSpec, type PlannedBuffer } from '@mta/device-npu';
 import type { NpuMtaConfig, NpuMtaShape } from './geometry.js';
 import type { NpuKernelPlan, NpuMtaPlan, Tiling } from './plan-types.js';
@@ -53,9 +54,7 @@ export function prMaskTile(L: number, elemBytes: number, ubBits: number): number
 
 /** Probabilities PR #1122's forward leaves unwritten per (batch, channel) map: blocks start only at or before the diagonal. */
 export function prForwardUnwrittenPerMap(L: number, block: number): number {
-  let n = 0;
-  for (let i = 0; i < L; i++) n += Math.max(0, L - Math.ceil((i + 1) / block) * block);
-  return n;
+  return blocksBeforeDiagonalUnwritten(L, block);
 }
 
 function estimateBuffer(name: string, elems: number, dtype: NpuDType, bytes: number, purpose: string): PlannedBuffer {

@@ -24,6 +24,7 @@ import {
   type NpuDType, type NpuSpec, type PlannedBuffer, type UbBufferDecl, type UbLimits,
 } from '@mta/device-npu';
 import type { MtaGeometry } from '../../geometry.js';
+import { MtaArgumentError } from '../../errors.js';
 import { type NpuMtaConfig, type NpuMtaShape, defaultNpuMtaConfig, npuCallGeometry } from './geometry.js';
 import type { BandTiling, NpuKernelPlan, NpuMtaPlan, NpuMtaPlannerName, RowTiling } from './plan-types.js';
 import { planLigerPr1122 } from './planner-pr1122.js';
@@ -238,7 +239,18 @@ function planDefault(ctx: Ctx): { forward: NpuKernelPlan[]; backward: NpuKernelP
  * Plan every kernel of one MTA call (forward and backward) for a device.
  * `dtype` is the GM element type of scores and outputs; compute buffers are float32 whatever it is.
  */
+/**
+ * The longest sequence the planner accepts: 2^24 = 16,777,216. Up to it, every count a plan reports (L * L
+ * elements per map, times batch and channels in any realistic shape) is an exact float64 integer; past it a
+ * plan's numbers would be rounded, and no UB tiling of such a length is worth reporting.
+ */
+export const MAX_NPU_PLAN_L = 2 ** 24;
+
 export function planNpuMta(shape: NpuMtaShape, dtype: NpuDType, spec: NpuSpec, options: NpuMtaPlanOptions = {}): NpuMtaPlan {
+  if (shape.L > MAX_NPU_PLAN_L) {
+    throw new MtaArgumentError('planNpuMta', 'shape.L', `a sequence length of at most MAX_NPU_PLAN_L = ${MAX_NPU_PLAN_L.toLocaleString('en-US')}`,
+      String(shape.L), 'plan a shorter sequence (the counts of a longer one are not exact in float64)');
+  }
   const config = options.config ?? defaultNpuMtaConfig(shape);
   const geo = npuCallGeometry(shape, config, options.bias ?? true);
   const margin = options.margin ?? DEFAULT_MARGIN;

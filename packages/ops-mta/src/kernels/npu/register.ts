@@ -1,3 +1,4 @@
+import { MtaArgumentError } from '../../errors.js';
 import { registerKernel, readElement, writeElement, type KernelDef, type Tensor, hostData } from '@mta/core';
 import { npuSimulator, type GmBuffer, type NpuDType, type NpuSimulator } from '@mta/device-npu';
 import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp, type MtaAttrs } from '../../ops.js';
@@ -11,8 +12,8 @@ import { cachedNpuMtaPlan } from './plan-cache.js';
  */
 function gmDtype(t: Tensor): NpuDType {
   if (t.dtype === 'float32' || t.dtype === 'float16' || t.dtype === 'bfloat16') return t.dtype;
-  throw new Error(`npu MultiTokenAttention: ${t.describe()} has dtype ${t.dtype}; the npu kernels take float32, float16 or bfloat16 ` +
-    `(compute is float32 in the Unified Buffer). Cast with .cast('float32')`);
+  throw new MtaArgumentError('npu MultiTokenAttention', t.describe(), 'float32, float16 or bfloat16 (compute is float32 in the Unified Buffer)',
+    t.dtype, "cast with .cast('float32')");
 }
 
 function asNumbers(t: Tensor): ArrayLike<number> {

@@ -101,17 +101,19 @@ function rowCore(ctx: KernelContext, a: RowKernelArgs, t: RowTiling): void {
               m = Math.max(m, v.reduceMax(blk, 0, n));
             }
           }
+          // The statistics are [tau relative to the row max, the row max] (see SparsemaxTauSearch.find).
           s0 = search.find(m, (taus, k, sums, counts) => {
-            if (single) v.thresholdStats(blk, 0, valid, taus, k, sums, counts);
+            if (single) v.thresholdStats(blk, 0, valid, taus, k, sums, counts, m);
             else {
               for (let bs = 0; bs < valid; bs += rb) {
                 const n = Math.min(rb, valid - bs);
                 load(blk, a.x, base, bs, n);
-                v.thresholdStats(blk, 0, n, taus, k, sums, counts);
+                v.thresholdStats(blk, 0, n, taus, k, sums, counts, m);
               }
             }
           });
-          if (single && a.out) v.reluShift(blk, 0, valid, s0);
+          s1 = m;
+          if (single && a.out) v.reluShift(blk, 0, valid, s0, s1);
           break;
         }
         case 'softmax-bwd':
@@ -150,7 +152,7 @@ function writeRow(ctx: KernelContext, a: RowKernelArgs, blk: UbBuf, stage: UbBuf
     const have = Math.max(0, Math.min(n, valid - bs));
     if (have > 0 && !(single && bs === 0)) {
       loadF32(ctx, blk, 0, a.x, base + bs, have, stage);
-      if (sparse) v.reluShift(blk, 0, have, s0);
+      if (sparse) v.reluShift(blk, 0, have, s0, s1);
       else v.expShiftScale(blk, 0, have, s0, s1);
     }
     v.fill(blk, have, n - have, 0);

@@ -1,7 +1,7 @@
 /**
  * Sparsemax threshold without sorting and without holding the row: tau is the root of
  *   f(t) = sum_j max(z_j - t, 0) - 1,
- * which is decreasing and piecewise linear, with max(z) - 1 <= tau < max(z). Each pass over the row
+ * which is decreasing and piecewise linear, with max(z) - 1 <= tau < max(z); the search runs on z - max(z), where -1 <= tau < 0. Each pass over the row
  * (one sweep over its blocks) evaluates S(t) = sum of z > t and C(t) = count of z > t at a few thresholds
  * at once: a Michelot step t' = (S(lo) - 1) / C(lo) from the best lower bound lo (always lo <= t' <= tau),
  * and bisection points between t' and the upper bound. The search ends exactly:
@@ -23,13 +23,23 @@ export class SparsemaxTauSearch {
   /** Passes used by the last search (for tests and the explain notes). */
   lastPasses = 0;
 
-  /** tau for a row whose largest element is `max`; `evaluate` sweeps the row once per call. */
+  /**
+   * tau of the row shifted by its maximum (so -1 <= tau < 0): `evaluate` must sweep the row once per call
+   * and count the elements with z - max > t (thresholdStats with shift = max); the output is
+   * max(z - max - tau, 0) (reluShift with the same shift). Working relative to the maximum keeps the
+   * thresholds small: at |max| >= 2^53, max - 1 == max and the unshifted search found no support (NaN rows).
+   * A row whose maximum is NaN or infinite (a NaN or +Inf score, or every score -Inf) gets NaN: the whole
+   * row is NaN, as on the cpu.
+   */
   find(max: number, evaluate: ThresholdEvaluator): number {
     const K = SPARSEMAX_CANDIDATES;
     const { taus, sums, counts } = this;
-    if (!Number.isFinite(max)) throw new Error(`sparsemax: row maximum is ${max}; the row holds NaN or infinities`);
-    let lo = max - 1;
-    let hi = max;
+    if (!Number.isFinite(max)) {
+      this.lastPasses = 0;
+      return NaN;
+    }
+    let lo = -1;
+    let hi = 0;
     let sLo = 0;
     let cLo = 0;
     let loKnown = false;
@@ -65,6 +75,6 @@ export class SparsemaxTauSearch {
         if (loKnown && counts[newHiIdx] === cLo) return (sLo - 1) / cLo;
       }
     }
-    throw new Error(`sparsemax: threshold search did not converge in ${MAX_PASSES} passes (max ${max})`);
+    throw new Error(`sparsemax: threshold search did not converge in ${MAX_PASSES} passes (row max ${max})`);
   }
 }

@@ -1,0 +1,89 @@
+/**
+ * The fuzz of the standalone sparsemax op (part of `pnpm fuzz`): random shapes, axes (some out of range),
+ * dtypes, devices and values (0 to 1e38, NaN/Inf, ties). Each call is a named error or matches an independent
+ * float64 sort-based sparsemax of the values the call saw, with the project's non-finite semantics (a row with
+ * NaN or +Inf, or only -Inf, is NaN; -Inf entries get 0).
+ */
+import fc from 'fast-check';
+import { mulberry32, tensor, tidy, type Tensor } from '@mta/core';
+import { sparsemax } from '../../src/index.js';
+import { FuzzFailure, classifyError, type FuzzCounts } from './mta-fuzz.js';
+
+export interface SparsemaxCase {
+  readonly shape: readonly number[];
+  readonly axis: number;
+  readonly dtype: 'float32' | 'float64' | 'float16';
+  readonly device: 'cpu' | 'npu';
+  readonly seed: number;
+  readonly scale: number;
+  readonly special: 'none' | 'nan' | 'inf' | '-inf' | 'tie';
+}
+
+export const sparsemaxCase: fc.Arbitrary<SparsemaxCase> = fc.record({
+  shape: fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 3 }),
+  axis: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: -1, max: 0 }) }, { weight: 1, arbitrary: fc.integer({ min: -4, max: 3 }) }),
+  dtype: fc.constantFrom('float32' as const, 'float32' as const, 'float64' as const, 'float16' as const),
+  device: fc.constantFrom('cpu' as const, 'npu' as const),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  scale: fc.constantFrom(0, 1e-30, 1, 1e4, 1e16, 1e30, 1e38),
+  special: fc.constantFrom('none' as const, 'none' as const, 'nan' as const, 'inf' as const, '-inf' as const, 'tie' as const),
+});
+
+function referenceLine(z: readonly number[]): number[] {
+  const max = z.reduce((m, v) => (v > m || Number.isNaN(v) ? v : m), -Infinity);
+  if (!Number.isFinite(max)) return z.map(() => NaN);
+  const shifted = z.map((v) => v - max);
+  const sorted = [...shifted].sort((a, b) => b - a);
+  let cum = 0;
+  let k = 0;
+  let supportSum = 0;
+  sorted.forEach((v, r) => {
+    cum += v;
+    if (1 + (r + 1) * v > cum) {
+      k = r + 1;
+      supportSum = cum;
+    }
+  });
+  const tau = (supportSum - 1) / k;
+  return shifted.map((v) => Math.max(v - tau, 0));
+}
+
+export function checkSparsemaxCase(c: SparsemaxCase, counts?: FuzzCounts): 'match' | 'named-error' {
+  const size = c.shape.reduce((a, b) => a * b, 1);
+  const rand = mulberry32(c.seed);
+  const values = Float64Array.from({ length: size }, () => (rand() - 0.5) * 2 * c.scale);
+  if (size > 0 && c.special !== 'none') {
+    const k = Math.floor(rand() * size);
+    if (c.special === 'tie') values[(k + 1) % size] = values[k]!;
+    else values[k] = { nan: NaN, inf: Infinity, '-inf': -Infinity }[c.special];
+  }
+  let seen: Float64Array;
+  let got: Float64Array;
+  try {
+    [seen, got] = tidy(() => {
+      const x: Tensor = tensor(values, [...c.shape], { dtype: c.dtype, device: c.device });
+      return [Float64Array.from(x.toNumbers()), Float64Array.from(sparsemax(x, c.axis).toNumbers())];
+    });
+  } catch (error) {
+    return classifyError(error, counts);
+  }
+  const ndim = c.shape.length;
+  const axis = c.axis < 0 ? c.axis + ndim : c.axis;
+  const n = c.shape[axis]!;
+  const inner = c.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const outer = n * inner === 0 ? 0 : size / (n * inner);
+  const tol = c.dtype === 'float16' ? 2e-3 : c.dtype === 'float32' ? 1e-6 : 1e-12;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const index = (r: number) => (o * n + r) * inner + i;
+      const want = referenceLine(Array.from({ length: n }, (_, r) => seen[index(r)]!));
+      for (let r = 0; r < n; r++) {
+        const g = got[index(r)]!, w = want[r]!;
+        const ok = Number.isNaN(w) ? Number.isNaN(g) : Math.abs(g - w) <= tol;
+        if (!ok) throw new FuzzFailure(`sparsemax ${JSON.stringify(c)}: element ${index(r)} is ${g}, reference ${w}`);
+      }
+    }
+  }
+  if (counts) counts.match++;
+  return 'match';
+}
