@@ -1,3 +1,4 @@
+/** Node only: the golden file loader reads files (node:fs); universal.ts exports the platform-neutral parts. */
 export { allFinite, maxAbs, relFrobenius } from './error-metrics.js';
 export {
   GOLDEN_FORMAT, GoldenFormatError, loadGoldenManifest,
