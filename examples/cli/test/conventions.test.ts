@@ -145,13 +145,20 @@ describe('--json on every command', () => {
 });
 
 describe('committed results', () => {
-  it('carry no machine paths', () => {
-    const files = execFileSync('git', ['ls-files', 'bench', 'docs/results'], { cwd: REPO, encoding: 'utf8' }).split('\n').filter(Boolean);
+  const lsFiles = (...paths: string[]): string[] =>
+    execFileSync('git', ['ls-files', ...paths], { cwd: REPO, encoding: 'utf8' }).split('\n').filter(Boolean);
+  const machinePath = (text: string, roots: string): string | undefined =>
+    text.match(new RegExp(`(^|[\\s"'(=])/(${roots})/[^\\s"']*`, 'm'))?.[0];
+
+  it('carry no machine paths (bench/ and docs/results/: not even /tmp)', () => {
+    const files = lsFiles('bench', 'docs/results');
     expect(files.length).toBeGreaterThan(0);
-    for (const file of files) {
-      const text = readFileSync(join(REPO, file), 'utf8');
-      expect(text.match(/(^|[\s"'(=])\/(work|home|tmp|root|Users|var\/folders)\/[^\s"']*/m)?.[0], file).toBeUndefined();
-    }
+    for (const file of files) expect(machinePath(readFileSync(join(REPO, file), 'utf8'), 'work|home|tmp|root|Users|var/folders'), file).toBeUndefined();
+  });
+
+  it('and no committed data or documentation names a home or work directory', () => {
+    const files = lsFiles().filter((f) => /\.(json|txt|md|svg|csv|html)$/.test(f) && f !== 'pnpm-lock.yaml');
+    for (const file of files) expect(machinePath(readFileSync(join(REPO, file), 'utf8'), 'work|home|root|Users'), file).toBeUndefined();
   });
 });
 
