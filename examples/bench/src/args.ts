@@ -1,7 +1,8 @@
 /** Command line of `pnpm bench`: flags to a `BenchPlan` plus the output directory. */
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { formatFlagHelp, integer, listOf, oneOf, parseFlags, text, wantsHelp, type FlagSpecs } from '@mta/args';
 import type { MeasureSettings } from './cell';
+import { callerDir, freshRunDir } from './out-dir';
 import { DEFAULT_SIZE } from './problem';
 import type { BenchPlan } from './runner';
 import { PHASES, VARIANTS, type BenchBackendEntry } from './types';
@@ -10,8 +11,6 @@ export const DEFAULT_LS: readonly number[] = [128, 256, 512, 1024, 2048];
 const QUICK_LS: readonly number[] = [64, 128];
 const DEFAULT_MEASURE: MeasureSettings = { warmup: 2, repeats: 5, minTimeMs: 1000 };
 const QUICK_MEASURE: MeasureSettings = { warmup: 1, repeats: 3, minTimeMs: 0 };
-/** The repository root's bench/ directory. */
-export const DEFAULT_OUT_DIR = fileURLToPath(new URL('../../../bench/', import.meta.url));
 
 /** The flags of `pnpm bench`, read by the examples' one parser (@mta/args); `usage` lists them. */
 function benchFlags(backends: readonly BenchBackendEntry[]) {
@@ -28,7 +27,8 @@ function benchFlags(backends: readonly BenchBackendEntry[]) {
     'in-process': { switch: true, help: 'run every cell in this process (default: one fresh process per cell)' },
     'no-check': { switch: true, help: 'skip the cross-check of results between backends' },
     seed: { value: integer(), default: 1, placeholder: 'N', help: 'input seed (default 1)' },
-    out: { value: text('a directory'), default: DEFAULT_OUT_DIR, placeholder: 'DIR', help: `where results.json and the SVG charts go (default ${DEFAULT_OUT_DIR})` },
+    out: { value: text('a directory'), placeholder: 'DIR', help: 'where results.json and the SVG charts go (default: a fresh runs/bench/<time>)' },
+    force: { switch: true, help: 'let --out overwrite the results of an earlier run (e.g. --out bench for the committed ones)' },
   } as const satisfies FlagSpecs;
 }
 
@@ -39,6 +39,8 @@ export function usage(backends: readonly BenchBackendEntry[]): string {
 export interface BenchArgs {
   readonly plan: BenchPlan;
   readonly outDir: string;
+  /** --force: outDir may already hold results. */
+  readonly force: boolean;
   readonly help: boolean;
 }
 
@@ -65,5 +67,5 @@ export function parseBenchArgs(argv: readonly string[], backends: readonly Bench
     isolate: !values['in-process'],
     check: !values['no-check'],
   };
-  return { plan, outDir: values.out, help };
+  return { plan, outDir: values.out === undefined ? freshRunDir() : resolve(callerDir(), values.out), force: values.force, help };
 }

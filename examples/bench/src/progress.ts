@@ -1,7 +1,7 @@
 /**
  * Progress on stderr, so stdout stays clean for the table. On a terminal: one bar redrawn in place,
- * finished steps printed above it. Otherwise (CI logs, pipes): plain lines, one when a step starts
- * and one when it ends, no control characters.
+ * finished steps printed above it. Otherwise (CI logs, pipes): no progress, only each step's result
+ * line when it ends and the messages, no control characters.
  */
 
 export interface ProgressStream {
@@ -31,7 +31,6 @@ export class ProgressBar {
     this.label = label;
     this.detail = '';
     if (this.tty) this.redraw();
-    else this.stream.write(`[${this.done + 1}/${this.total}] ${label} ...\n`);
   }
 
   /** Live detail of the running step (shown on terminals only: logs would fill up). */

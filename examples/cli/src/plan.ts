@@ -1,7 +1,7 @@
 import { makeNpuSpec, ubBytesFromEnv, type NpuDType } from '@mta/device-npu';
-import { formatNpuPlanReport, planNpuMta } from '@mta/ops-mta';
+import { formatNpuPlanReport, planCoverage, planNpuMta } from '@mta/ops-mta';
 import { bytes, integer, oneOf, parseFlags } from '@mta/args';
-import type { Command } from './command';
+import { EXIT_FAILURE, EXIT_OK, type Command } from './command';
 
 const help = `usage: pnpm mta plan --L <n> [--dtype float16|bfloat16|float32] [--ub 192KiB] [--planner default|liger-pr1122]
                      [--B 2] [--C 4] [--K 3] [--json]
@@ -9,7 +9,8 @@ const help = `usage: pnpm mta plan --L <n> [--dtype float16|bfloat16|float32] [-
 Prints the plan of every MTA kernel on the simulated Ascend NPU: tiles, each UB buffer, UB bytes against
 capacity (OVERFLOW where a plan does not fit) and whether the loop bounds cover every output.
 L is at most 16,777,216 (MAX_NPU_PLAN_L); a longer one is refused with a named error.
-The UB defaults to 192 KiB, or to $ASCEND_UB_CAPACITY_BITS (bits) when set.`;
+The UB defaults to 192 KiB, or to $ASCEND_UB_CAPACITY_BITS (bits) when set. Exits 1 when a kernel
+overflows the UB or leaves outputs unwritten (the report is printed either way), 2 on a usage error.`;
 
 const DTYPES: readonly NpuDType[] = ['float16', 'bfloat16', 'float32'];
 
@@ -31,6 +32,8 @@ export const planCommand: Command = {
     const spec = makeNpuSpec({ ubBytes: values.ub ?? ubBytesFromEnv() });
     const plan = planNpuMta({ B: values.B, Cin: C, Cout: C, L, kH: K, kW: K }, dtype, spec, { planner });
     console.log(formatNpuPlanReport(plan, spec, { json: values.json }));
-    return 0;
+    // A plan that does not fit is what this command exists to catch: scripts must see it in the exit code.
+    const broken = !plan.fits || planCoverage(plan).some((e) => e.unwritten > 0);
+    return broken ? EXIT_FAILURE : EXIT_OK;
   },
 };

@@ -29,7 +29,7 @@ describe('pnpm mta', () => {
     expect(plan.code).toBe(0);
     expect(() => JSON.parse(plan.stdout)).not.toThrow();
     const bad = mta(['plan', '--L', '256', '--dtype', 'float8']);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^error: --dtype: expected one of float16, bfloat16, float32, got 'float8'\n\nusage: pnpm mta plan/);
   });
 

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { learningCurvesSvg, type History } from './curves';
 import type { TrainReport } from './trainer';
 
@@ -37,7 +37,21 @@ export function summaryTable(reports: readonly StoredReport[]): string {
   return lines.join('\n');
 }
 
-/** Writes summary.md, summary.json and curves.svg (all runs) into `out`. */
+/**
+ * The report with its paths relative to the summary's directory: summaries get committed
+ * (docs/results/train-summary.json), and a path of the machine that ran them means nothing elsewhere.
+ */
+export function withRelativePaths(report: StoredReport, base: string): StoredReport {
+  const rel = (p: string): string => (isAbsolute(p) ? relative(base, p) || '.' : p);
+  const f = report.files;
+  return {
+    ...report,
+    settings: { ...report.settings, out: rel(report.settings.out) },
+    files: { checkpoint: rel(f.checkpoint), log: rel(f.log), curves: rel(f.curves), report: rel(f.report) },
+  };
+}
+
+/** Writes summary.md, summary.json (paths relative to `out`) and curves.svg (all runs) into `out`. */
 export async function writeSummary(out: string, runDirs: readonly string[]): Promise<string> {
   const runs = runDirs.map(readRun);
   const table = summaryTable(runs.map((r) => r.report));
@@ -46,7 +60,7 @@ export async function writeSummary(out: string, runDirs: readonly string[]): Pro
   const header = `Toy task N=${task.blockSize}, K=${task.numBlocks}, Q=${task.numQueries}; ${first.layers} layers, width ${first.width}, ` +
     `${first.heads} heads, ${first.steps} steps of ${first.batchSize}; test error = exact block match over ${runs[0]!.report.test.size} held-out sequences.`;
   writeFileSync(join(out, 'summary.md'), `${header}\n\n${table}\n`);
-  writeFileSync(join(out, 'summary.json'), JSON.stringify(runs.map((r) => r.report), null, 1));
+  writeFileSync(join(out, 'summary.json'), JSON.stringify(runs.map((r) => withRelativePaths(r.report, out)), null, 1));
   const svg = await learningCurvesSvg(runs.map((r) => ({ name: `${r.report.model} seed ${r.report.seed}`, history: r.history })),
     'Toy task: baseline vs multi-token attention');
   writeFileSync(join(out, 'curves.svg'), svg);

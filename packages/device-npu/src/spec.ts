@@ -82,8 +82,11 @@ export function parseByteSize(text: string, what = 'size'): number {
   return bytes;
 }
 
+/** The process environment on Node; none in a browser, which has no `process`. */
+const processEnv = (): Readonly<Record<string, string | undefined>> => globalThis.process?.env ?? {};
+
 /** UB bytes from `ASCEND_UB_CAPACITY_BITS` (bits, as Liger-Kernel reads it), or undefined when unset. */
-export function ubBytesFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number | undefined {
+export function ubBytesFromEnv(env: Readonly<Record<string, string | undefined>> = processEnv()): number | undefined {
   const raw = env[UB_ENV_VAR];
   if (raw === undefined || raw.trim() === '') return undefined;
   const bits = Number(raw.trim());
@@ -112,7 +115,7 @@ export function makeNpuSpec(options: NpuSpecOptions = {}): NpuSpec {
   const { ub, ubBytes: ubBytesOption, env, ...rest } = options;
   if (ub !== undefined && ubBytesOption !== undefined) throw new Error('makeNpuSpec: give the UB size as `ub` or `ubBytes`, not both');
   let ubBytes = DEFAULT_UB_BYTES;
-  const fromEnv = ubBytesFromEnv(env ?? process.env);
+  const fromEnv = ubBytesFromEnv(env ?? processEnv());
   if (fromEnv !== undefined) ubBytes = fromEnv;
   if (ubBytesOption !== undefined) ubBytes = ubBytesOption;
   if (ub !== undefined) ubBytes = typeof ub === 'number' ? ub : parseByteSize(ub, 'ub');

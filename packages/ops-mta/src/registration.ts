@@ -1,23 +1,19 @@
 import { registerCpu } from '@mta/device-cpu';
 import { registerNpu } from '@mta/device-npu';
 import { registerMtaKernels } from './kernels/register-all.js';
-import { startMtaCpuThreads } from './kernels/cpu/register.js';
-import { cpuThreadsFromEnv } from './kernels/cpu/threads-env.js';
 import { registerMtaOnnxLowerings } from './onnx/register.js';
 
 export interface RegisterMtaOptions {
-  /** Start the cpu worker pool in the background (default: unless MTA_CPU_THREADS=1). */
+  /** Node: start the cpu worker pool in the background (default: unless MTA_CPU_THREADS=1). Ignored in browsers. */
   readonly threads?: boolean;
 }
 
 /**
  * Everything the MTA op family needs, registered explicitly: the cpu and npu devices, the MTA kernels on
- * each, and the ONNX lowerings. Returns one disposer. Idempotent while registered.
+ * each, and the ONNX lowerings. Returns one disposer. Idempotent while registered. This is the
+ * platform-neutral part, the browser build's `registerMta`; Node's (registration-node.ts) adds threads.
  */
-export function registerMta(options: RegisterMtaOptions = {}): () => void {
-  // Read MTA_CPU_THREADS before registering anything, so that a malformed value throws with nothing half done.
-  const threads = (options.threads ?? process.env.MTA_CPU_THREADS !== '1') ? cpuThreadsFromEnv() : 1;
+export function registerMta(_options: RegisterMtaOptions = {}): () => void {
   const disposers = [registerCpu(), registerNpu(), registerMtaKernels(), registerMtaOnnxLowerings()];
-  if (threads > 1) void startMtaCpuThreads(threads);
   return () => disposers.reverse().forEach((d) => d());
 }

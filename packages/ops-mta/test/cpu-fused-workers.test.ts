@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MtaConfig, MtaShape } from '../src/config';
-import { MtaCpuPool, MtaCpuWorkspace, allocateMtaArray, mtaBackward, mtaForward, type MtaArray } from '../src/kernels/cpu';
+import { MtaCpuWorkspace, allocateMtaArray, mtaBackward, mtaForward, type MtaArray } from '../src/kernels/cpu';
+import { MtaCpuPool } from '../src/kernels/cpu/pool';
 import { mulberry32 } from '@mta/core';
 import { geometryFor } from './support/raw-geometry';
 

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { assertValidOnnxModel } from '../onnx/index.js';
 import { zeros } from '../ops/creation.js';
 import { tidy } from '../scope.js';
@@ -43,6 +42,10 @@ interface ModuleLike {
 
 export function exportOnnx(target: Forward | ModuleLike, exampleInputs: readonly Tensor[], options: ExportOptions = {}): ExportedModel {
   const opts = validateExportOptions(options);
+  if (opts.file !== undefined) {
+    // Writing files is Node's: this module must bundle for browsers, so it imports no node: module.
+    throw new ExportOptionError("exportOnnx: option 'file' writes a file, which only @mta/core on Node does (its `node` export condition); here save the returned bytes yourself");
+  }
   if ((opts.inputNames?.length ?? 0) > exampleInputs.length) {
     throw new ExportOptionError(`exportOnnx: option 'inputNames' names ${opts.inputNames!.length} inputs, but there are ${exampleInputs.length} example inputs`);
   }
@@ -69,7 +72,7 @@ export function exportOnnx(target: Forward | ModuleLike, exampleInputs: readonly
     const outputNames = publicOutputNames(traced, opts.outputNames);
     axes.checkNames(outputNames);
     declareOutputs(traced, outputNames, traced.outputs.map((o) => o.shape), settings.precision);
-    return finish(traced, inputNames, outputNames, opts.file);
+    return finish(traced, inputNames, outputNames);
   }
   // Three passes: the shapes at the probe sizes (which axes move), the graph at the example sizes, and
   // the graph at the probe sizes, which must come out the same.
@@ -88,7 +91,7 @@ export function exportOnnx(target: Forward | ModuleLike, exampleInputs: readonly
       'Compute that size from the inputs with ops (so it is traced; positions(x, axis) for position ids), or leave the axis static. ' +
       '(The second trace runs on zeros: a model whose ops depend on input values differs for that reason too.)');
   }
-  return finish(traced, inputNames, outputNames, opts.file);
+  return finish(traced, inputNames, outputNames);
 }
 
 function publicOutputNames(traced: TracedGraph, names: readonly string[] | undefined): string[] {
@@ -98,11 +101,10 @@ function publicOutputNames(traced: TracedGraph, names: readonly string[] | undef
   return traced.outputs.map((_, i) => names?.[i] ?? `output_${i}`);
 }
 
-function finish(traced: TracedGraph, inputNames: readonly string[], outputNames: readonly string[], file: string | undefined): ExportedModel {
+function finish(traced: TracedGraph, inputNames: readonly string[], outputNames: readonly string[]): ExportedModel {
   // Fail here, naming the rule, rather than when ONNX Runtime loads the file.
   assertValidOnnxModel(traced.g.toModelProto(), 'exportOnnx: the exported model');
   const bytes = traced.g.encode();
-  if (file) writeFileSync(file, bytes);
   return { bytes, inputNames, outputNames, nodeCount: traced.g.nodeCount, ops: traced.ops };
 }
 

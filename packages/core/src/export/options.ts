@@ -23,7 +23,7 @@ export interface ExportOptions {
   /** 'float16' stores float inputs, outputs and parameters as float16 and computes in float32 (Cast nodes). */
   readonly precision?: ExportPrecision;
   readonly graphName?: string;
-  /** Also write the model to this path. */
+  /** Also write the model to this path (Node only: elsewhere the option is an error). */
   readonly file?: string;
 }
 

@@ -234,14 +234,6 @@ export class OnnxGraphBuilder {
     return encodeModelProto(this.toModelProto());
   }
 
-  /** Writes the encoded model; node:fs is loaded lazily so browsers can use the builder. */
-  async writeFile(path: string): Promise<Uint8Array> {
-    const bytes = this.encode();
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(path, bytes);
-    return bytes;
-  }
-
   private defineValue(name: string, what: string): void {
     if (name === '') throw new RangeError(`OnnxGraphBuilder: a ${what} needs a non-empty name.`);
     if (this.values.has(name)) {

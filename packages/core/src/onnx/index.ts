@@ -13,7 +13,6 @@ export {
   parseOnnxModel,
   protoNumber,
   type OnnxLongLike,
-  readOnnxModelFile,
   type OnnxModelProto,
   type OnnxModelSummary,
   type OnnxNodeProto,

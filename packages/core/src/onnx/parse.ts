@@ -93,15 +93,3 @@ export function parseOnnxModel(bytes: Uint8Array, source = '<bytes>'): OnnxModel
     nodeNames: (graph.node ?? []).map((n) => n.name ?? ''),
   };
 }
-
-/** Reads and parses an ONNX file; missing files and parse failures both name the path. */
-export async function readOnnxModelFile(path: string): Promise<{ bytes: Uint8Array; summary: OnnxModelSummary }> {
-  const { readFile } = await import('node:fs/promises');
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(path));
-  } catch (error) {
-    throw new Error(`model file ${path} could not be read: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return { bytes, summary: parseOnnxModel(bytes, path) };
-}

@@ -8,4 +8,3 @@ export function registerMtaKernels(): () => void {
 }
 
 export { registerCpuMtaKernels, registerNpuMtaKernels };
-export { startMtaCpuThreads } from './cpu/register.js';

@@ -1,6 +1,5 @@
 export { allocateMtaArray, type AllocateOptions, type MtaDType } from './arrays.js';
 export { mtaBackward, mtaForward } from './fused.js';
-export { MtaCpuPool, type MtaCpuPoolOptions } from './pool.js';
 export type {
   MtaArray, MtaBackwardOutputs, MtaBackwardResult, MtaForwardOutputs, MtaForwardResult, MtaSaved,
 } from './types.js';

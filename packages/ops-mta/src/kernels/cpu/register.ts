@@ -2,31 +2,21 @@ import { MtaArgumentError } from '../../errors.js';
 import { registerKernel, type KernelDef, type Tensor, hostData } from '@mta/core';
 import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp, type MtaAttrs } from '../../ops.js';
 import { mtaBackward, mtaForward } from './fused.js';
-import { MtaCpuPool } from './pool.js';
-import { cpuThreadsFromEnv } from './threads-env.js';
+import type { MtaCpuPool } from './pool.js';
 import { MtaCpuWorkspace } from './workspace.js';
 import { registerCpuSparsemaxKernels } from './sparsemax-op.js';
 import type { MtaArray } from './types.js';
 
 /**
- * The fused MTA kernels on the cpu device. One workspace serves every call (buffers reused across calls);
- * a worker pool of MTA_CPU_THREADS threads (default: all cores) starts in the background and joins large
- * calls once ready, with results bit-identical to the single-thread path.
+ * The fused MTA kernels on the cpu device. One workspace serves every call (buffers reused across calls).
+ * This module is platform-neutral: on Node, `startMtaCpuThreads` (threads.ts) hands it a worker pool
+ * with `useMtaCpuPool`, and large calls then run on it, bit-identical to the single-thread path.
  */
 let workspace = new MtaCpuWorkspace();
-let poolStarting: Promise<MtaCpuPool | null> | null = null;
 
-/**
- * Starts (once) the worker pool; resolves when large calls use it. MTA_CPU_THREADS=1 keeps everything on one
- * thread; a malformed MTA_CPU_THREADS throws an InvalidArgumentError here, synchronously.
- */
-export function startMtaCpuThreads(threads = cpuThreadsFromEnv()): Promise<MtaCpuPool | null> {
-  if (!poolStarting) {
-    poolStarting = threads > 1
-      ? MtaCpuPool.create({ threads }).then((pool) => { workspace = new MtaCpuWorkspace({ pool }); return pool; }, () => null)
-      : Promise.resolve(null);
-  }
-  return poolStarting;
+/** Large calls run on `pool` from now on (null: on the calling thread only). */
+export function useMtaCpuPool(pool: MtaCpuPool | null): void {
+  workspace = new MtaCpuWorkspace(pool ? { pool } : {});
 }
 
 function view(t: Tensor, what: string): MtaArray {
