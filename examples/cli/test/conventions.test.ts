@@ -89,12 +89,12 @@ describe('train and export', () => {
     const first = await mta(['train', ...TINY, '--out', 'run', '--json']);
     expect(first.code, first.stderr).toBe(0);
     const report = json(first) as { files: { checkpoint: string }; test: { error: number } };
-    expect(report.files.checkpoint).toBe(join(caller, 'run', 'checkpoint.json'));
+    expect(report.files.checkpoint).toBe(join(caller, 'run', 'checkpoint.safetensors'));
     expect(existsSync(join(process.cwd(), 'run'))).toBe(false);
     // Not a terminal: no progress on stderr (the messages stay), and nothing but JSON on stdout.
     expect(first.stderr).not.toMatch(/step \d+\/\d+|\r|\x1b\[/);
 
-    const checkpoint = join(caller, 'run', 'checkpoint.json');
+    const checkpoint = join(caller, 'run', 'checkpoint.safetensors');
     const before = readFileSync(checkpoint);
     const again = await mta(['train', ...TINY, '--out', 'run']);
     expect(again.code).toBe(1);
@@ -102,7 +102,7 @@ describe('train and export', () => {
     expect(readFileSync(checkpoint).equals(before)).toBe(true);
     expect((await mta(['train', ...TINY, '--out', 'run', '--force'])).code).toBe(0);
 
-    const exported = await mta(['export', '--checkpoint', 'run/checkpoint.json', '--out', 'model.onnx', '--json']);
+    const exported = await mta(['export', '--checkpoint', 'run/checkpoint.safetensors', '--out', 'model.onnx', '--json']);
     expect(exported.code, exported.stderr).toBe(0);
     const summary = json(exported) as { out: string; bytes: number; inputs: string[] };
     expect(summary.out).toBe(join(caller, 'model.onnx'));
@@ -110,15 +110,15 @@ describe('train and export', () => {
     expect(summary.inputs).toEqual(['tokens']);
 
     const mtime = statSync(summary.out).mtimeMs;
-    const refused = await mta(['export', '--checkpoint', 'run/checkpoint.json', '--out', 'model.onnx']);
+    const refused = await mta(['export', '--checkpoint', 'run/checkpoint.safetensors', '--out', 'model.onnx']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/exists; pass --force/);
     expect(statSync(summary.out).mtimeMs).toBe(mtime);
-    expect((await mta(['export', '--checkpoint', 'run/checkpoint.json', '--out', 'model.onnx', '--force'])).code).toBe(0);
+    expect((await mta(['export', '--checkpoint', 'run/checkpoint.safetensors', '--out', 'model.onnx', '--force'])).code).toBe(0);
 
     const kept = readFileSync(checkpoint);
     for (const force of [[], ['--force']]) {
-      const onto = await mta(['export', '--checkpoint', 'run/checkpoint.json', '--out', './run/../run/checkpoint.json', ...force]);
+      const onto = await mta(['export', '--checkpoint', 'run/checkpoint.safetensors', '--out', './run/../run/checkpoint.safetensors', ...force]);
       expect(onto.code).toBe(1);
       expect(onto.stderr).toMatch(/is the checkpoint being exported/);
       expect(readFileSync(checkpoint).equals(kept)).toBe(true);

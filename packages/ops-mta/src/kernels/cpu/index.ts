@@ -4,4 +4,3 @@ export type {
   MtaArray, MtaBackwardOutputs, MtaBackwardResult, MtaForwardOutputs, MtaForwardResult, MtaSaved,
 } from './types.js';
 export { MtaCpuWorkspace, type MtaCpuWorkspaceOptions } from './workspace.js';
-export { cpuThreadsFromEnv, THREADS_ENV_VAR } from './threads-env.js';
