@@ -19,7 +19,7 @@ export class WebgpuContext {
   private error: Error | null = null;
   readonly limits: WebgpuLimits;
 
-  constructor(readonly device: GPUDevice, readonly memory: GpuMemory, readonly adapterInfo: string) {
+  constructor(readonly gpu: GPU, readonly device: GPUDevice, readonly memory: GpuMemory, readonly adapterInfo: string) {
     const l = device.limits;
     let workgroupSize = 1;
     while (workgroupSize * 2 <= Math.min(256, l.maxComputeInvocationsPerWorkgroup, l.maxComputeWorkgroupSizeX)) workgroupSize *= 2;

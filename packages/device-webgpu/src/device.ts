@@ -36,7 +36,9 @@ async function initialise(): Promise<void> {
     },
   });
   const info = adapter.info;
-  const ctx = new WebgpuContext(device, memory, `${info.vendor || 'unknown vendor'} / ${info.architecture || info.description || 'unknown'}`);
+  // The context holds `gpu` too: Dawn tears its instance down when the object returned by create() is
+  // collected, which under a busy garbage collector crashed the process while its device was in use.
+  const ctx = new WebgpuContext(gpu!, device, memory, `${info.vendor || 'unknown vendor'} / ${info.architecture || info.description || 'unknown'}`);
   void device.lost.then((lost) => {
     if (activeContext() !== ctx) return; // released on purpose
     setUnavailable(`the GPU device was lost (${lost.reason}): ${lost.message}`);
