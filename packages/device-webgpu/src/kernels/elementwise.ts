@@ -1,4 +1,4 @@
-import { Add, Div, Mul, registerKernel, Sub, type BinaryAttrs, type OpDef, type Tensor } from '@mta/core';
+import { Add, Div, Mul, registerKernel, Sub, type BinaryAttrs, type KernelDef, type OpDef, type Tensor } from '@mta/core';
 import { ComputeBatch } from '../compute-batch.js';
 import { webgpuContext } from '../active-context.js';
 import { elementwiseMain, stridedOffsetFn, wgslType, workgroupsFor } from './wgsl.js';
@@ -12,11 +12,8 @@ function broadcastStrides(t: Tensor, shape: readonly number[]): number[] {
   });
 }
 
-const OPERATORS = new Map<OpDef<BinaryAttrs>, string>([[Add, '+'], [Sub, '-'], [Mul, '*'], [Div, '/']]);
-
-/** Add, Sub, Mul, Div with broadcasting and strided inputs, float32 and int32. */
-export function registerElementwiseKernels(): () => void {
-  const disposers = [...OPERATORS].map(([op, operator]) => registerKernel(op, 'webgpu', {
+function binaryKernel(op: OpDef<BinaryAttrs>, operator: string): KernelDef<BinaryAttrs> {
+  return {
     stridedInputs: true,
     run: ({ inputs: [a, b], outputs: [y] }) => {
       if (y!.size === 0) return;
@@ -34,6 +31,13 @@ ${elementwiseMain(wg, y!.size, `  y[i] = a[atA(i)] ${operator} b[atB(i)];`)}`;
       batch.dispatch(wgsl, op.name.toLowerCase(), [batch.bindStorage(a!), batch.bindStorage(b!), batch.bind(y!)], workgroupsFor(y!.size, wg));
       batch.submit();
     },
-  }));
+  };
+}
+
+/** Add, Sub, Mul, Div with broadcasting and strided inputs, float32 and int32. */
+const KERNELS = new Map([Add, Sub, Mul, Div].map((op, k) => [op, binaryKernel(op, ['+', '-', '*', '/'][k]!)]));
+
+export function registerElementwiseKernels(): () => void {
+  const disposers = [...KERNELS].map(([op, kernel]) => registerKernel(op, 'webgpu', kernel));
   return () => disposers.forEach((d) => d());
 }

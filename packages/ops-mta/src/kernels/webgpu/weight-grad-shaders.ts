@@ -1,0 +1,131 @@
+import type { MtaGeometry } from '../../geometry.js';
+import { ENTRY_PARAMS, geometryConstants, TREE_SUM } from './constants.js';
+
+/**
+ * The weight and bias gradients, reduced without float32's accumulation error growing with the map:
+ * pass 1 gives each workgroup one (co, cil) pair and one chunk of the B*L output rows; every invocation
+ * keeps compensated (Kahan) sums per tap, the workgroup adds them as a tree and writes one partial per
+ * tap (and, for cil = 0, the bias). Pass 2 adds a slot's partials over the chunks the same way.
+ *
+ *   dW[co, cil, kh, kw] = sum over b, i, j <= i of gy[b, co, i, j] * x[b, ci, i - pt + kh*dh, j - pl + kw*dw]
+ *   db[co]              = sum over b, i, j <= i of gy[b, co, i, j]
+ * with x read only on or below its diagonal (P, or the scores masked to zero).
+ *
+ * In pre mode the bias gradient is exactly zero: the bias moves every unmasked entry of a row by the same
+ * amount before softmax or sparsemax, which are invariant under such a shift. Summing the rounded
+ * row gradients would give float32 round-off (~1e-8 of ||grad_out||) instead, so pass 2 writes the zero.
+ */
+export interface WeightGradPlan {
+  /** Row chunks per (co, cil) pair. */
+  readonly chunks: number;
+  /** Output rows (b, i) per chunk. */
+  readonly rowsPerChunk: number;
+  /** Partial slots per (pair, chunk): the taps, then the bias. */
+  readonly slots: number;
+  readonly partialCount: number;
+}
+
+/** Enough workgroups to fill a GPU (a few thousand), each with at least one row; depends on the geometry only. */
+export function planWeightGrad(g: MtaGeometry, targetWorkgroups = 4096): WeightGradPlan {
+  const pairs = g.Cout * g.cig;
+  const rows = g.B * g.L;
+  const chunks = Math.max(1, Math.min(rows, Math.ceil(targetWorkgroups / pairs)));
+  const rowsPerChunk = Math.ceil(rows / chunks);
+  const used = Math.ceil(rows / rowsPerChunk);
+  const slots = g.kH * g.kW + 1;
+  return { chunks: used, rowsPerChunk, slots, partialCount: pairs * used * slots };
+}
+
+export function weightGradPartialsShader(g: MtaGeometry, plan: WeightGradPlan, workgroupSize: number): string {
+  const taps = g.kH * g.kW;
+  return `${geometryConstants(g, workgroupSize)}
+@group(0) @binding(0) var<storage, read> gy: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> partials: array<f32>;
+const CHUNKS: u32 = ${plan.chunks}u;
+const ROWS_PER_CHUNK: u32 = ${plan.rowsPerChunk}u;
+const SLOTS: u32 = ${plan.slots}u;
+const PAIRS: u32 = ${g.Cout * g.cig}u;
+var<workgroup> red: array<f32, ${workgroupSize}>;
+@compute @workgroup_size(${workgroupSize})
+fn main(${ENTRY_PARAMS}) {
+  let item = linearGroup(wg, groups);
+  if (item >= PAIRS * CHUNKS) { return; }
+  let pair = item / CHUNKS;
+  let chunk = item % CHUNKS;
+  let co = pair / CIG;
+  let cil = pair % CIG;
+  let ci = (co / COG) * CIG + cil;
+  var sums: array<f32, ${taps + 1}>;
+  var comps: array<f32, ${taps + 1}>;
+  let firstRow = chunk * ROWS_PER_CHUNK;
+  let lastRow = min(firstRow + ROWS_PER_CHUNK, B * L);
+  let elements = (lastRow - firstRow) * L;
+  for (var k = lid; k < elements; k += WG) {
+    let rowIndex = firstRow + k / L;
+    let j = i32(k % L);
+    let b = rowIndex / L;
+    let i = i32(rowIndex % L);
+    if (j > i) { continue; }
+    let gv = gy[(b * COUT + co) * LL + u32(i) * L + u32(j)];
+    let xBase = (b * CIN + ci) * LL;
+    for (var kh = 0; kh < i32(KH); kh++) {
+      let r = i - PT + kh * DH;
+      if (r < 0 || r >= IL) { continue; }
+      for (var kw = 0; kw < i32(KW); kw++) {
+        let c = j - PL + kw * DW;
+        if (c < 0 || c > r) { continue; }
+        let t = u32(kh) * KW + u32(kw);
+        let v = gv * x[xBase + u32(r) * L + u32(c)] - comps[t];
+        let s = sums[t] + v;
+        comps[t] = (s - sums[t]) - v;
+        sums[t] = s;
+      }
+    }
+    let v = gv - comps[TAPS];
+    let s = sums[TAPS] + v;
+    comps[TAPS] = (s - sums[TAPS]) - v;
+    sums[TAPS] = s;
+  }
+  for (var t = 0u; t < SLOTS; t++) {
+    red[lid] = sums[t] - comps[t];
+    ${TREE_SUM}
+    if (lid == 0u) { partials[item * SLOTS + t] = red[0]; }
+    workgroupBarrier();
+  }
+}`;
+}
+
+/** Pass 2: one workgroup per weight element (then per bias element) adds its partials over the chunks. */
+export function weightGradReduceShader(g: MtaGeometry, plan: WeightGradPlan, workgroupSize: number): string {
+  return `${geometryConstants(g, workgroupSize)}
+@group(0) @binding(0) var<storage, read> partials: array<f32>;
+@group(0) @binding(1) var<storage, read_write> gradWeight: array<f32>;
+${g.hasBias ? '@group(0) @binding(2) var<storage, read_write> gradBias: array<f32>;' : ''}
+const CHUNKS: u32 = ${plan.chunks}u;
+const SLOTS: u32 = ${plan.slots}u;
+const W_ELEMS: u32 = ${g.wElems}u;
+const OUTPUTS: u32 = ${g.wElems + (g.hasBias ? g.Cout : 0)}u;
+var<workgroup> red: array<f32, ${workgroupSize}>;
+@compute @workgroup_size(${workgroupSize})
+fn main(${ENTRY_PARAMS}) {
+  let o = linearGroup(wg, groups);
+  if (o >= OUTPUTS) { return; }
+  var pair: u32;
+  var slot: u32;
+  if (o < W_ELEMS) { pair = o / TAPS; slot = o % TAPS; } else { pair = (o - W_ELEMS) * CIG; slot = TAPS; }
+  var sum = 0.0;
+  var comp = 0.0;
+  for (var chunk = lid; chunk < CHUNKS; chunk += WG) {
+    let v = partials[(pair * CHUNKS + chunk) * SLOTS + slot] - comp;
+    let s = sum + v;
+    comp = (s - sum) - v;
+    sum = s;
+  }
+  red[lid] = sum - comp;
+  ${TREE_SUM}
+  if (lid == 0u) {
+    if (o < W_ELEMS) { gradWeight[o] = red[0]; }${g.hasBias ? ` else { gradBias[o - W_ELEMS] = ${g.mode === 'pre' ? '0.0' : 'red[0]'}; }` : ''}
+  }
+}`;
+}
