@@ -36,6 +36,7 @@ export class ComputeBatch {
 
   /** A scratch buffer of at least `bytes` for this batch, returned to the pool after the submit. */
   scratch(bytes: number): StorageBinding {
+    this.checkBindable(bytes, 'a scratch buffer');
     const buffer = this.context.memory.acquire(Math.max(4, bytes));
     this.scratchBuffers.push(buffer);
     return { buffer, offset: 0, size: Math.ceil(Math.max(4, bytes) / 4) * 4 };
@@ -53,6 +54,7 @@ export class ComputeBatch {
     const bytesPer = bytesPerElement(buffer.dtype);
     const offset = t.offset * bytesPer;
     const size = Math.max(4, Math.ceil((t.size * bytesPer) / 4) * 4);
+    this.checkBindable(size, t.describe());
     if (offset % this.context.limits.storageOffsetAlignment === 0) return { buffer: buffer.gpuBuffer, offset, size };
     const copy = this.scratch(size);
     this.encoder.copyBufferToBuffer(buffer.gpuBuffer, offset, copy.buffer, 0, size);
@@ -65,7 +67,18 @@ export class ComputeBatch {
     if (!(buffer instanceof GpuBuffer)) {
       throw new Error(`webgpu kernel: ${t.describe()} is not in webgpu memory; move it with \`await tensor.toAsync('webgpu')\``);
     }
-    return { buffer: buffer.gpuBuffer, offset: 0, size: buffer.capacity };
+    const size = Math.min(buffer.capacity, this.context.limits.maxStorageBindingBytes);
+    this.checkBindable(buffer.byteLength, t.describe());
+    return { buffer: buffer.gpuBuffer, offset: 0, size };
+  }
+
+  /** A binding larger than the adapter allows would fail on the GPU timeline; say so here, with the sizes. */
+  private checkBindable(bytes: number, what: string): void {
+    const limit = this.context.limits.maxStorageBindingBytes;
+    if (bytes > limit) {
+      throw new Error(`webgpu kernel: ${what} spans ${bytes} bytes, more than this adapter's largest storage binding ` +
+        `(maxStorageBufferBindingSize = ${limit} bytes); split the call (a smaller batch) or use an adapter with a larger limit`);
+    }
   }
 
   /** Copies bytes between bindings (both ranges 4-byte aligned). */

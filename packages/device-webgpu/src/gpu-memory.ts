@@ -58,7 +58,13 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
    * scratch space here.
    */
   acquire(bytes: number): GPUBuffer {
-    const capacity = sizeClass(bytes);
+    const maxBytes = this.gpu.limits.maxBufferSize;
+    if (bytes > maxBytes) {
+      throw new Error(`webgpu memory: a buffer of ${bytes} bytes is larger than this adapter's maxBufferSize (${maxBytes} bytes)`);
+    }
+    // Near the limit the size class may not fit; such a buffer is sized exactly (and pooled under that size).
+    const classBytes = sizeClass(bytes);
+    const capacity = classBytes <= maxBytes ? classBytes : Math.ceil(bytes / 4) * 4;
     const parked = this.pool.get(capacity);
     let buffer = parked?.pop();
     if (buffer) {

@@ -10,6 +10,6 @@ export function sizeClass(bytes: number): number {
   if (bytes <= MIN_CLASS_BYTES) return MIN_CLASS_BYTES;
   const pow = 2 ** Math.ceil(Math.log2(bytes));
   if (pow <= FINE_ABOVE) return pow;
-  const step = pow / 16; // eighths of the lower power of two
+  const step = pow / 16; // an eighth of the power of two below `bytes`
   return Math.ceil(bytes / step) * step;
 }
