@@ -29,21 +29,22 @@ export function mtaBackwardWebgpu(
   const map = batch.bind(inputs.map);
   const w = batch.bind(inputs.weight);
   const dS = batch.bind(gradScores);
-  const mapGroups = (channels: number): number => Math.ceil((g.B * channels * g.L * g.L) / wg);
+  // The convolutions run one invocation per position and group (all of a group's channels at once).
+  const convGroups = Math.ceil((g.B * g.groups * g.L * g.L) / wg);
   const rowGroups = (channels: number): number => g.B * channels * g.L;
   let gy: StorageBinding;
   let x: StorageBinding;
   if (g.mode === 'post') {
     gy = grad;
     x = map;
-    batch.dispatch(convTransposeShader(g, wg), 'mta-conv-transpose', [gy, w, dS], mapGroups(g.Cin));
+    batch.dispatch(convTransposeShader(g, wg), 'mta-conv-transpose', [gy, w, dS], convGroups);
     batch.dispatch(rowVjpShader(g, g.Cin, wg, true), 'mta-activation-vjp', [map, dS], rowGroups(g.Cin));
   } else {
     if (!inputs.scores) throw new Error('webgpu MultiTokenAttentionBackward: pre mode needs the forward scores');
     gy = batch.scratch(g.B * g.Cout * g.L * g.L * 4);
     x = batch.bind(inputs.scores);
     batch.dispatch(rowVjpShader(g, g.Cout, wg, false), 'mta-activation-vjp', [map, grad, gy], rowGroups(g.Cout));
-    batch.dispatch(convTransposeShader(g, wg), 'mta-conv-transpose', [gy, w, dS], mapGroups(g.Cin));
+    batch.dispatch(convTransposeShader(g, wg), 'mta-conv-transpose', [gy, w, dS], convGroups);
   }
   const plan = planWeightGrad(g);
   const partials = batch.scratch(plan.partialCount * 4);

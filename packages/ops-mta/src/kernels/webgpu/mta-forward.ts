@@ -16,15 +16,16 @@ export function mtaForwardWebgpu(ctx: WebgpuContext, g: MtaGeometry, scores: Ten
   const w = batch.bind(weight);
   const b = bias ? [batch.bind(bias)] : [];
   const o = batch.bind(out);
-  const mapGroups = (channels: number): number => Math.ceil((g.B * channels * g.L * g.L) / wg);
+  // The convolutions run one invocation per position and group (all of a group's channels at once).
+  const convGroups = Math.ceil((g.B * g.groups * g.L * g.L) / wg);
   const rowGroups = (channels: number): number => g.B * channels * g.L;
   if (g.mode === 'post') {
     if (!probs) throw new Error('webgpu MultiTokenAttention: post mode needs the probs output');
     const p = batch.bind(probs);
     batch.dispatch(rowActivationShader(g, g.Cin, wg, false), 'mta-activation', [s, p], rowGroups(g.Cin));
-    batch.dispatch(convForwardShader(g, wg), 'mta-conv', [p, w, o, ...b], mapGroups(g.Cout));
+    batch.dispatch(convForwardShader(g, wg), 'mta-conv', [p, w, o, ...b], convGroups);
   } else {
-    batch.dispatch(convForwardShader(g, wg), 'mta-conv', [s, w, o, ...b], mapGroups(g.Cout));
+    batch.dispatch(convForwardShader(g, wg), 'mta-conv', [s, w, o, ...b], convGroups);
     batch.dispatch(rowActivationShader(g, g.Cout, wg, true), 'mta-activation', [o], rowGroups(g.Cout));
   }
   batch.submit();

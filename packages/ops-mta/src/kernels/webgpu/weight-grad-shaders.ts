@@ -60,13 +60,11 @@ fn main(${ENTRY_PARAMS}) {
   var comps: array<f32, ${taps + 1}>;
   let firstRow = chunk * ROWS_PER_CHUNK;
   let lastRow = min(firstRow + ROWS_PER_CHUNK, B * L);
-  let elements = (lastRow - firstRow) * L;
-  for (var k = lid; k < elements; k += WG) {
-    let rowIndex = firstRow + k / L;
-    let j = i32(k % L);
-    let b = rowIndex / L;
-    let i = i32(rowIndex % L);
-    if (j > i) { continue; }
+  for (var rowIndex = firstRow; rowIndex < lastRow; rowIndex++) {
+   let b = rowIndex / L;
+   let i = i32(rowIndex % L);
+   // Only the causal part j <= i of a row: the rest of gy is masked.
+   for (var j = i32(lid); j <= i; j += i32(WG)) {
     let gv = gy[(b * COUT + co) * LL + u32(i) * L + u32(j)];
     let xBase = (b * CIN + ci) * LL;
     for (var kh = 0; kh < i32(KH); kh++) {
@@ -86,6 +84,7 @@ fn main(${ENTRY_PARAMS}) {
     let s = sums[TAPS] + v;
     comps[TAPS] = (s - sums[TAPS]) - v;
     sums[TAPS] = s;
+   }
   }
   for (var t = 0u; t < SLOTS; t++) {
     red[lid] = sums[t] - comps[t];
