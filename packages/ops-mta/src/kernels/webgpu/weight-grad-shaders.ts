@@ -36,8 +36,45 @@ export function planWeightGrad(g: MtaGeometry, targetWorkgroups = 4096): WeightG
   return { chunks: used, rowsPerChunk, slots, partialCount: pairs * used * slots };
 }
 
-export function weightGradPartialsShader(g: MtaGeometry, plan: WeightGradPlan, workgroupSize: number): string {
+/**
+ * Pass 1. Taps are unrolled with their own scalar sums (constant indices keep them in registers), and
+ * the workgroup reduces as many slots at once as its storage holds (`workgroupStorageBytes`, from the
+ * adapter), so a batch of slots costs one tree's barriers rather than one tree per slot.
+ */
+export function weightGradPartialsShader(g: MtaGeometry, plan: WeightGradPlan, workgroupSize: number, workgroupStorageBytes: number): string {
   const taps = g.kH * g.kW;
+  const slotsAtOnce = Math.max(1, Math.min(plan.slots, Math.floor(workgroupStorageBytes / 2 / (4 * workgroupSize))));
+  const kahan = (t: number, value: string): string =>
+    `{ let v = ${value} - comp${t}; let s = sum${t} + v; comp${t} = (s - sum${t}) - v; sum${t} = s; }`;
+  const tapCode: string[] = [];
+  for (let kh = 0; kh < g.kH; kh++) {
+    const r = `i - PT + ${kh * g.dh}`;
+    tapCode.push(`    { let r = ${r};`, '      if (r >= 0 && r < IL) {', '        let xRow = xBase + u32(r) * L;');
+    for (let kw = 0; kw < g.kW; kw++) {
+      tapCode.push(`        { let c = j - PL + ${kw * g.dw}; if (c >= 0 && c <= r) ${kahan(kh * g.kW + kw, 'gv * x[xRow + u32(c)]')} }`);
+    }
+    tapCode.push('      }', '    }');
+  }
+  const slotIndices = Array.from({ length: plan.slots }, (_, t) => t);
+  const declarations = slotIndices.map((t) => `  var sum${t} = 0.0;\n  var comp${t} = 0.0;`).join('\n');
+  const reductions: string[] = [];
+  for (let first = 0; first < plan.slots; first += slotsAtOnce) {
+    const batch = slotIndices.slice(first, first + slotsAtOnce);
+    reductions.push(
+      ...batch.map((t, k) => `  red[${k}u * WG + lid] = sum${t} - comp${t};`),
+      '  workgroupBarrier();',
+      '  for (var s = WG / 2u; s > 0u; s = s >> 1u) {',
+      '    if (lid < s) {',
+      ...batch.map((_, k) => `      red[${k}u * WG + lid] += red[${k}u * WG + lid + s];`),
+      '    }',
+      '    workgroupBarrier();',
+      '  }',
+      '  if (lid == 0u) {',
+      ...batch.map((t, k) => `    partials[item * SLOTS + ${t}u] = red[${k}u * WG];`),
+      '  }',
+      '  workgroupBarrier();',
+    );
+  }
   return `${geometryConstants(g, workgroupSize)}
 @group(0) @binding(0) var<storage, read> gy: array<f32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -46,7 +83,7 @@ const CHUNKS: u32 = ${plan.chunks}u;
 const ROWS_PER_CHUNK: u32 = ${plan.rowsPerChunk}u;
 const SLOTS: u32 = ${plan.slots}u;
 const PAIRS: u32 = ${g.Cout * g.cig}u;
-var<workgroup> red: array<f32, ${workgroupSize}>;
+var<workgroup> red: array<f32, ${slotsAtOnce * workgroupSize}>;
 @compute @workgroup_size(${workgroupSize})
 fn main(${ENTRY_PARAMS}) {
   let item = linearGroup(wg, groups);
@@ -56,42 +93,22 @@ fn main(${ENTRY_PARAMS}) {
   let co = pair / CIG;
   let cil = pair % CIG;
   let ci = (co / COG) * CIG + cil;
-  var sums: array<f32, ${taps + 1}>;
-  var comps: array<f32, ${taps + 1}>;
+${declarations}
   let firstRow = chunk * ROWS_PER_CHUNK;
   let lastRow = min(firstRow + ROWS_PER_CHUNK, B * L);
   for (var rowIndex = firstRow; rowIndex < lastRow; rowIndex++) {
    let b = rowIndex / L;
    let i = i32(rowIndex % L);
+   let xBase = (b * CIN + ci) * LL;
+   let gBase = (b * COUT + co) * LL + u32(i) * L;
    // Only the causal part j <= i of a row: the rest of gy is masked.
    for (var j = i32(lid); j <= i; j += i32(WG)) {
-    let gv = gy[(b * COUT + co) * LL + u32(i) * L + u32(j)];
-    let xBase = (b * CIN + ci) * LL;
-    for (var kh = 0; kh < i32(KH); kh++) {
-      let r = i - PT + kh * DH;
-      if (r < 0 || r >= IL) { continue; }
-      for (var kw = 0; kw < i32(KW); kw++) {
-        let c = j - PL + kw * DW;
-        if (c < 0 || c > r) { continue; }
-        let t = u32(kh) * KW + u32(kw);
-        let v = gv * x[xBase + u32(r) * L + u32(c)] - comps[t];
-        let s = sums[t] + v;
-        comps[t] = (s - sums[t]) - v;
-        sums[t] = s;
-      }
-    }
-    let v = gv - comps[TAPS];
-    let s = sums[TAPS] + v;
-    comps[TAPS] = (s - sums[TAPS]) - v;
-    sums[TAPS] = s;
+    let gv = gy[gBase + u32(j)];
+${tapCode.join('\n')}
+    ${kahan(taps, 'gv')}
    }
   }
-  for (var t = 0u; t < SLOTS; t++) {
-    red[lid] = sums[t] - comps[t];
-    ${TREE_SUM}
-    if (lid == 0u) { partials[item * SLOTS + t] = red[0]; }
-    workgroupBarrier();
-  }
+${reductions.join('\n')}
 }`;
 }
 
