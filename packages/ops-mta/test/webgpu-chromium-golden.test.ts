@@ -17,6 +17,8 @@ import type { PageCase, PageRun } from './support/webgpu-page-entry';
 const CHROMIUM = process.env['MTA_CHROMIUM'] || '/usr/bin/chromium';
 const ENTRY = fileURLToPath(new URL('./support/webgpu-page-entry.ts', import.meta.url));
 const suite = loadGoldenManifest(defaultGoldenManifestPath());
+/** SwiftShader computes on the CPU: seconds per case, more on a loaded machine. */
+const SOFTWARE_GPU_TIMEOUT_MS = 180_000;
 
 interface Page { evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>; addScriptTag(o: { content: string; type: string }): Promise<unknown>; goto(url: string): Promise<unknown> }
 
@@ -104,6 +106,6 @@ describe.skipIf(!browser.ready)(title, () => {
       const errors = runErrors(run, want, t.grad_out.data);
       expect(Object.keys(errors).length).toBe(c.bias ? 4 : 3);
       for (const [name, err] of Object.entries(errors)) expect(err, `${c.name}: ${name} relFro`).toBeLessThanOrEqual(1e-5);
-    });
+    }, SOFTWARE_GPU_TIMEOUT_MS);
   }
 });

@@ -12,6 +12,8 @@ import { allFiniteValues, runErrors, type MtaRun } from './support/op-harness';
  * adapter can be had, except under CI, where that fails.
  */
 const TOLERANCE = 1e-5;
+/** SwiftShader computes on the CPU: seconds per case, more on a loaded machine. */
+const SOFTWARE_GPU_TIMEOUT_MS = 180_000;
 const suite = loadGoldenManifest(defaultGoldenManifestPath());
 const gpu = await webgpuForTests();
 const title = gpu.ready ? `golden cases on webgpu, fused kernels (${gpu.adapter})` : `golden cases on webgpu (skipped: ${gpu.reason})`;
@@ -62,7 +64,7 @@ describe.skipIf(!gpu.ready)(title, () => {
       if (process.env['MTA_GOLDEN_REPORT']) console.log(`webgpu golden ${c.name}: ${JSON.stringify(errors)}`);
       expect(Object.keys(errors).sort()).toEqual(c.bias ? ['gradBias', 'gradScores', 'gradWeight', 'out'] : ['gradScores', 'gradWeight', 'out']);
       for (const [name, err] of Object.entries(errors)) expect(err, `${c.name}: ${name} relFro`).toBeLessThanOrEqual(TOLERANCE);
-    });
+    }, SOFTWARE_GPU_TIMEOUT_MS);
   }
 
   it('every buffer of the runs went back to the pool', () => {

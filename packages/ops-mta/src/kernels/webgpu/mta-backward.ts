@@ -48,7 +48,7 @@ export function mtaBackwardWebgpu(
   }
   const plan = planWeightGrad(g);
   const partials = batch.scratch(plan.partialCount * 4);
-  batch.dispatch(weightGradPartialsShader(g, plan, wg, ctx.limits.maxWorkgroupStorageBytes), 'mta-weight-grad', [gy, x, partials], g.Cout * g.cig * plan.chunks);
+  batch.dispatch(weightGradPartialsShader(g, plan, wg, ctx.limits.maxWorkgroupStorageBytes), 'mta-weight-grad', [gy, x, partials], plan.workgroups);
   const outputs = [batch.bind(gradWeight), ...(gradBias ? [batch.bind(gradBias)] : [])];
   batch.dispatch(weightGradReduceShader(g, plan, wg), 'mta-weight-grad-sum', [partials, ...outputs], g.wElems + (gradBias ? g.Cout : 0));
   batch.submit();
