@@ -36,9 +36,10 @@ async function initialise(): Promise<void> {
     },
   });
   const info = adapter.info;
+  const software = info.architecture === 'swiftshader' || /swiftshader/i.test(info.description) || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
   // The context holds `gpu` too: Dawn tears its instance down when the object returned by create() is
   // collected, which under a busy garbage collector crashed the process while its device was in use.
-  const ctx = new WebgpuContext(gpu!, device, memory, `${info.vendor || 'unknown vendor'} / ${info.architecture || info.description || 'unknown'}`);
+  const ctx = new WebgpuContext(gpu!, device, memory, `${info.vendor || 'unknown vendor'} / ${info.architecture || info.description || 'unknown'}`, workgroupSizeOverride() ?? (software ? 32 : 256));
   void device.lost.then((lost) => {
     if (activeContext() !== ctx) return; // released on purpose
     setUnavailable(`the GPU device was lost (${lost.reason}): ${lost.message}`);
@@ -47,6 +48,16 @@ async function initialise(): Promise<void> {
   });
   memory.attach({ device, firstError: () => ctx.firstError() });
   setActiveContext(ctx);
+}
+
+/**
+ * MTA_WEBGPU_WORKGROUP_SIZE (Node) sets the workgroup size kernels use instead of the adapter-based choice:
+ * for tuning on a GPU, and for tests that run the hardware size (256) on a software adapter.
+ */
+function workgroupSizeOverride(): number | undefined {
+  const value = typeof process === 'undefined' ? undefined : process.env?.['MTA_WEBGPU_WORKGROUP_SIZE'];
+  const n = Number(value);
+  return value && Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
 function availability(): Availability {
