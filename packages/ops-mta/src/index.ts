@@ -17,6 +17,5 @@ export { registerMtaOnnxLowerings } from './onnx/register.js';
 import './register.js';
 export { registerMta, type RegisterMtaOptions } from './registration.js';
 export * from './kernels/register-all.js';
-export { registerWebgpuMtaKernels } from './kernels/webgpu/index.js';
 export * from './golden/index.js';
 export { mtaForward, mtaBackward, MtaCpuPool, MtaCpuWorkspace } from './kernels/cpu/index.js';

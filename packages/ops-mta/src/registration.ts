@@ -1,10 +1,8 @@
 import { registerCpu } from '@mta/device-cpu';
 import { registerNpu } from '@mta/device-npu';
-import { registerWebgpu } from '@mta/device-webgpu';
 import { registerMtaKernels } from './kernels/register-all.js';
 import { startMtaCpuThreads } from './kernels/cpu/register.js';
 import { registerMtaOnnxLowerings } from './onnx/register.js';
-import { registerWebgpuMtaKernels } from './kernels/webgpu/register.js';
 
 export interface RegisterMtaOptions {
   /** Start the cpu worker pool in the background (default: unless MTA_CPU_THREADS=1). */
@@ -12,11 +10,11 @@ export interface RegisterMtaOptions {
 }
 
 /**
- * Everything the MTA op family needs, registered explicitly: the cpu, npu and webgpu devices (webgpu touches
- * no GPU until `await initDevice('webgpu')`), the MTA kernels on each, and the ONNX lowerings. Returns one disposer. Idempotent while registered.
+ * Everything the MTA op family needs, registered explicitly: the cpu and npu devices, the MTA kernels on
+ * each, and the ONNX lowerings. Returns one disposer. Idempotent while registered.
  */
 export function registerMta(options: RegisterMtaOptions = {}): () => void {
-  const disposers = [registerCpu(), registerNpu(), registerWebgpu(), registerMtaKernels(), registerWebgpuMtaKernels(), registerMtaOnnxLowerings()];
+  const disposers = [registerCpu(), registerNpu(), registerMtaKernels(), registerMtaOnnxLowerings()];
   if (options.threads ?? process.env.MTA_CPU_THREADS !== '1') void startMtaCpuThreads();
   return () => disposers.reverse().forEach((d) => d());
 }

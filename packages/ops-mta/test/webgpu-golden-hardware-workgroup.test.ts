@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tensor, tidy } from '@mta/core';
 import { releaseWebgpu, webgpuContext } from '@mta/device-webgpu';
 import { webgpuForTests } from '@mta/device-webgpu/testing';
+import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
 import { defaultGoldenManifestPath, loadGoldenManifest, multiTokenAttention, type GoldenCase } from '@mta/ops-mta';
 import { runErrors, type MtaRun } from './support/op-harness';
 
@@ -11,6 +12,7 @@ import { runErrors, type MtaRun } from './support/op-harness';
  * kernels' multi-warp reductions are checked here too.
  */
 process.env['MTA_WEBGPU_WORKGROUP_SIZE'] = '256';
+registerMtaWebgpu();
 const gpu = await webgpuForTests();
 afterAll(() => releaseWebgpu());
 const NAMES = ['liger-a', 'liger-a-sparse', 'depthwise-rect', 'dilated-widen', 'pre-toy', 'pre-sparse', 'nan-above-diagonal'];

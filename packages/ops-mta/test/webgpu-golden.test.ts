@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setFallback, tensor, tidy, type Tensor } from '@mta/core';
 import { releaseWebgpu, webgpuMemory } from '@mta/device-webgpu';
 import { webgpuForTests } from '@mta/device-webgpu/testing';
+import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
 import { defaultGoldenManifestPath, loadGoldenManifest, multiTokenAttention, type GoldenCase, type MtaOptions } from '@mta/ops-mta';
 import { allFiniteValues, runErrors, type MtaRun } from './support/op-harness';
 
@@ -15,6 +16,7 @@ const TOLERANCE = 1e-5;
 /** SwiftShader computes on the CPU: seconds per case, more on a loaded machine. */
 const SOFTWARE_GPU_TIMEOUT_MS = 180_000;
 const suite = loadGoldenManifest(defaultGoldenManifestPath());
+registerMtaWebgpu();
 const gpu = await webgpuForTests();
 const title = gpu.ready ? `golden cases on webgpu, fused kernels (${gpu.adapter})` : `golden cases on webgpu (skipped: ${gpu.reason})`;
 

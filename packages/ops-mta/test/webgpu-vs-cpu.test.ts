@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tensor, tidy, type Tensor } from '@mta/core';
 import { releaseWebgpu, webgpuContext, webgpuMemory } from '@mta/device-webgpu';
 import { webgpuForTests } from '@mta/device-webgpu/testing';
+import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
 import { multiTokenAttention, type MtaOptions } from '@mta/ops-mta';
 import { randomOperands, runErrors, runMta, type MtaOperands, type MtaRun } from './support/op-harness';
 
@@ -10,6 +11,7 @@ import { randomOperands, runErrors, runMta, type MtaOperands, type MtaRun } from
  * than a workgroup (L = 300 > 256 invocations), several weight-gradient chunks per row block, inputs at
  * offsets a storage binding cannot start at, and the pipeline cache.
  */
+registerMtaWebgpu();
 const gpu = await webgpuForTests();
 const title = gpu.ready ? `webgpu MTA kernels vs cpu (${gpu.adapter})` : `webgpu MTA kernels vs cpu (skipped: ${gpu.reason})`;
 afterAll(() => releaseWebgpu());
