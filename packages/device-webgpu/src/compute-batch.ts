@@ -81,11 +81,6 @@ export class ComputeBatch {
     }
   }
 
-  /** Copies bytes between bindings (both ranges 4-byte aligned). */
-  copy(from: StorageBinding, to: StorageBinding, bytes: number): void {
-    this.encoder.copyBufferToBuffer(from.buffer, from.offset ?? 0, to.buffer, to.offset ?? 0, bytes);
-  }
-
   submit(): void {
     if (this.submitted) throw new Error('webgpu: a compute batch was submitted twice');
     this.submitted = true;
