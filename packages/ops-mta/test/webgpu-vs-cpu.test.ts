@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tensor, tidy, type Tensor } from '@mta/core';
 import { releaseWebgpu, webgpuContext, webgpuMemory } from '@mta/device-webgpu';
 import { webgpuForTests } from '@mta/device-webgpu/testing';
-import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
+import { registerMtaWebgpu, timeMtaWebgpu } from '@mta/ops-mta/webgpu';
 import { multiTokenAttention, type MtaOptions } from '@mta/ops-mta';
 import { randomOperands, runErrors, runMta, type MtaOperands, type MtaRun } from './support/op-harness';
 
@@ -83,6 +83,14 @@ describe.skipIf(!gpu.ready)(title, () => {
     for (const [name, err] of Object.entries(errors)) expect(err, name).toBeLessThanOrEqual(1e-5);
     for (const x of [out, both, scores, weight.grad, weight, bias, gradOut]) x?.dispose();
   });
+
+  it('the timing helper runs forward and forward+backward on the device and reports first call and steady state', async () => {
+    const t = await timeMtaWebgpu({ B: 1, C: 2, L: 32, repeats: 2 });
+    expect(t.workgroupSize).toBe(webgpuContext().limits.workgroupSize);
+    for (const ms of [t.firstForwardMs, t.firstForwardBackwardMs, t.forwardMs, t.forwardBackwardMs]) expect(ms).toBeGreaterThan(0);
+    expect(t.peakBytes).toBeGreaterThanOrEqual(3 * 32 * 32 * 2 * 4);
+    expect(webgpuMemory.counters().liveBytes).toBe(0);
+  }, SOFTWARE_GPU_TIMEOUT_MS);
 
   it('a second identical call compiles no pipeline, and every buffer goes back to the pool', async () => {
     const ops = randomOperands(3, { B: 1, Cin: 2, Cout: 2, L: 24, kH: 3, kW: 3 });
