@@ -61,6 +61,33 @@ export class ComputeBatch {
     return copy;
   }
 
+  /**
+   * A tensor's elements as `parts` consecutive equal bindings: how a kernel splits a map larger than one
+   * storage binding (by batch). Each part must start at an aligned offset and fit one binding.
+   */
+  bindParts(t: Tensor, parts: number): StorageBinding[] {
+    if (parts === 1) return [this.bind(t)];
+    const buffer = t.storage.buffer;
+    if (!(buffer instanceof GpuBuffer)) {
+      throw new Error(`webgpu kernel: ${t.describe()} is not in webgpu memory; move it with \`await tensor.toAsync('webgpu')\``);
+    }
+    const bytesPer = bytesPerElement(buffer.dtype);
+    const start = t.offset * bytesPer;
+    const partBytes = (t.size / parts) * bytesPer;
+    const align = this.context.limits.storageOffsetAlignment;
+    if (!Number.isInteger(t.size / parts) || start % align !== 0 || partBytes % align !== 0) {
+      throw new Error(`webgpu kernel: ${t.describe()} is split into ${parts} bindings of ${partBytes} bytes from byte ${start}, ` +
+        `but bindings must start at multiples of ${align} bytes: use a size whose per-batch map is a multiple of ${align} bytes`);
+    }
+    this.checkBindable(partBytes, `one part of ${t.describe()}`);
+    return Array.from({ length: parts }, (_, k) => ({ buffer: buffer.gpuBuffer, offset: start + k * partBytes, size: partBytes }));
+  }
+
+  /** A byte range of a binding (both 4-byte aligned; the offset aligned for binding). */
+  static range(of: StorageBinding, offset: number, size: number): StorageBinding {
+    return { buffer: of.buffer, offset: (of.offset ?? 0) + offset, size };
+  }
+
   /** The whole buffer of a tensor, from byte 0: for kernels that index it with the tensor's offset and strides. */
   bindStorage(t: Tensor): StorageBinding {
     const buffer = t.storage.buffer;

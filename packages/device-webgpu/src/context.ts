@@ -24,7 +24,12 @@ export class WebgpuContext {
    * invocations as fibers on a CPU core, where every barrier switches them all: 32 there ran the MTA
    * backward 10 to 60 times faster than 256.
    */
-  constructor(readonly gpu: GPU, readonly device: GPUDevice, readonly memory: GpuMemory, readonly adapterInfo: string, preferredWorkgroupSize = 256) {
+  constructor(
+    readonly gpu: GPU, readonly device: GPUDevice, readonly memory: GpuMemory, readonly adapterInfo: string,
+    preferredWorkgroupSize = 256,
+    /** Caps the largest binding kernels plan for below the adapter's (tests of the split paths). */
+    maxBindingBytes = Number.POSITIVE_INFINITY,
+  ) {
     const l = device.limits;
     let workgroupSize = 1;
     while (workgroupSize * 2 <= Math.min(preferredWorkgroupSize, l.maxComputeInvocationsPerWorkgroup, l.maxComputeWorkgroupSizeX)) workgroupSize *= 2;
@@ -32,7 +37,7 @@ export class WebgpuContext {
       workgroupSize,
       maxWorkgroupStorageBytes: l.maxComputeWorkgroupStorageSize,
       maxWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-      maxStorageBindingBytes: l.maxStorageBufferBindingSize,
+      maxStorageBindingBytes: Math.min(l.maxStorageBufferBindingSize, maxBindingBytes),
       storageOffsetAlignment: l.minStorageBufferOffsetAlignment,
     };
     device.addEventListener('uncapturederror', (event) => {

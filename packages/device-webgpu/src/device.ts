@@ -39,7 +39,8 @@ async function initialise(): Promise<void> {
   const software = info.architecture === 'swiftshader' || /swiftshader/i.test(info.description) || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
   // The context holds `gpu` too: Dawn tears its instance down when the object returned by create() is
   // collected, which under a busy garbage collector crashed the process while its device was in use.
-  const ctx = new WebgpuContext(gpu!, device, memory, `${info.vendor || 'unknown vendor'} / ${info.architecture || info.description || 'unknown'}`, workgroupSizeOverride() ?? (software ? 32 : 256));
+  const ctx = new WebgpuContext(gpu!, device, memory, `${info.vendor || 'unknown vendor'} / ${info.architecture || info.description || 'unknown'}`, positiveIntegerFromEnv('MTA_WEBGPU_WORKGROUP_SIZE') ?? (software ? 32 : 256),
+    positiveIntegerFromEnv('MTA_WEBGPU_MAX_BINDING_BYTES'));
   void device.lost.then((lost) => {
     if (activeContext() !== ctx) return; // released on purpose
     setUnavailable(`the GPU device was lost (${lost.reason}): ${lost.message}`);
@@ -51,11 +52,12 @@ async function initialise(): Promise<void> {
 }
 
 /**
- * MTA_WEBGPU_WORKGROUP_SIZE (Node) sets the workgroup size kernels use instead of the adapter-based choice:
- * for tuning on a GPU, and for tests that run the hardware size (256) on a software adapter.
+ * Node settings read at initialisation: MTA_WEBGPU_WORKGROUP_SIZE replaces the adapter-based workgroup size
+ * (tuning on a GPU; tests that run the hardware size, 256, on a software adapter); MTA_WEBGPU_MAX_BINDING_BYTES
+ * caps the largest storage binding kernels plan for (tests of the paths that split a call).
  */
-function workgroupSizeOverride(): number | undefined {
-  const value = typeof process === 'undefined' ? undefined : process.env?.['MTA_WEBGPU_WORKGROUP_SIZE'];
+function positiveIntegerFromEnv(name: string): number | undefined {
+  const value = typeof process === 'undefined' ? undefined : process.env?.[name];
   const n = Number(value);
   return value && Number.isInteger(n) && n > 0 ? n : undefined;
 }

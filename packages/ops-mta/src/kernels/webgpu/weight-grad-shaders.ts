@@ -136,8 +136,14 @@ ${reductions.join('\n')}
 }`;
 }
 
-/** Pass 2: one workgroup per weight element (then per bias element) adds its partials over the chunks. */
-export function weightGradReduceShader(g: MtaGeometry, plan: WeightGradPlan, workgroupSize: number): string {
+/** Where pass 1 left its partials: `count` slabs of batches, each in a region of `regionFloats`. */
+export interface PartialRegions {
+  readonly count: number;
+  readonly regionFloats: number;
+}
+
+/** Pass 2: one workgroup per weight element (then per bias element) adds its partials over the chunks and slabs. */
+export function weightGradReduceShader(g: MtaGeometry, plan: WeightGradPlan, workgroupSize: number, regions: PartialRegions = { count: 1, regionFloats: 0 }): string {
   return `${geometryConstants(g, workgroupSize)}
 @group(0) @binding(0) var<storage, read> partials: array<f32>;
 @group(0) @binding(1) var<storage, read_write> gradWeight: array<f32>;
@@ -145,6 +151,8 @@ ${g.hasBias ? '@group(0) @binding(2) var<storage, read_write> gradBias: array<f3
 const CHUNKS: u32 = ${plan.chunks}u;
 const SLOTS: u32 = ${plan.slots}u;
 const W_ELEMS: u32 = ${g.wElems}u;
+const SLABS: u32 = ${regions.count}u;
+const REGION: u32 = ${regions.regionFloats}u;
 const OUTPUTS: u32 = ${g.wElems + (g.hasBias ? g.Cout : 0)}u;
 var<workgroup> red: array<f32, ${workgroupSize}>;
 @compute @workgroup_size(${workgroupSize})
@@ -156,8 +164,9 @@ fn main(${ENTRY_PARAMS}) {
   if (o < W_ELEMS) { pair = o / TAPS; slot = o % TAPS; } else { pair = (o - W_ELEMS) * CIG; slot = TAPS; }
   var sum = 0.0;
   var comp = 0.0;
-  for (var chunk = lid; chunk < CHUNKS; chunk += WG) {
-    let v = partials[(pair * CHUNKS + chunk) * SLOTS + slot] - comp;
+  for (var q = lid; q < SLABS * CHUNKS; q += WG) {
+    let chunk = q % CHUNKS;
+    let v = partials[(q / CHUNKS) * REGION + (pair * CHUNKS + chunk) * SLOTS + slot] - comp;
     let s = sum + v;
     comp = (s - sum) - v;
     sum = s;
