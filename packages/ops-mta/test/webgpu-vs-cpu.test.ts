@@ -50,10 +50,23 @@ const CASES: { name: string; sizes: Parameters<typeof randomOperands>[1]; option
   { name: 'post sparsemax, L=40, 2x5 dilation 2x1, no bias', sizes: { B: 3, Cin: 3, Cout: 3, L: 40, kH: 2, kW: 5, bias: false }, options: { mode: 'post', sparse: true, padding: 'causal', dilation: [2, 1] } },
   // cig = 8 with 9 taps: the weight gradient splits a group's channels into two blocks of 4.
   { name: 'post softmax, L=24, 8 input channels, 3x3', sizes: { B: 2, Cin: 8, Cout: 2, L: 24, kH: 3, kW: 3 }, options: { mode: 'post', padding: 1 } },
+  { name: 'pre softmax, L=1, 3x3 causal', sizes: { B: 2, Cin: 2, Cout: 2, L: 1, kH: 3, kW: 3 }, options: { mode: 'pre', padding: 'causal' } },
+  { name: 'post sparsemax, Cout=4 from Cin=2 in 2 groups, L=17, dilation 2x2', sizes: { B: 1, Cin: 2, Cout: 4, L: 17, kH: 3, kW: 3, groups: 2 }, options: { mode: 'post', sparse: true, padding: 2, dilation: 2, groups: 2 } },
+  { name: 'pre sparsemax, saturated scores (scale 60), L=33', sizes: { B: 2, Cin: 2, Cout: 2, L: 33, kH: 2, kW: 3, scoreScale: 60 }, options: { mode: 'pre', sparse: true, padding: 'causal' } },
   { name: 'pre softmax, L=50, 1x1', sizes: { B: 2, Cin: 4, Cout: 2, L: 50, kH: 1, kW: 1 }, options: { mode: 'pre', padding: 0 } },
 ];
 
 describe.skipIf(!gpu.ready)(title, () => {
+  it('NaN scores above the diagonal reach nothing, in pre mode too', async () => {
+    const ops = randomOperands(13, { B: 1, Cin: 2, Cout: 2, L: 20, kH: 3, kW: 3 });
+    const L = 20;
+    for (let k = 0; k < ops.scores.length; k++) if (k % L > Math.floor(k / L) % L) ops.scores[k] = Number.NaN;
+    for (const options of [{ mode: 'pre', padding: 'causal' }, { mode: 'pre', sparse: true, padding: 1 }, { mode: 'post', padding: 1 }] as MtaOptions[]) {
+      const want = runMta(ops, { ...options, impl: 'fused' }, { device: 'cpu', dtype: 'float32' });
+      expectClose(await runOnWebgpu(ops, options), want, ops.gradOut, `NaN above the diagonal, ${JSON.stringify(options)}`);
+    }
+  }, SOFTWARE_GPU_TIMEOUT_MS);
+
   for (const c of CASES) {
     it(c.name, async () => {
       const ops = randomOperands(7, c.sizes);
