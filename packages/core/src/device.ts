@@ -68,8 +68,7 @@ export class Device {
     }
     const result = this.initFn?.();
     if (result instanceof Promise) {
-      this.initState = 'running';
-      this.initPromise = result.then(() => { this.initState = 'done'; });
+      this.track(result).catch(() => undefined); // the caller learns of a failure from initDevice()
       throw new Error(`device '${this.name}' initialises asynchronously: await initDevice('${this.name}') before using it`);
     }
     this.initState = 'done';
@@ -80,9 +79,30 @@ export class Device {
     if (this.initState === 'running') return this.initPromise;
     const a = this.availability();
     if (!a.available) throw new Error(`device '${this.name}' is not available: ${a.reason}`);
-    this.initState = 'running';
-    await this.initFn?.();
+    const result = this.initFn?.();
+    if (result instanceof Promise) return this.track(result);
     this.initState = 'done';
+  }
+
+  /**
+   * Follows an asynchronous initialiser: concurrent init() calls share it, and a failure puts the device
+   * back to 'pending' (its availability() usually says why by then), so a later call can try again.
+   */
+  private track(result: Promise<void>): Promise<void> {
+    this.initState = 'running';
+    this.initPromise = result.then(
+      () => { this.initState = 'done'; },
+      (error: unknown) => { this.initState = 'pending'; this.initPromise = undefined; throw error; },
+    );
+    return this.initPromise;
+  }
+
+  /**
+   * Forgets a finished initialisation, so the next use runs the initialiser again: for a device that
+   * released what its initialiser acquired (a GPU device destroyed on purpose).
+   */
+  forgetInit(): void {
+    if (this.initState === 'done') this.initState = 'pending';
   }
 
   memoryStats(): MemoryStats {

@@ -23,11 +23,19 @@ export function runOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
   } else {
     outputs = runKernel(op, inputs, attrs, device);
   }
+  recordCall(op, inputs, attrs, outputs);
+  return outputs;
+}
+
+/**
+ * What follows every op call: the tape node (in grad mode, when an input needs a gradient) and the
+ * tracer's view. runOp calls it; so does an op that computes outside runOp (an asynchronous move).
+ */
+export function recordCall<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A, outputs: readonly Tensor[]): void {
   if (isGradEnabled() && op.differentiable && inputs.some((t) => t.requiresGrad)) {
     recordNode(op as unknown as AnyOpDef, inputs, attrs, outputs);
   }
   activeTracer()?.onOp(op as unknown as AnyOpDef, inputs, attrs, outputs);
-  return outputs;
 }
 
 /** runOp for the common single-output case. */
@@ -76,6 +84,10 @@ export function contiguousRaw(t: Tensor): Tensor {
 
 /** Copies a tensor's elements to another device, off the tape: a read from one device's memory, a write to the other's. */
 export function moveRaw(t: Tensor, device: Device): Tensor {
+  if (!t.device.memory.readSync) {
+    throw new Error(`cannot move ${t.describe()} to '${device.name}' synchronously: device '${t.device.name}' reads its memory ` +
+      `asynchronously. Use \`await tensor.toAsync('${device.name}')\` (or \`await tensor.data()\` for the values)`);
+  }
   const values = t.toArray();
   const out = Tensor.empty(t.shape, t.dtype, device);
   writeTensor(out, values);

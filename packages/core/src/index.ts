@@ -15,7 +15,7 @@ export * from './op.js';
 export * from './kernels.js';
 export * from './fallback.js';
 export * from './trace.js';
-export { runOp, runOp1 } from './dispatch.js';
+export { runOp, runOp1, recordCall } from './dispatch.js';
 export { noGrad, isGradEnabled, type TapeNode } from './tape.js';
 export { backward } from './autograd.js';
 export * from './transfer.js';

@@ -21,6 +21,7 @@ export interface TensorOps {
   expand(x: Tensor, shape: Shape): Tensor;
   contiguous(x: Tensor): Tensor;
   to(x: Tensor, device: Device): Tensor;
+  toAsync(x: Tensor, device: Device): Promise<Tensor>;
   cast(x: Tensor, dtype: DType): Tensor;
   backward(x: Tensor, grad?: Tensor): void;
 }
@@ -188,6 +189,8 @@ export class Tensor {
   expand(shape: Shape): Tensor { return ops().expand(this, shape); }
   contiguous(): Tensor { return ops().contiguous(this); }
   to(device: DeviceLike): Tensor { return ops().to(this, getDevice(device)); }
+  /** `to()` for every source device: reads devices without synchronous reads (GPUs) asynchronously. */
+  toAsync(device: DeviceLike): Promise<Tensor> { return ops().toAsync(this, getDevice(device)); }
   cast(dtype: DType): Tensor { return ops().cast(this, dtype); }
 
   /** A tensor sharing this storage, cut from the tape. */

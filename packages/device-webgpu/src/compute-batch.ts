@@ -1,0 +1,117 @@
+import { bytesPerElement, type Tensor } from '@mta/core';
+import type { WebgpuContext } from './context.js';
+import { GpuBuffer } from './gpu-memory.js';
+
+/** A storage binding: a whole buffer or a byte range of one. */
+export type StorageBinding = GPUBufferBinding;
+
+/**
+ * Dispatches recorded into one command encoder and submitted together (one `queue.submit` per kernel
+ * call). Scratch buffers taken with `scratch` go back to the pool after the submit: later work on them is
+ * queue-ordered after this batch.
+ */
+export class ComputeBatch {
+  private readonly encoder: GPUCommandEncoder;
+  private readonly scratchBuffers: GPUBuffer[] = [];
+  private submitted = false;
+
+  constructor(readonly context: WebgpuContext) {
+    this.encoder = context.device.createCommandEncoder();
+  }
+
+  /** Records one dispatch of `wgsl` (entry point `main`, bindings 0..n-1 of group 0 in order). */
+  dispatch(wgsl: string, label: string, bindings: readonly StorageBinding[], workgroups: number): void {
+    const pipeline = this.context.pipeline(wgsl, label);
+    const bindGroup = this.context.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: bindings.map((resource, binding) => ({ binding, resource })),
+    });
+    const pass = this.encoder.beginComputePass({ label });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    const [x, y, z] = this.context.grid(workgroups);
+    pass.dispatchWorkgroups(x, y, z);
+    pass.end();
+  }
+
+  /** A scratch buffer of at least `bytes` for this batch, returned to the pool after the submit. */
+  scratch(bytes: number): StorageBinding {
+    this.checkBindable(bytes, 'a scratch buffer');
+    const buffer = this.context.memory.acquire(Math.max(4, bytes));
+    this.scratchBuffers.push(buffer);
+    return { buffer, offset: 0, size: Math.ceil(Math.max(4, bytes) / 4) * 4 };
+  }
+
+  /**
+   * The binding of a tensor's elements. A binding offset must be a multiple of the adapter's alignment
+   * (256 bytes, typically); a tensor starting elsewhere in its buffer is copied to scratch first.
+   */
+  bind(t: Tensor): StorageBinding {
+    const buffer = t.storage.buffer;
+    if (!(buffer instanceof GpuBuffer)) {
+      throw new Error(`webgpu kernel: ${t.describe()} is not in webgpu memory; move it with \`await tensor.toAsync('webgpu')\``);
+    }
+    const bytesPer = bytesPerElement(buffer.dtype);
+    const offset = t.offset * bytesPer;
+    const size = Math.max(4, Math.ceil((t.size * bytesPer) / 4) * 4);
+    this.checkBindable(size, t.describe());
+    if (offset % this.context.limits.storageOffsetAlignment === 0) return { buffer: buffer.gpuBuffer, offset, size };
+    const copy = this.scratch(size);
+    this.encoder.copyBufferToBuffer(buffer.gpuBuffer, offset, copy.buffer, 0, size);
+    return copy;
+  }
+
+  /**
+   * A tensor's elements as `parts` consecutive equal bindings: how a kernel splits a map larger than one
+   * storage binding (by batch). Each part must start at an aligned offset and fit one binding.
+   */
+  bindParts(t: Tensor, parts: number): StorageBinding[] {
+    if (parts === 1) return [this.bind(t)];
+    const buffer = t.storage.buffer;
+    if (!(buffer instanceof GpuBuffer)) {
+      throw new Error(`webgpu kernel: ${t.describe()} is not in webgpu memory; move it with \`await tensor.toAsync('webgpu')\``);
+    }
+    const bytesPer = bytesPerElement(buffer.dtype);
+    const start = t.offset * bytesPer;
+    const partBytes = (t.size / parts) * bytesPer;
+    const align = this.context.limits.storageOffsetAlignment;
+    if (!Number.isInteger(t.size / parts) || start % align !== 0 || partBytes % align !== 0) {
+      throw new Error(`webgpu kernel: ${t.describe()} is split into ${parts} bindings of ${partBytes} bytes from byte ${start}, ` +
+        `but bindings must start at multiples of ${align} bytes: use a size whose per-batch map is a multiple of ${align} bytes`);
+    }
+    this.checkBindable(partBytes, `one part of ${t.describe()}`);
+    return Array.from({ length: parts }, (_, k) => ({ buffer: buffer.gpuBuffer, offset: start + k * partBytes, size: partBytes }));
+  }
+
+  /** A byte range of a binding (both 4-byte aligned; the offset aligned for binding). */
+  static range(of: StorageBinding, offset: number, size: number): StorageBinding {
+    return { buffer: of.buffer, offset: (of.offset ?? 0) + offset, size };
+  }
+
+  /** The whole buffer of a tensor, from byte 0: for kernels that index it with the tensor's offset and strides. */
+  bindStorage(t: Tensor): StorageBinding {
+    const buffer = t.storage.buffer;
+    if (!(buffer instanceof GpuBuffer)) {
+      throw new Error(`webgpu kernel: ${t.describe()} is not in webgpu memory; move it with \`await tensor.toAsync('webgpu')\``);
+    }
+    const size = Math.min(buffer.capacity, this.context.limits.maxStorageBindingBytes);
+    this.checkBindable(buffer.byteLength, t.describe());
+    return { buffer: buffer.gpuBuffer, offset: 0, size };
+  }
+
+  /** A binding larger than the adapter allows would fail on the GPU timeline; say so here, with the sizes. */
+  private checkBindable(bytes: number, what: string): void {
+    const limit = this.context.limits.maxStorageBindingBytes;
+    if (bytes > limit) {
+      throw new Error(`webgpu kernel: ${what} spans ${bytes} bytes, more than this adapter's largest storage binding ` +
+        `(maxStorageBufferBindingSize = ${limit} bytes); split the call (a smaller batch) or use an adapter with a larger limit`);
+    }
+  }
+
+  submit(): void {
+    if (this.submitted) throw new Error('webgpu: a compute batch was submitted twice');
+    this.submitted = true;
+    this.context.device.queue.submit([this.encoder.finish()]);
+    for (const b of this.scratchBuffers) this.context.memory.release(b);
+  }
+}

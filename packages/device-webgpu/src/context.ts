@@ -1,0 +1,78 @@
+import type { GpuMemory } from './gpu-memory.js';
+
+/**
+ * What kernels get from an initialised webgpu device: the GPUDevice, its limits (tile sizes come from
+ * them, never from the problem size alone), the memory (for scratch buffers) and a pipeline cache.
+ */
+export interface WebgpuLimits {
+  /** Invocations per workgroup kernels use: a power of two within the adapter's maxima (256 on GPUs, 32 on a CPU-based adapter). */
+  readonly workgroupSize: number;
+  readonly maxWorkgroupStorageBytes: number;
+  readonly maxWorkgroupsPerDimension: number;
+  readonly maxStorageBindingBytes: number;
+  /** Byte alignment of a storage binding's offset. */
+  readonly storageOffsetAlignment: number;
+}
+
+export class WebgpuContext {
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private error: Error | null = null;
+  readonly limits: WebgpuLimits;
+
+  /**
+   * @param preferredWorkgroupSize 256 on GPUs; a software adapter (SwiftShader) runs a workgroup's
+   * invocations as fibers on a CPU core, where every barrier switches them all: 32 there ran the MTA
+   * backward 10 to 60 times faster than 256.
+   */
+  constructor(
+    readonly gpu: GPU, readonly device: GPUDevice, readonly memory: GpuMemory, readonly adapterInfo: string,
+    preferredWorkgroupSize = 256,
+    /** Caps the largest binding kernels plan for below the adapter's (tests of the split paths). */
+    maxBindingBytes = Number.POSITIVE_INFINITY,
+  ) {
+    const l = device.limits;
+    let workgroupSize = 1;
+    while (workgroupSize * 2 <= Math.min(preferredWorkgroupSize, l.maxComputeInvocationsPerWorkgroup, l.maxComputeWorkgroupSizeX)) workgroupSize *= 2;
+    this.limits = {
+      workgroupSize,
+      maxWorkgroupStorageBytes: l.maxComputeWorkgroupStorageSize,
+      maxWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      maxStorageBindingBytes: Math.min(l.maxStorageBufferBindingSize, maxBindingBytes),
+      storageOffsetAlignment: l.minStorageBufferOffsetAlignment,
+    };
+    device.addEventListener('uncapturederror', (event) => {
+      const e = (event as GPUUncapturedErrorEvent).error;
+      this.error ??= new Error(e.message);
+    });
+  }
+
+  /** The first GPU error reported since start (validation, out of memory), or null. */
+  firstError(): Error | null {
+    return this.error;
+  }
+
+  /** The compute pipeline of a WGSL source, compiled once (a kernel variant is its source text). */
+  pipeline(wgsl: string, label: string): GPUComputePipeline {
+    let pipeline = this.pipelines.get(wgsl);
+    if (!pipeline) {
+      const module = this.device.createShaderModule({ code: wgsl, label });
+      pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label });
+      this.pipelines.set(wgsl, pipeline);
+    }
+    return pipeline;
+  }
+
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  /**
+   * Workgroup counts for `groups` workgroups: x up to the per-dimension limit, the rest in y (kernels
+   * rebuild the linear index from `num_workgroups`).
+   */
+  grid(groups: number): [number, number, number] {
+    const max = this.limits.maxWorkgroupsPerDimension;
+    if (groups <= max) return [Math.max(1, groups), 1, 1];
+    return [max, Math.ceil(groups / max), 1];
+  }
+}

@@ -1,0 +1,156 @@
+import { bytesPerElement, newStorageArray, type DeviceBuffer, type DeviceMemory, type DType, type MemoryCounters, type TypedArray } from '@mta/core';
+import { BufferUsage, MapMode } from './gpu-flags.js';
+import { sizeClass } from './size-class.js';
+
+/** A tensor's storage on the webgpu device: a GPUBuffer of the buffer's size class (its capacity). */
+export class GpuBuffer implements DeviceBuffer {
+  constructor(readonly dtype: DType, readonly length: number, readonly gpuBuffer: GPUBuffer, readonly capacity: number) {}
+  get byteLength(): number { return this.length * bytesPerElement(this.dtype); }
+}
+
+/** Usage of every pooled buffer: kernels bind it as storage; writes, reads and copies go through the queue. */
+const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+
+/** What the memory needs from the device it lives on (set once the asynchronous init found a GPU). */
+export interface GpuMemoryHost {
+  readonly device: GPUDevice;
+  /** Rejects reads after a GPU error, so a failed kernel never reads back as plausible numbers. */
+  readonly firstError: () => Error | null;
+}
+
+/**
+ * GPU memory behind core's DeviceMemory: a caching allocator of GPUBuffers by size class, writes through
+ * `queue.writeBuffer` (ordered with the kernels' submits, so a buffer freed while queued work still reads
+ * it can be handed out again: the next write or kernel runs after that work), and reads through a staging
+ * buffer and mapAsync. There is no synchronous read: `tensor.toArray()` says to `await tensor.data()`.
+ */
+export class GpuMemory implements DeviceMemory<GpuBuffer> {
+  private host: GpuMemoryHost | null = null;
+  private readonly pool = new Map<number, GPUBuffer[]>();
+  private readonly stats: MemoryCounters = { liveBytes: 0, peakBytes: 0, pooledBytes: 0, allocations: 0, poolHits: 0 };
+
+  /** @param maxPooledBytes bytes the pool may park; buffers freed beyond it are destroyed. */
+  constructor(readonly maxPooledBytes = 2 ** 31) {}
+
+  attach(host: GpuMemoryHost | null): void {
+    if (host === null) this.emptyCache();
+    this.host = host;
+  }
+
+  private get gpu(): GPUDevice {
+    if (!this.host) throw new Error("webgpu memory: the device is not initialised: await initDevice('webgpu') first");
+    return this.host.device;
+  }
+
+  allocate(dtype: DType, length: number, zero: boolean): GpuBuffer {
+    const buffer = this.acquire(length * bytesPerElement(dtype));
+    const out = new GpuBuffer(dtype, length, buffer, buffer.size);
+    if (zero) {
+      const encoder = this.gpu.createCommandEncoder();
+      encoder.clearBuffer(buffer);
+      this.gpu.queue.submit([encoder.finish()]);
+    }
+    return out;
+  }
+
+  /**
+   * A raw GPUBuffer of at least `bytes` from the pool, counted as live until `release`: kernels take their
+   * scratch space here.
+   */
+  acquire(bytes: number): GPUBuffer {
+    const maxBytes = this.gpu.limits.maxBufferSize;
+    if (bytes > maxBytes) {
+      throw new Error(`webgpu memory: a buffer of ${bytes} bytes is larger than this adapter's maxBufferSize (${maxBytes} bytes)`);
+    }
+    // Near the limit the size class may not fit; such a buffer is sized exactly (and pooled under that size).
+    const classBytes = sizeClass(bytes);
+    const capacity = classBytes <= maxBytes ? classBytes : Math.ceil(bytes / 4) * 4;
+    const parked = this.pool.get(capacity);
+    let buffer = parked?.pop();
+    if (buffer) {
+      this.stats.poolHits++;
+      this.stats.pooledBytes -= capacity;
+    } else {
+      buffer = this.gpu.createBuffer({ size: capacity, usage: STORAGE_USAGE });
+      this.stats.allocations++;
+    }
+    this.stats.liveBytes += capacity;
+    this.stats.peakBytes = Math.max(this.stats.peakBytes, this.stats.liveBytes);
+    return buffer;
+  }
+
+  /** Gives back a buffer from `acquire` (safe while queued work still uses it: reuse is queue-ordered). */
+  release(buffer: GPUBuffer): void {
+    const capacity = buffer.size;
+    this.stats.liveBytes -= capacity;
+    if (this.host === null || this.stats.pooledBytes + capacity > this.maxPooledBytes) {
+      buffer.destroy();
+      return;
+    }
+    let parked = this.pool.get(capacity);
+    if (!parked) this.pool.set(capacity, (parked = []));
+    parked.push(buffer);
+    this.stats.pooledBytes += capacity;
+  }
+
+  /** A collected buffer is pooled too: no host code can see a GPUBuffer's bytes, so nothing outside aliases it. */
+  free(buffer: GpuBuffer): void {
+    this.release(buffer.gpuBuffer);
+  }
+
+  write(buffer: GpuBuffer, offset: number, source: TypedArray): void {
+    const bpe = bytesPerElement(buffer.dtype);
+    const byteOffset = offset * bpe;
+    if (byteOffset % 4 !== 0) {
+      throw new Error(`webgpu memory: a write at element ${offset} of a ${buffer.dtype} buffer starts at byte ${byteOffset}; ` +
+        'WebGPU writes start at multiples of 4 bytes: write a contiguous tensor that starts at an aligned element');
+    }
+    let bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+    if (bytes.byteLength % 4 !== 0) {
+      // WebGPU writes whole 4-byte words; the buffer's capacity always covers the rounded-up size.
+      const padded = new Uint8Array(Math.ceil(bytes.byteLength / 4) * 4);
+      padded.set(bytes);
+      bytes = padded;
+    }
+    this.gpu.queue.writeBuffer(buffer.gpuBuffer, byteOffset, bytes, 0, bytes.byteLength);
+  }
+
+  async read(buffer: GpuBuffer, offset: number, length: number): Promise<TypedArray> {
+    const out = newStorageArray(buffer.dtype, length);
+    if (length === 0) return out;
+    const bpe = bytesPerElement(buffer.dtype);
+    const start = offset * bpe;
+    const alignedStart = start - (start % 4);
+    const alignedEnd = Math.ceil((start + length * bpe) / 4) * 4;
+    const size = alignedEnd - alignedStart;
+    const device = this.gpu;
+    const staging = device.createBuffer({ size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    try {
+      const encoder = device.createCommandEncoder();
+      encoder.copyBufferToBuffer(buffer.gpuBuffer, alignedStart, staging, 0, size);
+      device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(MapMode.READ);
+      const error = this.host?.firstError();
+      if (error) throw new Error(`webgpu: an earlier GPU command failed, so this read cannot be trusted: ${error.message}`);
+      new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(new Uint8Array(staging.getMappedRange(), start - alignedStart, length * bpe));
+      staging.unmap();
+    } finally {
+      staging.destroy();
+    }
+    return out;
+  }
+
+  counters(): Readonly<MemoryCounters> {
+    return { ...this.stats };
+  }
+
+  emptyCache(): void {
+    for (const parked of this.pool.values()) for (const b of parked) b.destroy();
+    this.pool.clear();
+    this.stats.pooledBytes = 0;
+  }
+
+  resetPeak(): void {
+    this.stats.peakBytes = this.stats.liveBytes;
+  }
+}

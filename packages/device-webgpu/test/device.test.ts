@@ -1,0 +1,102 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { add, cast, initDevice, mul, sum, tensor, tidy, type Tensor } from '@mta/core';
+import '@mta/device-cpu/register';
+import { releaseWebgpu, setGpuSource, webgpuDevice, webgpuMemory, webgpuStatus } from '../src/index.js';
+import { webgpuForTests } from '../src/testing.js';
+
+/**
+ * The webgpu device on whatever adapter this machine has (SwiftShader without a GPU). Without one the
+ * suite reports itself skipped with the reason, except under CI, where webgpuForTests() throws.
+ */
+const gpu = await webgpuForTests();
+const title = gpu.ready ? `webgpu device (${gpu.adapter})` : `webgpu device (skipped: ${gpu.reason})`;
+afterAll(() => releaseWebgpu());
+
+const values = async (t: Tensor): Promise<number[]> => Array.from(await t.data());
+
+describe.skipIf(!gpu.ready)(title, () => {
+  it('tensor.data() round-trips what was written, views included', async () => {
+    const t = tensor([[1, 2, 3], [4, 5, 6]], { device: 'webgpu' });
+    expect(t.device.name).toBe('webgpu');
+    expect(await values(t)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await values(t.permute([1, 0]))).toEqual([1, 4, 2, 5, 3, 6]);
+    expect(await values(t.slice([1, 1], [2, 3]))).toEqual([5, 6]);
+    const ints = tensor([7, -8, 9], { device: 'webgpu', dtype: 'int32' });
+    expect(await values(ints)).toEqual([7, -8, 9]);
+    const bools = tensor([true, false, true], { device: 'webgpu', dtype: 'bool' });
+    expect(await values(bools)).toEqual([1, 0, 1]);
+    t.dispose(); ints.dispose(); bools.dispose();
+  });
+
+  it('toArray() refuses with the way out; the cpu fallback is refused too', () => {
+    const t = tensor([1, 2], { device: 'webgpu' });
+    expect(() => t.toArray()).toThrow("device 'webgpu' reads its memory asynchronously; use `await tensor.data()` instead of toArray()");
+    expect(() => t.to('cpu')).toThrow(/Use `await tensor\.toAsync\('cpu'\)`/);
+    t.dispose();
+  });
+
+  it('disposed tensors give their buffers back to the pool, and the next allocation of the class reuses one', () => {
+    const before = webgpuMemory.counters();
+    const tensorsBefore = webgpuDevice.memoryStats().liveTensors;
+    tidy(() => { tensor(new Float32Array(1000), [1000], { device: 'webgpu' }); });
+    const after = webgpuMemory.counters();
+    expect(after.liveBytes).toBe(before.liveBytes);
+    expect(after.pooledBytes).toBeGreaterThanOrEqual(4096);
+    const hits = after.poolHits;
+    const again = tensor(new Float32Array(900), [900], { device: 'webgpu' });
+    expect(webgpuMemory.counters().poolHits).toBe(hits + 1);
+    again.dispose();
+    expect(webgpuDevice.memoryStats().liveTensors).toBe(tensorsBefore);
+    expect(webgpuMemory.counters().liveBytes).toBe(before.liveBytes);
+  });
+
+  it('zero-filled allocations read back as zeros even from a reused buffer', async () => {
+    tidy(() => { tensor(new Float32Array(64).fill(5), [64], { device: 'webgpu' }); });
+    const z = tensor(new Float32Array(64), [64], { device: 'webgpu' });
+    expect((await values(z)).every((v) => v === 0)).toBe(true);
+    z.dispose();
+  });
+
+  it('moves between cpu and webgpu with toAsync', async () => {
+    const onCpu = tensor([1.5, -2, 3], { device: 'cpu' });
+    const there = await onCpu.toAsync('webgpu');
+    expect(there.device.name).toBe('webgpu');
+    const back = await there.toAsync('cpu');
+    expect(Array.from(back.toArray())).toEqual([1.5, -2, 3]);
+  });
+
+  it('elementwise kernels broadcast and read strided views', async () => {
+    const a = tensor([[1, 2, 3], [4, 5, 6]], { device: 'webgpu' });
+    const b = tensor([10, 20, 30], { device: 'webgpu' });
+    expect(await values(add(a, b))).toEqual([11, 22, 33, 14, 25, 36]);
+    expect(await values(mul(a.permute([1, 0]), tensor([[1], [2], [3]], { device: 'webgpu' })))).toEqual([1, 4, 4, 10, 9, 18]);
+    const i = tensor([3, 4], { device: 'webgpu', dtype: 'int32' });
+    expect(await values(add(i, i))).toEqual([6, 8]);
+  });
+
+  it('cast, contiguous copies and sums', async () => {
+    const a = tensor([[1.7, -2.2], [3.9, 4]], { device: 'webgpu' });
+    expect(await values(cast(a, 'int32'))).toEqual([1, -2, 3, 4]);
+    expect(await values(a.permute([1, 0]).contiguous())).toEqual(Array.from(Float32Array.from([1.7, 3.9, -2.2, 4])));
+    expect(await values(sum(a, [1]))).toEqual(Array.from(Float32Array.from([1.7 - 2.2, 3.9 + 4])));
+    const big = tensor(new Float32Array(100_000).fill(0.1), [100_000], { device: 'webgpu' });
+    // Compensated: 100,000 float32 additions of 0.1 stay at float32's rounding of 10,000.
+    expect((await values(sum(big, [0])))[0]).toBeCloseTo(Math.fround(0.1) * 100_000, 2);
+  });
+});
+
+describe('webgpu without an adapter', () => {
+  it('initDevice rejects with how to get an adapter, and the device reports itself unavailable', async () => {
+    releaseWebgpu();
+    setGpuSource(async () => ({ gpu: null, tried: 'a stand-in host without a GPU' }));
+    try {
+      await expect(initDevice('webgpu')).rejects.toThrow(/no WebGPU adapter: a stand-in host without a GPU\. To get one: .*libvulkan1.*VK_ICD_FILENAMES=\/usr\/lib\/chromium\/vk_swiftshader_icd\.json.*--enable-unsafe-webgpu/);
+      expect(webgpuDevice.availability()).toMatchObject({ available: false });
+      expect(webgpuStatus().ready).toBe(false);
+      expect(() => tensor([1], { device: 'webgpu' })).toThrow(/device 'webgpu' is not available: no WebGPU adapter/);
+    } finally {
+      releaseWebgpu();
+      setGpuSource(null);
+    }
+  });
+});

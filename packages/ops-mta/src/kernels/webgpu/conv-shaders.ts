@@ -1,0 +1,102 @@
+import type { MtaGeometry } from '../../geometry.js';
+import { ENTRY_PARAMS, geometryConstants } from './constants.js';
+
+/**
+ * The two convolutions of MTA, one invocation per output element, causal masks folded into the loads:
+ * an input position (row, col) is read only when col <= row (the masked-to-zero map), so NaN scores above
+ * the diagonal are never touched, and outputs above the diagonal are written as 0.
+ */
+
+/**
+ * y[b, co, i, j] = bias[co] + sum over the group's input channels and taps of
+ * w[co, cil, kh, kw] * x[b, ci, i - pt + kh*dh, j - pl + kw*dw] for j <= i; 0 above the diagonal.
+ * One invocation computes position (i, j) for every output channel of one group, so each input value it
+ * loads serves all of them (register blocking over the group's output channels).
+ */
+export function convForwardShader(g: MtaGeometry, workgroupSize: number): string {
+  return `${geometryConstants(g, workgroupSize)}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+${g.hasBias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : ''}
+const GROUPS: u32 = ${g.groups}u;
+const COUNT: u32 = ${g.B * g.groups * g.L * g.L}u;
+@compute @workgroup_size(${workgroupSize})
+fn main(${ENTRY_PARAMS}) {
+  let e = linearGroup(wg, groups) * WG + lid;
+  if (e >= COUNT) { return; }
+  let j = i32(e % L);
+  let i = i32((e / L) % L);
+  let grp = (e / LL) % GROUPS;
+  let b = e / (LL * GROUPS);
+  let pos = u32(i) * L + u32(j);
+  let yBase = (b * COUT + grp * COG) * LL + pos;
+  if (j > i) {
+    for (var k = 0u; k < COG; k++) { y[yBase + k * LL] = 0.0; }
+    return;
+  }
+  var acc: array<f32, ${g.cog}>;
+  for (var k = 0u; k < COG; k++) { acc[k] = ${g.hasBias ? 'bias[grp * COG + k]' : '0.0'}; }
+  for (var cil = 0u; cil < CIG; cil++) {
+    let xBase = (b * CIN + grp * CIG + cil) * LL;
+    for (var kh = 0; kh < i32(KH); kh++) {
+      let r = i - PT + kh * DH;
+      if (r < 0 || r >= IL) { continue; }
+      for (var kw = 0; kw < i32(KW); kw++) {
+        let c = j - PL + kw * DW;
+        if (c < 0 || c > r) { continue; }
+        let xv = x[xBase + u32(r) * L + u32(c)];
+        let tap = u32(kh) * KW + u32(kw);
+        for (var k = 0u; k < COG; k++) { acc[k] += w[((grp * COG + k) * CIG + cil) * TAPS + tap] * xv; }
+      }
+    }
+  }
+  for (var k = 0u; k < COG; k++) { y[yBase + k * LL] = acc[k]; }
+}`;
+}
+
+/**
+ * The transposed convolution: dx[b, ci, r, c] = sum over the group's output channels and taps of
+ * w[co, cil, kh, kw] * gy[b, co, r + pt - kh*dh, c + pl - kw*dw], reading gy only on or below its
+ * diagonal (gy is the masked output gradient); 0 above the diagonal of dx. One invocation computes (r, c)
+ * for every input channel of one group, so each gradient value it loads serves all of them.
+ */
+export function convTransposeShader(g: MtaGeometry, workgroupSize: number): string {
+  return `${geometryConstants(g, workgroupSize)}
+@group(0) @binding(0) var<storage, read> gy: array<f32>;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+const GROUPS: u32 = ${g.groups}u;
+const COUNT: u32 = ${g.B * g.groups * g.L * g.L}u;
+@compute @workgroup_size(${workgroupSize})
+fn main(${ENTRY_PARAMS}) {
+  let e = linearGroup(wg, groups) * WG + lid;
+  if (e >= COUNT) { return; }
+  let c = i32(e % L);
+  let r = i32((e / L) % L);
+  let grp = (e / LL) % GROUPS;
+  let b = e / (LL * GROUPS);
+  let dxBase = (b * CIN + grp * CIG) * LL + u32(r) * L + u32(c);
+  if (c > r) {
+    for (var k = 0u; k < CIG; k++) { dx[dxBase + k * LL] = 0.0; }
+    return;
+  }
+  var acc: array<f32, ${g.cig}>;
+  for (var k = 0u; k < COG; k++) {
+    let co = grp * COG + k;
+    let gBase = (b * COUT + co) * LL;
+    for (var kh = 0; kh < i32(KH); kh++) {
+      let i = r + PT - kh * DH;
+      if (i < 0 || i >= IL) { continue; }
+      for (var kw = 0; kw < i32(KW); kw++) {
+        let j = c + PL - kw * DW;
+        if (j < 0 || j > i) { continue; }
+        let gv = gy[gBase + u32(i) * L + u32(j)];
+        let tap = u32(kh) * KW + u32(kw);
+        for (var cil = 0u; cil < CIG; cil++) { acc[cil] += w[(co * CIG + cil) * TAPS + tap] * gv; }
+      }
+    }
+  }
+  for (var k = 0u; k < CIG; k++) { dx[dxBase + k * LL] = acc[k]; }
+}`;
+}

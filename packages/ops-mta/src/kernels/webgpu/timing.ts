@@ -1,0 +1,79 @@
+import { initDevice, tensor, tidy, type Tensor } from '@mta/core';
+import { webgpuContext } from '@mta/device-webgpu';
+import { multiTokenAttention } from '../../mta.js';
+import type { MtaOptions } from '../../options.js';
+
+/**
+ * Device-resident timing of the webgpu MTA kernels, for a bench harness (examples/bench) or a script run
+ * on a GPU machine: inputs live on the GPU, each timed call ends at `queue.onSubmittedWorkDone()`, the
+ * first call (pipelines compiled inside it) is reported apart from the steady state (median of `repeats`).
+ * It never reads results back. Requires `registerMtaWebgpu()`.
+ */
+export interface MtaWebgpuTimingOptions {
+  readonly B: number;
+  readonly C: number;
+  readonly L: number;
+  readonly K?: number;
+  readonly mta?: Omit<MtaOptions, 'impl'>;
+  readonly repeats?: number;
+}
+
+export interface MtaWebgpuTiming {
+  readonly adapter: string;
+  readonly workgroupSize: number;
+  /** Milliseconds: the first forward, and the first forward + backward of a fresh shape (pipelines included). */
+  readonly firstForwardMs: number;
+  readonly firstForwardBackwardMs: number;
+  /** Milliseconds, medians over the repeats. */
+  readonly forwardMs: number;
+  readonly forwardBackwardMs: number;
+  /** Peak bytes of the device's memory during the runs. */
+  readonly peakBytes: number;
+}
+
+export async function timeMtaWebgpu(options: MtaWebgpuTimingOptions): Promise<MtaWebgpuTiming> {
+  const { B, C, L, K = 3, repeats = 10 } = options;
+  const mta: MtaOptions = { mode: 'post', padding: 'causal', ...options.mta, impl: 'fused' };
+  await initDevice('webgpu');
+  const ctx = webgpuContext();
+  const done = () => ctx.device.queue.onSubmittedWorkDone();
+  const random = (n: number, scale: number) => Float32Array.from({ length: n }, () => (Math.random() * 2 - 1) * scale);
+  const scores = tensor(random(B * C * L * L, 3), [B, C, L, L], { device: 'webgpu', requiresGrad: true });
+  const weight = tensor(random(C * C * K * K, 1 / K), [C, C, K, K], { device: 'webgpu', requiresGrad: true });
+  const bias = tensor(random(C, 0.1), [C], { device: 'webgpu', requiresGrad: true });
+  const gradOut = tensor(random(B * C * L * L, 1), [B, C, L, L], { device: 'webgpu' });
+  const leaves: Tensor[] = [scores, weight, bias];
+  const clearGrads = () => leaves.forEach((t) => { t.grad?.dispose(); t.grad = null; });
+  const forward = async () => {
+    const t0 = performance.now();
+    tidy(() => { multiTokenAttention(scores, weight, bias, mta); });
+    await done();
+    return performance.now() - t0;
+  };
+  const forwardBackward = async () => {
+    const t0 = performance.now();
+    tidy(() => multiTokenAttention(scores, weight, bias, mta).backward(gradOut));
+    await done();
+    const ms = performance.now() - t0;
+    clearGrads();
+    return ms;
+  };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  try {
+    await done();
+    ctx.memory.resetPeak();
+    const firstForwardMs = await forward();
+    const firstForwardBackwardMs = await forwardBackward();
+    const fwd: number[] = [];
+    const both: number[] = [];
+    for (let k = 0; k < repeats; k++) fwd.push(await forward());
+    for (let k = 0; k < repeats; k++) both.push(await forwardBackward());
+    return {
+      adapter: ctx.adapterInfo, workgroupSize: ctx.limits.workgroupSize, firstForwardMs, firstForwardBackwardMs,
+      forwardMs: median(fwd), forwardBackwardMs: median(both), peakBytes: ctx.memory.counters().peakBytes,
+    };
+  } finally {
+    clearGrads();
+    for (const t of [...leaves, gradOut]) t.dispose();
+  }
+}

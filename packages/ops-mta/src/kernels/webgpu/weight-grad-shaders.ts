@@ -1,0 +1,180 @@
+import type { MtaGeometry } from '../../geometry.js';
+import { ENTRY_PARAMS, geometryConstants, TREE_SUM } from './constants.js';
+
+/**
+ * The weight and bias gradients, reduced without float32's accumulation error growing with the map:
+ * pass 1 gives each workgroup one output channel co, a block of its group's input channels and one chunk
+ * of the B*L output rows; every invocation keeps compensated (Kahan) sums per (channel, tap) and for the
+ * bias, the workgroup adds them as a tree and writes one partial per (co, cil, tap) and the bias. Pass 2 adds a slot's partials over the chunks the same way.
+ *
+ *   dW[co, cil, kh, kw] = sum over b, i, j <= i of gy[b, co, i, j] * x[b, ci, i - pt + kh*dh, j - pl + kw*dw]
+ *   db[co]              = sum over b, i, j <= i of gy[b, co, i, j]
+ * with x read only on or below its diagonal (P, or the scores masked to zero).
+ *
+ * In pre mode the bias gradient is exactly zero: the bias moves every unmasked entry of a row by the same
+ * amount before softmax or sparsemax, which are invariant under such a shift. Summing the rounded
+ * row gradients would give float32 round-off (~1e-8 of ||grad_out||) instead, so pass 2 writes the zero.
+ */
+export interface WeightGradPlan {
+  /** Input channels of a group one workgroup handles together (a divisor of cig): each gy value it loads serves them all. */
+  readonly cilBlock: number;
+  /** Row chunks per (co, channel block). */
+  readonly chunks: number;
+  /** Output rows (b, i) per chunk. */
+  readonly rowsPerChunk: number;
+  /** Partial slots per (pair, chunk): the taps, then the bias. */
+  readonly slots: number;
+  /** Pass-1 workgroups: Cout * (cig / cilBlock) * chunks. */
+  readonly workgroups: number;
+  readonly partialCount: number;
+}
+
+/** Per-invocation compensated sums pass 1 may keep (two registers each), so they stay in registers. */
+const MAX_SUMS = 40;
+
+/**
+ * Enough workgroups to fill a GPU (a few thousand), each with at least one row, and as many input channels
+ * per workgroup as the register budget allows; depends on the geometry only, so results are deterministic.
+ */
+export function planWeightGrad(g: MtaGeometry, targetWorkgroups = 4096): WeightGradPlan {
+  const taps = g.kH * g.kW;
+  let cilBlock = 1;
+  for (let d = 1; d <= g.cig; d++) if (g.cig % d === 0 && d * taps <= MAX_SUMS) cilBlock = d;
+  const blocks = g.Cout * (g.cig / cilBlock);
+  const rows = g.B * g.L;
+  const chunks = Math.max(1, Math.min(rows, Math.ceil(targetWorkgroups / blocks)));
+  const rowsPerChunk = Math.ceil(rows / chunks);
+  const used = Math.ceil(rows / rowsPerChunk);
+  const slots = taps + 1;
+  return { cilBlock, chunks: used, rowsPerChunk, slots, workgroups: blocks * used, partialCount: g.Cout * g.cig * used * slots };
+}
+
+/**
+ * Pass 1. Taps (and the block's channels) are unrolled with their own scalar sums (constant indices keep
+ * them in registers), and the workgroup reduces as many sums at once as its storage holds
+ * (`workgroupStorageBytes`, from the adapter), so a batch costs one tree's barriers rather than one each.
+ */
+export function weightGradPartialsShader(g: MtaGeometry, plan: WeightGradPlan, workgroupSize: number, workgroupStorageBytes: number): string {
+  const taps = g.kH * g.kW;
+  const CB = plan.cilBlock;
+  const kahan = (name: string, value: string): string =>
+    `{ let v = ${value} - c_${name}; let s = s_${name} + v; c_${name} = (s - s_${name}) - v; s_${name} = s; }`;
+  // Every sum this invocation keeps: (channel k of the block, tap t), then the bias; and where each goes.
+  const sums: { name: string; partial: string }[] = [];
+  for (let k = 0; k < CB; k++) {
+    for (let t = 0; t < taps; t++) sums.push({ name: `${k}_${t}`, partial: `partialAt(firstCil + ${k}u, ${t}u)` });
+  }
+  sums.push({ name: 'bias', partial: 'partialAt(firstCil, TAPS)' });
+  const tapCode: string[] = [];
+  for (let k = 0; k < CB; k++) {
+    tapCode.push(`    { let xBase = (b * CIN + firstCin + ${k}u) * LL;`);
+    for (let kh = 0; kh < g.kH; kh++) {
+      tapCode.push(`      { let r = i - PT + ${kh * g.dh};`, '        if (r >= 0 && r < IL) {', '          let xRow = xBase + u32(r) * L;');
+      for (let kw = 0; kw < g.kW; kw++) {
+        tapCode.push(`          { let c = j - PL + ${kw * g.dw}; if (c >= 0 && c <= r) ${kahan(`${k}_${kh * g.kW + kw}`, 'gv * x[xRow + u32(c)]')} }`);
+      }
+      tapCode.push('        }', '      }');
+    }
+    tapCode.push('    }');
+  }
+  const atOnce = Math.max(1, Math.min(sums.length, Math.floor(workgroupStorageBytes / 2 / (4 * workgroupSize))));
+  const reductions: string[] = [];
+  for (let first = 0; first < sums.length; first += atOnce) {
+    const batch = sums.slice(first, first + atOnce);
+    reductions.push(
+      ...batch.map((x, k) => `  red[${k}u * WG + lid] = s_${x.name} - c_${x.name};`),
+      '  workgroupBarrier();',
+      '  for (var s = WG / 2u; s > 0u; s = s >> 1u) {',
+      '    if (lid < s) {',
+      ...batch.map((_, k) => `      red[${k}u * WG + lid] += red[${k}u * WG + lid + s];`),
+      '    }',
+      '    workgroupBarrier();',
+      '  }',
+      '  if (lid == 0u) {',
+      ...batch.map((x, k) => `    partials[${x.partial}] = red[${k}u * WG];`),
+      '  }',
+      '  workgroupBarrier();',
+    );
+  }
+  return `${geometryConstants(g, workgroupSize)}
+@group(0) @binding(0) var<storage, read> gy: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> partials: array<f32>;
+const CHUNKS: u32 = ${plan.chunks}u;
+const ROWS_PER_CHUNK: u32 = ${plan.rowsPerChunk}u;
+const SLOTS: u32 = ${plan.slots}u;
+const CIL_BLOCKS: u32 = ${g.cig / CB}u;
+const ITEMS: u32 = ${plan.workgroups}u;
+var<workgroup> red: array<f32, ${atOnce * workgroupSize}>;
+var<private> co: u32;
+var<private> chunk: u32;
+fn partialAt(cil: u32, slot: u32) -> u32 { return ((co * CIG + cil) * CHUNKS + chunk) * SLOTS + slot; }
+@compute @workgroup_size(${workgroupSize})
+fn main(${ENTRY_PARAMS}) {
+  let item = linearGroup(wg, groups);
+  if (item >= ITEMS) { return; }
+  chunk = item % CHUNKS;
+  let block = (item / CHUNKS) % CIL_BLOCKS;
+  co = item / (CHUNKS * CIL_BLOCKS);
+  let firstCil = block * ${CB}u;
+  let firstCin = (co / COG) * CIG + firstCil;
+${sums.map((x) => `  var s_${x.name} = 0.0;\n  var c_${x.name} = 0.0;`).join('\n')}
+  let firstRow = chunk * ROWS_PER_CHUNK;
+  let lastRow = min(firstRow + ROWS_PER_CHUNK, B * L);
+  for (var rowIndex = firstRow; rowIndex < lastRow; rowIndex++) {
+   let b = rowIndex / L;
+   let i = i32(rowIndex % L);
+   let gBase = (b * COUT + co) * LL + u32(i) * L;
+   // Only the causal part j <= i of a row: the rest of gy is masked.
+   for (var j = i32(lid); j <= i; j += i32(WG)) {
+    let gv = gy[gBase + u32(j)];
+${tapCode.join('\n')}
+    ${kahan('bias', 'gv')}
+   }
+  }
+${reductions.join('\n')}
+}`;
+}
+
+/** Where pass 1 left its partials: `count` slabs of batches, each in a region of `regionFloats`. */
+export interface PartialRegions {
+  readonly count: number;
+  readonly regionFloats: number;
+}
+
+/** Pass 2: one workgroup per weight element (then per bias element) adds its partials over the chunks and slabs. */
+export function weightGradReduceShader(g: MtaGeometry, plan: WeightGradPlan, workgroupSize: number, regions: PartialRegions = { count: 1, regionFloats: 0 }): string {
+  return `${geometryConstants(g, workgroupSize)}
+@group(0) @binding(0) var<storage, read> partials: array<f32>;
+@group(0) @binding(1) var<storage, read_write> gradWeight: array<f32>;
+${g.hasBias ? '@group(0) @binding(2) var<storage, read_write> gradBias: array<f32>;' : ''}
+const CHUNKS: u32 = ${plan.chunks}u;
+const SLOTS: u32 = ${plan.slots}u;
+const W_ELEMS: u32 = ${g.wElems}u;
+const SLABS: u32 = ${regions.count}u;
+const REGION: u32 = ${regions.regionFloats}u;
+const OUTPUTS: u32 = ${g.wElems + (g.hasBias ? g.Cout : 0)}u;
+var<workgroup> red: array<f32, ${workgroupSize}>;
+@compute @workgroup_size(${workgroupSize})
+fn main(${ENTRY_PARAMS}) {
+  let o = linearGroup(wg, groups);
+  if (o >= OUTPUTS) { return; }
+  var pair: u32;
+  var slot: u32;
+  if (o < W_ELEMS) { pair = o / TAPS; slot = o % TAPS; } else { pair = (o - W_ELEMS) * CIG; slot = TAPS; }
+  var sum = 0.0;
+  var comp = 0.0;
+  for (var q = lid; q < SLABS * CHUNKS; q += WG) {
+    let chunk = q % CHUNKS;
+    let v = partials[(q / CHUNKS) * REGION + (pair * CHUNKS + chunk) * SLOTS + slot] - comp;
+    let s = sum + v;
+    comp = (s - sum) - v;
+    sum = s;
+  }
+  red[lid] = sum - comp;
+  ${TREE_SUM}
+  if (lid == 0u) {
+    if (o < W_ELEMS) { gradWeight[o] = red[0]; }${g.hasBias ? ` else { gradBias[o - W_ELEMS] = ${g.mode === 'pre' ? '0.0' : 'red[0]'}; }` : ''}
+  }
+}`;
+}

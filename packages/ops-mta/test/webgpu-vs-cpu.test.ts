@@ -1,0 +1,116 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { tensor, tidy, type Tensor } from '@mta/core';
+import { releaseWebgpu, webgpuContext, webgpuMemory } from '@mta/device-webgpu';
+import { webgpuForTests } from '@mta/device-webgpu/testing';
+import { registerMtaWebgpu, timeMtaWebgpu } from '@mta/ops-mta/webgpu';
+import { multiTokenAttention, type MtaOptions } from '@mta/ops-mta';
+import { randomOperands, runErrors, runMta, type MtaOperands, type MtaRun } from './support/op-harness';
+
+/**
+ * The webgpu kernels against the cpu fused kernel on shapes the golden files do not reach: rows longer
+ * than a workgroup (L = 300 > 256 invocations), several weight-gradient chunks per row block, inputs at
+ * offsets a storage binding cannot start at, and the pipeline cache.
+ */
+registerMtaWebgpu();
+const gpu = await webgpuForTests();
+const title = gpu.ready ? `webgpu MTA kernels vs cpu (${gpu.adapter})` : `webgpu MTA kernels vs cpu (skipped: ${gpu.reason})`;
+afterAll(() => releaseWebgpu());
+
+const f64 = (a: ArrayLike<number>): Float64Array => Float64Array.from(a);
+/** SwiftShader computes on the CPU: a few seconds per case, more on a loaded machine. */
+const SOFTWARE_GPU_TIMEOUT_MS = 180_000;
+
+async function runOnWebgpu(ops: MtaOperands, options: MtaOptions, scoresAt?: (x: Tensor) => Tensor): Promise<MtaRun> {
+  const { B, Cin, Cout, L, kH, kW, groups } = ops;
+  const leaf = (v: Float64Array, shape: number[]) => tensor(v, shape, { dtype: 'float32', device: 'webgpu', requiresGrad: true });
+  const scores = leaf(ops.scores, [B, Cin, L, L]);
+  const weight = leaf(ops.weight, [Cout, Cin / groups, kH, kW]);
+  const bias = ops.bias ? leaf(ops.bias, [Cout]) : null;
+  const gradOut = tensor(ops.gradOut, [B, Cout, L, L], { dtype: 'float32', device: 'webgpu' });
+  const out = tidy(() => {
+    const y = multiTokenAttention(scoresAt ? scoresAt(scores) : scores, weight, bias, { ...options, impl: 'fused' });
+    y.backward(gradOut);
+    return y;
+  });
+  const run: MtaRun = {
+    out: f64(await out.data()), gradScores: f64(await scores.grad!.data()), gradWeight: f64(await weight.grad!.data()),
+    gradBias: bias ? f64(await bias.grad!.data()) : null,
+  };
+  for (const x of [out, gradOut, scores.grad, weight.grad, bias?.grad, scores, weight, bias]) x?.dispose();
+  return run;
+}
+
+function expectClose(got: MtaRun, want: MtaRun, gradOut: ArrayLike<number>, what: string): void {
+  for (const [name, err] of Object.entries(runErrors(got, want, gradOut))) expect(err, `${what}: ${name}`).toBeLessThanOrEqual(1e-5);
+}
+
+const CASES: { name: string; sizes: Parameters<typeof randomOperands>[1]; options: MtaOptions }[] = [
+  { name: 'post softmax, L=300, causal 3x3', sizes: { B: 1, Cin: 2, Cout: 2, L: 300, kH: 3, kW: 3 }, options: { mode: 'post', padding: 'causal' } },
+  { name: 'pre sparsemax, L=260, symmetric 3x3, groups 2', sizes: { B: 1, Cin: 2, Cout: 4, L: 260, kH: 3, kW: 3, groups: 2 }, options: { mode: 'pre', sparse: true, padding: 1, groups: 2 } },
+  { name: 'post sparsemax, L=40, 2x5 dilation 2x1, no bias', sizes: { B: 3, Cin: 3, Cout: 3, L: 40, kH: 2, kW: 5, bias: false }, options: { mode: 'post', sparse: true, padding: 'causal', dilation: [2, 1] } },
+  // cig = 8 with 9 taps: the weight gradient splits a group's channels into two blocks of 4.
+  { name: 'post softmax, L=24, 8 input channels, 3x3', sizes: { B: 2, Cin: 8, Cout: 2, L: 24, kH: 3, kW: 3 }, options: { mode: 'post', padding: 1 } },
+  { name: 'pre softmax, L=1, 3x3 causal', sizes: { B: 2, Cin: 2, Cout: 2, L: 1, kH: 3, kW: 3 }, options: { mode: 'pre', padding: 'causal' } },
+  { name: 'post sparsemax, Cout=4 from Cin=2 in 2 groups, L=17, dilation 2x2', sizes: { B: 1, Cin: 2, Cout: 4, L: 17, kH: 3, kW: 3, groups: 2 }, options: { mode: 'post', sparse: true, padding: 2, dilation: 2, groups: 2 } },
+  { name: 'pre sparsemax, saturated scores (scale 60), L=33', sizes: { B: 2, Cin: 2, Cout: 2, L: 33, kH: 2, kW: 3, scoreScale: 60 }, options: { mode: 'pre', sparse: true, padding: 'causal' } },
+  { name: 'pre softmax, L=50, 1x1', sizes: { B: 2, Cin: 4, Cout: 2, L: 50, kH: 1, kW: 1 }, options: { mode: 'pre', padding: 0 } },
+];
+
+describe.skipIf(!gpu.ready)(title, () => {
+  it('NaN scores above the diagonal reach nothing, in pre mode too', async () => {
+    const ops = randomOperands(13, { B: 1, Cin: 2, Cout: 2, L: 20, kH: 3, kW: 3 });
+    const L = 20;
+    for (let k = 0; k < ops.scores.length; k++) if (k % L > Math.floor(k / L) % L) ops.scores[k] = Number.NaN;
+    for (const options of [{ mode: 'pre', padding: 'causal' }, { mode: 'pre', sparse: true, padding: 1 }, { mode: 'post', padding: 1 }] as MtaOptions[]) {
+      const want = runMta(ops, { ...options, impl: 'fused' }, { device: 'cpu', dtype: 'float32' });
+      expectClose(await runOnWebgpu(ops, options), want, ops.gradOut, `NaN above the diagonal, ${JSON.stringify(options)}`);
+    }
+  }, SOFTWARE_GPU_TIMEOUT_MS);
+
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const ops = randomOperands(7, c.sizes);
+      const want = runMta(ops, { ...c.options, impl: 'fused' }, { device: 'cpu', dtype: 'float32' });
+      expectClose(await runOnWebgpu(ops, c.options), want, ops.gradOut, c.name);
+    }, SOFTWARE_GPU_TIMEOUT_MS);
+  }
+
+  it('scores at an offset no storage binding can start at are copied first, with the same results', async () => {
+    const ops = randomOperands(11, { B: 1, Cin: 1, Cout: 1, L: 5, kH: 3, kW: 3 });
+    const want = runMta(ops, { mode: 'post', padding: 1, impl: 'fused' }, { device: 'cpu', dtype: 'float32' });
+    const both = tensor(f64([...new Float64Array(25).fill(Number.NaN), ...ops.scores]), [2, 1, 5, 5], { dtype: 'float32', device: 'webgpu' });
+    // Batch 1 of the (2, 1, 5, 5) map starts at byte 100, not a multiple of the binding alignment (256).
+    const scores = both.slice([1, 0, 0, 0], [2, 1, 5, 5]);
+    expect(scores.offset * 4 % webgpuContext().limits.storageOffsetAlignment).not.toBe(0);
+    const weight = tensor(ops.weight, [1, 1, 3, 3], { dtype: 'float32', device: 'webgpu', requiresGrad: true });
+    const bias = tensor(ops.bias!, [1], { dtype: 'float32', device: 'webgpu' });
+    const gradOut = tensor(ops.gradOut, [1, 1, 5, 5], { dtype: 'float32', device: 'webgpu' });
+    const out = tidy(() => {
+      const y = multiTokenAttention(scores, weight, bias, { mode: 'post', padding: 1, impl: 'fused' });
+      y.backward(gradOut);
+      return y;
+    });
+    const errors = runErrors(
+      { out: f64(await out.data()), gradScores: want.gradScores, gradWeight: f64(await weight.grad!.data()), gradBias: want.gradBias },
+      want, ops.gradOut);
+    for (const [name, err] of Object.entries(errors)) expect(err, name).toBeLessThanOrEqual(1e-5);
+    for (const x of [out, both, scores, weight.grad, weight, bias, gradOut]) x?.dispose();
+  });
+
+  it('the timing helper runs forward and forward+backward on the device and reports first call and steady state', async () => {
+    const t = await timeMtaWebgpu({ B: 1, C: 2, L: 32, repeats: 2 });
+    expect(t.workgroupSize).toBe(webgpuContext().limits.workgroupSize);
+    for (const ms of [t.firstForwardMs, t.firstForwardBackwardMs, t.forwardMs, t.forwardBackwardMs]) expect(ms).toBeGreaterThan(0);
+    expect(t.peakBytes).toBeGreaterThanOrEqual(3 * 32 * 32 * 2 * 4);
+    expect(webgpuMemory.counters().liveBytes).toBe(0);
+  }, SOFTWARE_GPU_TIMEOUT_MS);
+
+  it('a second identical call compiles no pipeline, and every buffer goes back to the pool', async () => {
+    const ops = randomOperands(3, { B: 1, Cin: 2, Cout: 2, L: 24, kH: 3, kW: 3 });
+    await runOnWebgpu(ops, { mode: 'pre', padding: 'causal' });
+    const pipelines = webgpuContext().pipelineCount;
+    await runOnWebgpu(ops, { mode: 'pre', padding: 'causal' });
+    expect(webgpuContext().pipelineCount).toBe(pipelines);
+    expect(webgpuMemory.counters().liveBytes).toBe(0);
+  });
+});
