@@ -18,7 +18,13 @@ import { PROBE_SCRIPT, runProbeInRepo, type ProbeResult } from './support/packag
  * downloaded), as a consumer would bring their own.
  */
 const REPO = resolve(import.meta.dirname, '../../..');
+/** Installed and run in the consumer project. */
 const PACKAGES = ['core', 'device-cpu', 'device-npu', 'ops-mta'] as const;
+/**
+ * Packed and inspected: also device-webgpu, ops-mta's optional peer. It is not installed: npm leaves
+ * optional peers out, and its Dawn binary needs a GPU adapter the consumer test does not assume.
+ */
+const PACKED = [...PACKAGES, 'device-webgpu'] as const;
 const CONSUMER_FILES = join(import.meta.dirname, 'support/consumer');
 const TSC = join(REPO, 'node_modules/.bin/tsc');
 const TIMEOUT_MS = 120_000;
@@ -87,9 +93,9 @@ describe('packaging: pnpm pack, npm install elsewhere, use in Node and a browser
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'mta-packaging-'));
-    // One pnpm run packs the four (each prepack builds incrementally and prunes stale dist/ files).
+    // One pnpm run packs them all (each prepack builds incrementally and prunes stale dist/ files).
     run('pnpm', ['-r', '--filter', './packages/*', 'pack', '--pack-destination', work], REPO, 120_000, process.env);
-    for (const p of PACKAGES) {
+    for (const p of PACKED) {
       const tarball = readdirSync(work).find((f) => f.startsWith(`mta-${p}-`) && f.endsWith('.tgz'));
       if (!tarball) throw new Error(`pnpm pack made no tarball for packages/${p} in ${work}: ${readdirSync(work).join(', ')}`);
       tarballs.set(p, join(work, tarball));
@@ -98,7 +104,7 @@ describe('packaging: pnpm pack, npm install elsewhere, use in Node and a browser
     mkdirSync(consumer);
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'mta-consumer', private: true, type: 'module' }, null, 2));
     // All four together: the device and op packages peer-depend on core (one core per project).
-    run('npm', ['install', ...tarballs.values(), '--no-audit', '--no-fund', '--loglevel=error'], consumer, 90_000);
+    run('npm', ['install', ...PACKAGES.map((p) => tarballs.get(p)!), '--no-audit', '--no-fund', '--loglevel=error'], consumer, 90_000);
     for (const [example, name] of [['ort', 'onnxruntime-node'], ['ort', 'onnxruntime-web']] as const) {
       symlinkSync(workspaceModule(example, name), join(consumer, 'node_modules', name), 'dir');
     }
@@ -111,7 +117,7 @@ describe('packaging: pnpm pack, npm install elsewhere, use in Node and a browser
 
   it('packs built JavaScript, declarations, source maps, README and LICENSE, with the publish metadata', () => {
     const sizes: string[] = [];
-    for (const p of PACKAGES) {
+    for (const p of PACKED) {
       const tarball = tarballs.get(p)!;
       sizes.push(`@mta/${p} ${kib(statSync(tarball).size)}`);
       const files = tarList(tarball);
