@@ -1,5 +1,6 @@
 import { OnnxGraphBuilder } from '@mta/core';
 import { lowerSparsemax } from '@mta/ops-mta';
+import { sparsemaxReference } from '@mta/ops-mta/testing';
 import { describe, expect, it } from 'vitest';
 import { compareTensors, runOrtNode, runOrtWeb } from '../src/index';
 
@@ -8,23 +9,7 @@ import { compareTensors, runOrtNode, runOrtWeb } from '../src/index';
  * cumulative sums of scores >= ~1e8 swallowed the 1 of `1 + r z_r > cs_r`, the support came out empty
  * and rows were Inf or NaN. Against a float64 sort-based sparsemax of x - max(x).
  */
-function reference(row: readonly number[]): number[] {
-  const max = Math.max(...row);
-  const z = row.map((v) => v - max);
-  const sorted = [...z].sort((a, b) => b - a);
-  let cumsum = 0;
-  let k = 0;
-  let supportSum = 0;
-  sorted.forEach((v, r) => {
-    cumsum += v;
-    if (1 + (r + 1) * v > cumsum) {
-      k = r + 1;
-      supportSum = cumsum;
-    }
-  });
-  const tau = (supportSum - 1) / k;
-  return z.map((v) => Math.max(v - tau, 0));
-}
+const reference = (row: readonly number[]): number[] => Array.from(sparsemaxReference(row));
 
 function model(dims: readonly number[]): Uint8Array {
   const g = new OnnxGraphBuilder({ graphName: 'sparsemax' });

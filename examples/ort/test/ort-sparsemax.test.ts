@@ -1,24 +1,11 @@
 import { OnnxGraphBuilder } from '@mta/core';
 import { lowerSparsemax } from '@mta/ops-mta';
+import { sparsemaxReference } from '@mta/ops-mta/testing';
 import { describe, expect, it } from 'vitest';
 import { compareTensors, runOrtNode, runOrtWeb } from '../src/index';
 
-/** Sort-based float64 sparsemax of one row (Martins & Astudillo 2016), the independent reference. */
-function sparsemaxRow(z: readonly number[]): number[] {
-  const sorted = [...z].sort((a, b) => b - a);
-  let cumsum = 0;
-  let k = 0;
-  let supportSum = 0;
-  sorted.forEach((v, r) => {
-    cumsum += v;
-    if (1 + (r + 1) * v > cumsum) {
-      k = r + 1;
-      supportSum = cumsum;
-    }
-  });
-  const tau = (supportSum - 1) / k;
-  return z.map((v) => Math.max(v - tau, 0));
-}
+/** The independent float64 reference (sort-based, Martins & Astudillo 2016). */
+const sparsemaxRow = (z: readonly number[]): number[] => Array.from(sparsemaxReference(z));
 
 /** Applies `sparsemaxRow` along `axis` (negative) of a row-major tensor. */
 function sparsemaxAlong(x: Float32Array, dims: readonly number[], axis: number): Float64Array {

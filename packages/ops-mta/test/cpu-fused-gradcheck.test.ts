@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { softmaxReference, sparsemaxReference } from '@mta/ops-mta/testing';
 import type { MtaConfig, MtaShape } from '../src/config';
 import { relFrobenius } from '../src/golden';
 import { mtaBackward, mtaForward } from '../src/kernels/cpu';
@@ -77,23 +78,8 @@ function inputsFor(c: Case, seed: number) {
 
 // ---- the literal reference -------------------------------------------------------------------
 
-function softmaxFull(row: number[]): number[] {
-  const max = Math.max(...row);
-  const e = row.map((v) => Math.exp(v - max));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / sum);
-}
-
-function sparsemaxFull(row: number[]): number[] {
-  const z = [...row].sort((a, b) => b - a);
-  let cumsum = 0, k = 0, kSum = 0;
-  for (let r = 1; r <= z.length; r++) {
-    cumsum += z[r - 1]!;
-    if (1 + r * z[r - 1]! > cumsum) { k = r; kSum = cumsum; }
-  }
-  const tau = (kSum - 1) / k;
-  return row.map((v) => Math.max(v - tau, 0));
-}
+const softmaxFull = (row: number[]): number[] => Array.from(softmaxReference(row));
+const sparsemaxFull = (row: number[]): number[] => Array.from(sparsemaxReference(row));
 
 function referenceForward(scores: Float64Array, weight: Float64Array, bias: Float64Array | null, shape: MtaShape, config: MtaConfig): Float64Array {
   const { B, Cin, Cout, L, kH, kW } = shape;

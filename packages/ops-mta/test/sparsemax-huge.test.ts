@@ -1,4 +1,5 @@
 import '@mta/ops-mta/register';
+import { sparsemaxReference } from '@mta/ops-mta/testing';
 import { describe, expect, it } from 'vitest';
 import { tensor } from '@mta/core';
 import { SparsemaxTauSearch, sparsemax } from '@mta/ops-mta';
@@ -10,23 +11,7 @@ import { SparsemaxTauSearch, sparsemax } from '@mta/ops-mta';
  * the npu kernels' threshold search; the MTA op on cpu/npu/composite is in op-masked-large-scores.test.ts
  * and ONNX in examples/ort/test/ort-sparsemax-huge.test.ts.
  */
-function reference(row: readonly number[]): number[] {
-  const max = Math.max(...row);
-  const z = row.map((v) => v - max);
-  const sorted = [...z].sort((a, b) => b - a);
-  let cumsum = 0;
-  let k = 0;
-  let supportSum = 0;
-  sorted.forEach((v, r) => {
-    cumsum += v;
-    if (1 + (r + 1) * v > cumsum) {
-      k = r + 1;
-      supportSum = cumsum;
-    }
-  });
-  const tau = (supportSum - 1) / k;
-  return z.map((v) => Math.max(v - tau, 0));
-}
+const reference = (row: readonly number[]): number[] => Array.from(sparsemaxReference(row));
 
 /** Rows of n float32 values: random at the given scale, with ties at the maximum and near-maximum entries. */
 function rows(scale: number, count: number, n: number, seed: number): Float32Array {

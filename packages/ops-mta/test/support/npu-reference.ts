@@ -3,33 +3,11 @@
  * loops: masks, sort-based sparsemax, direct convolution and its adjoints. Slow (O(L^2 * K)), for small L.
  */
 import { mulberry32 } from '@mta/core';
+import { softmaxReference, sparsemaxReference } from '../../src/testing/index.js';
 import type { NpuMtaConfig, NpuMtaShape } from '../../src/kernels/npu/index.js';
 
 const MASKED = -1e9;
 
-function softmaxRow(z: Float64Array): Float64Array {
-  let m = -Infinity;
-  for (const v of z) m = Math.max(m, v);
-  const e = z.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-}
-
-function sparsemaxRow(z: Float64Array): Float64Array {
-  const sorted = Array.from(z).sort((a, b) => b - a);
-  let cum = 0;
-  let k = 0;
-  let cumK = 0;
-  for (let r = 1; r <= sorted.length; r++) {
-    cum += sorted[r - 1]!;
-    if (1 + r * sorted[r - 1]! > cum) {
-      k = r;
-      cumK = cum;
-    }
-  }
-  const tau = (cumK - 1) / k;
-  return z.map((v) => Math.max(v - tau, 0));
-}
 
 function activate(x: Float64Array, maps: number, L: number, sparse: boolean): Float64Array {
   const out = new Float64Array(x.length);
@@ -37,7 +15,7 @@ function activate(x: Float64Array, maps: number, L: number, sparse: boolean): Fl
     for (let i = 0; i < L; i++) {
       const row = new Float64Array(L);
       for (let j = 0; j < L; j++) row[j] = j > i ? MASKED : x[(m * L + i) * L + j]!;
-      const p = sparse ? sparsemaxRow(row) : softmaxRow(row);
+      const p = sparse ? sparsemaxReference(row) : softmaxReference(row);
       out.set(p, (m * L + i) * L);
     }
   }
