@@ -3,20 +3,15 @@
  * what a backend must implement, and what a measured row looks like.
  */
 
+import type { MtaShape } from '@mta/ops-mta';
+
 export type Variant = 'softmax' | 'sparse';
 export type Phase = 'forward' | 'forward+backward';
 export const VARIANTS: readonly Variant[] = ['softmax', 'sparse'];
 export const PHASES: readonly Phase[] = ['forward', 'forward+backward'];
 
-/** Same fields as `MtaShape` in @mta/ops-mta, so backends built on our ops can pass it through. */
-export interface BenchShape {
-  readonly B: number;
-  readonly Cin: number;
-  readonly Cout: number;
-  readonly L: number;
-  readonly kH: number;
-  readonly kW: number;
-}
+/** The sizes of one bench cell: `MtaShape`, so backends built on our ops pass it through. */
+export type BenchShape = MtaShape;
 
 /** Same fields as `MtaConfig` in @mta/ops-mta; the benchmark runs the post-softmax op only. */
 export interface BenchConfig {

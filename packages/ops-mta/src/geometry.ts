@@ -13,13 +13,7 @@ export type MtaScoreDType = 'float32' | 'float64' | 'float16' | 'bfloat16';
  * kernels can take this one unchanged. `pads` and `dilation` repeat pt..pr and dh, dw as tuples, which makes
  * a geometry also a valid `MtaShape` and `MtaConfig`: functions that still take those accept it as is.
  */
-export interface MtaGeometry {
-  readonly B: number;
-  readonly Cin: number;
-  readonly Cout: number;
-  readonly L: number;
-  readonly kH: number;
-  readonly kW: number;
+export interface MtaGeometry extends MtaShape {
   readonly groups: number;
   /** Input / output channels per group: Cin / groups, Cout / groups. */
   readonly cig: number;

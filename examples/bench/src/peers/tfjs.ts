@@ -17,6 +17,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { MtaShape } from '@mta/ops-mta';
 
 export type TfjsBackendName = 'wasm' | 'cpu';
 
@@ -27,15 +28,8 @@ export type TfjsMaskMethod =
   /** `tf.where` against a boolean mask: NaN-safe, 7-9x slower on wasm. */
   | 'select';
 
-/** Same fields as `MtaShape` in @mta/ops-mta. */
-export interface TfjsMtaShape {
-  readonly B: number;
-  readonly Cin: number;
-  readonly Cout: number;
-  readonly L: number;
-  readonly kH: number;
-  readonly kW: number;
-}
+/** The sizes of one call, as our op takes them. */
+export type TfjsMtaShape = MtaShape;
 
 /** The post-softmax subset of `MtaConfig` in @mta/ops-mta, plus the mask method. */
 export interface TfjsMtaConfig {

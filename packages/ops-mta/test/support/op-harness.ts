@@ -1,5 +1,5 @@
 import { Rng, tensor, tidy, type FloatDType, type Tensor } from '@mta/core';
-import { multiTokenAttention, type MtaOptions } from '@mta/ops-mta';
+import { multiTokenAttention, type MtaOptions, type MtaShape } from '@mta/ops-mta';
 
 /**
  * Shared helpers of the op-level tests (op-*.test.ts): build operands, run multiTokenAttention forward and
@@ -9,13 +9,7 @@ import { multiTokenAttention, type MtaOptions } from '@mta/ops-mta';
 export type DeviceName = 'cpu' | 'npu';
 
 /** Host-side operands of one MTA call; the dtype and device are chosen per run. */
-export interface MtaOperands {
-  readonly B: number;
-  readonly Cin: number;
-  readonly Cout: number;
-  readonly L: number;
-  readonly kH: number;
-  readonly kW: number;
+export interface MtaOperands extends MtaShape {
   readonly groups: number;
   readonly scores: Float64Array;
   readonly weight: Float64Array;

@@ -13,7 +13,7 @@ import {
   InvalidArgumentError, MissingKernelError, mulberry32, noGrad, tensor, tidy, type DType, type Tensor,
 } from '@mta/core';
 import { NpuAccessError, PlanError, UbOverflowError } from '@mta/device-npu';
-import { MtaArgumentError, multiTokenAttention, type MtaOptions, type MtaPadding } from '../../src/index.js';
+import { MtaArgumentError, multiTokenAttention, type MtaOptions, type MtaPadding, type MtaShape } from '../../src/index.js';
 
 export type FuzzDevice = 'cpu' | 'npu';
 type ScoreDType = 'float32' | 'float64' | 'float16' | 'bfloat16';
@@ -29,13 +29,7 @@ export interface FuzzValues {
   readonly unmaskedNonFinite: 'none' | 'nan' | 'inf' | '-inf';
 }
 
-export interface FuzzCase {
-  readonly B: number;
-  readonly Cin: number;
-  readonly Cout: number;
-  readonly L: number;
-  readonly kH: number;
-  readonly kW: number;
+export interface FuzzCase extends MtaShape {
   readonly bias: boolean;
   readonly dtype: ScoreDType;
   readonly device: FuzzDevice;
