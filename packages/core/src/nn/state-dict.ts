@@ -14,7 +14,7 @@ import { StateDictDTypeError, StateDictKeyError, StateDictShapeError } from './s
  */
 export interface StateDictOptions {
   /**
-   * The module's key prefix inside the file (e.g. 'layers.0.mta.' when the file holds a whole model).
+   * The module's key prefix inside the file (e.g. 'layers.0.attention.' when the file holds a whole model).
    * Keys outside it belong to other modules and are ignored; keys inside it must be this module's.
    */
   readonly prefix?: string;
