@@ -16,6 +16,7 @@ import type { MtaGeometry } from '../../geometry.js';
 import { type NpuMtaConfig, type NpuMtaShape, npuCallGeometry } from './geometry.js';
 import { runRowKernel } from './row-kernels.js';
 import { runWgradReduce } from './wgrad-reduce.js';
+import { gradPartialElems } from './ub-buffers.js';
 
 export interface NpuMtaOptions {
   /** A plan from `planNpuMta` for this exact call; planned with `planOptions` when absent. */
@@ -158,7 +159,7 @@ export function npuMtaBackward(sim: NpuSimulator, gradOut: GmBuffer, saved: NpuM
   const e = gradOut.elemBytes;
   const post = geo.mode === 'post';
   const hasBias = saved.hasBias;
-  const nW = wElems + (hasBias ? Cout : 0);
+  const nW = gradPartialElems(geo, hasBias);
   const wBytes = saved.weight.byteLength;
   const gTri = triangle(B * Cout, L) * e;
   const pTri = triangle(B * (post ? Cin : Cout), L) * e;

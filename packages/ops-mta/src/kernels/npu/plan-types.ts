@@ -36,7 +36,7 @@ export interface ReduceTiling {
   readonly kind: 'reduce';
   readonly chunk: number;
   readonly chunks: number;
-  /** Elements reduced: Cout * Cin/groups * kH * kW weight gradient plus Cout bias gradient. */
+  /** Elements of a partial row: Cout * Cin/groups * kH * kW weight gradient, padding to a 32-byte block, Cout bias gradient. */
   readonly elems: number;
   /** Partial rows (one per core of the producing kernel). */
   readonly partials: number;

@@ -28,7 +28,7 @@ import { MtaArgumentError } from '../../errors.js';
 import { type NpuMtaConfig, type NpuMtaShape, defaultNpuMtaConfig, npuCallGeometry } from './geometry.js';
 import type { BandTiling, NpuKernelPlan, NpuMtaPlan, NpuMtaPlannerName, RowTiling } from './plan-types.js';
 import { planLigerPr1122 } from './planner-pr1122.js';
-import { type BandPass, bandForwardBuffers, bandTransposeBuffers, reduceBuffers, rowKernelBuffers } from './ub-buffers.js';
+import { type BandPass, bandForwardBuffers, bandTransposeBuffers, gradPartialElems, reduceBuffers, rowKernelBuffers } from './ub-buffers.js';
 
 export interface NpuMtaPlanOptions {
   /** Defaults to Liger's post-softmax with symmetric K//2 padding. */
@@ -164,10 +164,11 @@ function planRowKernel(ctx: Ctx, name: string, direction: 'forward' | 'backward'
 
 function planReduce(ctx: Ctx, partials: number): NpuKernelPlan {
   const name = 'mta.bwd.wgrad-reduce';
-  const elems = ctx.geo.wElems + (ctx.bias ? ctx.geo.Cout : 0);
+  const elems = gradPartialElems(ctx.geo, ctx.bias);
   const buffers = (chunk: number): UbBufferDecl[] => reduceBuffers(ctx.dtype, chunk);
   const widest = findUbTiling({ kernel: name, buffers, maxBlock: elems }, ctx.limits);
-  const chunk = widest === null ? 1 : widest.block;
+  // Whole 32-byte blocks per chunk, so the bias part of a partial row starts on a block in every chunk.
+  const chunk = widest === null ? 1 : widest.block >= elems ? elems : Math.max(8, widest.block - (widest.block % 8));
   const chunks = Math.ceil(elems / chunk);
   return kernelPlan(ctx, name, 'backward', 'sum the per-core weight/bias gradient partials (Kahan)',
     Math.min(ctx.spec.vectorCores, chunks), { kind: 'reduce', chunk, chunks, elems, partials }, measureUbTiling(name, buffers, chunk, ctx.limits).buffers);

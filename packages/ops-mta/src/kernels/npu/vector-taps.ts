@@ -2,7 +2,10 @@
  * MTA's convolution taps: fused vector instructions of the transposed and direct K-tap convolutions the band
  * kernels run on ring rows. They are instructions of the op family, not of the device: each is built on the
  * vector unit's extension points (`arenaIndex` validates a range of a live float32 UB buffer, `count` adds
- * the repeats the op costs), so it is checked and counted exactly like the built-in ISA.
+ * the repeats the op costs), so it is checked and counted exactly like the built-in ISA: every operand starts
+ * on a 32-byte block, and the tap step and the row strides are whole blocks (`assertRowStride`). A tap shifted
+ * by a few elements therefore cannot be read in place: the band kernels realign each shift into a row of
+ * its own with `gather` and pass the taps as rows `step` apart.
  */
 import type { UbBuf, VectorUnit } from '@mta/device-npu';
 
@@ -15,6 +18,7 @@ export function axpyTaps(v: VectorUnit, dst: UbBuf, dOff: number, src: UbBuf, sO
   const d = v.arenaIndex('axpyTaps', dst, dOff, n);
   const lo = Math.min(sOff, sOff + (k - 1) * step);
   v.arenaIndex('axpyTaps', src, lo, n + Math.abs((k - 1) * step));
+  if (k > 1) v.assertRowStride('axpyTaps', src, step);
   const s = src.offset + sOff;
   const a = v.arena;
   if (k === 1) {
@@ -45,6 +49,7 @@ export function dotTaps(v: VectorUnit, x: UbBuf, xOff: number, y: UbBuf, yOff: n
   const i = v.arenaIndex('dotTaps', x, xOff, n);
   const lo = Math.min(yOff, yOff + (k - 1) * step);
   v.arenaIndex('dotTaps', y, lo, n + Math.abs((k - 1) * step));
+  if (k > 1) v.assertRowStride('dotTaps', y, step);
   const j = y.offset + yOff;
   const a = v.arena;
   if (k === 3) {
@@ -81,6 +86,7 @@ export function axpyDotTaps(v: VectorUnit, dst: UbBuf, dOff: number, src: UbBuf,
   const xi = v.arenaIndex('axpyDotTaps', x, xOff, n);
   const lo = Math.min(sOff, sOff + (k - 1) * step);
   v.arenaIndex('axpyDotTaps', src, lo, n + Math.abs((k - 1) * step));
+  if (k > 1) v.assertRowStride('axpyDotTaps', src, step);
   const s = src.offset + sOff;
   const a = v.arena;
   if (k === 3) {
@@ -126,6 +132,8 @@ export function axpyTapsMulti(v: VectorUnit, dst: UbBuf, dOff: number, dStride: 
   const lo = Math.min(sOff, sOff + (k - 1) * step);
   const span = n + Math.abs((k - 1) * step);
   const sLo = v.arenaIndex('axpyTapsMulti', src, lo, span);
+  if (k > 1) v.assertRowStride('axpyTapsMulti', src, step);
+  if (m > 1) v.assertRowStride('axpyTapsMulti', dst, dStride);
   v.assertDisjoint('axpyTapsMulti', dst, d, (m - 1) * dStride + n, sLo, span);
   const s = src.offset + sOff;
   const a = v.arena;
@@ -217,6 +225,11 @@ export function axpyDotTapsMulti(
   const lo = Math.min(sOff, sOff + (k - 1) * step);
   const span = n + Math.abs((k - 1) * step);
   const sLo = v.arenaIndex('axpyDotTapsMulti', src, lo, span);
+  if (k > 1) v.assertRowStride('axpyDotTapsMulti', src, step);
+  if (m > 1) {
+    v.assertRowStride('axpyDotTapsMulti', dst, dStride);
+    v.assertRowStride('axpyDotTapsMulti', x, xStride);
+  }
   v.assertDisjoint('axpyDotTapsMulti', dst, d, dSpan, sLo, span);
   v.assertDisjoint('axpyDotTapsMulti', dst, d, dSpan, xi, (m - 1) * xStride + n);
   const s = src.offset + sOff;

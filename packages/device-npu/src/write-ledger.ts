@@ -1,0 +1,39 @@
+/**
+ * Who wrote which GM element during one launch (poison mode): the ownership check behind the DMA write
+ * rules. Each written element is stamped with its core; a second write of a stamped element is a
+ * `GmWriteRaceError` when another core made the first (the hardware would keep one of them at random), or a
+ * `GmOverwriteError` when the same core did (a tail rounded up to whole 32-byte blocks landing on data the
+ * kernel writes elsewhere). Plain DataCopy writes whole blocks, so any other core's element in one of its
+ * blocks is caught; DataCopyPad writes exactly its elements.
+ */
+import { GmOverwriteError, GmWriteRaceError } from './errors.js';
+import type { GmBuffer } from './gm.js';
+
+export class WriteLedger {
+  readonly #stamps = new Map<GmBuffer, Uint8Array>();
+
+  constructor(
+    private readonly kernel: string,
+    private readonly alignmentBytes: number,
+  ) {}
+
+  /** Stamp elements [start, start + n) of `gm` as written by `core` (cores are numbered from 0, at most 254). */
+  record(gm: GmBuffer, start: number, n: number, core: number, op: string): void {
+    let stamps = this.#stamps.get(gm);
+    if (!stamps) {
+      stamps = new Uint8Array(gm.length);
+      this.#stamps.set(gm, stamps);
+    }
+    const mark = (core % 255) + 1;
+    for (let i = start; i < start + n; i++) {
+      const prev = stamps[i]!;
+      if (prev === 0) {
+        stamps[i] = mark;
+        continue;
+      }
+      const block = Math.floor((i * gm.elemBytes) / this.alignmentBytes);
+      if (prev === mark) throw new GmOverwriteError(this.kernel, gm.name, i, core, op);
+      throw new GmWriteRaceError(this.kernel, gm.name, i, block, prev - 1, core, op);
+    }
+  }
+}
