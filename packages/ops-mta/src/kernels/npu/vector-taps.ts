@@ -145,26 +145,12 @@ export function axpyTapsMulti(v: VectorUnit, dst: UbBuf, dOff: number, dStride: 
       const wj = j * 3;
       const a0 = w[wj]!, a1 = w[wj + 1]!, a2 = w[wj + 2]!, b0 = w[wj + 3]!, b1 = w[wj + 4]!, b2 = w[wj + 5]!;
       const c0 = w[wj + 6]!, c1 = w[wj + 7]!, c2 = w[wj + 8]!, e0 = w[wj + 9]!, e1 = w[wj + 10]!, e2 = w[wj + 11]!;
-      if (step === 1) {
-        // Adjacent taps: tap q at t is tap q + 1 at t - 1, so each source element is loaded once.
-        let r1 = a[s]!, r2 = a[s1]!;
-        for (let t = 0; t < n; t++) {
-          const r0 = r1;
-          r1 = r2;
-          r2 = a[s2 + t]!;
-          a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
-          a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
-          a[d2 + t] += c0 * r0 + c1 * r1 + c2 * r2;
-          a[d3 + t] += e0 * r0 + e1 * r1 + e2 * r2;
-        }
-      } else {
-        for (let t = 0; t < n; t++) {
-          const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
-          a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
-          a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
-          a[d2 + t] += c0 * r0 + c1 * r1 + c2 * r2;
-          a[d3 + t] += e0 * r0 + e1 * r1 + e2 * r2;
-        }
+      for (let t = 0; t < n; t++) {
+        const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
+        a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
+        a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
+        a[d2 + t] += c0 * r0 + c1 * r1 + c2 * r2;
+        a[d3 + t] += e0 * r0 + e1 * r1 + e2 * r2;
       }
     }
     for (; j + 2 <= m; j += 2) {
@@ -243,36 +229,17 @@ export function axpyDotTapsMulti(
       const wj = j * 3;
       const a0 = w[wj]!, a1 = w[wj + 1]!, a2 = w[wj + 2]!, b0 = w[wj + 3]!, b1 = w[wj + 4]!, b2 = w[wj + 5]!;
       let p0 = 0, p1 = 0, p2 = 0, q0 = 0, q1 = 0, q2 = 0;
-      if (step === -1) {
-        // Adjacent taps (transposed): tap q at t is tap q - 1 at t - 1, so each source element is loaded once.
-        let r1 = a[s1]!, r2 = a[s2]!;
-        for (let t = 0; t < n; t++) {
-          const r0 = a[s + t]!;
-          const xa = a[x0 + t]!, xb = a[x1 + t]!;
-          a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
-          a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
-          p0 += xa * r0;
-          p1 += xa * r1;
-          p2 += xa * r2;
-          q0 += xb * r0;
-          q1 += xb * r1;
-          q2 += xb * r2;
-          r2 = r1;
-          r1 = r0;
-        }
-      } else {
-        for (let t = 0; t < n; t++) {
-          const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
-          const xa = a[x0 + t]!, xb = a[x1 + t]!;
-          a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
-          a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
-          p0 += xa * r0;
-          p1 += xa * r1;
-          p2 += xa * r2;
-          q0 += xb * r0;
-          q1 += xb * r1;
-          q2 += xb * r2;
-        }
+      for (let t = 0; t < n; t++) {
+        const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
+        const xa = a[x0 + t]!, xb = a[x1 + t]!;
+        a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
+        a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
+        p0 += xa * r0;
+        p1 += xa * r1;
+        p2 += xa * r2;
+        q0 += xb * r0;
+        q1 += xb * r1;
+        q2 += xb * r2;
       }
       out[wj] = p0;
       out[wj + 1] = p1;
