@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NpuAccessError, NpuSimulator, VectorAlignmentError, makeNpuSpec, seededValues, ubRead, ubWrite } from '@mta/device-npu';
+import { NpuAccessError, NpuSimulator, VectorAlignmentError, makeNpuSpec, seededValues, ubRead, ubWrite, type UbBuf, type VectorUnit } from '@mta/device-npu';
 import { axpyDotTaps, axpyDotTapsMulti, axpyTaps, axpyTapsMulti } from '../src/kernels/npu/vector-taps.js';
 
 
@@ -105,7 +105,7 @@ describe('MTA convolution taps on the npu vector unit', () => {
 
   it('refuses a tap read in place one element off a block, and rows not a whole number of blocks apart', () => {
     const sim = new NpuSimulator(makeNpuSpec());
-    const run = (body: (src: Parameters<typeof axpyTaps>[4], dst: Parameters<typeof axpyTaps>[1], v: Parameters<typeof axpyTaps>[0]) => void): void => {
+    const run = (body: (src: UbBuf, dst: UbBuf, v: VectorUnit) => void): void => {
       sim.launch({ kernel: 'shifted-taps', plan: '', cores: 1 }, (ctx) => {
         const src = ctx.alloc('src', 64);
         const dst = ctx.alloc('dst', 64);
