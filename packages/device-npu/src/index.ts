@@ -15,7 +15,7 @@ export { NpuSimulator, type KernelContext, type LaunchInfo, type SimulatorOption
 export { LaunchLog, type GroupRecord, type LaunchRecord, type LaunchTotals } from './launch-records.js';
 export { buildExplain, formatExplain, type ExplainGroup, type ExplainReport } from './explain.js';
 export {
-  DEFAULT_UB_MARGIN, findUbTiling, measureUbTiling, planBuffers, planUbTiling, sumBufferBytes, ubBudgetBytes, ubBufferBytes, ubLimitsOf,
+  DEFAULT_BUFFER_NUM, DEFAULT_UB_MARGIN, findUbTiling, measureUbTiling, planBuffers, planUbTiling, sumBufferBytes, ubBudgetBytes, ubBufferBytes, ubLimitsOf, type BufferNum,
   type PlannedBuffer, type UbBufferDecl, type UbBufferLayout, type UbLimits, type UbTiling, type UbTilingRequest,
 } from './ub-tiling.js';
 export { allocPlanned, plannedBuffer } from './alloc-planned.js';

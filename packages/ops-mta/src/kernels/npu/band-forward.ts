@@ -67,6 +67,7 @@ export function runBandForward(sim: NpuSimulator, a: BandForwardArgs): LaunchRec
       kernel: kplan.name,
       plan: `${t.pass}: column block ${t.colBlock} x ${t.colBlocks}, ${t.rowsPerUnit} rows/unit, ${t.units} units`,
       cores: kplan.cores,
+      doubleBuffered: kplan.doubleBuffered,
       outputs,
       minReadBytes: a.minReadBytes,
       minWriteBytes: a.minWriteBytes,

@@ -58,6 +58,7 @@ export function runBandTranspose(sim: NpuSimulator, a: BandTransposeArgs): Launc
       kernel: a.kplan.name,
       plan: `${t.pass}: column block ${t.colBlock} x ${t.colBlocks}, ${t.rowsPerUnit} rows/unit, ${t.units} units`,
       cores: a.kplan.cores,
+      doubleBuffered: a.kplan.doubleBuffered,
       outputs,
       minReadBytes: a.minReadBytes,
       minWriteBytes: a.minWriteBytes,

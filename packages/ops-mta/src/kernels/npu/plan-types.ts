@@ -78,6 +78,11 @@ export interface NpuKernelPlan {
   readonly budgetBytes: number;
   readonly capacityBytes: number;
   readonly fits: boolean;
+  /**
+   * BUFFER_NUM = 2: the next DMA overlaps compute (a band kernel's prefetch ring slot, a row kernel's
+   * double-buffered block). The simulator's time estimate overlaps DMA and compute only for these.
+   */
+  readonly doubleBuffered: boolean;
   /** PR preset only: the bytes PR #1122's own formula believes the kernel uses. */
   readonly prEstimateBytes?: number;
   readonly notes: readonly string[];

@@ -88,9 +88,11 @@ function kernelPlan(
   tiling: NpuKernelPlan['tiling'], buffers: readonly PlannedBuffer[], notes: string[] = [],
 ): NpuKernelPlan {
   const ubBytes = sumBufferBytes(buffers);
+  // A band kernel's extra ring slot is its second buffer: the next row's DMA lands there during compute.
+  const doubleBuffered = tiling.kind === 'band' ? tiling.ringSlots > ctx.geo.depth : buffers.some((b) => b.copies === 2);
   return {
     name, direction, description, cores, tiling, buffers, ubBytes,
-    budgetBytes: ctx.budget, capacityBytes: ctx.spec.ubBytes, fits: ubBytes <= ctx.budget, notes,
+    budgetBytes: ctx.budget, capacityBytes: ctx.spec.ubBytes, fits: ubBytes <= ctx.budget, doubleBuffered, notes,
   };
 }
 

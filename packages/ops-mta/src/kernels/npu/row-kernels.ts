@@ -37,6 +37,7 @@ export function runRowKernel(sim: NpuSimulator, a: RowKernelArgs): LaunchRecord 
       kernel: a.kplan.name,
       plan: `${a.kind}: ${t.rows} rows in chunks of ${t.rowChunk}, row block ${t.rowBlock}${t.rowBlock < a.L ? ` (${Math.ceil(a.L / t.rowBlock)} blocks per long row)` : ''}`,
       cores: a.kplan.cores,
+      doubleBuffered: a.kplan.doubleBuffered,
       outputs,
       minReadBytes: a.minReadBytes,
       minWriteBytes: a.minWriteBytes,

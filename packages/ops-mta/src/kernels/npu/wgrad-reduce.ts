@@ -25,6 +25,7 @@ export function runWgradReduce(sim: NpuSimulator, a: WgradReduceArgs): LaunchRec
       kernel: a.kplan.name,
       plan: `${a.partialRows} partials x ${nW} elements in ${t.chunks} chunks of ${t.chunk}`,
       cores: a.kplan.cores,
+      doubleBuffered: a.kplan.doubleBuffered,
       outputs: [a.gradWeight, ...(a.gradBias ? [a.gradBias] : [])],
       minReadBytes: a.partialRows * nW * 4,
       minWriteBytes: a.gradWeight.byteLength + (a.gradBias?.byteLength ?? 0),
