@@ -20,7 +20,7 @@
  * 4. Row kernels take the largest block that fits with a double-buffered input.
  */
 import {
-  DEFAULT_UB_MARGIN, PlanError, findUbTiling, measureUbTiling, sumBufferBytes, ubBudgetBytes, ubLimitsOf,
+  DEFAULT_UB_MARGIN, PlanError, UbTilingOverflowError, findUbTiling, measureUbTiling, sumBufferBytes, ubBudgetBytes, ubLimitsOf,
   type NpuDType, type NpuSpec, type PlannedBuffer, type UbBufferDecl, type UbLimits,
 } from '@mta/device-npu';
 import type { MtaGeometry } from '../../geometry.js';
@@ -277,12 +277,22 @@ export function planNpuMta(shape: NpuMtaShape, dtype: NpuDType, spec: NpuSpec, o
   };
 }
 
-/** Throw a PlanError listing every kernel that does not fit. */
+/**
+ * Refuse a plan that does not fit, at plan time, before any kernel runs: a UbTilingOverflowError (a PlanError)
+ * for the first kernel over its budget, in the toolchain's words (`ub overflow, requires N bits while M bits
+ * available!`) with the kernel's buffers and their bytes; the other kernels that do not fit are named after it.
+ */
 export function assertPlanFits(plan: NpuMtaPlan): void {
   const bad = [...plan.forward, ...plan.backward].filter((k) => !k.fits);
-  if (bad.length === 0) return;
-  const lines = bad.map((k) => `  ${k.name}: ${k.ubBytes ?? '?'} B > budget ${k.budgetBytes} B (UB ${k.capacityBytes} B)${k.notes.length ? `; ${k.notes.join('; ')}` : ''}`);
-  throw new PlanError(`MTA plan (${plan.planner}) does not fit the UB:\n${lines.join('\n')}`);
+  const first = bad[0];
+  if (!first) return;
+  const block = first.tiling.kind === 'band' ? first.tiling.colBlock : first.tiling.kind === 'row' ? first.tiling.rowBlock
+    : first.tiling.kind === 'reduce' ? first.tiling.chunk : 0;
+  const err = new UbTilingOverflowError(first.name, block, first.buffers, first.ubBytes ?? 0, first.budgetBytes, first.capacityBytes);
+  const others = bad.slice(1).map((k) => `  also ${k.name}: ${k.ubBytes ?? '?'} B > budget ${k.budgetBytes} B`);
+  const notes = first.notes.length ? [`  planner notes: ${first.notes.join('; ')}`] : [];
+  err.message = [`MTA plan (${plan.planner}): ${err.message}`, ...notes, ...others].join('\n');
+  throw err;
 }
 
 /** The kernel plan with this name, or a clear error. */
