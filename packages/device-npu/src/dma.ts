@@ -94,7 +94,7 @@ export class DmaEngine {
     this.requireAligned(op, 'length', gm.name, n * e, `Move the tail with ${pad} (DataCopyPad); rounding the length up would ${op === 'copyOut' ? 'overwrite the neighbouring data' : 'read past the run'}.`);
   }
 
-  private readGm(op: string, ubBuf: UbBuf, ubOff: number, gm: GmBuffer, gmOff: number, n: number): void {
+  private readGm(ubBuf: UbBuf, ubOff: number, gm: GmBuffer, gmOff: number, n: number): void {
     const s = gmStorage(gm, this.#key);
     if (s.written) {
       const hole = s.written.subarray(gmOff, gmOff + n).indexOf(0);
@@ -106,7 +106,6 @@ export class DmaEngine {
     c.readBytes += n * gm.elemBytes;
     c.readBurstBytes += this.bursts(gmOff, n, gm.elemBytes);
     c.transfersIn++;
-    void op;
   }
 
   private writeGm(op: string, gm: GmBuffer, gmOff: number, ubBuf: UbBuf, ubOff: number, n: number): void {
@@ -126,7 +125,7 @@ export class DmaEngine {
     if (n === 0) return;
     this.check('copyIn', ubBuf, ubOff, gm, gmOff, n);
     this.requireBlocks('copyIn', ubBuf, ubOff, gm, gmOff, n);
-    this.readGm('copyIn', ubBuf, ubOff, gm, gmOff, n);
+    this.readGm(ubBuf, ubOff, gm, gmOff, n);
   }
 
   /** DataCopy UB -> GM: n elements from ubBuf[ubOff] into gm[gmOff], all in whole 32-byte blocks. */
@@ -152,7 +151,7 @@ export class DmaEngine {
     this.check('copyInPad', ubBuf, ubOff + left, gm, gmOff, n);
     if (!Number.isInteger(ubOff) || ubOff < 0) throw new NpuAccessError(`copyInPad in kernel '${this.kernelName()}': UB offset ${ubOff} of '${ubBuf.name}' is not a non-negative integer`);
     this.requireAligned('copyInPad', 'UB address', ubBuf.name, ubBuf.byteOffset + ubOff * e, 'DataCopyPad pads the UB side but its UB address must start a block; put the data after `left` pad elements instead.');
-    if (n > 0) this.readGm('copyInPad', ubBuf, ubOff + left, gm, gmOff, n);
+    if (n > 0) this.readGm(ubBuf, ubOff + left, gm, gmOff, n);
     const perBlock = this.burstBytes / e;
     const end = ubOff + left + n;
     const blockEnd = Math.min(ubBuf.elems, Math.ceil(end / perBlock) * perBlock);

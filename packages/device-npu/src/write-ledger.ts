@@ -24,6 +24,7 @@ export class WriteLedger {
       stamps = new Uint8Array(gm.length);
       this.#stamps.set(gm, stamps);
     }
+    // One byte per element: cores are stamped 1..255 (a part has at most 48 vector cores).
     const mark = (core % 255) + 1;
     for (let i = start; i < start + n; i++) {
       const prev = stamps[i]!;
