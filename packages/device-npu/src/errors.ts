@@ -113,11 +113,17 @@ export class GmWriteRaceError extends NpuAccessError {
     readonly firstCore: number,
     readonly secondCore: number,
     readonly op: string,
+    /** 'element': both wrote it; 'block': they wrote different elements of one block (exclusiveBlocks mode). */
+    readonly shared: 'element' | 'block' = 'element',
   ) {
     super(
-      `kernel '${kernel}': cores ${firstCore} and ${secondCore} both write element ${element} of GM '${buffer}' ` +
-        `(32-byte block ${block}) in one launch (second write: ${op}). Cores must write disjoint data: move a tail ` +
-        `with copyOutPad (DataCopyPad writes exactly n elements) instead of rounding a DataCopy up to whole blocks.`,
+      shared === 'element'
+        ? `kernel '${kernel}': cores ${firstCore} and ${secondCore} both write element ${element} of GM '${buffer}' ` +
+          `(32-byte block ${block}) in one launch (second write: ${op}). Cores must write disjoint data: move a tail ` +
+          `with copyOutPad (DataCopyPad writes exactly n elements) instead of rounding a DataCopy up to whole blocks.`
+        : `kernel '${kernel}': cores ${firstCore} and ${secondCore} both write 32-byte block ${block} of GM '${buffer}' ` +
+          `in one launch (core ${secondCore} from element ${element}: ${op}). With exclusive blocks, split the work ` +
+          `between cores on 32-byte boundaries, or let one core write the shared block.`,
     );
   }
 }

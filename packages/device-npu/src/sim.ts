@@ -80,6 +80,12 @@ export interface SimulatorOptions {
   readonly recordLimit?: number;
   /** Most bytes of freed GM (and poison bitmaps) kept for reuse (default 16 MiB); the oldest go first. */
   readonly maxPooledBytes?: number;
+  /**
+   * Poison mode's write ledger also refuses two cores writing *different* elements of one 32-byte GM block in
+   * a launch (default false). The default ledger is per element: DataCopyPad writes exactly its elements, so
+   * two cores may share a block at an unaligned boundary. Turn this on to require block-aligned core splits.
+   */
+  readonly exclusiveBlocks?: boolean;
 }
 
 class CoreContext implements KernelContext {
@@ -144,6 +150,7 @@ export class NpuSimulator {
   readonly #bitmapPool: CachingAllocator;
   readonly #core: CoreContext;
   readonly #log: LaunchLog;
+  readonly #exclusiveBlocks: boolean;
   #groupStack: GroupRecord[] = [];
 
   constructor(spec: NpuSpec = makeNpuSpec(), options: SimulatorOptions = {}) {
@@ -154,6 +161,7 @@ export class NpuSimulator {
     this.#gmPool = new CachingAllocator(pooled);
     this.#bitmapPool = new CachingAllocator(pooled / 4);
     this.#log = new LaunchLog(options.recordLimit ?? 256);
+    this.#exclusiveBlocks = options.exclusiveBlocks ?? false;
     this.#core = new CoreContext(spec, this.#key, () => this.poison);
   }
 
@@ -317,7 +325,7 @@ export class NpuSimulator {
     let read = 0, write = 0, readBurst = 0, writeBurst = 0, transfers = 0, elemOps = 0, busiest = 0, peak = 0;
     let error: unknown = null;
     this.#running = info.kernel;
-    ctx.ledger = this.poison ? new WriteLedger(info.kernel, this.spec.alignmentBytes) : null;
+    ctx.ledger = this.poison ? new WriteLedger(info.kernel, this.spec.alignmentBytes, this.#exclusiveBlocks) : null;
     try {
       for (let core = 0; core < info.cores; core++) {
         ctx.kernel = info.kernel;

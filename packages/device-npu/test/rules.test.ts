@@ -240,3 +240,30 @@ describe('overflow errors in the toolchain form', () => {
     expect((err as Error).message).toMatch(/block: 16,384 B/);
   });
 });
+
+describe('exclusive blocks (opt-in): two cores may not share a 32-byte block at all', () => {
+  const run = (exclusiveBlocks: boolean): unknown => {
+    const sim = new NpuSimulator(spec, { exclusiveBlocks });
+    const x = sim.upload('x', 'float32', [2, 12], seededValues(24, 5));
+    const y = sim.alloc('y', 'float32', [2, 12]);
+    try {
+      sim.launch({ kernel: 'rows', plan: 'one row per core', cores: 2, outputs: [y] }, (ctx) => {
+        const row = ctx.alloc('row', 16);
+        ctx.copyInPad(row, 0, x, ctx.coreId * 12, 12);
+        ctx.copyOutPad(y, ctx.coreId * 12, row, 0, 12); // rows of 48 B: block 1 holds the end of row 0 and the start of row 1
+      });
+      return null;
+    } catch (e) {
+      return e;
+    }
+  };
+
+  it('names the shared block and both cores when on; exact DataCopyPad writes pass when off', () => {
+    const err = run(true);
+    expect(err).toBeInstanceOf(GmWriteRaceError);
+    const e = err as GmWriteRaceError;
+    expect([e.shared, e.block, e.firstCore, e.secondCore, e.element]).toEqual(['block', 1, 0, 1, 12]);
+    expect(e.message).toMatch(/cores 0 and 1 both write 32-byte block 1 of GM 'y'/);
+    expect(run(false)).toBeNull();
+  });
+});
