@@ -5,8 +5,8 @@
  * kernel's double buffering reaches the time model. References are the golden files.
  */
 import { describe, expect, it } from 'vitest';
-import { NpuSimulator, UbTilingOverflowError, makeNpuSpec } from '@mta/device-npu';
-import { npuMtaForward, planNpuMta } from '../src/kernels/npu/index.js';
+import { GmWriteRaceError, NpuSimulator, UbTilingOverflowError, makeNpuSpec } from '@mta/device-npu';
+import { npuMtaBackward, npuMtaForward, planNpuMta } from '../src/kernels/npu/index.js';
 import { loadGolden, relFro } from './support/npu-golden';
 import { runCase } from './support/npu-run-case';
 
@@ -63,5 +63,37 @@ describe('MTA npu kernels under the AscendC rules', () => {
     const reduce = r.sim.records.find((l) => l.kernel === 'mta.bwd.wgrad-reduce')!;
     expect(reduce.doubleBuffered).toBe(false);
     expect(reduce.estSeconds).toBe(reduce.estSingleBufferedSeconds);
+  });
+});
+
+describe('exclusive 32-byte blocks per core (the opt-in strict rule)', () => {
+  /** Forward + backward on a simulator that refuses two cores in one 32-byte block; the error or null. */
+  function strictRun(name: string): unknown {
+    const c = byName(name);
+    const spec = makeNpuSpec({ ub: '192KiB', env: {} });
+    const sim = new NpuSimulator(spec, { exclusiveBlocks: true });
+    const { B, Cin, Cout, L, kH, kW } = c.shape;
+    try {
+      const plan = planNpuMta(c.shape, 'float32', spec, { config: c.config, bias: c.bias });
+      const s = sim.upload('s', 'float32', [B, Cin, L, L], c.tensors.scores!.data);
+      const w = sim.upload('w', 'float32', [Cout, Cin / c.config.groups, kH, kW], c.tensors.weight!.data);
+      const b = c.bias ? sim.upload('b', 'float32', [Cout], c.tensors.bias!.data) : null;
+      const g = sim.upload('g', 'float32', [B, Cout, L, L], c.tensors.grad_out!.data);
+      const { saved } = npuMtaForward(sim, s, w, b, c.shape, c.config, { plan });
+      npuMtaBackward(sim, g, saved);
+      return null;
+    } catch (e) {
+      return e;
+    }
+  }
+
+  it.each(['liger-a', 'groups2', 'causal-post', 'pre-sparse'])('%s: every map is whole blocks, and the gradient partial rows are pitched: no core shares a block', (name) => {
+    expect(strictRun(name)).toBeNull();
+  });
+
+  it('long-130: maps of 130 x 130 float32 end inside a block, so cores meet in one (documented limit of our kernels)', () => {
+    const err = strictRun('long-130');
+    expect(err).toBeInstanceOf(GmWriteRaceError);
+    expect((err as GmWriteRaceError).shared).toBe('block');
   });
 });

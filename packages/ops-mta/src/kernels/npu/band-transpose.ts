@@ -24,7 +24,7 @@ import { allocPlanned, loadF32, plannedBuffer, storeF32, type GmBuffer, type Ker
 import type { BandTiling, NpuKernelPlan } from './plan-types.js';
 import type { MtaGeometry } from '../../geometry.js';
 import { mod } from './ring.js';
-import { biasGradOffset, gradPartialElems, pitch8 } from './ub-buffers.js';
+import { biasGradOffset, gradPartialPitch, pitch8 } from './ub-buffers.js';
 import { axpyDotTapsMulti, axpyTapsMulti } from './vector-taps.js';
 
 export interface BandTransposeArgs {
@@ -41,7 +41,7 @@ export interface BandTransposeArgs {
   readonly gradScores: GmBuffer | null;
   /** post stats pass writes, apply pass reads: [(b*Cin + c)*L + row] x 2. pre multi reads dC statistics [(b*Cout + c)*L + row] x 2. */
   readonly stats: GmBuffer | null;
-  /** Per-core weight/bias gradient partials [cores][gradPartialElems]: weights, padding to a block, bias (not in the apply pass). */
+  /** Per-core weight/bias gradient partials [cores][gradPartialPitch]: weights, padding to a block, bias, padding (not in the apply pass). */
   readonly partials: GmBuffer | null;
   readonly minReadBytes: number;
   readonly minWriteBytes: number;
@@ -87,7 +87,7 @@ function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs, t: BandTili
   const phases = plannedBuffer(bufs, 'phases', kplan.name);
   const gatherIndex = plannedBuffer(bufs, 'gather-index', kplan.name);
   v.useSharedTmp(plannedBuffer(bufs, 'reduce-tmp', kplan.name));
-  const nW = gradPartialElems(geo, a.hasBias);
+  const nW = gradPartialPitch(geo, a.hasBias);
   const biasAt = biasGradOffset(geo);
   const pair = new Float64Array(2);
   const wrows = new Float64Array(cig * kW);
@@ -279,5 +279,6 @@ function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs, t: BandTili
       for (let c = 0; c < cig; c++) ctx.copyOutPad(a.stats, ((b * Cin + g * cig + c) * L + r0) * 2, rowstats, c * ownPitch, nr * 2);
     }
   }
-  if (dwsum && a.partials) ctx.copyOutPad(a.partials, ctx.coreId * nW, dwsum, 0, nW);
+  // Whole blocks (the row is pitched, padding zero): a plain DataCopy, and no block shared with another core.
+  if (dwsum && a.partials) ctx.copyOut(a.partials, ctx.coreId * nW, dwsum, 0, nW);
 }

@@ -38,6 +38,14 @@ export function gradPartialElems(geo: Pick<MtaGeometry, 'wElems' | 'Cout'>, bias
   return biasGradOffset(geo) + (bias ? geo.Cout : 0);
 }
 
+/**
+ * Row stride of the weight/bias gradient partials in GM: whole 32-byte blocks, so each core writes its row
+ * with one DataCopy and no two cores share a block.
+ */
+export function gradPartialPitch(geo: Pick<MtaGeometry, 'wElems' | 'Cout'>, bias: boolean): number {
+  return pitch8(gradPartialElems(geo, bias));
+}
+
 /** The taps' realignment buffers and the reductions' scratch, shared by both band kernels. */
 function tapBuffers(geo: MtaGeometry, cw: number, widestReduce: number): UbBufferDecl[] {
   const f: NpuDType = 'float32';
@@ -80,7 +88,7 @@ export function bandTransposeBuffers(geo: MtaGeometry, dtype: NpuDType, bias: bo
   ];
   if (!post) bufs.push(decl('otmp', pitch8(cw + geo.ext), f, 1, 'output row O while forming dC'));
   if (pass !== 'apply') {
-    const n = gradPartialElems(geo, bias);
+    const n = gradPartialPitch(geo, bias);
     bufs.push(decl('dwsum', n, f, 1, 'weight/bias gradient partial (Kahan sum)'));
     bufs.push(decl('dwcomp', n, f, 1, 'weight/bias gradient partial (Kahan compensation)'));
   }

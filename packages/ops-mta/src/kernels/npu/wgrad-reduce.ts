@@ -43,7 +43,7 @@ export function runWgradReduce(sim: NpuSimulator, a: WgradReduceArgs): LaunchRec
         ctx.v.fill(sum, 0, n, 0);
         ctx.v.fill(comp, 0, n, 0);
         for (let p = 0; p < a.partialRows; p++) {
-          ctx.copyInPad(part, 0, a.partials, p * nW + e0, n);
+          ctx.copyInPad(part, 0, a.partials, p * pitch8(nW) + e0, n);
           ctx.v.kahanAccumulate(sum, 0, comp, 0, part, 0, n);
         }
         const nWeight = Math.max(0, Math.min(n, a.wElems - e0));
