@@ -134,6 +134,20 @@ describe('GM access', () => {
     expect(Array.from(sim.download(x))).toEqual([1, 1, 3.140625]);
     expect(Array.from(sim.download(y))).toEqual([1, 1, 3.140625]);
   });
+
+  it('loads a half run that starts inside a block at the block, with left padding and the pad value to the block end', () => {
+    const sim = new NpuSimulator(spec16);
+    const x = sim.upload('x', 'float16', [20], Array.from({ length: 20 }, (_, i) => i + 0.5));
+    let got: number[] = [];
+    sim.launch({ kernel: 'k', plan: 'p', cores: 1 }, (ctx) => {
+      const f = ctx.alloc('f', 16);
+      ctx.v.fill(f, 0, 16, 7);
+      // Elements 11..15 of x land at f[3..8): three pad elements before them, the pad value after them to f[8).
+      loadF32(ctx, f, 0, x, 11, 5, ctx.alloc('s16', 32, { dtype: 'float16' }), { left: 3, value: -Infinity });
+      got = Array.from({ length: 16 }, (_, i) => ctx.v.get(f, i));
+    });
+    expect(got).toEqual([-Infinity, -Infinity, -Infinity, 11.5, 12.5, 13.5, 14.5, 15.5, 7, 7, 7, 7, 7, 7, 7, 7]);
+  });
 });
 
 describe('poison mode', () => {
