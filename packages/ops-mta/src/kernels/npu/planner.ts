@@ -161,7 +161,7 @@ function planRowKernel(ctx: Ctx, name: string, direction: 'forward' | 'backward'
   const tiling: RowTiling = { kind: 'row', rowBlock: rb, rowChunk: chunk, rows, chunks, writesRows: outDtype !== null };
   const notes = rb < geo.L ? [`rows longer than ${rb} are processed in ${Math.ceil(geo.L / rb)} blocks per pass`] : [];
   return kernelPlan(ctx, name, direction, description, Math.min(ctx.spec.vectorCores, chunks), tiling,
-    measureUbTiling(name, buffers, rb, ctx.limits).buffers, notes);
+    measureUbTiling(name, buffers, rb, ctx.limits, widest?.bufferNum ?? 1).buffers, notes);
 }
 
 function planReduce(ctx: Ctx, partials: number): NpuKernelPlan {

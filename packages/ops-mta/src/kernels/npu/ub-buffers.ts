@@ -104,8 +104,10 @@ export function bandTransposeBuffers(geo: MtaGeometry, dtype: NpuDType, bias: bo
 
 /** Buffers of a row kernel: blocks of one or two inputs (double-buffered) and the statistics chunk. */
 export function rowKernelBuffers(inputs: 1 | 2, inputDtype: NpuDType, outDtype: NpuDType | null, rb: number, rowChunk: number): UbBufferDecl[] {
-  const bufs = [decl('block', pitch8(rb), 'float32', 2, 'row block (double-buffered)')];
-  if (inputs === 2) bufs.push(decl('block2', pitch8(rb), 'float32', 2, 'second input row block (double-buffered)'));
+  // The input blocks are DMA queues: the generic planner reserves BUFFER_NUM copies of them (2 when they fit).
+  const streamed = (name: string, purpose: string): UbBufferDecl => ({ name, elems: pitch8(rb), dtype: 'float32', streamed: true, purpose });
+  const bufs = [streamed('block', 'row block (DMA queue, BUFFER_NUM copies)')];
+  if (inputs === 2) bufs.push(streamed('block2', 'second input row block (DMA queue, BUFFER_NUM copies)'));
   if (outDtype === null) bufs.push(decl('stats', rowChunk * 2, 'float32', 1, `statistics of ${rowChunk} rows`));
   bufs.push(decl('reduce-tmp', reduceTmpElems(rb), 'float32', 1, `sharedTmpBuffer of ReduceMax / ReduceSum over up to ${rb} elements`));
   const half = inputDtype !== 'float32' ? inputDtype : outDtype !== null && outDtype !== 'float32' ? outDtype : null;
