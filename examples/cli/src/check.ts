@@ -6,9 +6,10 @@ import {
   type CaseReport, type EvalBackend, type Results,
 } from '@mta/conformance';
 import { requireCases, userPath, type Command } from './command';
+import { socValue } from './soc-flag';
 import { loadBackends } from './setup';
 
-const help = `usage: pnpm mta check [--case <golden manifest>] [--backends ${ALL_BACKENDS.join(',')}] [--ub 192KiB] [--verbose] [--json]
+const help = `usage: pnpm mta check [--case <golden manifest>] [--backends ${ALL_BACKENDS.join(',')}] [--ub 192KiB] [--soc 910B4] [--verbose] [--json]
 
 Runs the same computations on every backend and compares them: each golden case (forward everywhere,
 gradients on the framework's devices, against the float64 golden results) and a small seeded
@@ -26,6 +27,7 @@ export const checkCommand: Command = {
       case: { value: text('a golden manifest path'), help: 'golden manifest' },
       backends: { value: listOf(oneOf(ALL_BACKENDS)), default: [...ALL_BACKENDS], help: 'backends to compare' },
       ub: { value: bytes(), help: 'Unified Buffer size of the npu' },
+      soc: { value: socValue(), help: 'SoC preset of the npu' },
       verbose: { switch: true, help: 'a line per case' },
       json: { switch: true, help: 'print JSON' },
     });
@@ -33,7 +35,7 @@ export const checkCommand: Command = {
     const suite = loadGoldenManifest(manifest);
     requireCases(manifest, suite.cases.length);
     const names = values.backends;
-    const backends = await loadBackends(names, { ubBytes: values.ub });
+    const backends = await loadBackends(names, { ubBytes: values.ub, ...(values.soc ? { soc: values.soc } : {}) });
     // Primitives the npu lacks run on cpu here, counted and reported below; tests use strict mode instead.
     setFallback({ enabled: true });
     resetFallbackStats();
