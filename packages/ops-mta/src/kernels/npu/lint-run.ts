@@ -148,8 +148,9 @@ function simulateCase(findings: Findings, grid: LintGrid, spec: NpuSpec, variant
   const config = variant.config(shape);
   const { B, Cin, Cout, L, kH, kW } = shape;
   let failure: unknown = null;
+  let plan: NpuMtaPlan | null = null;
   try {
-    const plan = planNpuMta(shape, at.dtype, spec, { config, bias: true, planner: at.planner });
+    plan = planNpuMta(shape, at.dtype, spec, { config, bias: true, planner: at.planner });
     const scores = sim.upload('scores', at.dtype, [B, Cin, L, L], seededValues(B * Cin * L * L, 1));
     if (at.planner === 'default') {
       const weight = sim.upload('weight', 'float32', [Cout, Cin / config.groups, kH, kW], seededValues(Cout * (Cin / config.groups) * kH * kW, 2));
@@ -163,6 +164,8 @@ function simulateCase(findings: Findings, grid: LintGrid, spec: NpuSpec, variant
   } catch (err) {
     failure = err;
   }
+  // The simulated run is the stronger evidence: the plan's own verdicts are added only for what did not run.
+  if (plan && at.planner === 'default' && failure === null) planVerdicts(findings, plan, { ...at, source: 'plan' }, false);
   for (const r of sim.records) findings.record(at.planner, r, at);
   for (const g of sim.groups) {
     const s = findings.kernel(at.planner, g.name, 'op');
@@ -178,6 +181,31 @@ function simulateCase(findings: Findings, grid: LintGrid, spec: NpuSpec, variant
   findings.simulated++;
 }
 
+/**
+ * What the plan itself says: a kernel over its UB budget (the planner found no tiling that fits: the error it
+ * would raise is UbTilingOverflowError) and loop bounds that leave outputs unwritten. `recordUb`: take the
+ * planned UB bytes as the kernel's use (plan-only cases; simulated ones measure it).
+ */
+function planVerdicts(findings: Findings, plan: NpuMtaPlan, at: LintCase, recordUb: boolean): void {
+  for (const k of [...plan.forward, ...plan.backward]) {
+    if (k.ubBytes === null) continue; // outside the UB plan (torch's convolutions in the presets)
+    const s = findings.kernel(at.planner, k.name);
+    if (recordUb) {
+      s.checks++;
+      findings.ub(s, k.ubBytes, k.capacityBytes, at);
+    }
+    if (!k.fits) {
+      findings.violation(s, 'UbTilingOverflowError', `${k.name} needs ${k.ubBytes.toLocaleString('en-US')} B of UB, more than its budget of ${k.budgetBytes.toLocaleString('en-US')} B (UB ${k.capacityBytes.toLocaleString('en-US')} B)`, at);
+    }
+  }
+  for (const e of planCoverage(plan)) {
+    if (e.unwritten > 0) {
+      findings.violation(findings.kernel(at.planner, e.kernel), 'UnwrittenOutputError',
+        `${e.kernel}'s loop bounds leave ${e.unwritten.toLocaleString('en-US')} of ${e.elements.toLocaleString('en-US')} elements of ${e.output} unwritten`, at);
+    }
+  }
+}
+
 /** Plan one case: UB fit of every kernel the plan places in the UB, and the coverage of its loop bounds. */
 function planCase(findings: Findings, grid: LintGrid, spec: NpuSpec, variant: LintVariant, at: LintCase): void {
   const shape = shapeOf(grid, at.L);
@@ -190,21 +218,7 @@ function planCase(findings: Findings, grid: LintGrid, spec: NpuSpec, variant: Li
     findings.planned++;
     return;
   }
-  for (const k of [...plan.forward, ...plan.backward]) {
-    if (k.ubBytes === null) continue; // outside the UB plan (torch's convolutions in the presets)
-    const s = findings.kernel(at.planner, k.name);
-    s.checks++;
-    findings.ub(s, k.ubBytes, k.capacityBytes, at);
-    if (!k.fits) {
-      findings.violation(s, 'UbTilingOverflowError', `${k.name} needs ${k.ubBytes.toLocaleString('en-US')} B of UB, more than its budget of ${k.budgetBytes.toLocaleString('en-US')} B (UB ${k.capacityBytes.toLocaleString('en-US')} B)`, at);
-    }
-  }
-  for (const e of planCoverage(plan)) {
-    if (e.unwritten > 0) {
-      findings.violation(findings.kernel(at.planner, e.kernel), 'UnwrittenOutputError',
-        `${e.kernel}'s loop bounds leave ${e.unwritten.toLocaleString('en-US')} of ${e.elements.toLocaleString('en-US')} elements of ${e.output} unwritten`, at);
-    }
-  }
+  planVerdicts(findings, plan, at, true);
   findings.planned++;
 }
 
