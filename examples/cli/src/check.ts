@@ -83,7 +83,7 @@ export const checkCommand: Command = {
       if (fb.length) console.log(`\ncpu fallbacks (primitives without an npu kernel): ${fb.map(([k, n]) => `${k} x${n}`).join(', ')}`);
       if (lint) {
         console.log(lint.clean
-          ? `\nlint-npu: clean (${lint.kernels.length} npu kernels; ${lint.cases.simulated} cases simulated in poison mode, ${lint.cases.planned} planned; ${lintSeconds.toFixed(1)} s)`
+          ? `\nlint-npu: clean (${lint.kernels.filter((k) => k.scope === 'kernel').length} npu kernels; ${lint.cases.simulated} cases simulated in poison mode, ${lint.cases.planned} planned; ${lintSeconds.toFixed(1)} s)`
           : `\n${formatLintReport(lint, DEFAULT_LINT_GRID, lintSeconds)}`);
       }
       console.log(`\n${failed === 0 ? 'OK' : 'MISMATCH'}: ${passed} passed, ${failed} failed ` +

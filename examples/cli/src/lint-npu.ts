@@ -70,7 +70,8 @@ function kernelLine(k: LintKernelSummary): string[] {
     ? `${k.worstUb.bytes.toLocaleString('en-US')} B = ${((100 * k.worstUb.bytes) / k.worstUb.capacityBytes).toFixed(1)}% of ${formatBytes(k.worstUb.capacityBytes)} (${where(k.worstUb.at)})`
     : 'not in UB';
   const gm = k.gmMinBytes
-    ? `${(k.gmBytes / k.gmMinBytes).toFixed(3)}x the minimum (${k.gmBytes.toLocaleString('en-US')} / ${k.gmMinBytes.toLocaleString('en-US')} B over the simulated runs)`
+    ? `${(k.gmBytes / k.gmMinBytes).toFixed(3)}x the minimum (${k.gmBytes.toLocaleString('en-US')} / ${k.gmMinBytes.toLocaleString('en-US')} B over the simulated runs)` +
+      (k.gmBytes < k.gmMinBytes ? '; below the minimum: some runs did not write all their outputs' : '')
     : k.gmBytes > 0 ? `${k.gmBytes.toLocaleString('en-US')} B over the simulated runs (the minimum is declared per op, below)` : 'not simulated (planned only)';
   const first = k.firstViolation
     ? `${k.firstViolation.rule} (${k.firstViolation.error}) in ${k.violations} of ${k.checks} checks, first at ${where(k.firstViolation.at)}: ${k.firstViolation.message}`
@@ -86,7 +87,8 @@ export function formatLintReport(report: LintReport, grid: LintGrid, seconds: nu
   ];
   for (const k of report.kernels) lines.push(...kernelLine(k));
   const bad = report.kernels.filter((k) => k.firstViolation);
-  lines.push(report.clean ? `CLEAN: ${report.kernels.length} kernels, no rule violated` : `VIOLATIONS: ${report.violations.toLocaleString('en-US')} in ${bad.length} of ${report.kernels.length} kernels (${bad.map((k) => k.kernel).join(', ')})`);
+  const kernels = report.kernels.filter((k) => k.scope === 'kernel').length;
+  lines.push(report.clean ? `CLEAN: ${kernels} kernels, no rule violated` : `VIOLATIONS: ${report.violations.toLocaleString('en-US')} in ${bad.length} of ${kernels} kernels (${bad.map((k) => k.kernel).join(', ')})`);
   return lines.join('\n');
 }
 
