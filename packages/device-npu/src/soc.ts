@@ -41,6 +41,7 @@ const LIGER_UB_910B4 = "Liger-Kernel ub_manager.py _DEFAULT_UB_CAPACITIES['Ascen
 const A2_UB = 'A2 (dav-c220) vector core UB 192 KiB: same Da Vinci core on every 910B part (tilelang-ascend carver "Ascend910B" UB 192*1024); not read from this part\'s ini';
 const LIGER_CORES = 'Liger-Kernel get_npu_core_count() reads num_vectorcore; issue 14 reports 40 on 910B3/910B4';
 const CLOCK = 'cube_freq=1500 (MHz) in an Ascend910B4.ini-shaped fixture of a CANN profiler test; not confirmed per part';
+const CANN_INI_B3 = 'CANN platform_config/Ascend910B3.ini (CANN 8.5.0) as quoted by public AscendC operator projects: ub_size=196608, ai_core_cnt=20, vector_core_cnt=40';
 const HBM_64 = '64 GiB HBM2e (4 stacks); bandwidth from public 910B figures (~1.6 TB/s), not a vendor datasheet';
 const HBM_32 = '32 GiB HBM2e, half the HBM of 910B2 (CANN ini memory_size); bandwidth taken as half of ~1.6 TB/s';
 
@@ -65,10 +66,10 @@ export const SOC_PRESETS: Readonly<Record<SocName, SocPreset>> = Object.freeze({
   }),
   '910B3': Object.freeze({
     name: '910B3', product: 'Ascend 910B3 (Atlas 800T A2)',
-    ubBytes: v(196_608, A2_UB, true),
-    vectorCores: v(40, LIGER_CORES, false),
-    cubeCores: v(20, 'half the vector cores (A2 pairs 1 AIC with 2 AIV: asc_get_sub_block_num, KERNEL_TYPE_MIX_AIC_1_2)', true),
-    clockHz: v(1.5e9, CLOCK, true),
+    ubBytes: v(196_608, CANN_INI_B3, false),
+    vectorCores: v(40, `${CANN_INI_B3}; ${LIGER_CORES}`, false),
+    cubeCores: v(20, `${CANN_INI_B3} (one cube core per AI core)`, false),
+    clockHz: v(1.8e9, 'npu-smi "Aicore freq 1800 MHz" on a 910B3, reported in a public kernel-tuning log; one device, not a datasheet', true),
     gmBytesPerSecond: v(1.6e12, HBM_64, true),
   }),
   '910B4': Object.freeze({
