@@ -6,13 +6,18 @@ import {
   type CaseReport, type EvalBackend, type Results,
 } from '@mta/conformance';
 import { requireCases, userPath, type Command } from './command';
+import { socValue } from './soc-flag';
 import { loadBackends } from './setup';
+import { formatLintReport, runLintNpu } from './lint-npu';
+import { DEFAULT_LINT_GRID } from '@mta/ops-mta';
 
-const help = `usage: pnpm mta check [--case <golden manifest>] [--backends ${ALL_BACKENDS.join(',')}] [--ub 192KiB] [--verbose] [--json]
+const help = `usage: pnpm mta check [--case <golden manifest>] [--backends ${ALL_BACKENDS.join(',')}] [--ub 192KiB] [--soc 910B4] [--verbose] [--json]
 
 Runs the same computations on every backend and compares them: each golden case (forward everywhere,
 gradients on the framework's devices, against the float64 golden results) and a small seeded
 transformer-style model with MTA (against the first backend listed). Tolerance: relFro <= ${GOLDEN_TOLERANCE}.
+When the npu is one of the backends, \`mta lint-npu\` runs too (the npu kernels over its default grid of
+SoCs, UB sizes, dtypes and shapes in poison mode) and any rule it finds violated fails the check.
 Exits 1 on any mismatch. With no arguments: the public golden cases (golden/public.json in the repository,
 or $MTA_GOLDEN_DIR/public.json) on ${ALL_BACKENDS.join(', ')}. --case is relative to the directory you run from.`;
 
@@ -26,6 +31,7 @@ export const checkCommand: Command = {
       case: { value: text('a golden manifest path'), help: 'golden manifest' },
       backends: { value: listOf(oneOf(ALL_BACKENDS)), default: [...ALL_BACKENDS], help: 'backends to compare' },
       ub: { value: bytes(), help: 'Unified Buffer size of the npu' },
+      soc: { value: socValue(), help: 'SoC preset of the npu' },
       verbose: { switch: true, help: 'a line per case' },
       json: { switch: true, help: 'print JSON' },
     });
@@ -33,7 +39,7 @@ export const checkCommand: Command = {
     const suite = loadGoldenManifest(manifest);
     requireCases(manifest, suite.cases.length);
     const names = values.backends;
-    const backends = await loadBackends(names, { ubBytes: values.ub });
+    const backends = await loadBackends(names, { ubBytes: values.ub, ...(values.soc ? { soc: values.soc } : {}) });
     // Primitives the npu lacks run on cpu here, counted and reported below; tests use strict mode instead.
     setFallback({ enabled: true });
     resetFallbackStats();
@@ -50,15 +56,22 @@ export const checkCommand: Command = {
     }
     reports.push(...(await checkTinyModel(backends, log, values.verbose)));
 
+    // The npu kernels must also obey every rule the simulator models, beyond the shapes the golden cases use.
+    const lintStart = performance.now();
+    const lint = names.includes('npu') ? runLintNpu(DEFAULT_LINT_GRID) : null;
+    const lintSeconds = (performance.now() - lintStart) / 1000;
+
     // A run that compared nothing must not report OK: the exit status is what scripts and CI read.
     if (reports.length === 0) throw new Error(`check compared nothing (backends: ${names.join(', ') || 'none'}); give at least one backend and a manifest with cases`);
     const rows = summarise(reports);
     const passed = reports.filter((r) => r.pass).length;
-    const failed = reports.length - passed;
+    const failed = reports.length - passed + (lint && !lint.clean ? 1 : 0);
     const fallbacks = Object.fromEntries(fallbackStats());
     if (values.json) {
       console.log(JSON.stringify({ manifest, backends: names, tolerance: GOLDEN_TOLERANCE, table: rows, fallbacks,
         cases: reports.map((r) => ({ name: r.name, backend: r.backend, pass: r.pass, checks: r.checks, ...(r.error ? { error: r.error } : {}) })),
+        ...(lint ? { lintNpu: { clean: lint.clean, violations: lint.violations, cases: lint.cases, seconds: Number(lintSeconds.toFixed(2)),
+          kernels: lint.kernels.filter((k) => k.firstViolation).map((k) => ({ kernel: k.kernel, firstViolation: k.firstViolation })) } } : {}),
         passed, failed }, null, 2));
     } else {
       console.log(`\n${'backend'.padEnd(10)}${'tensor'.padEnd(22)}${'max abs err'.padStart(13)}${'max relFro'.padStart(13)}  result`);
@@ -68,6 +81,11 @@ export const checkCommand: Command = {
       }
       const fb = Object.entries(fallbacks);
       if (fb.length) console.log(`\ncpu fallbacks (primitives without an npu kernel): ${fb.map(([k, n]) => `${k} x${n}`).join(', ')}`);
+      if (lint) {
+        console.log(lint.clean
+          ? `\nlint-npu: clean (${lint.kernels.filter((k) => k.scope === 'kernel').length} npu kernels; ${lint.cases.simulated} cases simulated in poison mode, ${lint.cases.planned} planned; ${lintSeconds.toFixed(1)} s)`
+          : `\n${formatLintReport(lint, DEFAULT_LINT_GRID, lintSeconds)}`);
+      }
       console.log(`\n${failed === 0 ? 'OK' : 'MISMATCH'}: ${passed} passed, ${failed} failed ` +
         `(${suite.cases.length} golden cases + tiny MTA model on ${names.join(', ')}; relFro <= ${GOLDEN_TOLERANCE})`);
     }

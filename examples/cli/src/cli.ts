@@ -5,6 +5,7 @@ import { EXIT_FAILURE, EXIT_USAGE, type Command } from './command';
 import { goldenCommand } from './golden';
 import { checkCommand } from './check';
 import { planCommand } from './plan';
+import { lintNpuCommand } from './lint-npu';
 import { trainCommand } from './train';
 import { exportCommand } from './export';
 import { mlpCommand } from './mlp';
@@ -13,6 +14,7 @@ const commands: Record<string, Command> = {
   golden: goldenCommand,
   check: checkCommand,
   plan: planCommand,
+  'lint-npu': lintNpuCommand,
   train: trainCommand,
   export: exportCommand,
   mlp: mlpCommand,
@@ -20,7 +22,7 @@ const commands: Record<string, Command> = {
 
 function usage(): string {
   return ['usage: pnpm mta <command> [options]', '', 'commands:',
-    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`), '',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`), '',
     'Run `pnpm mta <command> --help` for its options.'].join('\n');
 }
 

@@ -2,9 +2,10 @@ import { defaultGoldenManifestPath, loadGoldenManifest } from '@mta/ops-mta';
 import { bytes, oneOf, parseFlags, UsageError } from '@mta/args';
 import { ALL_BACKENDS, evaluateProblem, formatCaseLine, GOLDEN_TOLERANCE, NOISE_FLOOR, problemFromGolden } from '@mta/conformance';
 import { requireCases, userPath, type Command } from './command';
+import { socValue } from './soc-flag';
 import { loadBackends } from './setup';
 
-const help = `usage: pnpm mta golden [manifest.json] [--device ${ALL_BACKENDS.join('|')}] [--ub 16KiB] [--impl auto|fused|composite] [--json]
+const help = `usage: pnpm mta golden [manifest.json] [--device ${ALL_BACKENDS.join('|')}] [--ub 16KiB] [--soc 910B4] [--impl auto|fused|composite] [--json]
 
 Evaluates every case of an mta-golden/1 manifest on one backend (forward and backward on cpu/npu,
 forward through the exported ONNX graph on ort-node/ort-web). Prints one line per case with the relative
@@ -19,6 +20,7 @@ export const goldenCommand: Command = {
     const { values, positionals } = parseFlags(argv, {
       device: { value: oneOf(ALL_BACKENDS), default: 'cpu', help: 'backend' },
       ub: { value: bytes(), help: 'Unified Buffer size of the npu' },
+      soc: { value: socValue(), help: 'SoC preset of the npu' },
       impl: { value: oneOf(['auto', 'fused', 'composite']), default: 'auto', help: 'MTA implementation on cpu/npu' },
       json: { switch: true, help: 'print JSON' },
     }, { positionals: true });
@@ -27,7 +29,7 @@ export const goldenCommand: Command = {
     // Without a path, the committed cases (golden/public.json); a path given resolves against the caller's directory.
     const suite = loadGoldenManifest(positionals[0] === undefined ? defaultGoldenManifestPath() : userPath(positionals[0]));
     requireCases(suite.manifestPath, suite.cases.length);
-    const [backend] = await loadBackends([values.device], { ubBytes: values.ub });
+    const [backend] = await loadBackends([values.device], { ubBytes: values.ub, ...(values.soc ? { soc: values.soc } : {}) });
     const reports = [];
     for (const c of suite.cases) {
       const { report } = await evaluateProblem(backend!, problemFromGolden(c), undefined, impl);

@@ -1,9 +1,11 @@
 #!/usr/bin/env tsx
 /**
  * `pnpm mta <command>`: the project's one command-line entry.
- *   golden [manifest] [--device cpu|npu|ort-node|ort-web] [--ub 16KiB] [--impl fused|composite] [--json]
+ *   golden [manifest] [--device cpu|npu|ort-node|ort-web] [--ub 16KiB] [--soc 910B4] [--impl fused|composite] [--json]
  *   check [--case <manifest>] [--backends cpu,npu,ort-node,ort-web] [--json]
- *   plan --L <n> --dtype float16|bfloat16|float32 [--ub 192KiB] [--planner default|liger-pr1122] [--json]
+ *   plan --L <n> --dtype float16|bfloat16|float32 [--soc 910B4] [--ub 192KiB] [--planner default|liger-pr1122|liger-ascend] [--json]
+ *   plan --soc list [--json]
+ *   lint-npu [--planner ...] [--soc ...] [--ub ...] [--dtype ...] [--L ...] [--json]
  *   train --model baseline|mta [--device cpu|npu] [--steps N] [--seed S] [--out dir] [--force] [--json]
  *   export --checkpoint <file> --out model.onnx [--force] [--json]
  *   mlp [--seed S] [--steps N] [--json]

@@ -1,9 +1,11 @@
-import { configureNpuDevice } from '@mta/device-npu';
+import { configureNpuDevice, type SocName } from '@mta/device-npu';
 import { resolveBackends, type EvalBackend } from '@mta/conformance';
 
 export interface BackendSetup {
   /** Unified Buffer size of the npu device, in bytes. */
   readonly ubBytes?: number;
+  /** SoC preset of the npu device (cores, UB, clock); unset: $ASCEND_SOC, else 910B4. */
+  readonly soc?: SocName;
 }
 
 /**
@@ -13,7 +15,7 @@ export interface BackendSetup {
  */
 export async function loadBackends(names: readonly string[], setup: BackendSetup = {}): Promise<EvalBackend[]> {
   if (names.includes('npu')) {
-    configureNpuDevice({ poison: true, ...(setup.ubBytes !== undefined ? { ubBytes: setup.ubBytes } : {}) });
+    configureNpuDevice({ poison: true, ...(setup.ubBytes !== undefined ? { ubBytes: setup.ubBytes } : {}), ...(setup.soc !== undefined ? { soc: setup.soc } : {}) });
   }
   return resolveBackends(names);
 }

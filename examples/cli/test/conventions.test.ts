@@ -140,7 +140,7 @@ describe('--json on every command', () => {
   });
 
   it('every command lists --json in its help', async () => {
-    for (const command of ['golden', 'check', 'plan', 'train', 'export', 'mlp']) expect((await mta([command, '--help'])).stdout, command).toContain('--json');
+    for (const command of ['golden', 'check', 'plan', 'lint-npu', 'train', 'export', 'mlp']) expect((await mta([command, '--help'])).stdout, command).toContain('--json');
   });
 });
 

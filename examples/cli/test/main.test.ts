@@ -20,7 +20,7 @@ describe('pnpm mta', () => {
   it('lists its commands and answers --help for each', () => {
     const top = mta(['--help']);
     expect(top.code).toBe(0);
-    for (const command of ['golden', 'check', 'plan', 'train', 'export', 'mlp']) expect(top.stdout).toContain(`  ${command} `);
+    for (const command of ['golden', 'check', 'plan', 'lint-npu', 'train', 'export', 'mlp']) expect(top.stdout).toContain(`  ${command} `);
     expect(mta(['plan', '--help']).stdout).toMatch(/^usage: pnpm mta plan --L <n>/);
   });
 

@@ -5,6 +5,7 @@
  */
 export * from './dtype.js';
 export * from './spec.js';
+export * from './soc.js';
 export * from './errors.js';
 export { GmBuffer } from './gm.js';
 export { UbBuf, UnifiedBuffer, type UbAllocOptions } from './ub.js';

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, describeValue } from '@mta/core';
+import { DEFAULT_SOC, type SocName, parseSocName, socFromEnv, socSpecFields } from './soc.js';
 
 /**
  * The hardware numbers the simulator and planner work from. Every default below says where it comes
@@ -8,12 +9,16 @@ import { InvalidArgumentError, describeValue } from '@mta/core';
 export interface NpuSpec {
   /** Human-readable name of what is modelled. */
   readonly name: string;
+  /** The SoC preset the numbers start from (soc.ts); options given explicitly override single fields. */
+  readonly soc: SocName;
   /** Unified Buffer bytes per vector core. */
   readonly ubBytes: number;
   /** DMA and UB allocation granularity in bytes. */
   readonly alignmentBytes: number;
   /** Vector (AIV) cores a kernel can run on in parallel. */
   readonly vectorCores: number;
+  /** Cube (AIC) cores; no simulated kernel uses them, reported so a plan shows the whole part. */
+  readonly cubeCores: number;
   /** GM <-> UB bandwidth shared by all cores, bytes per second (roofline memory roof). */
   readonly gmBytesPerSecond: number;
   /** Bytes one vector instruction repeat processes per cycle on one core (64 float32 lanes). */
@@ -28,26 +33,18 @@ export interface NpuSpec {
 export const DEFAULT_UB_BYTES = 196_608;
 
 /**
- * Defaults:
- * - ubBytes 196,608: Ascend 910B4 UB per core, as Liger-Kernel's ub_manager.py lists it (1,572,864 bits).
+ * Defaults: the 910B4 preset (soc.ts, where every number cites its source and says whether it is an estimate),
+ * plus what no preset changes:
  * - alignmentBytes 32: AscendC `DataCopy` moves whole 32-byte blocks and UB addresses are 32-byte aligned.
- * - vectorCores 20: Liger-Kernel's `get_npu_core_count(default=20)` fallback when the driver does not report
- *   `num_vectorcore`. ASSUMED caveat: A2-class parts pair each AI core with two vector cores, so a 910B4 with
- *   20 AI cores may report 40 AIV cores; set `vectorCores: 40` to model that. Correctness never depends on it.
- * - gmBytesPerSecond 800e9: ASSUMED. Spec sheets for 910B4 boards quote 32 GB HBM2e; published bandwidth figures
- *   for the 910B family range from about 0.8 to 1.6 TB/s. We take the low end; it only scales the estimate.
  * - vectorBytesPerCycle 256: the Da Vinci vector unit is 2,048 bits wide (Hot Chips 2019 Ascend 910 material).
- * - clockHz 1.65e9: ASSUMED nominal AI core clock; only scales the estimate.
  * - launchOverheadSeconds 5e-6: ASSUMED order of magnitude of a kernel launch on an NPU stream.
+ * Clock and GM bandwidth only scale the time estimate, never a correctness decision.
  */
 export const DEFAULT_NPU_SPEC: NpuSpec = Object.freeze({
-  name: 'Ascend A2-class (910B4-like) vector cores',
-  ubBytes: DEFAULT_UB_BYTES,
+  name: `Ascend ${DEFAULT_SOC} vector cores`,
+  ...socSpecFields(DEFAULT_SOC),
   alignmentBytes: 32,
-  vectorCores: 20,
-  gmBytesPerSecond: 800e9,
   vectorBytesPerCycle: 256,
-  clockHz: 1.65e9,
   launchOverheadSeconds: 5e-6,
 });
 
@@ -101,7 +98,9 @@ export function ubBytesFromEnv(env: Readonly<Record<string, string | undefined>>
   return bits / 8;
 }
 
-export interface NpuSpecOptions extends Partial<Omit<NpuSpec, 'ubBytes'>> {
+export interface NpuSpecOptions extends Partial<Omit<NpuSpec, 'ubBytes' | 'soc'>> {
+  /** SoC preset ('910B4', 'Ascend910B2', ...); overrides ASCEND_SOC. Single fields given beside it win over it. */
+  readonly soc?: SocName | string;
   /** UB size: bytes, or a string parsed by `parseByteSize` ('16KiB'). Overrides the environment variable. */
   readonly ub?: number | string;
   /** UB size in bytes (same as a numeric `ub`; undefined means "not given"). */
@@ -110,18 +109,24 @@ export interface NpuSpecOptions extends Partial<Omit<NpuSpec, 'ubBytes'>> {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** Build a spec: explicit options win, then `ASCEND_UB_CAPACITY_BITS`, then the defaults above. */
+/**
+ * Build a spec: explicit options win, then `ASCEND_UB_CAPACITY_BITS` (UB size), then the SoC preset (`soc`,
+ * else `ASCEND_SOC`, else 910B4), then the defaults above.
+ */
 export function makeNpuSpec(options: NpuSpecOptions = {}): NpuSpec {
-  const { ub, ubBytes: ubBytesOption, env, ...rest } = options;
+  const { ub, ubBytes: ubBytesOption, env, soc: socOption, ...rest } = options;
   if (ub !== undefined && ubBytesOption !== undefined) throw new Error('makeNpuSpec: give the UB size as `ub` or `ubBytes`, not both');
-  let ubBytes = DEFAULT_UB_BYTES;
-  const fromEnv = ubBytesFromEnv(env ?? processEnv());
+  const environment = env ?? processEnv();
+  const soc = socOption !== undefined ? parseSocName(socOption, 'soc') : socFromEnv(environment) ?? DEFAULT_SOC;
+  const preset = socSpecFields(soc);
+  let ubBytes = preset.ubBytes;
+  const fromEnv = ubBytesFromEnv(environment);
   if (fromEnv !== undefined) ubBytes = fromEnv;
   if (ubBytesOption !== undefined) ubBytes = ubBytesOption;
   if (ub !== undefined) ubBytes = typeof ub === 'number' ? ub : parseByteSize(ub, 'ub');
   // Options explicitly set to undefined do not erase defaults.
   const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<NpuSpec>;
-  const spec: NpuSpec = { ...DEFAULT_NPU_SPEC, ...given, ubBytes };
+  const spec: NpuSpec = { ...DEFAULT_NPU_SPEC, name: `Ascend ${soc} vector cores`, ...preset, ...given, ubBytes };
   validateSpec(spec);
   return Object.freeze(spec);
 }
@@ -152,6 +157,7 @@ export function validateSpec(spec: NpuSpec): void {
   positiveInt(spec.ubBytes, 'ubBytes');
   positiveInt(spec.alignmentBytes, 'alignmentBytes');
   positiveInt(spec.vectorCores, 'vectorCores');
+  positiveInt(spec.cubeCores, 'cubeCores');
   // UB buffers are carved at alignment boundaries and addressed in float32 words: an alignment that is not a
   // whole number of 4-byte words puts buffers at fractional word offsets, which read and write the wrong
   // elements (silently wrong outputs and NaN gradients), so it is refused here, before any kernel runs.

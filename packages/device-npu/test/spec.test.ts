@@ -24,11 +24,12 @@ describe('parseByteSize', () => {
 });
 
 describe('NpuSpec', () => {
-  it('defaults to a 192 KiB UB, 32-byte alignment and 20 vector cores', () => {
+  it('defaults to the 910B4 preset: a 192 KiB UB, 32-byte alignment and 40 vector cores', () => {
     const s = makeNpuSpec({ env: {} });
     expect(s.ubBytes).toBe(196608);
     expect(s.alignmentBytes).toBe(32);
-    expect(s.vectorCores).toBe(20);
+    expect(s.vectorCores).toBe(40);
+    expect(s.soc).toBe('910B4');
     expect(DEFAULT_NPU_SPEC.ubBytes * 8).toBe(1572864);
   });
 

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { type GoldenCase, loadGolden, relFro } from './support/npu-golden';
 import { runCase } from './support/npu-run-case';
+import { SOC_NAMES } from '@mta/device-npu';
 
 const cases = loadGolden();
 
@@ -49,6 +50,23 @@ describe.each(variants)('golden cases, $label', ({ ub, cap }) => {
     if (c.bias) check(c, 'grad_bias', r.gradBias);
     if (cap && c.shape.L > cap) {
       expect(r.kernels.some((k) => k.includes('rowstats') || k.includes('rowact') || k.endsWith('.stats'))).toBe(true);
+    }
+  });
+});
+
+// Every SoC preset (its core count decides how rows are split over cores) at the two golden UB sizes.
+describe.each(SOC_NAMES.flatMap((soc) => ['192KiB', '16KiB'].map((ub) => ({ soc, ub }))))('golden cases, SoC $soc, UB $ub', ({ soc, ub }) => {
+  it('all 19 pass', () => {
+    expect(cases.length).toBe(19);
+    for (const c of cases) {
+      const r = runCase(
+        { shape: c.shape, config: c.config, scores: c.tensors.scores!.data, weight: c.tensors.weight!.data, bias: c.bias ? c.tensors.bias!.data : null, gradOut: c.tensors.grad_out!.data },
+        ub, 'float32', {}, 'float32', { soc },
+      );
+      check(c, 'out', r.out);
+      check(c, 'grad_scores', r.gradScores);
+      check(c, 'grad_weight', r.gradWeight);
+      if (c.bias) check(c, 'grad_bias', r.gradBias);
     }
   });
 });

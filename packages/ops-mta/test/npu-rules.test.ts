@@ -20,7 +20,7 @@ describe('MTA npu kernels under the AscendC rules', () => {
     const spec = makeNpuSpec({ ub: '16KiB', vectorCores: 48, env: {} });
     const r = runCase(
       { shape: c.shape, config: c.config, scores: c.tensors.scores!.data, weight: c.tensors.weight!.data, bias: c.bias ? c.tensors.bias!.data : null, gradOut: c.tensors.grad_out!.data },
-      spec.ubBytes, 'float32', { maxColBlock: 5, maxRowBlock: 5 }, 'float32', 48,
+      spec.ubBytes, 'float32', { maxColBlock: 5, maxRowBlock: 5 }, 'float32', { vectorCores: 48 },
     );
     expect(r.sim.poison).toBe(true);
     expect(relFro(r.out, c.tensors.out!.data).rel).toBeLessThanOrEqual(1e-5);

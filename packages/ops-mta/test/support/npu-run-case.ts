@@ -1,5 +1,5 @@
 /** Run one MTA case (forward + backward) on a fresh simulator and download everything as float64. */
-import { type NpuDType, NpuSimulator, makeNpuSpec } from '@mta/device-npu';
+import { type NpuDType, type SocName, NpuSimulator, makeNpuSpec } from '@mta/device-npu';
 import { type NpuMtaConfig, type NpuMtaShape, type NpuMtaPlanOptions, npuMtaBackward, npuMtaForward, planNpuMta } from '../../src/kernels/npu/index.js';
 
 export interface CaseInputs {
@@ -20,8 +20,11 @@ export interface CaseRun {
   readonly kernels: string[];
 }
 
-export function runCase(c: CaseInputs, ub: number | string, dtype: NpuDType = 'float32', planOptions: Omit<NpuMtaPlanOptions, 'config' | 'bias' | 'planner'> = {}, weightDtype: NpuDType = dtype, vectorCores?: number): CaseRun {
-  const spec = makeNpuSpec({ ub, env: {}, ...(vectorCores !== undefined ? { vectorCores } : {}) });
+/** Which part to simulate: a SoC preset, and (for tests of many cores) its vector core count overridden. */
+export interface RunTarget { readonly soc?: SocName; readonly vectorCores?: number }
+
+export function runCase(c: CaseInputs, ub: number | string, dtype: NpuDType = 'float32', planOptions: Omit<NpuMtaPlanOptions, 'config' | 'bias' | 'planner'> = {}, weightDtype: NpuDType = dtype, target: RunTarget = {}): CaseRun {
+  const spec = makeNpuSpec({ ub, env: {}, ...(target.soc ? { soc: target.soc } : {}), ...(target.vectorCores !== undefined ? { vectorCores: target.vectorCores } : {}) });
   const sim = new NpuSimulator(spec, { poison: true });
   const { B, Cin, Cout, L, kH, kW } = c.shape;
   const G = c.config.groups;

@@ -73,7 +73,7 @@ function kernelCoverage(plan: NpuMtaPlan, k: NpuKernelPlan): CoverageEntry[] {
       // The backward additionally zero-fills range(i + 1, L, block), which covers the rest of the row.
       const unwritten = t.writesOnlyBlocksBeforeDiagonal ? blocksBeforeDiagonalUnwritten(L, t.block) : 0;
       const maps = t.rows / L;
-      entries.push({ kernel: k.name, output: k.direction === 'forward' ? 'P' : 'dS', elements: t.rows * L, unwritten: unwritten * maps });
+      entries.push({ kernel: k.name, output: t.output ?? (k.direction === 'forward' ? 'P' : 'dS'), elements: t.rows * L, unwritten: unwritten * maps });
       break;
     }
     case 'pr-tile': {

@@ -33,7 +33,7 @@ function pct(a: number, b: number): string {
   return `${((100 * a) / b).toFixed(1)}%`;
 }
 
-function kernelLines(k: NpuKernelPlan, L: number): string[] {
+function kernelLines(k: NpuKernelPlan, L: number, estimateLabel: string): string[] {
   const lines: string[] = [];
   const status = k.ubBytes === null ? 'not in UB' : k.fits ? 'ok' : 'OVERFLOW';
   const ub = k.ubBytes === null
@@ -43,7 +43,7 @@ function kernelLines(k: NpuKernelPlan, L: number): string[] {
   lines.push(`      ${k.description}`);
   lines.push(k.tiling.kind === 'external' ? '      outside the UB plan' : `      ${tilingText(k, L)}; ${k.cores} cores`);
   const buffering = k.ubBytes === null ? '' : k.doubleBuffered ? '; double-buffered (BUFFER_NUM 2: DMA overlaps compute)' : '; single-buffered';
-  lines.push(`      ${ub}${k.prEstimateBytes !== undefined ? `; PR's own estimate ${k.prEstimateBytes.toLocaleString('en-US')} B` : ''}${buffering}`);
+  lines.push(`      ${ub}${k.prEstimateBytes !== undefined ? `; ${estimateLabel} ${k.prEstimateBytes.toLocaleString('en-US')} B` : ''}${buffering}`);
   if (k.ubBytes !== null && !k.fits) lines.push(`      ${tritonUbOverflowLine(k.ubBytes, k.budgetBytes)}`);
   if (k.buffers.length) lines.push(`      buffers: ${k.buffers.map((b) => `${b.name} ${b.bytes.toLocaleString('en-US')} B${b.copies === 2 ? ' (x2)' : ''}`).join(', ')}`);
   for (const n of k.notes) lines.push(`      note: ${n}`);
@@ -67,7 +67,7 @@ export function formatNpuPlanReport(plan: NpuMtaPlan, spec: NpuSpec, options: Pl
   for (const [title, list] of [['forward', plan.forward], ['backward', plan.backward]] as const) {
     lines.push(`${title}:`);
     if (list.length === 0) lines.push('  (no kernels)');
-    for (const k of list) lines.push(...kernelLines(k, s.L));
+    for (const k of list) lines.push(...kernelLines(k, s.L, plan.planner === 'liger-pr1122' ? "PR's own estimate" : "the source's own estimate"));
   }
   const unwritten = coverage.filter((e) => e.unwritten > 0);
   for (const e of unwritten) lines.push(`UNWRITTEN: ${e.kernel} leaves ${e.unwritten.toLocaleString('en-US')} of ${e.elements.toLocaleString('en-US')} elements of ${e.output} unwritten`);

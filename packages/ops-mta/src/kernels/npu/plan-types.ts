@@ -2,7 +2,9 @@
 import type { NpuDType, PlannedBuffer } from '@mta/device-npu';
 import type { NpuMtaConfig, NpuMtaShape } from './geometry.js';
 
-export type NpuMtaPlannerName = 'default' | 'liger-pr1122';
+/** Our planner, and the presets that reproduce Liger-Kernel's Ascend plans (planner-pr1122.ts, planner-liger-ascend.ts). */
+export const NPU_MTA_PLANNERS = ['default', 'liger-pr1122', 'liger-ascend'] as const;
+export type NpuMtaPlannerName = (typeof NPU_MTA_PLANNERS)[number];
 
 /** Band kernels: units of (batch, group, row range); each walks every column block of its rows. */
 export interface BandTiling {
@@ -49,6 +51,8 @@ export interface PrRowTiling {
   readonly rows: number;
   /** Forward: as measured, only the column blocks that start at or before the diagonal are written. */
   readonly writesOnlyBlocksBeforeDiagonal: boolean;
+  /** The output this row kernel writes, when it is not P (forward) or dS (backward): e.g. the masked O. */
+  readonly output?: string;
 }
 
 /** PR #1122's 2-D mask kernels: a grid of tile x tile programs. */

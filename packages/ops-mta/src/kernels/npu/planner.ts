@@ -26,8 +26,9 @@ import {
 import type { MtaGeometry } from '../../geometry.js';
 import { MtaArgumentError } from '../../errors.js';
 import { type NpuMtaConfig, type NpuMtaShape, defaultNpuMtaConfig, npuCallGeometry } from './geometry.js';
-import type { BandTiling, NpuKernelPlan, NpuMtaPlan, NpuMtaPlannerName, RowTiling } from './plan-types.js';
+import { type BandTiling, type NpuKernelPlan, type NpuMtaPlan, type NpuMtaPlannerName, type RowTiling, NPU_MTA_PLANNERS } from './plan-types.js';
 import { planLigerPr1122 } from './planner-pr1122.js';
+import { planLigerAscend } from './planner-liger-ascend.js';
 import { type BandPass, bandForwardBuffers, bandTransposeBuffers, gradPartialElems, reduceBuffers, rowKernelBuffers } from './ub-buffers.js';
 
 export interface NpuMtaPlanOptions {
@@ -261,7 +262,10 @@ export function planNpuMta(shape: NpuMtaShape, dtype: NpuDType, spec: NpuSpec, o
   const bias = options.bias ?? true;
   const planner = options.planner ?? 'default';
   if (planner === 'liger-pr1122') return planLigerPr1122(shape, config, dtype, spec, bias);
-  if (planner !== 'default') throw new Error(`planNpuMta: unknown planner '${String(planner)}'; use 'default' or 'liger-pr1122'`);
+  if (planner === 'liger-ascend') return planLigerAscend(shape, config, dtype, spec, bias);
+  if (planner !== 'default') {
+    throw new MtaArgumentError('planNpuMta', 'options.planner', `one of ${NPU_MTA_PLANNERS.join(', ')}`, String(planner), 'leave it out for the default planner');
+  }
   const maxCol = options.maxColBlock ?? Infinity;
   const maxRow = options.maxRowBlock ?? Infinity;
   if (!(maxCol >= 1) || !(maxRow >= 1)) throw new Error('planNpuMta: maxColBlock / maxRowBlock must be >= 1');

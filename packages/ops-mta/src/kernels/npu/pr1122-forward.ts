@@ -23,8 +23,19 @@ export interface PrForwardResult {
  */
 export function runLigerPr1122SoftmaxForward(sim: NpuSimulator, scores: GmBuffer, plan: NpuMtaPlan): PrForwardResult {
   if (plan.planner !== 'liger-pr1122') throw new PlanError(`runLigerPr1122SoftmaxForward needs a 'liger-pr1122' plan, got '${plan.planner}'`);
-  const k = plan.forward.find((x) => x.name === 'pr1122.fused-mask-softmax-fwd');
-  if (!k || k.tiling.kind !== 'pr-row') throw new PlanError('the plan has no PR #1122 softmax forward (is it a sparse or pre-mode plan?)');
+  return runLigerRowSoftmaxForward(sim, scores, plan);
+}
+
+/**
+ * The fused mask + softmax forward of either Liger preset with its plan's loop bounds. `liger-ascend`'s source
+ * (the row-wise revision) adds a pass storing zeros over range(i + 1, L, BLOCK), so its rows are written whole.
+ */
+export function runLigerRowSoftmaxForward(sim: NpuSimulator, scores: GmBuffer, plan: NpuMtaPlan): PrForwardResult {
+  const name = plan.planner === 'liger-pr1122' ? 'pr1122.fused-mask-softmax-fwd' : plan.planner === 'liger-ascend' ? 'liger-ascend.fused-mask-softmax-fwd' : null;
+  if (name === null) throw new PlanError(`runLigerRowSoftmaxForward needs a 'liger-pr1122' or 'liger-ascend' plan, got '${plan.planner}'`);
+  const k = plan.forward.find((x) => x.name === name);
+  if (!k || k.tiling.kind !== 'pr-row') throw new PlanError(`the ${plan.planner} plan has no softmax forward (is it a sparse or pre-mode plan?)`);
+  const zeroFillAfterDiagonal = !k.tiling.writesOnlyBlocksBeforeDiagonal;
   const L = plan.shape.L;
   if (scores.shape.length !== 4 || scores.shape[2] !== L || scores.shape[3] !== L) {
     throw new Error(`scores: expected shape [B, C, ${L}, ${L}], got [${scores.shape.join(', ')}]`);
@@ -36,7 +47,8 @@ export function runLigerPr1122SoftmaxForward(sim: NpuSimulator, scores: GmBuffer
   const record = sim.launch(
     {
       kernel: k.name,
-      plan: `PR #1122: BLOCK ${block}, ${cores} programs grid-striding over ${rows} rows; blocks from range(0, i + 1, BLOCK) only`,
+      plan: `${plan.planner}: BLOCK ${block}, ${cores} programs grid-striding over ${rows} rows; blocks from range(0, i + 1, BLOCK)` +
+        (zeroFillAfterDiagonal ? ', then zeros over range(i + 1, L, BLOCK)' : ' only'),
       cores,
       outputs: [probs],
       minReadBytes: (rows * (L + 1) * scores.elemBytes) / 2,
@@ -68,11 +80,21 @@ export function runLigerPr1122SoftmaxForward(sim: NpuSimulator, scores: GmBuffer
         }
         for (let bs = 0; bs < valid; bs += block) {
           const n = Math.min(block, valid - bs);
-          const w = Math.min(block, L - bs);
+          // PR #1122 (as measured) stores the whole block, zeros past the diagonal; the row-wise source masks the
+          // store at the diagonal (col < i + 1) and zero-fills the rest in its own loop below.
+          const w = zeroFillAfterDiagonal ? n : Math.min(block, L - bs);
           loadF32(ctx, vals, 0, scores, base + bs, n, stage);
           v.expShiftScale(vals, 0, n, m, 1 / s);
           v.zeroOutside(vals, 0, w, 0, n);
           storeF32(ctx, probs, base + bs, vals, 0, w, stage);
+        }
+        if (zeroFillAfterDiagonal) {
+          // range(i + 1, L, BLOCK): zeros from the diagonal to the end of the row, clipped at L.
+          for (let bs = valid; bs < L; bs += block) {
+            const w = Math.min(block, L - bs);
+            v.fill(vals, 0, w, 0);
+            storeF32(ctx, probs, base + bs, vals, 0, w, stage);
+          }
         }
       }
     },
