@@ -1,4 +1,6 @@
 import type { GpuMemory } from './gpu-memory.js';
+import { BufferUsage } from './gpu-flags.js';
+import { KERNEL_FAULT_WORDS } from './kernel-faults.js';
 
 /**
  * What kernels get from an initialised webgpu device: the GPUDevice, its limits (tile sizes come from
@@ -18,6 +20,11 @@ export class WebgpuContext {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private error: Error | null = null;
   readonly limits: WebgpuLimits;
+  /**
+   * Where kernels record what they found wrong (an index out of range): the GPU cannot throw at the call,
+   * so the next read reports it (see kernel-faults.ts). Zero while nothing is wrong.
+   */
+  readonly faults: GPUBuffer;
 
   /**
    * @param preferredWorkgroupSize 256 on GPUs; a software adapter (SwiftShader) runs a workgroup's
@@ -40,6 +47,7 @@ export class WebgpuContext {
       maxStorageBindingBytes: Math.min(l.maxStorageBufferBindingSize, maxBindingBytes),
       storageOffsetAlignment: l.minStorageBufferOffsetAlignment,
     };
+    this.faults = device.createBuffer({ size: KERNEL_FAULT_WORDS * 4, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
     device.addEventListener('uncapturederror', (event) => {
       const e = (event as GPUUncapturedErrorEvent).error;
       this.error ??= new Error(e.message);

@@ -47,7 +47,7 @@ async function initialise(): Promise<void> {
     setActiveContext(null);
     memory.attach(null);
   });
-  memory.attach({ device, firstError: () => ctx.firstError() });
+  memory.attach({ device, firstError: () => ctx.firstError(), faults: ctx.faults });
   setActiveContext(ctx);
 }
 

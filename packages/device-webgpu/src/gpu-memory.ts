@@ -1,6 +1,7 @@
 import { bytesPerElement, newStorageArray, type DeviceBuffer, type DeviceMemory, type DType, type MemoryCounters, type TypedArray } from '@mta/core';
 import { BufferUsage, MapMode } from './gpu-flags.js';
 import { sizeClass } from './size-class.js';
+import { faultError, KERNEL_FAULT_WORDS } from './kernel-faults.js';
 
 /** A tensor's storage on the webgpu device: a GPUBuffer of the buffer's size class (its capacity). */
 export class GpuBuffer implements DeviceBuffer {
@@ -16,6 +17,8 @@ export interface GpuMemoryHost {
   readonly device: GPUDevice;
   /** Rejects reads after a GPU error, so a failed kernel never reads back as plausible numbers. */
   readonly firstError: () => Error | null;
+  /** The kernels' fault words (kernel-faults.ts): every read copies them back with its data and reports a fault once. */
+  readonly faults?: GPUBuffer;
 }
 
 /**
@@ -124,15 +127,27 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
     const alignedEnd = Math.ceil((start + length * bpe) / 4) * 4;
     const size = alignedEnd - alignedStart;
     const device = this.gpu;
-    const staging = device.createBuffer({ size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    const faults = this.host?.faults;
+    const faultBytes = faults ? KERNEL_FAULT_WORDS * 4 : 0;
+    const staging = device.createBuffer({ size: size + faultBytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     try {
       const encoder = device.createCommandEncoder();
       encoder.copyBufferToBuffer(buffer.gpuBuffer, alignedStart, staging, 0, size);
+      if (faults) encoder.copyBufferToBuffer(faults, 0, staging, size, faultBytes);
       device.queue.submit([encoder.finish()]);
       await staging.mapAsync(MapMode.READ);
       const error = this.host?.firstError();
       if (error) throw new Error(`webgpu: an earlier GPU command failed, so this read cannot be trusted: ${error.message}`);
-      new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(new Uint8Array(staging.getMappedRange(), start - alignedStart, length * bpe));
+      const mapped = staging.getMappedRange();
+      if (faults) {
+        const fault = faultError(new Uint32Array(mapped, size, KERNEL_FAULT_WORDS));
+        if (fault) {
+          // Reported once: cleared after the work that set it, before any later kernel.
+          device.queue.writeBuffer(faults, 0, new Uint32Array(KERNEL_FAULT_WORDS));
+          throw fault;
+        }
+      }
+      new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(new Uint8Array(mapped, start - alignedStart, length * bpe));
       staging.unmap();
     } finally {
       staging.destroy();
