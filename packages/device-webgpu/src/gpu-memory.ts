@@ -118,6 +118,20 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
     this.gpu.queue.writeBuffer(buffer.gpuBuffer, byteOffset, bytes, 0, bytes.byteLength);
   }
 
+  /** A queue-ordered copy on the GPU (an optimizer's in-place update): after the kernels that wrote `source`, before later ones. */
+  copy(source: GpuBuffer, sourceOffset: number, target: GpuBuffer, targetOffset: number, length: number): void {
+    const bpe = bytesPerElement(source.dtype);
+    const [from, to, bytes] = [sourceOffset * bpe, targetOffset * bpe, length * bpe];
+    if (from % 4 !== 0 || to % 4 !== 0 || bytes % 4 !== 0) {
+      throw new Error(`webgpu memory: a copy of ${length} ${source.dtype} elements from element ${sourceOffset} to element ${targetOffset} ` +
+        'is not in whole 4-byte words, which is all WebGPU copies; copy 32-bit tensors or aligned ranges');
+    }
+    if (bytes === 0) return;
+    const encoder = this.gpu.createCommandEncoder();
+    encoder.copyBufferToBuffer(source.gpuBuffer, from, target.gpuBuffer, to, bytes);
+    this.gpu.queue.submit([encoder.finish()]);
+  }
+
   async read(buffer: GpuBuffer, offset: number, length: number): Promise<TypedArray> {
     const out = newStorageArray(buffer.dtype, length);
     if (length === 0) return out;

@@ -57,6 +57,12 @@ export class Adam extends Optimizer {
     };
   }
 
+  /** stateDict() through asynchronous reads, for devices that cannot read synchronously (webgpu). */
+  async stateDictAsync(): Promise<{ t: number; m: number[][]; v: number[][] }> {
+    const read = (moments: Map<Tensor, Tensor>) => Promise.all(this.params.map(async (p) => (await moments.get(p)?.numbers()) ?? []));
+    return { t: this.t, m: await read(this.m), v: await read(this.v) };
+  }
+
   /** Restores what stateDict() saved (same parameters in the same order), so a resumed run continues exactly. */
   loadStateDict(state: { t: number; m: readonly (readonly number[])[]; v: readonly (readonly number[])[] }): void {
     if (!Number.isInteger(state.t) || state.t < 0 || state.m.length !== this.params.length || state.v.length !== this.params.length) {
