@@ -5,6 +5,11 @@ import { faultError, KERNEL_FAULT_WORDS } from './kernel-faults.js';
 
 /** A tensor's storage on the webgpu device: a GPUBuffer of the buffer's size class (its capacity). */
 export class GpuBuffer implements DeviceBuffer {
+  /**
+   * The fault words of the kernel that wrote this buffer, when it checks its input (kernel-faults.ts):
+   * reading the buffer rejects with the fault for as long as it lives, since its values are not the op's.
+   */
+  faults: GPUBuffer | null = null;
   constructor(readonly dtype: DType, readonly length: number, readonly gpuBuffer: GPUBuffer, readonly capacity: number) {}
   get byteLength(): number { return this.length * bytesPerElement(this.dtype); }
 }
@@ -98,6 +103,8 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
 
   /** A collected buffer is pooled too: no host code can see a GPUBuffer's bytes, so nothing outside aliases it. */
   free(buffer: GpuBuffer): void {
+    if (buffer.faults) this.release(buffer.faults);
+    buffer.faults = null;
     this.release(buffer.gpuBuffer);
   }
 
@@ -141,25 +148,26 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
     const alignedEnd = Math.ceil((start + length * bpe) / 4) * 4;
     const size = alignedEnd - alignedStart;
     const device = this.gpu;
-    const faults = this.host?.faults;
-    const faultBytes = faults ? KERNEL_FAULT_WORDS * 4 : 0;
-    const staging = device.createBuffer({ size: size + faultBytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    // The device's fault words (any kernel since the last report) and the ones of the kernel that wrote this buffer.
+    const faultSources = [buffer.faults, this.host?.faults ?? null];
+    const faultBytes = KERNEL_FAULT_WORDS * 4;
+    const staging = device.createBuffer({ size: size + 2 * faultBytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     try {
       const encoder = device.createCommandEncoder();
       encoder.copyBufferToBuffer(buffer.gpuBuffer, alignedStart, staging, 0, size);
-      if (faults) encoder.copyBufferToBuffer(faults, 0, staging, size, faultBytes);
+      faultSources.forEach((f, k) => { if (f) encoder.copyBufferToBuffer(f, 0, staging, size + k * faultBytes, faultBytes); });
       device.queue.submit([encoder.finish()]);
       await staging.mapAsync(MapMode.READ);
       const error = this.host?.firstError();
       if (error) throw new Error(`webgpu: an earlier GPU command failed, so this read cannot be trusted: ${error.message}`);
       const mapped = staging.getMappedRange();
-      if (faults) {
-        const fault = faultError(new Uint32Array(mapped, size, KERNEL_FAULT_WORDS));
-        if (fault) {
-          // Reported once: cleared after the work that set it, before any later kernel.
-          device.queue.writeBuffer(faults, 0, new Uint32Array(KERNEL_FAULT_WORDS));
-          throw fault;
-        }
+      const [own, any] = faultSources.map((f, k) => (f ? faultError(new Uint32Array(mapped, size + k * faultBytes, KERNEL_FAULT_WORDS)) : null));
+      const fault = own ?? any;
+      if (fault) {
+        // The device's words are reported once (cleared after the work that set them, before any later kernel);
+        // a buffer's own stay, since its values stay wrong.
+        if (this.host?.faults) device.queue.writeBuffer(this.host.faults, 0, new Uint32Array(KERNEL_FAULT_WORDS));
+        throw fault;
       }
       new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(new Uint8Array(mapped, start - alignedStart, length * bpe));
       staging.unmap();

@@ -43,7 +43,7 @@ ${elementwiseMain(wg, y!.size, `  let o = i / ${count * inner}u;
   if (r < 0 || r >= ${size}) { recordFault(${FAULT_INDEX_SELECT}u, r, t, ${size}u); y[i] = 0u; return; }
   y[i] = x[(o * ${size}u + u32(r)) * ${inner}u + j];`)}`;
     const batch = new ComputeBatch(ctx);
-    batch.dispatch(wgsl, 'indexSelect', [batch.bind(x!), batch.bind(indices!), batch.bind(y!), { buffer: ctx.faults }], workgroupsFor(y!.size, wg));
+    batch.dispatch(wgsl, 'indexSelect', [batch.bind(x!), batch.bind(indices!), batch.bind(y!), { buffer: ctx.faults }, batch.faultWords(y!)], workgroupsFor(y!.size, wg));
     batch.submit();
   },
 };
@@ -73,7 +73,7 @@ ${elementwiseMain(wg, y!.size, `  let o = i / ${size * inner}u;
   }
   y[i] = s;`)}`;
     const batch = new ComputeBatch(ctx);
-    batch.dispatch(wgsl, 'indexAdd', [batch.bind(g!), batch.bind(indices!), batch.bind(y!), { buffer: ctx.faults }], workgroupsFor(y!.size, wg));
+    batch.dispatch(wgsl, 'indexAdd', [batch.bind(g!), batch.bind(indices!), batch.bind(y!), { buffer: ctx.faults }, batch.faultWords(y!)], workgroupsFor(y!.size, wg));
     batch.submit();
   },
 };

@@ -30,7 +30,8 @@ ${body}
 export function stridedOffsetFn(name: string, shape: readonly number[], strides: readonly number[], offset: number): string {
   const lines: string[] = [`fn ${name}(index: u32) -> u32 {`, '  var rest = index;', `  var at = ${offset}u;`];
   for (let d = shape.length - 1; d >= 0; d--) {
-    if (shape[d] === 1) continue;
+    // Size 1 adds nothing; size 0 has no element to address (and `% 0u` does not compile).
+    if (shape[d]! <= 1) continue;
     lines.push(`  at += (rest % ${shape[d]}u) * ${strides[d]}u;`, `  rest = rest / ${shape[d]}u;`);
   }
   lines.push('  return at;', '}');
