@@ -14,6 +14,12 @@ export interface WebgpuLimits {
   readonly maxStorageBindingBytes: number;
   /** Byte alignment of a storage binding's offset. */
   readonly storageOffsetAlignment: number;
+  /**
+   * A CPU-based adapter (SwiftShader): a workgroup runs as fibers on one core and every barrier switches
+   * them all, so staging tiles in workgroup memory costs more than the cache-backed storage reads it
+   * saves (the direct matmul ran 2 to 4 times faster there than the tiled one).
+   */
+  readonly software: boolean;
 }
 
 export class WebgpuContext {
@@ -36,6 +42,7 @@ export class WebgpuContext {
     preferredWorkgroupSize = 256,
     /** Caps the largest binding kernels plan for below the adapter's (tests of the split paths). */
     maxBindingBytes = Number.POSITIVE_INFINITY,
+    software = false,
   ) {
     const l = device.limits;
     let workgroupSize = 1;
@@ -46,6 +53,7 @@ export class WebgpuContext {
       maxWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
       maxStorageBindingBytes: Math.min(l.maxStorageBufferBindingSize, maxBindingBytes),
       storageOffsetAlignment: l.minStorageBufferOffsetAlignment,
+      software,
     };
     this.faults = device.createBuffer({ size: KERNEL_FAULT_WORDS * 4, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
     device.addEventListener('uncapturederror', (event) => {

@@ -70,6 +70,8 @@ export function runOpSuite(device: string, t: OpSuiteTestApi, options: OpSuiteOp
       groups.get(c.group)!.push(c);
     }
     for (const [group, cases] of groups) {
+      // A group whose every case is skipped, with no way to report skips, is left out (an empty describe fails).
+      if (!t.skip && cases.every((c) => options.skip?.some((k) => k.match.test(`${group}: ${c.name}`)))) continue;
       describe(group, () => {
         for (const c of cases) {
           const skipped = options.skip?.find((k) => k.match.test(`${group}: ${c.name}`));

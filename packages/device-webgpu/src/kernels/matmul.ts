@@ -12,7 +12,9 @@ import { linearIndexPrelude, stridedOffsetFn } from './wgsl.js';
  * per output), then each invocation accumulates an RM x RN register block from them. Operands are read
  * through their strides, so transposed weights and permuted heads cost no copy; the staging loop walks
  * each operand along its unit stride. Tile sizes come from the adapter's limits (the workgroup size and
- * workgroup storage), never from the problem size.
+ * workgroup storage), never from the problem size. On a CPU-based adapter (limits.software) each
+ * invocation computes its register block straight from storage instead: there the CPU's caches do what
+ * workgroup memory does on a GPU, and the barriers would cost more than they save.
  */
 export interface MatmulTiles {
   /** Invocations along N and M: TX * TY = the workgroup size. */
@@ -90,6 +92,46 @@ function registerBlock(rm: number, rn: number, tx: number, ty: number, bk: numbe
   return { declare, step, store };
 }
 
+/** The register-blocked matmul without workgroup memory, for CPU-based adapters (see the file's comment). */
+function directMatmul(a: Tensor, b: Tensor, y: Tensor, batchShape: readonly number[], batches: number): void {
+  const ctx = webgpuContext();
+  const wg = ctx.limits.workgroupSize;
+  const M = a.shape[a.ndim - 2]!, K = a.shape[a.ndim - 1]!, N = b.shape[b.ndim - 1]!;
+  const [sam, sak] = [a.strides[a.ndim - 2]!, a.strides[a.ndim - 1]!];
+  const [sbk, sbn] = [b.strides[b.ndim - 2]!, b.strides[b.ndim - 1]!];
+  const RM = 4, RN = 4;
+  const tilesN = Math.ceil(N / RN), tiles = Math.ceil(M / RM) * tilesN;
+  const rows = [0, 1, 2, 3], cols = [0, 1, 2, 3];
+  const wgsl = `
+@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+${stridedOffsetFn('aBatch', batchShape, batchStrides(a, batchShape), a.offset)}
+${stridedOffsetFn('bBatch', batchShape, batchStrides(b, batchShape), b.offset)}
+${linearIndexPrelude(wg)}
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let t = linearGroup(wg, groups) * WG + lid;
+  if (t >= ${batches * tiles}u) { return; }
+  let batch = t / ${tiles}u;
+  let m0 = ((t % ${tiles}u) / ${tilesN}u) * ${RM}u;
+  let n0 = (t % ${tilesN}u) * ${RN}u;
+  // Rows and columns past the edge read the last one (always in bounds) and are not stored.
+  ${rows.map((r) => `let ar${r} = aBatch(batch) + min(m0 + ${r}u, ${M - 1}u) * ${sam}u;`).join('\n  ')}
+  ${cols.map((c) => `let bc${c} = bBatch(batch) + min(n0 + ${c}u, ${N - 1}u) * ${sbn}u;`).join('\n  ')}
+  ${rows.flatMap((r) => cols.map((c) => `var c${r}_${c} = 0.0;`)).join(' ')}
+  for (var k = 0u; k < ${K}u; k++) {
+    ${rows.map((r) => `let a${r} = a[ar${r} + k * ${sak}u];`).join(' ')}
+    ${cols.map((c) => `let b${c} = b[bc${c} + k * ${sbk}u];`).join(' ')}
+    ${rows.flatMap((r) => cols.map((c) => `c${r}_${c} += a${r} * b${c};`)).join(' ')}
+  }
+  ${rows.flatMap((r) => cols.map((c) => `if (m0 + ${r}u < ${M}u && n0 + ${c}u < ${N}u) { y[batch * ${M * N}u + (m0 + ${r}u) * ${N}u + n0 + ${c}u] = c${r}_${c}; }`)).join('\n  ')}
+}`;
+  const batch = new ComputeBatch(ctx);
+  batch.dispatch(wgsl, 'matmul', [batch.bindStorage(a), batch.bindStorage(b), batch.bind(y)], Math.ceil((batches * tiles) / wg));
+  batch.submit();
+}
+
 const matmulKernel: KernelDef<Record<string, never>> = {
   stridedInputs: true,
   run: ({ inputs: [a, b], outputs: [y] }) => {
@@ -99,6 +141,10 @@ const matmulKernel: KernelDef<Record<string, never>> = {
     const batchShape = y!.shape.slice(0, -2);
     const batches = batchShape.reduce((p, n) => p * n, 1);
     const ctx = webgpuContext();
+    if (ctx.limits.software) {
+      directMatmul(a!, b!, y!, batchShape, batches);
+      return;
+    }
     const { tx, ty, rm, rn, bk } = matmulTiles(ctx.limits);
     const wg = tx * ty, BM = ty * rm, BN = tx * rn;
     const tilesM = Math.ceil(M / BM), tilesN = Math.ceil(N / BN);
