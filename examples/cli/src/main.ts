@@ -4,7 +4,7 @@
  *   golden [manifest] [--device cpu|npu|ort-node|ort-web] [--ub 16KiB] [--impl fused|composite] [--json]
  *   check [--case <manifest>] [--backends cpu,npu,ort-node,ort-web] [--json]
  *   plan --L <n> --dtype float16|bfloat16|float32 [--ub 192KiB] [--planner default|liger-pr1122] [--json]
- *   train --model baseline|mta [--device cpu|npu] [--steps N] [--seed S] [--out dir] [--force] [--json]
+ *   train --model baseline|mta [--device cpu|npu|webgpu] [--steps N] [--seed S] [--out dir] [--force] [--json]
  *   export --checkpoint <file> --out model.onnx [--force] [--json]
  *   mlp [--seed S] [--steps N] [--json]
  *

@@ -19,7 +19,6 @@ const SKIP = [
   { match: /float16|bfloat16|half-precision/, reason: HALF },
   { match: /^cast: (float64 -> |.* -> float64)/, reason: 'webgpu stores no float64' },
   { match: /^conv2d: /, reason: 'no conv2d kernels on webgpu: the toy models convolve score maps in the fused MTA kernels' },
-  { match: /^concat: /, reason: 'no concat kernel on webgpu yet (no toy model concatenates)' },
 ];
 
 if (gpu.ready) {

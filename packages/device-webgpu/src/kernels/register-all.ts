@@ -1,5 +1,6 @@
 import { registerBandMaskKernel } from './band-mask.js';
 import { registerCastKernel } from './cast.js';
+import { registerConcatKernel } from './concat.js';
 import { registerContiguousKernel } from './contiguous.js';
 import { registerElementwiseKernels } from './elementwise.js';
 import { registerIndexingKernels } from './indexing.js';
@@ -15,7 +16,7 @@ import { registerSoftmaxKernels } from './softmax.js';
 export function registerWebgpuKernels(): () => void {
   const disposers = [
     registerContiguousKernel(), registerElementwiseKernels(), registerCastKernel(), registerReduceKernels(), registerMatmulKernel(),
-    registerSoftmaxKernels(), registerIndexingKernels(), registerBandMaskKernel(), registerPadKernel(),
+    registerSoftmaxKernels(), registerIndexingKernels(), registerBandMaskKernel(), registerPadKernel(), registerConcatKernel(),
   ];
   return () => disposers.forEach((d) => d());
 }
