@@ -5,6 +5,7 @@ import { registerContiguousKernel } from './contiguous.js';
 import { registerElementwiseKernels } from './elementwise.js';
 import { registerIndexingKernels } from './indexing.js';
 import { registerMatmulKernel } from './matmul.js';
+import { registerOptimizerKernels } from './optimizer.js';
 import { registerPadKernel } from './pad.js';
 import { registerReduceKernels } from './reduce.js';
 import { registerSoftmaxKernels } from './softmax.js';
@@ -16,7 +17,7 @@ import { registerSoftmaxKernels } from './softmax.js';
 export function registerWebgpuKernels(): () => void {
   const disposers = [
     registerContiguousKernel(), registerElementwiseKernels(), registerCastKernel(), registerReduceKernels(), registerMatmulKernel(),
-    registerSoftmaxKernels(), registerIndexingKernels(), registerBandMaskKernel(), registerPadKernel(), registerConcatKernel(),
+    registerSoftmaxKernels(), registerIndexingKernels(), registerBandMaskKernel(), registerPadKernel(), registerConcatKernel(), registerOptimizerKernels(),
   ];
   return () => disposers.forEach((d) => d());
 }
