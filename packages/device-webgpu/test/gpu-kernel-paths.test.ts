@@ -1,8 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { matmul, opReferences, runOpSuite, setFallback, sum, max, tensor, transpose, Rng } from '@mta/core';
 import '@mta/device-cpu/register';
-import { releaseWebgpu, webgpuContext } from '../src/index.js';
-import { matmulTiles } from '../src/kernels/matmul.js';
+import { matmulTiles, releaseWebgpu, webgpuContext } from '../src/index.js';
 import { webgpuForTests } from '../src/testing.js';
 
 /**
