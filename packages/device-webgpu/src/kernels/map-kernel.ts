@@ -3,12 +3,7 @@ import { ComputeBatch } from '../compute-batch.js';
 import { webgpuContext } from '../active-context.js';
 import { FROM_BITS, gpuDtype, loadFn, mapInvocations, mapMain, storageDecl, stridedOffsetFn, valueType, workgroupsFor, type GpuDType } from './wgsl.js';
 
-/**
- * The one shape of kernel behind the elementwise family, casts and copies: every output element is a
- * function of one element of each input, read through the input's own strides (0 along broadcast axes)
- * so views and broadcasts cost no copy. `body` is the WGSL body of `fn value(i: u32) -> T`; it reads
- * input k's element for output i as `in{k}(i)`, in the input's compute type (bool as u32 0/1).
- */
+/** Strides that read `t` broadcast to `shape` (0 along broadcast axes), NumPy-aligned from the right. */
 export function broadcastStrides(t: Tensor, shape: readonly number[]): number[] {
   const lead = shape.length - t.ndim;
   return shape.map((_, d) => {
@@ -17,6 +12,12 @@ export function broadcastStrides(t: Tensor, shape: readonly number[]): number[] 
   });
 }
 
+/**
+ * The one shape of kernel behind the elementwise family, casts and copies: every output element is a
+ * function of one element of each input, read through the input's own strides (0 along broadcast axes)
+ * so views and broadcasts cost no copy. `body` is the WGSL body of `fn value(i: u32) -> T`; it reads
+ * input k's element for output i as `in{k}(i)`, in the input's compute type (bool as u32 0/1).
+ */
 export function runMapKernel(label: string, inputs: readonly Tensor[], y: Tensor, body: string, prelude = ''): void {
   if (y.size === 0) return;
   const out = gpuDtype(y.dtype, label);

@@ -12,7 +12,7 @@ import { FROM_BITS, NEG_INF, linearIndexPrelude, stridedOffsetFn, wgslType, work
  */
 type Kind = 'sum' | 'max';
 
-/** Reductions at least this long per output take a workgroup each (when there are few enough outputs to keep one busy). */
+/** Reductions at least this long per output take a workgroup each. */
 const COOPERATIVE_MIN = 256;
 
 function accumulator(kind: Kind, type: 'f32' | 'i32'): { init: string; add: (v: string) => string; combine: (a: string, b: string) => string; result: string } {
@@ -59,7 +59,7 @@ fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
 ${stridedOffsetFn('outer', kept.map((d) => x.shape[d]!), kept.map((d) => x.strides[d]!), x.offset)}
 ${stridedOffsetFn('inner', reducedShape, axes.map((d) => x.strides[d]!), 0)}
 ${linearIndexPrelude(wg)}`;
-  const cooperative = count >= COOPERATIVE_MIN && y.size <= ctx.limits.maxWorkgroupsPerDimension * 64;
+  const cooperative = count >= COOPERATIVE_MIN;
   let wgsl: string;
   let groups: number;
   if (!cooperative) {
