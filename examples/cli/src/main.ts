@@ -6,7 +6,7 @@
  *   plan --L <n> --dtype float16|bfloat16|float32 [--soc 910B4] [--ub 192KiB] [--planner default|liger-pr1122|liger-ascend] [--json]
  *   plan --soc list [--json]
  *   lint-npu [--planner ...] [--soc ...] [--ub ...] [--dtype ...] [--L ...] [--json]
- *   train --model baseline|mta [--device cpu|npu] [--steps N] [--seed S] [--out dir] [--force] [--json]
+ *   train --model baseline|mta [--device cpu|npu|webgpu] [--steps N] [--seed S] [--out dir] [--force] [--json]
  *   export --checkpoint <file> --out model.onnx [--force] [--json]
  *   mlp [--seed S] [--steps N] [--json]
  *

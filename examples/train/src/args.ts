@@ -32,7 +32,7 @@ const mtaLayers: ValueType<readonly number[] | 'all'> = {
 
 const FLAGS = {
   model: { to: 'model', value: oneOf(['baseline', 'mta']), help: 'baseline|mta (required)' },
-  device: { to: 'device', value: oneOf(['cpu', 'npu']), help: `cpu|npu (default ${DEFAULT_SETTINGS.device})` },
+  device: { to: 'device', value: oneOf(['cpu', 'npu', 'webgpu']), help: `cpu|npu|webgpu (default ${DEFAULT_SETTINGS.device})` },
   steps: { to: 'steps', value: integer({ min: 1 }), help: `optimizer steps (default ${DEFAULT_SETTINGS.steps})` },
   seed: { to: 'seed', value: integer(), help: `initialisation and training-data seed (default ${DEFAULT_SETTINGS.seed})` },
   out: { to: 'out', value: text('a directory'), help: 'output directory (default runs/train/<model>-seed<seed>)' },

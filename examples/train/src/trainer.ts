@@ -4,6 +4,7 @@ import {
   Rng, crossEntropy, fallbackStats, initDevice, mul, noGrad, optim, reshape, setFallback, sum, tidy, type Tensor,
 } from '@mta/core';
 import { registerMta } from '@mta/ops-mta';
+import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
 import { learningCurvesSvg, type EvalRecord, type History, type TrainRecord } from './curves';
 import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint, type TrainCheckpoint } from './checkpoint';
 import { ToyTransformer, countParameters, type ModelConfig } from './model';
@@ -51,10 +52,18 @@ export interface RunTrainingOptions extends TrainOptionsInput {
   readonly progressStream?: ProgressStream;
 }
 
-/** Loads the device's package (which registers it and its kernels), the MTA kernels, and initialises the device. */
+export const TRAIN_DEVICES = ['cpu', 'npu', 'webgpu'] as const;
+
+/**
+ * Registers the devices and the MTA kernels on them, and initialises the device. webgpu asks for an
+ * adapter here: without one this rejects with NoWebgpuAdapterError, which says how to get one.
+ */
 export async function prepareDevice(device: string): Promise<void> {
-  if (device !== 'cpu' && device !== 'npu') throw new Error(`train: unknown device '${device}': use --device cpu or --device npu`);
+  if (!(TRAIN_DEVICES as readonly string[]).includes(device)) {
+    throw new Error(`train: unknown device '${device}': use --device ${TRAIN_DEVICES.join(', --device ')}`);
+  }
   registerMta(); // the cpu and npu devices and the MTA kernels on each (a no-op when already registered)
+  if (device === 'webgpu') registerMtaWebgpu(); // the webgpu device, its primitive kernels and MTA's WGSL kernels
   await initDevice(device);
 }
 
@@ -102,9 +111,10 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRep
     `Q=${task.numQueries} (length ${layout(task).inputLength}), ${settings.steps} steps of ${settings.batchSize} on ${device}` +
     (resumed ? `, resuming at step ${step}` : ''));
 
-  const checkpoint = (): TrainCheckpoint => ({
+  // Asynchronous reads: a GPU device's memory cannot be read synchronously.
+  const checkpoint = async (): Promise<TrainCheckpoint> => ({
     format: 'mta-toy-transformer-checkpoint', version: 2, settings, step, trainSeconds,
-    parameters: model.state(), optimizer: optimizer.stateDict(), history,
+    parameters: await model.stateAsync(), optimizer: await optimizer.stateDictAsync(), history,
   });
 
   const window = { loss: 0, correct: 0, tokens: 0, exactWrong: 0, examples: 0, steps: 0 };
@@ -119,16 +129,15 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRep
     lr = learningRateAt(settings, step);
     dropoutRandom.reseed(hashTokens([settings.seed, step], 0xd209));
     const batch = makeBatch(trainingBatchExamples(task, settings.batchSize, settings.seed, step), task, device);
-    const result: { loss: number; predictions: Int32Array } = { loss: Number.NaN, predictions: new Int32Array(0) };
-    tidy(() => {
-      const { loss, predictions } = lossAndPredictions(model, batch, task);
-      loss.backward();
-      result.loss = loss.item();
-      result.predictions = predictions;
+    const { loss, logits } = tidy(() => {
+      const out = lossAndLogits(model, batch, task);
+      out.loss.backward();
+      return out;
     });
+    const result = await readLossAndPredictions(loss, logits);
     disposeBatch(batch);
     if (!Number.isFinite(result.loss)) throw new Error(`train: the loss became ${result.loss} at step ${step + 1}; lower --lr or raise --warmup`);
-    if (settings.gradClip > 0) clipGradientNorm(model.parameters(), settings.gradClip);
+    if (settings.gradClip > 0) await clipGradientNorm(model.parameters(), settings.gradClip);
     optimizer.step();
     optimizer.zeroGrad();
     step++;
@@ -152,22 +161,22 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRep
       Object.assign(window, { loss: 0, correct: 0, tokens: 0, exactWrong: 0, examples: 0, steps: 0 });
     }
     if (valSet.length && settings.evalEvery > 0 && (step % settings.evalEvery === 0 || step === lastStep)) {
-      const val = evaluate(model, valSet, task, device);
+      const val = await evaluate(model, valSet, task, device);
       lastVal = step === lastStep ? val : null;
       history.eval.push({ step, split: 'val', ...withoutSize(val) });
       progress.message(`${settings.model} step ${step}: val loss ${val.loss.toFixed(4)}, token accuracy ${pct(val.tokenAccuracy)}, ` +
         `exact-match error ${pct(val.error)} (${formatDuration(trainSeconds)} trained)`);
     }
     if (settings.checkpointEvery > 0 && step % settings.checkpointEvery === 0 && step < lastStep) {
-      saveCheckpoint(files.checkpoint, checkpoint());
+      saveCheckpoint(files.checkpoint, await checkpoint());
     }
   }
   progress.finish();
 
-  const val = lastVal ?? (valSet.length ? evaluate(model, valSet, task, device) : null);
-  const test = evaluate(model, evaluationSet(task, 'test', settings.testSize, settings.dataSeed), task, device);
+  const val = lastVal ?? (valSet.length ? await evaluate(model, valSet, task, device) : null);
+  const test = await evaluate(model, evaluationSet(task, 'test', settings.testSize, settings.dataSeed), task, device);
   history.eval.push({ step, split: 'test', ...withoutSize(test) });
-  saveCheckpoint(files.checkpoint, checkpoint());
+  saveCheckpoint(files.checkpoint, await checkpoint());
   writeFileSync(files.log, JSON.stringify({ settings, history }, null, 1));
   const title = `${settings.model}${settings.model === 'mta' ? ` (${settings.mtaMode}-softmax, kernel ${settings.mtaKernel.join('x')})` : ''}, seed ${settings.seed}`;
   writeFileSync(files.curves, await learningCurvesSvg([{ name: `${settings.model} seed ${settings.seed}`, history }], title));
@@ -215,12 +224,23 @@ function resumeSettings(saved: TrainSettings, options: TrainOptionsInput): Train
   return merged;
 }
 
-function lossAndPredictions(model: ToyTransformer, batch: Batch, task: TaskConfig): { loss: Tensor; predictions: Int32Array } {
+/** The loss and the logits (B * N, vocab) it was taken from, still on the device. */
+function lossAndLogits(model: ToyTransformer, batch: Batch, task: TaskConfig): { loss: Tensor; logits: Tensor } {
   const { answerStart } = layout(task);
   const vocab = vocabulary(task).size;
   const logits = reshape(model.logitsAt(batch.inputs, answerStart, task.blockSize), [batch.size * task.blockSize, vocab]);
-  const loss = crossEntropy(logits, batch.targets);
-  return { loss, predictions: argmaxRows(logits.toArray(), vocab) };
+  return { loss: crossEntropy(logits, batch.targets), logits };
+}
+
+/** Reads the loss and the predicted classes back (asynchronously, as every device can) and disposes both tensors. */
+async function readLossAndPredictions(loss: Tensor, logits: Tensor): Promise<{ loss: number; predictions: Int32Array }> {
+  try {
+    const [lossValue, logitValues] = await Promise.all([loss.data(), logits.data()]);
+    return { loss: lossValue[0]!, predictions: argmaxRows(logitValues, logits.shape[1]!) };
+  } finally {
+    loss.dispose();
+    logits.dispose();
+  }
 }
 
 function argmaxRows(values: ArrayLike<number>, width: number): Int32Array {
@@ -252,7 +272,7 @@ function scorePredictions(predictions: Int32Array, targets: Int32Array, n: numbe
 }
 
 /** Loss, token accuracy and exact-match error on a fixed set, in eval mode and without the tape. */
-export function evaluate(model: ToyTransformer, examples: readonly ToyExample[], task: TaskConfig, device: string, batchSize = 250): EvalResult {
+export async function evaluate(model: ToyTransformer, examples: readonly ToyExample[], task: TaskConfig, device: string, batchSize = 250): Promise<EvalResult> {
   const wasTraining = model.training;
   model.eval();
   let lossSum = 0;
@@ -261,13 +281,12 @@ export function evaluate(model: ToyTransformer, examples: readonly ToyExample[],
   try {
     for (let start = 0; start < examples.length; start += batchSize) {
       const batch = makeBatch(examples.slice(start, start + batchSize), task, device);
-      noGrad(() => tidy(() => {
-        const { loss, predictions } = lossAndPredictions(model, batch, task);
-        lossSum += loss.item() * batch.size;
-        const s = scorePredictions(predictions, batch.targetsHost, task.blockSize);
-        correct += s.correctTokens;
-        wrong += s.wrongExamples;
-      }));
+      const { loss, logits } = noGrad(() => tidy(() => lossAndLogits(model, batch, task)));
+      const result = await readLossAndPredictions(loss, logits);
+      lossSum += result.loss * batch.size;
+      const s = scorePredictions(result.predictions, batch.targetsHost, task.blockSize);
+      correct += s.correctTokens;
+      wrong += s.wrongExamples;
       disposeBatch(batch);
     }
   } finally {
@@ -281,10 +300,21 @@ function disposeBatch(batch: Batch): void {
   batch.targets.dispose();
 }
 
-/** Scales all gradients down together when their global L2 norm exceeds `maxNorm`. */
-export function clipGradientNorm(params: readonly Tensor[], maxNorm: number): number {
+/**
+ * Scales all gradients down together when their global L2 norm exceeds `maxNorm`. Each parameter's sum of
+ * squares is taken on its device and read back asynchronously (GPU memory cannot be read synchronously),
+ * then added in float64 on the host.
+ */
+export async function clipGradientNorm(params: readonly Tensor[], maxNorm: number): Promise<number> {
+  const squares = noGrad(() => tidy(() => params.map((p) => (p.grad ? sum(mul(p.grad, p.grad)) : null))));
+  let total = 0;
+  try {
+    for (const value of await Promise.all(squares.map((s) => s?.data()))) total += value ? value[0]! : 0;
+  } finally {
+    for (const s of squares) s?.dispose();
+  }
+  const norm = Math.sqrt(total);
   return noGrad(() => tidy(() => {
-    const norm = Math.sqrt(params.reduce((s, p) => s + (p.grad ? tidy(() => sum(mul(p.grad!, p.grad!)).item()) : 0), 0));
     if (norm > maxNorm) {
       const scale = maxNorm / (norm + 1e-6);
       for (const p of params) {

@@ -178,7 +178,7 @@ describe('training', () => {
     expect(checkpoint.optimizer.t).toBe(5);
     const model = modelFromCheckpoint(checkpoint);
     const settings = checkpoint.settings;
-    const again = evaluate(model, evaluationSet(settings.task, 'test', settings.testSize, settings.dataSeed), settings.task, 'cpu');
+    const again = await evaluate(model, evaluationSet(settings.task, 'test', settings.testSize, settings.dataSeed), settings.task, 'cpu');
     expect(again).toEqual(report.test);
     const log = JSON.parse(readFileSync(report.files.log, 'utf8'));
     expect(log.history.train).toHaveLength(5);

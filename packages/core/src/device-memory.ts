@@ -42,6 +42,12 @@ export interface DeviceMemory<B extends DeviceBuffer = DeviceBuffer> {
   readSync?(buffer: B, offset: number, length: number): TypedArray;
   /** The asynchronous read every device has (a GPU maps a staging buffer; a host device just copies). */
   read(buffer: B, offset: number, length: number): Promise<TypedArray>;
+  /**
+   * Copies source[sourceOffset, + length) into target[targetOffset...] on the device, in the order of its
+   * other work (same dtype). Optional: in-place updates (an optimizer step) use it where there is no
+   * synchronous read, and go through the host where there is.
+   */
+  copy?(source: B, sourceOffset: number, target: B, targetOffset: number, length: number): void;
   counters(): Readonly<MemoryCounters>;
   /** Drops cached buffers. */
   emptyCache(): void;

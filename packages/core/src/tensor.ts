@@ -162,6 +162,12 @@ export class Tensor {
     return Array.from({ length: a.length }, (_, i) => readElement(this.dtype, a, i));
   }
 
+  /** toNumbers() through the asynchronous read every device has (GPU memory cannot answer synchronously). */
+  async numbers(): Promise<number[]> {
+    const a = await this.data();
+    return Array.from({ length: a.length }, (_, i) => readElement(this.dtype, a, i));
+  }
+
   /** Nested arrays mirroring the shape (booleans for bool tensors). */
   toNested(): NestedArray {
     const flat = this.toNumbers();

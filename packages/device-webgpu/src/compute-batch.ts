@@ -1,6 +1,7 @@
 import { bytesPerElement, type Tensor } from '@mta/core';
 import type { WebgpuContext } from './context.js';
 import { GpuBuffer } from './gpu-memory.js';
+import { KERNEL_FAULT_WORDS } from './kernel-faults.js';
 
 /** A storage binding: a whole buffer or a byte range of one. */
 export type StorageBinding = GPUBufferBinding;
@@ -81,6 +82,18 @@ export class ComputeBatch {
     }
     this.checkBindable(partBytes, `one part of ${t.describe()}`);
     return Array.from({ length: parts }, (_, k) => ({ buffer: buffer.gpuBuffer, offset: start + k * partBytes, size: partBytes }));
+  }
+
+  /**
+   * Zeroed fault words for a kernel that checks its input, attached to its output `t` (reading `t` then
+   * reports a fault; see kernel-faults.ts). They live as long as the output's buffer.
+   */
+  faultWords(t: Tensor): StorageBinding {
+    const target = t.storage.buffer;
+    if (!(target instanceof GpuBuffer)) throw new Error(`webgpu kernel: ${t.describe()} is not in webgpu memory`);
+    if (!target.faults) target.faults = this.context.memory.acquire(KERNEL_FAULT_WORDS * 4);
+    this.encoder.clearBuffer(target.faults);
+    return { buffer: target.faults, offset: 0, size: KERNEL_FAULT_WORDS * 4 };
   }
 
   /** A byte range of a binding (both 4-byte aligned; the offset aligned for binding). */

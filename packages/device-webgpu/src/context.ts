@@ -1,4 +1,6 @@
 import type { GpuMemory } from './gpu-memory.js';
+import { BufferUsage } from './gpu-flags.js';
+import { KERNEL_FAULT_WORDS } from './kernel-faults.js';
 
 /**
  * What kernels get from an initialised webgpu device: the GPUDevice, its limits (tile sizes come from
@@ -12,12 +14,23 @@ export interface WebgpuLimits {
   readonly maxStorageBindingBytes: number;
   /** Byte alignment of a storage binding's offset. */
   readonly storageOffsetAlignment: number;
+  /**
+   * A CPU-based adapter (SwiftShader): a workgroup runs as fibers on one core and every barrier switches
+   * them all, so staging tiles in workgroup memory costs more than the cache-backed storage reads it
+   * saves (the direct matmul ran 2 to 4 times faster there than the tiled one).
+   */
+  readonly software: boolean;
 }
 
 export class WebgpuContext {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private error: Error | null = null;
   readonly limits: WebgpuLimits;
+  /**
+   * Where kernels record what they found wrong (an index out of range): the GPU cannot throw at the call,
+   * so the next read reports it (see kernel-faults.ts). Zero while nothing is wrong.
+   */
+  readonly faults: GPUBuffer;
 
   /**
    * @param preferredWorkgroupSize 256 on GPUs; a software adapter (SwiftShader) runs a workgroup's
@@ -29,6 +42,7 @@ export class WebgpuContext {
     preferredWorkgroupSize = 256,
     /** Caps the largest binding kernels plan for below the adapter's (tests of the split paths). */
     maxBindingBytes = Number.POSITIVE_INFINITY,
+    software = false,
   ) {
     const l = device.limits;
     let workgroupSize = 1;
@@ -39,7 +53,9 @@ export class WebgpuContext {
       maxWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
       maxStorageBindingBytes: Math.min(l.maxStorageBufferBindingSize, maxBindingBytes),
       storageOffsetAlignment: l.minStorageBufferOffsetAlignment,
+      software,
     };
+    this.faults = device.createBuffer({ size: KERNEL_FAULT_WORDS * 4, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
     device.addEventListener('uncapturederror', (event) => {
       const e = (event as GPUUncapturedErrorEvent).error;
       this.error ??= new Error(e.message);

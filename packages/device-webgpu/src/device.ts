@@ -37,17 +37,19 @@ async function initialise(): Promise<void> {
   });
   const info = adapter.info;
   const software = info.architecture === 'swiftshader' || /swiftshader/i.test(info.description) || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  // MTA_WEBGPU_GPU_KERNELS=1 runs the kernels a GPU gets (tiled in workgroup memory) on a software adapter: tests of those paths.
+  const cpuKernels = software && !(typeof process !== 'undefined' && process.env?.['MTA_WEBGPU_GPU_KERNELS'] === '1');
   // The context holds `gpu` too: Dawn tears its instance down when the object returned by create() is
   // collected, which under a busy garbage collector crashed the process while its device was in use.
   const ctx = new WebgpuContext(gpu!, device, memory, `${info.vendor || 'unknown vendor'} / ${info.architecture || info.description || 'unknown'}`, positiveIntegerFromEnv('MTA_WEBGPU_WORKGROUP_SIZE') ?? (software ? 32 : 256),
-    positiveIntegerFromEnv('MTA_WEBGPU_MAX_BINDING_BYTES'));
+    positiveIntegerFromEnv('MTA_WEBGPU_MAX_BINDING_BYTES'), cpuKernels);
   void device.lost.then((lost) => {
     if (activeContext() !== ctx) return; // released on purpose
     setUnavailable(`the GPU device was lost (${lost.reason}): ${lost.message}`);
     setActiveContext(null);
     memory.attach(null);
   });
-  memory.attach({ device, firstError: () => ctx.firstError() });
+  memory.attach({ device, firstError: () => ctx.firstError(), faults: ctx.faults });
   setActiveContext(ctx);
 }
 

@@ -1,9 +1,15 @@
 import { bytesPerElement, newStorageArray, type DeviceBuffer, type DeviceMemory, type DType, type MemoryCounters, type TypedArray } from '@mta/core';
 import { BufferUsage, MapMode } from './gpu-flags.js';
 import { sizeClass } from './size-class.js';
+import { faultError, KERNEL_FAULT_WORDS } from './kernel-faults.js';
 
 /** A tensor's storage on the webgpu device: a GPUBuffer of the buffer's size class (its capacity). */
 export class GpuBuffer implements DeviceBuffer {
+  /**
+   * The fault words of the kernel that wrote this buffer, when it checks its input (kernel-faults.ts):
+   * reading the buffer rejects with the fault for as long as it lives, since its values are not the op's.
+   */
+  faults: GPUBuffer | null = null;
   constructor(readonly dtype: DType, readonly length: number, readonly gpuBuffer: GPUBuffer, readonly capacity: number) {}
   get byteLength(): number { return this.length * bytesPerElement(this.dtype); }
 }
@@ -16,6 +22,8 @@ export interface GpuMemoryHost {
   readonly device: GPUDevice;
   /** Rejects reads after a GPU error, so a failed kernel never reads back as plausible numbers. */
   readonly firstError: () => Error | null;
+  /** The kernels' fault words (kernel-faults.ts): every read copies them back with its data and reports a fault once. */
+  readonly faults?: GPUBuffer;
 }
 
 /**
@@ -95,6 +103,8 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
 
   /** A collected buffer is pooled too: no host code can see a GPUBuffer's bytes, so nothing outside aliases it. */
   free(buffer: GpuBuffer): void {
+    if (buffer.faults) this.release(buffer.faults);
+    buffer.faults = null;
     this.release(buffer.gpuBuffer);
   }
 
@@ -115,6 +125,20 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
     this.gpu.queue.writeBuffer(buffer.gpuBuffer, byteOffset, bytes, 0, bytes.byteLength);
   }
 
+  /** A queue-ordered copy on the GPU (an optimizer's in-place update): after the kernels that wrote `source`, before later ones. */
+  copy(source: GpuBuffer, sourceOffset: number, target: GpuBuffer, targetOffset: number, length: number): void {
+    const bpe = bytesPerElement(source.dtype);
+    const [from, to, bytes] = [sourceOffset * bpe, targetOffset * bpe, length * bpe];
+    if (from % 4 !== 0 || to % 4 !== 0 || bytes % 4 !== 0) {
+      throw new Error(`webgpu memory: a copy of ${length} ${source.dtype} elements from element ${sourceOffset} to element ${targetOffset} ` +
+        'is not in whole 4-byte words, which is all WebGPU copies; copy 32-bit tensors or aligned ranges');
+    }
+    if (bytes === 0) return;
+    const encoder = this.gpu.createCommandEncoder();
+    encoder.copyBufferToBuffer(source.gpuBuffer, from, target.gpuBuffer, to, bytes);
+    this.gpu.queue.submit([encoder.finish()]);
+  }
+
   async read(buffer: GpuBuffer, offset: number, length: number): Promise<TypedArray> {
     const out = newStorageArray(buffer.dtype, length);
     if (length === 0) return out;
@@ -124,15 +148,28 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
     const alignedEnd = Math.ceil((start + length * bpe) / 4) * 4;
     const size = alignedEnd - alignedStart;
     const device = this.gpu;
-    const staging = device.createBuffer({ size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    // The device's fault words (any kernel since the last report) and the ones of the kernel that wrote this buffer.
+    const faultSources = [buffer.faults, this.host?.faults ?? null];
+    const faultBytes = KERNEL_FAULT_WORDS * 4;
+    const staging = device.createBuffer({ size: size + 2 * faultBytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     try {
       const encoder = device.createCommandEncoder();
       encoder.copyBufferToBuffer(buffer.gpuBuffer, alignedStart, staging, 0, size);
+      faultSources.forEach((f, k) => { if (f) encoder.copyBufferToBuffer(f, 0, staging, size + k * faultBytes, faultBytes); });
       device.queue.submit([encoder.finish()]);
       await staging.mapAsync(MapMode.READ);
       const error = this.host?.firstError();
       if (error) throw new Error(`webgpu: an earlier GPU command failed, so this read cannot be trusted: ${error.message}`);
-      new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(new Uint8Array(staging.getMappedRange(), start - alignedStart, length * bpe));
+      const mapped = staging.getMappedRange();
+      const [own, any] = faultSources.map((f, k) => (f ? faultError(new Uint32Array(mapped, size + k * faultBytes, KERNEL_FAULT_WORDS)) : null));
+      const fault = own ?? any;
+      if (fault) {
+        // The device's words are reported once (cleared after the work that set them, before any later kernel);
+        // a buffer's own stay, since its values stay wrong.
+        if (this.host?.faults) device.queue.writeBuffer(this.host.faults, 0, new Uint32Array(KERNEL_FAULT_WORDS));
+        throw fault;
+      }
+      new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(new Uint8Array(mapped, start - alignedStart, length * bpe));
       staging.unmap();
     } finally {
       staging.destroy();

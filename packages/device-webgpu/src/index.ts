@@ -10,6 +10,8 @@ export { ComputeBatch, type StorageBinding } from './compute-batch.js';
 export { GpuBuffer, GpuMemory } from './gpu-memory.js';
 export { defaultGpuSource, type GpuSource } from './gpu-source.js';
 export { NoWebgpuAdapterError, noAdapterReason } from './no-adapter.js';
+export { WebgpuDtypeError, WebgpuKernelError } from './errors.js';
+export { matmulTiles, type MatmulTiles } from './kernels/matmul.js';
 export { sizeClass } from './size-class.js';
 export { elementwiseMain, linearIndexPrelude, stridedOffsetFn, workgroupsFor } from './kernels/wgsl.js';
 export { registerWebgpuKernels } from './kernels/register-all.js';

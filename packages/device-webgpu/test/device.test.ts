@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { add, cast, initDevice, mul, sum, tensor, tidy, type Tensor } from '@mta/core';
+import { add, cast, indexSelect, initDevice, matmul, mul, sum, tensor, tidy, type Tensor } from '@mta/core';
 import '@mta/device-cpu/register';
-import { releaseWebgpu, setGpuSource, webgpuDevice, webgpuMemory, webgpuStatus } from '../src/index.js';
+import { releaseWebgpu, setGpuSource, WebgpuDtypeError, WebgpuKernelError, webgpuDevice, webgpuMemory, webgpuStatus } from '../src/index.js';
 import { webgpuForTests } from '../src/testing.js';
 
 /**
@@ -82,6 +82,21 @@ describe.skipIf(!gpu.ready)(title, () => {
     const big = tensor(new Float32Array(100_000).fill(0.1), [100_000], { device: 'webgpu' });
     // Compensated: 100,000 float32 additions of 0.1 stay at float32's rounding of 10,000.
     expect((await values(sum(big, [0])))[0]).toBeCloseTo(Math.fround(0.1) * 100_000, 2);
+  });
+});
+
+describe.skipIf(!gpu.ready)('webgpu kernels refuse what they cannot take, by name', () => {
+  it('a dtype the device does not compute on is a WebgpuDtypeError; an out-of-range index rejects the read with WebgpuKernelError', async () => {
+    const ints = tensor([1, 2], { device: 'webgpu', dtype: 'int32' });
+    expect(() => matmul(ints.reshape([1, 2]), ints.reshape([2, 1]))).toThrow(/matmul: inputs must share a float dtype/);
+    expect(() => cast(ints, 'float16')).toThrow(WebgpuDtypeError);
+    expect(() => cast(ints, 'float64')).toThrow(/webgpu Cast: dtype float64 is not supported on webgpu \(float32, int32, bool are\)/);
+    const table = tensor([[1, 2], [3, 4]], { device: 'webgpu' });
+    const picked = indexSelect(table, tensor([1, 2], { device: 'webgpu', dtype: 'int32' }), 0);
+    await expect(picked.data()).rejects.toBeInstanceOf(WebgpuKernelError);
+    await expect(picked.data()).rejects.toThrow(/index 2 at position 1 of the indices is out of range for an axis of size 2/);
+    // Reported once for the device: a later, unrelated read succeeds.
+    expect(Array.from(await table.data())).toEqual([1, 2, 3, 4]);
   });
 });
 

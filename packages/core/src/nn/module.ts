@@ -62,6 +62,13 @@ export abstract class Module {
     return out;
   }
 
+  /** state() through asynchronous reads, for devices that cannot read synchronously (webgpu). */
+  async stateAsync(): Promise<Record<string, { shape: number[]; dtype: string; values: number[] }>> {
+    const out: Record<string, { shape: number[]; dtype: string; values: number[] }> = {};
+    for (const [name, p] of this.namedParameters()) out[name] = { shape: [...p.shape], dtype: p.dtype, values: await p.numbers() };
+    return out;
+  }
+
   /** Loads values saved by state(); names and shapes must match exactly. */
   load(state: Record<string, { shape: readonly number[]; values: readonly number[] }>): void {
     const own = new Map(this.namedParameters());

@@ -12,4 +12,5 @@ export * from './positions.js';
 export * from './pad.js';
 export * from './concat.js';
 export * from './loss.js';
+export * from './optimizer-update.js';
 import './gradients.js';

@@ -1,7 +1,8 @@
 import { Optimizer, assignInPlace } from './optimizer.js';
 import type { Tensor } from '../tensor.js';
-import { add, div, mul, sqrt, sub } from '../ops/elementwise.js';
-import { tensor } from '../ops/creation.js';
+import { runOp } from '../dispatch.js';
+import { tensor, zerosLike } from '../ops/creation.js';
+import { AdamUpdate } from '../ops/optimizer-update.js';
 
 export interface AdamOptions {
   readonly lr?: number;
@@ -31,20 +32,18 @@ export class Adam extends Optimizer {
     this.t++;
     const c1 = 1 - b1 ** this.t;
     const c2 = 1 - b2 ** this.t;
+    const attrs = { lr, beta1: b1, beta2: b2, eps, correction1: c1, correction2: c2, weightDecay, decoupled };
     for (const p of this.params) {
       if (!p.grad) continue;
-      const g = weightDecay && !decoupled ? add(p.grad, mul(p, weightDecay)) : p.grad;
-      const m0 = this.m.get(p);
-      const v0 = this.v.get(p);
-      const m = m0 ? add(mul(m0, b1), mul(g, 1 - b1)) : mul(g, 1 - b1);
-      const v = v0 ? add(mul(v0, b2), mul(mul(g, g), 1 - b2)) : mul(mul(g, g), 1 - b2);
-      m0?.dispose();
-      v0?.dispose();
+      // One op per parameter (a device fuses the step into one kernel); moments start at zero.
+      const m0 = this.m.get(p) ?? zerosLike(p);
+      const v0 = this.v.get(p) ?? zerosLike(p);
+      const [next, m, v] = runOp(AdamUpdate, [p, p.grad, m0, v0], attrs) as [Tensor, Tensor, Tensor];
+      m0.dispose();
+      v0.dispose();
       this.m.set(p, m.keep());
       this.v.set(p, v.keep());
-      const stepDir = div(div(m, c1), add(sqrt(div(v, c2)), eps));
-      const decayed = weightDecay && decoupled ? mul(p, 1 - lr * weightDecay) : p;
-      assignInPlace(p, sub(decayed, mul(stepDir, lr)));
+      assignInPlace(p, next);
     }
   }
 
@@ -55,6 +54,12 @@ export class Adam extends Optimizer {
       m: this.params.map((p) => this.m.get(p)?.toNumbers() ?? []),
       v: this.params.map((p) => this.v.get(p)?.toNumbers() ?? []),
     };
+  }
+
+  /** stateDict() through asynchronous reads, for devices that cannot read synchronously (webgpu). */
+  async stateDictAsync(): Promise<{ t: number; m: number[][]; v: number[][] }> {
+    const read = (moments: Map<Tensor, Tensor>) => Promise.all(this.params.map(async (p) => (await moments.get(p)?.numbers()) ?? []));
+    return { t: this.t, m: await read(this.m), v: await read(this.v) };
   }
 
   /** Restores what stateDict() saved (same parameters in the same order), so a resumed run continues exactly. */

@@ -28,7 +28,15 @@ export abstract class Optimizer {
   protected abstract update(): void;
 }
 
-/** Writes `value` into `target`'s storage (same shape, dtype and device). */
+/**
+ * Writes `value` into `target`'s storage (same shape, dtype and device). A device that copies within its
+ * own memory does it there (GPU memory has no synchronous read to go through the host with).
+ */
 export function assignInPlace(target: Tensor, value: Tensor): void {
+  const memory = target.device.memory;
+  if (memory.copy && value.device === target.device && value.isContiguous && target.isContiguous && value.dtype === target.dtype && value.size === target.size) {
+    memory.copy(value.storage.buffer, value.offset, target.storage.buffer, target.offset, target.size);
+    return;
+  }
   writeTensor(target, value.toArray());
 }

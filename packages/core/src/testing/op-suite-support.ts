@@ -22,7 +22,16 @@ export interface OpSuiteTestApi {
   describe(name: string, fn: () => void): void;
   it(name: string, fn: () => void | Promise<void>): void;
   expect(actual: unknown, message?: string): OpSuiteMatchers;
+  /** Reports a case as skipped (vitest's `it.skip`); without it, cases the options skip are left out. */
+  skip?(name: string, fn: () => void): void;
 }
+
+/**
+ * dtypes a device stores in place of others: `{ float64: 'float32' }` runs every float64 case in float32
+ * on a device without float64 (a GPU). Operands are created in the substitute with values it represents
+ * exactly, the references stay float64, and results are checked at the substitute's tolerance.
+ */
+export type DtypeSubstitution = Readonly<Partial<Record<DType, DType>>>;
 
 /** How an operand is laid out in memory when handed to an op. */
 export type Layout = 'contiguous' | 'permuted' | 'sliced' | 'expanded';
@@ -59,11 +68,18 @@ export function randomValues(rng: Rng, n: number, dtype: DType, range: ValueRang
 }
 
 export class OperandFactory {
-  constructor(readonly device: string, readonly rng: Rng) {}
+  constructor(readonly device: string, readonly rng: Rng, readonly substitute: DtypeSubstitution = {}) {}
 
-  /** A tensor with given values (float64 reference alongside). */
+  /** The dtype operands of `dtype` are created in on this device. */
+  dtypeFor(dtype: DType): DType {
+    return this.substitute[dtype] ?? dtype;
+  }
+
+  /** A tensor with given values (float64 reference alongside, of the values the device's dtype holds). */
   of(shape: readonly number[], values: readonly number[], dtype: DType = 'float64'): Operand {
-    return { t: tensor(values, shape, { dtype, device: this.device }), r: ref(shape, values) };
+    const stored = this.dtypeFor(dtype);
+    const held = stored === 'float32' && dtype !== 'float32' ? values.map(Math.fround) : values;
+    return { t: tensor(held, shape, { dtype: stored, device: this.device }), r: ref(shape, held) };
   }
 
   /**
@@ -72,7 +88,7 @@ export class OperandFactory {
    */
   random(shape: readonly number[], dtype: DType = 'float64', layout: Layout = 'contiguous', range: ValueRange = {}): Operand {
     const make = (s: readonly number[]): Operand => {
-      const values = randomValues(this.rng, s.reduce((n, d) => n * d, 1), dtype, range);
+      const values = randomValues(this.rng, s.reduce((n, d) => n * d, 1), this.dtypeFor(dtype), range);
       return this.of(s, values, dtype);
     };
     switch (layout) {
@@ -117,10 +133,20 @@ export function defaultTolerance(dtype: DType): Tolerance {
  * exactly); otherwise a description of the first mismatches.
  */
 export function mismatch(actual: Tensor, expected: Ref, dtype: DType, tolerance: Tolerance = defaultTolerance(dtype)): string {
+  const layout = layoutMismatch(actual, expected, dtype);
+  return layout || valuesMismatch(actual.toNumbers(), expected, tolerance);
+}
+
+/** '' when the shape and dtype are the reference's (the part of `mismatch` that needs no read). */
+export function layoutMismatch(actual: Tensor, expected: Ref, dtype: DType): string {
   const shapeOk = actual.shape.length === expected.shape.length && actual.shape.every((d, i) => d === expected.shape[i]);
   if (!shapeOk) return `shape [${actual.shape.join(', ')}], expected [${expected.shape.join(', ')}]`;
   if (actual.dtype !== dtype) return `dtype ${actual.dtype}, expected ${dtype}`;
-  const values = actual.toNumbers();
+  return '';
+}
+
+/** '' when the values (row-major, already read) match the reference's (the part of `mismatch` after the read). */
+export function valuesMismatch(values: readonly number[], expected: Ref, tolerance: Tolerance): string {
   const bad: string[] = [];
   let count = 0;
   values.forEach((v, i) => {

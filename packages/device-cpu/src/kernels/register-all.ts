@@ -9,6 +9,7 @@ import { registerIndexingKernels } from './indexing.js';
 import { registerPadKernels } from './pad.js';
 import { registerConcatKernels } from './concat.js';
 import { registerContiguousKernels } from './contiguous.js';
+import { registerOptimizerKernels } from './optimizer.js';
 
 /**
  * Registers every cpu kernel; returns one disposer that removes them all. Kernel functions are module
@@ -18,7 +19,7 @@ export function registerCpuKernels(): () => void {
   const disposers = [
     registerElementwiseKernels, registerCastKernels, registerReduceKernels, registerMatmulKernels,
     registerSoftmaxKernels, registerBandMaskKernels, registerConv2dKernels, registerIndexingKernels,
-    registerPadKernels, registerConcatKernels, registerContiguousKernels,
+    registerPadKernels, registerConcatKernels, registerContiguousKernels, registerOptimizerKernels,
   ].flatMap((register) => register());
   return () => { for (const dispose of disposers) dispose(); };
 }

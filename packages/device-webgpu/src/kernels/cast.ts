@@ -1,25 +1,22 @@
 import { Cast, registerKernel, type CastAttrs, type KernelDef } from '@mta/core';
-import { ComputeBatch } from '../compute-batch.js';
-import { webgpuContext } from '../active-context.js';
-import { elementwiseMain, stridedOffsetFn, wgslType, workgroupsFor } from './wgsl.js';
+import { runMapKernel } from './map-kernel.js';
+import { gpuDtype } from './wgsl.js';
 
-/** Cast between float32 and int32 (and a copy within either), from strided inputs. */
+/**
+ * Cast among float32, int32 and bool (and a copy within one), from strided inputs. float -> int32
+ * truncates toward zero; x -> bool is x != 0 (NaN is true, as on cpu), tested on the bits for floats
+ * since WGSL may assume no NaN.
+ */
 const castKernel: KernelDef<CastAttrs> = {
   stridedInputs: true,
   run: ({ inputs: [x], outputs: [y] }) => {
-    if (y!.size === 0) return;
-    const from = wgslType(x!.dtype, 'Cast');
-    const to = wgslType(y!.dtype, 'Cast');
-    const ctx = webgpuContext();
-    const wg = ctx.limits.workgroupSize;
-    const wgsl = `
-@group(0) @binding(0) var<storage, read> x: array<${from}>;
-@group(0) @binding(1) var<storage, read_write> y: array<${to}>;
-${stridedOffsetFn('source', y!.shape, x!.strides, x!.offset)}
-${elementwiseMain(wg, y!.size, `  y[i] = ${to}(x[source(i)]);`)}`;
-    const batch = new ComputeBatch(ctx);
-    batch.dispatch(wgsl, 'cast', [batch.bindStorage(x!), batch.bind(y!)], workgroupsFor(y!.size, wg));
-    batch.submit();
+    const from = gpuDtype(x!.dtype, 'Cast');
+    const to = gpuDtype(y!.dtype, 'Cast');
+    let expr: string;
+    if (to === 'bool') expr = from === 'float32' ? '(bitcast<u32>(v) & 0x7fffffffu) != 0u' : from === 'int32' ? 'v != 0i' : 'v != 0u';
+    else if (to === 'float32') expr = 'f32(v)';
+    else expr = from === 'float32' ? 'i32(trunc(v))' : 'i32(v)';
+    runMapKernel('cast', [x!], y!, `  let v = in0(i);\n  return ${expr};`);
   },
 };
 

@@ -1,3 +1,5 @@
+import { WebgpuDtypeError } from '../errors.js';
+
 /**
  * WGSL building blocks shared by the kernels. Sizes are baked into each kernel's source as constants: a
  * kernel variant is its source text, compiled once and cached (WebgpuContext.pipeline).
@@ -28,7 +30,8 @@ ${body}
 export function stridedOffsetFn(name: string, shape: readonly number[], strides: readonly number[], offset: number): string {
   const lines: string[] = [`fn ${name}(index: u32) -> u32 {`, '  var rest = index;', `  var at = ${offset}u;`];
   for (let d = shape.length - 1; d >= 0; d--) {
-    if (shape[d] === 1) continue;
+    // Size 1 adds nothing; size 0 has no element to address (and `% 0u` does not compile).
+    if (shape[d]! <= 1) continue;
     lines.push(`  at += (rest % ${shape[d]}u) * ${strides[d]}u;`, `  rest = rest / ${shape[d]}u;`);
   }
   lines.push('  return at;', '}');
@@ -39,7 +42,88 @@ export function stridedOffsetFn(name: string, shape: readonly number[], strides:
 export function wgslType(dtype: string, what: string): 'f32' | 'i32' {
   if (dtype === 'float32') return 'f32';
   if (dtype === 'int32') return 'i32';
-  throw new Error(`webgpu ${what}: dtype ${dtype} is not supported on webgpu (float32 and int32 are); cast on cpu first`);
+  throw new WebgpuDtypeError(what, dtype, ['float32', 'int32']);
 }
 
 export const workgroupsFor = (count: number, workgroupSize: number): number => Math.ceil(count / workgroupSize);
+
+// ---- element access for float32, int32 and bool ------------------------------------------------
+
+/**
+ * The dtypes the generic kernels read and write. bool is one byte per element in every device's memory;
+ * WGSL has no 8-bit storage type, so a bool buffer is bound as array<u32> and its bytes are taken apart
+ * on load and packed four to a word on store.
+ */
+export type GpuDType = 'float32' | 'int32' | 'bool';
+
+export function gpuDtype(dtype: string, what: string): GpuDType {
+  if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
+  throw new WebgpuDtypeError(what, dtype, ['float32', 'int32', 'bool']);
+}
+
+/** The WGSL type a loaded element has: bool loads as u32 0 or 1. */
+export const computeType: Readonly<Record<GpuDType, 'f32' | 'i32' | 'u32'>> = { float32: 'f32', int32: 'i32', bool: 'u32' };
+
+/** A storage binding declaration for a buffer of `dtype`. */
+export function storageDecl(binding: number, name: string, dtype: GpuDType, access: 'read' | 'read_write'): string {
+  return `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<${dtype === 'bool' ? 'u32' : computeType[dtype]}>;`;
+}
+
+/** `fn fnName(e: u32) -> T`: storage element e of `buffer` (a bool's byte extracted from its word). */
+export function loadFn(fnName: string, buffer: string, dtype: GpuDType): string {
+  if (dtype !== 'bool') return `fn ${fnName}(e: u32) -> ${computeType[dtype]} { return ${buffer}[e]; }`;
+  return `fn ${fnName}(e: u32) -> u32 { return (${buffer}[e >> 2u] >> ((e & 3u) * 8u)) & 0xffu; }`;
+}
+
+/** The WGSL type `value(i)` returns in a map kernel: a bool output takes a WGSL bool. */
+export function valueType(dtype: GpuDType): string {
+  return dtype === 'bool' ? 'bool' : computeType[dtype];
+}
+
+/**
+ * The entry point of a kernel that writes each element of a fresh contiguous output `y` (binding named
+ * `y`) from `fn value(i: u32) -> valueType(dtype)`. A bool output is written a word (four elements) per
+ * invocation, so no two invocations share a word.
+ */
+export function mapMain(workgroupSize: number, count: number, dtype: GpuDType): string {
+  if (dtype !== 'bool') return elementwiseMain(workgroupSize, count, '  y[i] = value(i);');
+  const words = Math.ceil(count / 4);
+  return elementwiseMain(workgroupSize, words, `  var word = 0u;
+  for (var k = 0u; k < 4u; k++) {
+    let e = i * 4u + k;
+    if (e < ${count}u && value(e)) { word = word | (1u << (k * 8u)); }
+  }
+  y[i] = word;`);
+}
+
+/** Invocations `mapMain` needs for `count` output elements. */
+export function mapInvocations(count: number, dtype: GpuDType): number {
+  return dtype === 'bool' ? Math.ceil(count / 4) : count;
+}
+
+/**
+ * `fromBits(b)`: a float from its bits at run time. WGSL rejects a constant expression whose value is
+ * infinite or NaN (a shader with `bitcast<f32>(0xff800000u)` does not compile), and a user function's
+ * result is never a constant expression: every kernel that may bake in a non-finite value includes this.
+ */
+export const FROM_BITS = 'fn fromBits(b: u32) -> f32 { return bitcast<f32>(b); }';
+export const NEG_INF = 'fromBits(0xff800000u)';
+export const POS_INF = 'fromBits(0x7f800000u)';
+export const NAN = 'fromBits(0x7fc00000u)';
+
+/** A float literal for any JavaScript number the kernels bake in; non-finite values need FROM_BITS in the shader. */
+export function f32Literal(v: number): string {
+  if (Number.isNaN(v)) return NAN;
+  const f = Math.fround(v);
+  if (!Number.isFinite(f)) return f > 0 ? POS_INF : NEG_INF;
+  // The bit pattern, so WGSL's own parsing of a decimal can never round differently.
+  const bits = new Uint32Array(new Float32Array([f]).buffer)[0]!;
+  return `bitcast<f32>(0x${bits.toString(16)}u)`;
+}
+
+/** A scalar of `dtype` as a WGSL expression of its compute type. */
+export function literal(v: number, dtype: GpuDType): string {
+  if (dtype === 'float32') return f32Literal(v);
+  if (dtype === 'int32') return `i32(${Math.trunc(v) | 0})`;
+  return v ? '1u' : '0u';
+}

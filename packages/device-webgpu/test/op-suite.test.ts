@@ -1,0 +1,28 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { runOpSuite, setFallback } from '@mta/core';
+import '@mta/device-cpu/register';
+import { releaseWebgpu } from '../src/index.js';
+import { webgpuForTests } from '../src/testing.js';
+
+/**
+ * Core's shared op suite on the webgpu device, against the suite's float64 references. The device stores
+ * no float64, so float64 cases run in float32 (at float32's tolerance); it reads asynchronously, so the
+ * suite awaits each result. Strict: a missing kernel fails here instead of falling back. Without an
+ * adapter the suite is reported skipped, except under CI, where webgpuForTests() throws.
+ */
+setFallback({ strict: true });
+const gpu = await webgpuForTests();
+afterAll(() => releaseWebgpu());
+
+const HALF = 'webgpu computes in float32 (no shader-f16 kernels yet)';
+const SKIP = [
+  { match: /float16|bfloat16|half-precision/, reason: HALF },
+  { match: /^cast: (float64 -> |.* -> float64)/, reason: 'webgpu stores no float64' },
+  { match: /^conv2d: /, reason: 'no conv2d kernels on webgpu: the toy models convolve score maps in the fused MTA kernels' },
+];
+
+if (gpu.ready) {
+  runOpSuite('webgpu', { describe, it, expect, skip: it.skip }, { substitute: { float64: 'float32' }, skip: SKIP, gradients: false });
+} else {
+  describe.skip(`op suite on device 'webgpu' (skipped: ${gpu.reason})`, () => { it('runs', () => undefined); });
+}
