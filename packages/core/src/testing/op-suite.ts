@@ -41,7 +41,7 @@ export interface OpSuiteOptions {
    * skipped through the test API's `skip`). A skipped case is a statement about the device, so it is listed
    * by the device's own test, never silently.
    */
-  readonly skip?: readonly { readonly match: RegExp; readonly reason: string }[];
+  readonly skip?: readonly OpSuiteSkip[];
   /**
    * Whether to run the gradient cases (default true). gradcheck differentiates in float64 with synchronous
    * reads; a device with neither (a GPU) checks its backward kernels as forward cases instead.
@@ -57,6 +57,17 @@ interface PendingCheck {
   readonly tolerance?: Tolerance;
   /** Set when the read must reject with an error matching it (an error the device finds while computing). */
   readonly rejects?: RegExp;
+}
+
+/**
+ * Forward cases a device does not take. With `refusedWith`, the case still runs and must fail with an
+ * error matching it (the device's named refusal): a device that silently computed something, or crashed
+ * with some other error, fails the suite. Without it, the case is reported skipped.
+ */
+export interface OpSuiteSkip {
+  readonly match: RegExp;
+  readonly reason: string;
+  readonly refusedWith?: RegExp;
 }
 
 export function runOpSuite(device: string, t: OpSuiteTestApi, options: OpSuiteOptions = {}): void {
@@ -75,6 +86,14 @@ export function runOpSuite(device: string, t: OpSuiteTestApi, options: OpSuiteOp
       describe(group, () => {
         for (const c of cases) {
           const skipped = options.skip?.find((k) => k.match.test(`${group}: ${c.name}`));
+          if (skipped?.refusedWith) {
+            const refusal = skipped.refusedWith;
+            it(`${c.name} (refused on '${device}': ${skipped.reason})`, async () => {
+              const ran = Promise.resolve().then(() => runForwardCase(device, c, group, options.substitute ?? {}, expect));
+              await expect(ran).rejects.toThrow(refusal);
+            });
+            continue;
+          }
           if (skipped) {
             t.skip?.(`${c.name} (skipped on '${device}': ${skipped.reason})`, () => undefined);
             continue;
