@@ -15,6 +15,7 @@ import { expandRef, permuteRef, ref, sliceRef, type Ref } from './op-suite-refer
 export interface OpSuiteMatchers {
   toBe(expected: unknown): void;
   toThrow(expected?: string | RegExp): void;
+  toMatch(expected: RegExp): void;
 }
 
 /** The part of vitest's (or jest's) API the suite uses; pass `{ describe, it, expect }` from vitest. */
