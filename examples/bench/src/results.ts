@@ -81,6 +81,7 @@ export function assembleResults(run: BenchRun, plan: BenchPlan, preferredReferen
       medianMs: m.measurement.medianMs,
       minMs: m.measurement.minMs,
       samplesMs: m.measurement.samplesMs,
+      firstCallMs: m.measurement.warmupMs[0] ?? null,
       peakExtraBytes: m.measurement.peakExtraBytes,
       ratioToPeer: fastest === undefined ? null : m.measurement.medianMs / fastest.measurement.medianMs,
       peer: fastest?.backend ?? null,

@@ -105,6 +105,11 @@ export interface BenchResult {
   readonly medianMs: number;
   readonly minMs: number;
   readonly samplesMs: readonly number[];
+  /**
+   * The phase's first run (the first warm-up) in its process: one-time costs included (pipeline or kernel
+   * compilation, autotuning). Null when no warm-up ran. In-process runs share what an earlier phase compiled.
+   */
+  readonly firstCallMs: number | null;
   /** Memory the runs added on top of what existed before them; see harness.ts for the method. */
   readonly peakExtraBytes: number;
   /** medianMs / the fastest peer's medianMs for the same variant, phase and L; null if no peer ran. */

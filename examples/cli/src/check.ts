@@ -1,12 +1,12 @@
 import { defaultGoldenManifestPath, loadGoldenManifest } from '@mta/ops-mta';
 import { bytes, listOf, oneOf, parseFlags, text } from '@mta/args';
-import { fallbackStats, resetFallbackStats, setFallback } from '@mta/core';
+import { fallbackStats, MissingKernelError, resetFallbackStats, setFallback } from '@mta/core';
 import {
   ALL_BACKENDS, checkResults, evaluateProblem, formatCaseLine, frobenius, GOLDEN_TOLERANCE, problemFromGolden, tinyModelInputs, TINY_MODEL,
   type CaseReport, type EvalBackend, type Results,
 } from '@mta/conformance';
 import { requireCases, userPath, type Command } from './command';
-import { loadBackends } from './setup';
+import { loadBackends, probeBackends, type SkippedBackend } from './setup';
 
 const help = `usage: pnpm mta check [--case <golden manifest>] [--backends ${ALL_BACKENDS.join(',')}] [--ub 192KiB] [--verbose] [--json]
 
@@ -14,7 +14,11 @@ Runs the same computations on every backend and compares them: each golden case 
 gradients on the framework's devices, against the float64 golden results) and a small seeded
 transformer-style model with MTA (against the first backend listed). Tolerance: relFro <= ${GOLDEN_TOLERANCE}.
 Exits 1 on any mismatch. With no arguments: the public golden cases (golden/public.json in the repository,
-or $MTA_GOLDEN_DIR/public.json) on ${ALL_BACKENDS.join(', ')}. --case is relative to the directory you run from.`;
+or $MTA_GOLDEN_DIR/public.json) on ${ALL_BACKENDS.join(', ')}. --case is relative to the directory you run from.
+webgpu and ort-webgpu run when a WebGPU adapter exists (a Vulkan driver; without a GPU, SwiftShader:
+VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json) and are reported SKIPPED with the reason otherwise;
+under CI (CI set) a missing adapter is a failure. The tiny model is skipped on a device without kernels for
+its primitives (said so, never counted as passed).`;
 
 interface Row { backend: string; tensor: string; maxAbs: number; relFro: number; pass: number; fail: number }
 
@@ -32,12 +36,14 @@ export const checkCommand: Command = {
     const manifest = values.case ? userPath(values.case) : defaultGoldenManifestPath();
     const suite = loadGoldenManifest(manifest);
     requireCases(manifest, suite.cases.length);
-    const names = values.backends;
-    const backends = await loadBackends(names, { ubBytes: values.ub });
-    // Primitives the npu lacks run on cpu here, counted and reported below; tests use strict mode instead.
-    setFallback({ enabled: true });
+    const { ready: backends, skipped } = await probeBackends(await loadBackends(values.backends, { ubBytes: values.ub }));
+    const names = backends.map((b) => b.name);
+    // Each device's own policy: primitives the npu lacks run on cpu here, counted and reported below (tests use
+    // strict mode instead); webgpu refuses (its reads are asynchronous), so a missing kernel there is named.
+    setFallback({ enabled: 'device' });
     resetFallbackStats();
     const log = (line: string) => { if (!values.json) console.log(line); };
+    for (const b of skipped) log(`SKIPPED ${b.name}: ${b.reason}`);
 
     const reports: CaseReport[] = [];
     for (const c of suite.cases) {
@@ -51,15 +57,17 @@ export const checkCommand: Command = {
     reports.push(...(await checkTinyModel(backends, log, values.verbose)));
 
     // A run that compared nothing must not report OK: the exit status is what scripts and CI read.
-    if (reports.length === 0) throw new Error(`check compared nothing (backends: ${names.join(', ') || 'none'}); give at least one backend and a manifest with cases`);
-    const rows = summarise(reports);
-    const passed = reports.filter((r) => r.pass).length;
-    const failed = reports.length - passed;
+    const run = reports.filter((r) => r.skipped === undefined);
+    if (run.length === 0) throw new Error(`check compared nothing (backends: ${names.join(', ') || 'none'}; skipped: ${skipped.map((b) => b.name).join(', ') || 'none'}); give at least one backend that can run here and a manifest with cases`);
+    const rows = summarise(run);
+    const passed = run.filter((r) => r.pass).length;
+    const failed = run.length - passed;
+    const skippedCases = reports.filter((r) => r.skipped !== undefined);
     const fallbacks = Object.fromEntries(fallbackStats());
     if (values.json) {
-      console.log(JSON.stringify({ manifest, backends: names, tolerance: GOLDEN_TOLERANCE, table: rows, fallbacks,
-        cases: reports.map((r) => ({ name: r.name, backend: r.backend, pass: r.pass, checks: r.checks, ...(r.error ? { error: r.error } : {}) })),
-        passed, failed }, null, 2));
+      console.log(JSON.stringify({ manifest, backends: names, skippedBackends: skipped, tolerance: GOLDEN_TOLERANCE, table: rows, fallbacks,
+        cases: reports.map((r) => ({ name: r.name, backend: r.backend, pass: r.pass, checks: r.checks, ...(r.error ? { error: r.error } : {}), ...(r.skipped ? { skipped: r.skipped } : {}) })),
+        passed, failed, skipped: skippedCases.length }, null, 2));
     } else {
       console.log(`\n${'backend'.padEnd(10)}${'tensor'.padEnd(22)}${'max abs err'.padStart(13)}${'max relFro'.padStart(13)}  result`);
       for (const r of rows) {
@@ -68,12 +76,22 @@ export const checkCommand: Command = {
       }
       const fb = Object.entries(fallbacks);
       if (fb.length) console.log(`\ncpu fallbacks (primitives without an npu kernel): ${fb.map(([k, n]) => `${k} x${n}`).join(', ')}`);
-      console.log(`\n${failed === 0 ? 'OK' : 'MISMATCH'}: ${passed} passed, ${failed} failed ` +
-        `(${suite.cases.length} golden cases + tiny MTA model on ${names.join(', ')}; relFro <= ${GOLDEN_TOLERANCE})`);
+      console.log(`\n${failed === 0 ? 'OK' : 'MISMATCH'}: ${passed} passed, ${failed} failed${skippedCases.length ? `, ${skippedCases.length} skipped` : ''} ` +
+        `(${suite.cases.length} golden cases + tiny MTA model on ${names.join(', ')}; relFro <= ${GOLDEN_TOLERANCE})` +
+        skippedSummary(skipped));
     }
     return failed === 0 ? 0 : 1;
   },
 };
+
+function skippedSummary(skipped: readonly SkippedBackend[]): string {
+  return skipped.length === 0 ? '' : `\nSKIPPED backends (not run, not counted): ${skipped.map((b) => b.name).join(', ')}`;
+}
+
+/** A device without a kernel for one of the model's primitives cannot run it: skipped with that reason, not failed. */
+function tinyModelSkip(err: unknown): string | undefined {
+  return err instanceof MissingKernelError ? `skipped: ${err.message.split('\n')[0]}` : undefined;
+}
 
 async function checkTinyModel(backends: readonly EvalBackend[], log: (l: string) => void, verbose: boolean): Promise<CaseReport[]> {
   const name = `tiny-mta-model`;
@@ -83,7 +101,8 @@ async function checkTinyModel(backends: readonly EvalBackend[], log: (l: string)
   try {
     reference = await first.runTinyModel(TINY_MODEL);
   } catch (err) {
-    const r: CaseReport = { name, backend: first.name, pass: false, checks: [], error: (err as Error).message, ms: 0 };
+    const skip = tinyModelSkip(err);
+    const r: CaseReport = { name, backend: first.name, pass: false, checks: [], ...(skip ? { skipped: skip } : { error: (err as Error).message }), ms: 0 };
     log(formatCaseLine(r));
     return [r];
   }
@@ -97,7 +116,8 @@ async function checkTinyModel(backends: readonly EvalBackend[], log: (l: string)
       const checks = checkResults(results, reference, tensors, GOLDEN_TOLERANCE, { gradientScale: frobenius(tinyModelInputs(TINY_MODEL).gradOut) });
       report = { name: `${name} vs ${first.name}`, backend: b.name, pass: checks.every((c) => c.pass), checks, ms: performance.now() - t0 };
     } catch (err) {
-      report = { name: `${name} vs ${first.name}`, backend: b.name, pass: false, checks: [], error: (err as Error).message, ms: performance.now() - t0 };
+      const skip = tinyModelSkip(err);
+      report = { name: `${name} vs ${first.name}`, backend: b.name, pass: false, checks: [], ...(skip ? { skipped: skip } : { error: (err as Error).message }), ms: performance.now() - t0 };
     }
     reports.push(report);
     if (verbose || !report.pass) log(formatCaseLine(report));

@@ -2,12 +2,14 @@ import { defaultGoldenManifestPath, loadGoldenManifest } from '@mta/ops-mta';
 import { bytes, oneOf, parseFlags, UsageError } from '@mta/args';
 import { ALL_BACKENDS, evaluateProblem, formatCaseLine, GOLDEN_TOLERANCE, NOISE_FLOOR, problemFromGolden } from '@mta/conformance';
 import { requireCases, userPath, type Command } from './command';
-import { loadBackends } from './setup';
+import { loadBackends, probeBackends } from './setup';
 
 const help = `usage: pnpm mta golden [manifest.json] [--device ${ALL_BACKENDS.join('|')}] [--ub 16KiB] [--impl auto|fused|composite] [--json]
 
-Evaluates every case of an mta-golden/1 manifest on one backend (forward and backward on cpu/npu,
-forward through the exported ONNX graph on ort-node/ort-web). Prints one line per case with the relative
+Evaluates every case of an mta-golden/1 manifest on one backend (forward and backward on cpu/npu/webgpu,
+forward through the exported ONNX graph on ort-node/ort-web/ort-webgpu). webgpu and ort-webgpu need a
+WebGPU adapter (a Vulkan driver; without a GPU, SwiftShader: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json);
+without one the command fails with the reason. Prints one line per case with the relative
 Frobenius error of each tensor and PASS/FAIL at relFro <= ${GOLDEN_TOLERANCE}; exits 1 if any case fails.
 The manifest defaults to the repository's golden/public.json ($MTA_GOLDEN_DIR/public.json when set); a
 path given is relative to the directory you run from.`;
@@ -27,7 +29,9 @@ export const goldenCommand: Command = {
     // Without a path, the committed cases (golden/public.json); a path given resolves against the caller's directory.
     const suite = loadGoldenManifest(positionals[0] === undefined ? defaultGoldenManifestPath() : userPath(positionals[0]));
     requireCases(suite.manifestPath, suite.cases.length);
-    const [backend] = await loadBackends([values.device], { ubBytes: values.ub });
+    const { ready: [backend], skipped: [skip] } = await probeBackends(await loadBackends([values.device], { ubBytes: values.ub }));
+    // One backend asked for by name: no adapter is an error (exit 1) with the reason, never an empty pass.
+    if (skip !== undefined) throw new Error(`backend '${skip.name}' cannot run here: ${skip.reason}`);
     const reports = [];
     for (const c of suite.cases) {
       const { report } = await evaluateProblem(backend!, problemFromGolden(c), undefined, impl);

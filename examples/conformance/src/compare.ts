@@ -57,6 +57,8 @@ export interface CaseReport {
   readonly checks: readonly TensorCheck[];
   /** Why the case could not be evaluated (an error thrown by the backend), if so. */
   readonly error?: string;
+  /** Why the case was not run (a precondition of the host or the backend, e.g. no kernel for a primitive); pass is false. */
+  readonly skipped?: string;
   readonly ms: number;
 }
 
@@ -106,6 +108,7 @@ export async function evaluateProblem(backend: EvalBackend, problem: MtaProblem,
 }
 
 export function formatCaseLine(r: CaseReport): string {
+  if (r.skipped !== undefined) return `SKIP  ${r.name.padEnd(28)} ${r.backend.padEnd(9)} ${r.skipped}`;
   const verdict = r.pass ? 'PASS' : 'FAIL';
   if (r.error) return `${verdict}  ${r.name.padEnd(28)} ${r.backend.padEnd(9)} error: ${r.error}`;
   const errs = r.checks.map((c) => `${c.tensor}=${c.relFro.toExponential(2)}${c.floored ? '*' : ''}`).join('  ');

@@ -43,6 +43,13 @@ export const BENCH_BACKENDS: readonly BenchBackendEntry[] = [
     create: async () => (await import('./ort-common')).createOrtBackend('ort-web'),
   },
   {
+    name: 'ort-webgpu',
+    kind: 'peer',
+    summary: 'onnxruntime-node 1.30, WebGPU execution provider (node placement checked from its profile), exported forward graph, host to host',
+    phases: ['forward'],
+    create: async () => (await import('./ort-common')).createOrtBackend('ort-webgpu'),
+  },
+  {
     name: 'cpu',
     kind: 'ours',
     summary: "@mta cpu device, multiTokenAttention impl 'auto' (the fused kernel when registered)",
@@ -56,6 +63,20 @@ export const BENCH_BACKENDS: readonly BenchBackendEntry[] = [
     summary: "@mta cpu device, multiTokenAttention impl 'composite' (reference path of core primitives)",
     phases: ['forward', 'forward+backward'],
     create: async () => (await import('./device-backend')).createDeviceBackend({ device: 'cpu', impl: 'composite' }),
+  },
+  {
+    name: 'webgpu',
+    kind: 'ours',
+    summary: '@mta webgpu device, fused WGSL MTA kernels, device-resident (inputs uploaded once; each run ends when the GPU queue is done)',
+    phases: ['forward', 'forward+backward'],
+    create: async () => (await import('./webgpu')).createWebgpuBackend('resident'),
+  },
+  {
+    name: 'webgpu-host',
+    kind: 'ours',
+    summary: '@mta webgpu device, fused WGSL MTA kernels, host to host (each run uploads its inputs and reads every result back)',
+    phases: ['forward', 'forward+backward'],
+    create: async () => (await import('./webgpu')).createWebgpuBackend('host'),
   },
   {
     name: 'npu',

@@ -8,6 +8,7 @@
 import { exportMtaProblem, type MtaProblem } from '@mta/conformance';
 import { makeInputs, makeProblem } from '../problem';
 import type { BenchBackend, BenchInputs, BenchProblem, HostResults, Phase, PreparedRun } from '../types';
+import { formatPlacement, runOrtWebgpu } from '@mta/ort';
 import { createReusableOrtSession, type BenchOrtBackend, type ReusableOrtSession } from './ort-session';
 
 /** Names exportMtaProblem gives the graph's input and output. */
@@ -28,6 +29,11 @@ function toMtaProblem({ problem, scores, weight, bias, gradOut }: BenchInputs): 
 
 class OrtPreparedRun implements PreparedRun {
   constructor(private readonly session: ReusableOrtSession) {}
+
+  /** Session creation (graph optimisation; on the WebGPU EP also its adapter and device), untimed by the harness. */
+  extraInfo(): Readonly<Record<string, number>> {
+    return { sessionCreateMs: this.session.sessionCreateMs };
+  }
 
   async forward(): Promise<void> {
     // The outputs are ORT-allocated JS arrays: dropping them is all a caller does after use.
@@ -61,9 +67,17 @@ export function createOrtBackend(backend: BenchOrtBackend): BenchBackend {
     },
     async setup(): Promise<void> {
       // A session on a tiny graph: loads the runtime and fixes describe() before the first cell.
-      const probe = await sessionFor(makeInputs(makeProblem('softmax', 8)));
+      const inputs = makeInputs(makeProblem('softmax', 8));
+      const probe = await sessionFor(inputs);
       description = probe.description;
       await probe.release();
+      // The WebGPU EP silently hands nodes it cannot run to the CPU EP: prove from ORT's profile that the graph's
+      // work runs on WebGPU (the same node kinds at every L), and say where each node ran.
+      if (backend === 'ort-webgpu') {
+        const { B, Cin, L } = inputs.problem.shape;
+        const { placement } = await runOrtWebgpu(exportMtaProblem(toMtaProblem(inputs)), { [INPUT]: { data: inputs.scores, dims: [B, Cin, L, L] } });
+        description += `; node placement (profiled): ${formatPlacement(placement)}`;
+      }
     },
     async prepare(inputs: BenchInputs): Promise<PreparedRun> {
       return new OrtPreparedRun(await sessionFor(inputs));
