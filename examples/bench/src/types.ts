@@ -91,6 +91,11 @@ export interface BenchBackendEntry {
   readonly phases: readonly Phase[];
   /** Largest L run unless --no-cap: for peers too slow to run everywhere. */
   readonly defaultMaxL?: number;
+  /**
+   * Runs only when --backends names it, with why (a WebGPU adapter: on a machine without one every cell would
+   * fail, and the default run must stay green where it always was).
+   */
+  readonly optIn?: string;
   /** Timed repeats for this backend when the user gave no --repeats (slow backends use fewer). */
   readonly repeats?: number;
   create(): Promise<BenchBackend>;

@@ -9,6 +9,8 @@
  */
 import type { BenchBackendEntry } from '../types';
 
+const WEBGPU_OPT_IN = 'needs a WebGPU adapter (a Vulkan driver; SwiftShader works but times a CPU): name it in --backends';
+
 export const BENCH_BACKENDS: readonly BenchBackendEntry[] = [
   {
     name: 'tfjs-wasm',
@@ -47,6 +49,7 @@ export const BENCH_BACKENDS: readonly BenchBackendEntry[] = [
     kind: 'peer',
     summary: 'onnxruntime-node 1.30, WebGPU execution provider (node placement checked from its profile), exported forward graph, host to host',
     phases: ['forward'],
+    optIn: WEBGPU_OPT_IN,
     create: async () => (await import('./ort-common')).createOrtBackend('ort-webgpu'),
   },
   {
@@ -69,6 +72,7 @@ export const BENCH_BACKENDS: readonly BenchBackendEntry[] = [
     kind: 'ours',
     summary: '@mta webgpu device, fused WGSL MTA kernels, device-resident (inputs uploaded once; each run ends when the GPU queue is done)',
     phases: ['forward', 'forward+backward'],
+    optIn: WEBGPU_OPT_IN,
     create: async () => (await import('./webgpu')).createWebgpuBackend('resident'),
   },
   {
@@ -76,6 +80,7 @@ export const BENCH_BACKENDS: readonly BenchBackendEntry[] = [
     kind: 'ours',
     summary: '@mta webgpu device, fused WGSL MTA kernels, host to host (each run uploads its inputs and reads every result back)',
     phases: ['forward', 'forward+backward'],
+    optIn: WEBGPU_OPT_IN,
     create: async () => (await import('./webgpu')).createWebgpuBackend('host'),
   },
   {
