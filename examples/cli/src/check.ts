@@ -2,7 +2,7 @@ import { defaultGoldenManifestPath, loadGoldenManifest } from '@mta/ops-mta';
 import { bytes, listOf, oneOf, parseFlags, text } from '@mta/args';
 import { fallbackStats, MissingKernelError, resetFallbackStats, setFallback } from '@mta/core';
 import {
-  ALL_BACKENDS, checkResults, evaluateProblem, formatCaseLine, frobenius, GOLDEN_TOLERANCE, problemFromGolden, tinyModelInputs, TINY_MODEL,
+  ALL_BACKENDS, checkResults, evaluateProblem, formatCaseLine, frobenius, GOLDEN_TOLERANCE, problemFromGolden, tinyModelInputs, TINY_MODEL, TINY_MODEL_EXACT_ZERO,
   type CaseReport, type EvalBackend, type Results,
 } from '@mta/conformance';
 import { requireCases, userPath, type Command } from './command';
@@ -113,7 +113,7 @@ async function checkTinyModel(backends: readonly EvalBackend[], log: (l: string)
     try {
       const results = await b.runTinyModel(TINY_MODEL);
       const tensors = Object.keys(reference).filter((k) => k === 'probs' || (b.gradients && first.gradients));
-      const checks = checkResults(results, reference, tensors, GOLDEN_TOLERANCE, { gradientScale: frobenius(tinyModelInputs(TINY_MODEL).gradOut) });
+      const checks = checkResults(results, reference, tensors, GOLDEN_TOLERANCE, { gradientScale: frobenius(tinyModelInputs(TINY_MODEL).gradOut), exactZero: TINY_MODEL_EXACT_ZERO });
       report = { name: `${name} vs ${first.name}`, backend: b.name, pass: checks.every((c) => c.pass), checks, ms: performance.now() - t0 };
     } catch (err) {
       const skip = tinyModelSkip(err);

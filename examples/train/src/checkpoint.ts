@@ -1,11 +1,10 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Rng, type DeviceLike, type nn } from '@mta/core';
+import { Rng, SafetensorsError, readSafetensors, writeSafetensors, type DeviceLike, type nn } from '@mta/core';
 import { CheckpointError } from './checkpoint-error';
 import type { History } from './curves';
 import { ToyTransformer } from './model';
 import { modelConfigOf, resolveSettings, type TrainSettings } from './options';
-import { SafetensorsError, readSafetensors, writeSafetensors } from './safetensors';
 
 export { CheckpointError } from './checkpoint-error';
 

@@ -8,4 +8,5 @@ export * from './trainer';
 export * from './args';
 export * from './summary';
 export * from './train-mlp';
-export * from './safetensors';
+// The safetensors codec moved to @mta/core (ops-mta's state dicts use it too); re-exported for callers of this package.
+export { SafetensorsError, readSafetensors, writeSafetensors, type SafetensorsArray, type SafetensorsDType, type SafetensorsFile } from '@mta/core';

@@ -23,7 +23,11 @@ export * from './ops/index.js';
 export * from './testing/index.js';
 export * from './random.js';
 export * from './interop.js';
+export * from './safetensors.js';
 export * as nn from './nn/index.js';
+// Top level rather than under nn: they pair with the Node entry's loadStateDictFile/saveStateDictFile.
+export * from './nn/state-dict.js';
+export * from './nn/state-dict-errors.js';
 export * as optim from './optim/index.js';
 export * from './onnx/index.js';
 export * from './export/index.js';

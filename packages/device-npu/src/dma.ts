@@ -1,12 +1,24 @@
 /**
- * The MTE (memory transfer engine) of one core: moves contiguous runs between GM and the UB.
- * It counts bytes asked for, 32-byte bursts actually moved (a run touching part of a 32-byte block moves
- * the whole block), and transfers. In poison mode it refuses to read GM elements nobody has written
- * and marks written elements in the output's bitmap.
+ * The MTE (memory transfer engine) of one core: moves contiguous runs between GM and the UB, as AscendC's
+ * two copy instructions do.
+ *
+ * - `copyIn` / `copyOut` are DataCopy: the GM address, the UB address and the length must all be whole
+ *   32-byte blocks (`DmaAlignmentError` otherwise), because DataCopy moves whole blocks and nothing else.
+ * - `copyInPad` / `copyOutPad` are DataCopyPad: any GM address and any length; the UB address must still be
+ *   block-aligned. In, it can put up to one block of `left` padding elements before the data and fills the
+ *   rest of the last UB block with the pad value (garbage, NaN in poison mode, when none is given). Out, it
+ *   writes exactly n elements.
+ *
+ * It counts bytes asked for, 32-byte bursts actually moved (a run touching part of a block moves the whole
+ * block) and transfers. In poison mode it refuses to read GM elements nobody has written, marks written
+ * elements in the output's bitmap, and stamps every element written in this launch with its core (the
+ * write ledger), so a second write of an element is a race or an overwrite.
  */
-import { NpuAccessError, UninitializedReadError } from './errors.js';
+import { BFLOAT16_NAN_BITS, FLOAT16_NAN_BITS, toBfloat16Bits, toFloat16Bits } from './dtype.js';
+import { DmaAlignmentError, NpuAccessError, UninitializedReadError } from './errors.js';
 import { type GmBuffer, gmStorage } from './gm.js';
 import type { UbBuf, UnifiedBuffer } from './ub.js';
+import type { WriteLedger } from './write-ledger.js';
 
 export interface DmaCounters {
   readBytes: number;
@@ -17,8 +29,18 @@ export interface DmaCounters {
   transfersOut: number;
 }
 
+/** DataCopyPad's padding of the UB side (DataCopyPadExtParams): elements before the data, and their value. */
+export interface DmaPadding {
+  /** Pad elements written before the data, at the (aligned) UB address; together under one 32-byte block. */
+  readonly left?: number;
+  /** Value of the left padding and of the rest of the data's last 32-byte UB block. Unset: garbage. */
+  readonly value?: number;
+}
+
 export class DmaEngine {
   readonly counters: DmaCounters = { readBytes: 0, writeBytes: 0, readBurstBytes: 0, writeBurstBytes: 0, transfersIn: 0, transfersOut: 0 };
+  /** The launch's write ledger (poison mode), or null. */
+  ledger: WriteLedger | null = null;
 
   // A true private field: not reachable from kernel code even by casting, so GM storage stays sealed.
   readonly #key: object;
@@ -28,6 +50,8 @@ export class DmaEngine {
     private readonly ub: UnifiedBuffer,
     private readonly burstBytes: number,
     private readonly kernelName: () => string,
+    private readonly coreId: () => number,
+    private readonly poison: () => boolean,
   ) {
     this.#key = key;
   }
@@ -57,10 +81,20 @@ export class DmaEngine {
     }
   }
 
-  /** GM -> UB: n elements from gm[gmOff] into ubBuf[ubOff]. */
-  copyIn(ubBuf: UbBuf, ubOff: number, gm: GmBuffer, gmOff: number, n: number): void {
-    if (n === 0) return;
-    this.check('copyIn', ubBuf, ubOff, gm, gmOff, n);
+  private requireAligned(op: string, what: string, buffer: string, bytes: number, fix: string): void {
+    if (bytes % this.burstBytes !== 0) throw new DmaAlignmentError(this.kernelName(), op, what, buffer, bytes, this.burstBytes, fix);
+  }
+
+  /** DataCopy's three rules: GM address, UB address and length in whole blocks. */
+  private requireBlocks(op: string, ubBuf: UbBuf, ubOff: number, gm: GmBuffer, gmOff: number, n: number): void {
+    const e = gm.elemBytes;
+    const pad = op === 'copyIn' ? 'copyInPad' : 'copyOutPad';
+    this.requireAligned(op, 'UB address', ubBuf.name, ubBuf.byteOffset + ubOff * e, 'Start UB transfers at a multiple of 32 bytes (pitch rows to whole blocks).');
+    this.requireAligned(op, 'GM address', gm.name, gmOff * e, `Use ${pad} (DataCopyPad) for a run that does not start on a block.`);
+    this.requireAligned(op, 'length', gm.name, n * e, `Move the tail with ${pad} (DataCopyPad); rounding the length up would ${op === 'copyOut' ? 'overwrite the neighbouring data' : 'read past the run'}.`);
+  }
+
+  private readGm(ubBuf: UbBuf, ubOff: number, gm: GmBuffer, gmOff: number, n: number): void {
     const s = gmStorage(gm, this.#key);
     if (s.written) {
       const hole = s.written.subarray(gmOff, gmOff + n).indexOf(0);
@@ -74,11 +108,9 @@ export class DmaEngine {
     c.transfersIn++;
   }
 
-  /** UB -> GM: n elements from ubBuf[ubOff] into gm[gmOff]. */
-  copyOut(gm: GmBuffer, gmOff: number, ubBuf: UbBuf, ubOff: number, n: number): void {
-    if (n === 0) return;
-    this.check('copyOut', ubBuf, ubOff, gm, gmOff, n);
+  private writeGm(op: string, gm: GmBuffer, gmOff: number, ubBuf: UbBuf, ubOff: number, n: number): void {
     const s = gmStorage(gm, this.#key);
+    this.ledger?.record(gm, gmOff, n, this.coreId(), `${op} of ${n} elements at ${gmOff} from UB '${ubBuf.name}'`);
     if (gm.dtype === 'float32') (s.data as Float32Array).set(this.ub.f32.subarray(ubBuf.offset + ubOff, ubBuf.offset + ubOff + n), gmOff);
     else (s.data as Uint16Array).set(this.ub.u16.subarray(ubBuf.offset + ubOff, ubBuf.offset + ubOff + n), gmOff);
     if (s.written) s.written.fill(1, gmOff, gmOff + n);
@@ -86,5 +118,65 @@ export class DmaEngine {
     c.writeBytes += n * gm.elemBytes;
     c.writeBurstBytes += this.bursts(gmOff, n, gm.elemBytes);
     c.transfersOut++;
+  }
+
+  /** DataCopy GM -> UB: n elements from gm[gmOff] into ubBuf[ubOff], all in whole 32-byte blocks. */
+  copyIn(ubBuf: UbBuf, ubOff: number, gm: GmBuffer, gmOff: number, n: number): void {
+    if (n === 0) return;
+    this.check('copyIn', ubBuf, ubOff, gm, gmOff, n);
+    this.requireBlocks('copyIn', ubBuf, ubOff, gm, gmOff, n);
+    this.readGm(ubBuf, ubOff, gm, gmOff, n);
+  }
+
+  /** DataCopy UB -> GM: n elements from ubBuf[ubOff] into gm[gmOff], all in whole 32-byte blocks. */
+  copyOut(gm: GmBuffer, gmOff: number, ubBuf: UbBuf, ubOff: number, n: number): void {
+    if (n === 0) return;
+    this.check('copyOut', ubBuf, ubOff, gm, gmOff, n);
+    this.requireBlocks('copyOut', ubBuf, ubOff, gm, gmOff, n);
+    this.writeGm('copyOut', gm, gmOff, ubBuf, ubOff, n);
+  }
+
+  /**
+   * DataCopyPad GM -> UB: `pad.left` pad elements at ubBuf[ubOff] (a block-aligned address), then n elements
+   * from gm[gmOff] (any address, any length), then the pad value up to the end of the last block (within
+   * the buffer).
+   */
+  copyInPad(ubBuf: UbBuf, ubOff: number, gm: GmBuffer, gmOff: number, n: number, pad: DmaPadding = {}): void {
+    const left = pad.left ?? 0;
+    if (n === 0 && left === 0) return;
+    const e = gm.elemBytes;
+    if (!Number.isInteger(left) || left < 0 || left * e >= this.burstBytes) {
+      throw new NpuAccessError(`copyInPad in kernel '${this.kernelName()}': left padding of '${ubBuf.name}' is ${left} elements; DataCopyPad pads less than one ${this.burstBytes}-byte block (0..${this.burstBytes / e - 1})`);
+    }
+    this.check('copyInPad', ubBuf, ubOff + left, gm, gmOff, n);
+    if (!Number.isInteger(ubOff) || ubOff < 0) throw new NpuAccessError(`copyInPad in kernel '${this.kernelName()}': UB offset ${ubOff} of '${ubBuf.name}' is not a non-negative integer`);
+    this.requireAligned('copyInPad', 'UB address', ubBuf.name, ubBuf.byteOffset + ubOff * e, 'DataCopyPad pads the UB side but its UB address must start a block; put the data after `left` pad elements instead.');
+    if (n > 0) this.readGm(ubBuf, ubOff + left, gm, gmOff, n);
+    const perBlock = this.burstBytes / e;
+    const end = ubOff + left + n;
+    const blockEnd = Math.min(ubBuf.elems, Math.ceil(end / perBlock) * perBlock);
+    this.fillUb(ubBuf, ubOff, left, pad.value);
+    this.fillUb(ubBuf, end, blockEnd - end, pad.value);
+  }
+
+  /** DataCopyPad UB -> GM: exactly n elements from ubBuf[ubOff] (a block-aligned address) to gm[gmOff] (any address). */
+  copyOutPad(gm: GmBuffer, gmOff: number, ubBuf: UbBuf, ubOff: number, n: number): void {
+    if (n === 0) return;
+    this.check('copyOutPad', ubBuf, ubOff, gm, gmOff, n);
+    this.requireAligned('copyOutPad', 'UB address', ubBuf.name, ubBuf.byteOffset + ubOff * gm.elemBytes, 'Start UB transfers at a multiple of 32 bytes (pitch rows to whole blocks).');
+    this.writeGm('copyOutPad', gm, gmOff, ubBuf, ubOff, n);
+  }
+
+  private fillUb(ubBuf: UbBuf, off: number, n: number, value: number | undefined): void {
+    if (n <= 0) return;
+    if (value === undefined && !this.poison()) return;
+    const i = ubBuf.offset + off;
+    if (ubBuf.dtype === 'float32') this.ub.f32.fill(value ?? NaN, i, i + n);
+    else {
+      const bits = value === undefined
+        ? ubBuf.dtype === 'float16' ? FLOAT16_NAN_BITS : BFLOAT16_NAN_BITS
+        : ubBuf.dtype === 'float16' ? toFloat16Bits(value) : toBfloat16Bits(value);
+      this.ub.u16.fill(bits, i, i + n);
+    }
   }
 }

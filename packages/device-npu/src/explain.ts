@@ -75,7 +75,9 @@ export function formatExplain(r: ExplainReport): string {
     lines.push(`    plan: ${l.plan}`);
     lines.push(`    UB peak ${l.ubPeakBytes.toLocaleString('en-US')} / ${l.ubCapacityBytes.toLocaleString('en-US')} B (${pct}%)`);
     lines.push(`    GM read ${mb(l.gmReadBytes)} + write ${mb(l.gmWriteBytes)}${ratio}; 32-byte bursts ${mb(l.gmReadBurstBytes + l.gmWriteBurstBytes)}; ${l.transfers.toLocaleString('en-US')} DMA transfers`);
-    lines.push(`    estimate ${us(l.estSeconds)} (GM ${us(l.estGmSeconds)}, vector ${us(l.estVectorSeconds)}); simulated in ${l.wallMs.toFixed(1)} ms`);
+    lines.push(`    ${l.doubleBuffered ? 'double-buffered (BUFFER_NUM 2)' : 'single-buffered (BUFFER_NUM 1)'}: estimate ${us(l.estSeconds)} ` +
+      `(GM ${us(l.estGmSeconds)}, vector ${us(l.estVectorSeconds)}; single-buffered ${us(l.estSingleBufferedSeconds)}, ` +
+      `double-buffered ${us(l.estDoubleBufferedSeconds)}); simulated in ${l.wallMs.toFixed(1)} ms`);
   }
   for (const g of r.groups) {
     lines.push(`= ${g.name}: GM ${mb(g.readBytes + g.writeBytes)} vs minimum ${mb(g.minReadBytes + g.minWriteBytes)} (${g.trafficRatio.toFixed(3)}x); ` +

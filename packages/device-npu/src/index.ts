@@ -8,13 +8,14 @@ export * from './spec.js';
 export * from './errors.js';
 export { GmBuffer } from './gm.js';
 export { UbBuf, UnifiedBuffer, type UbAllocOptions } from './ub.js';
-export { VectorUnit, type VectorCounters } from './vector.js';
-export type { DmaCounters } from './dma.js';
+export { MAX_REPEAT, VECTOR_BLOCK_BYTES, VectorUnit, reduceTmpElems, type VectorCounters } from './vector.js';
+export type { DmaCounters, DmaPadding } from './dma.js';
+export { WriteLedger } from './write-ledger.js';
 export { NpuSimulator, type KernelContext, type LaunchInfo, type SimulatorOptions } from './sim.js';
 export { LaunchLog, type GroupRecord, type LaunchRecord, type LaunchTotals } from './launch-records.js';
 export { buildExplain, formatExplain, type ExplainGroup, type ExplainReport } from './explain.js';
 export {
-  DEFAULT_UB_MARGIN, findUbTiling, measureUbTiling, planBuffers, planUbTiling, sumBufferBytes, ubBudgetBytes, ubBufferBytes, ubLimitsOf,
+  DEFAULT_BUFFER_NUM, DEFAULT_UB_MARGIN, findUbTiling, measureUbTiling, planBuffers, planUbTiling, sumBufferBytes, ubBudgetBytes, ubBufferBytes, ubLimitsOf, type BufferNum,
   type PlannedBuffer, type UbBufferDecl, type UbBufferLayout, type UbLimits, type UbTiling, type UbTilingRequest,
 } from './ub-tiling.js';
 export { allocPlanned, plannedBuffer } from './alloc-planned.js';

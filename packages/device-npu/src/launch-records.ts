@@ -21,7 +21,14 @@ export interface LaunchRecord {
   readonly busiestCoreCycles: number;
   readonly estGmSeconds: number;
   readonly estVectorSeconds: number;
+  /** The plan double-buffers its streamed buffers: estSeconds overlaps DMA with compute. */
+  readonly doubleBuffered: boolean;
+  /** The estimate this launch gets: the double-buffered one when its plan is, else the single-buffered one. */
   readonly estSeconds: number;
+  /** GM + vector time + overhead: each transfer waited for (BUFFER_NUM = 1). */
+  readonly estSingleBufferedSeconds: number;
+  /** max(GM, vector time) + overhead: transfers hidden behind compute (BUFFER_NUM = 2). */
+  readonly estDoubleBufferedSeconds: number;
   readonly wallMs: number;
   readonly error: string | null;
 }

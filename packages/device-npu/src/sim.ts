@@ -9,14 +9,18 @@
  *
  * Cores run one after another (the simulation is sequential); each starts with an empty UB. The time
  * estimate treats them as parallel: memory time is total bursts over the shared GM bandwidth, vector time is
- * the busiest core's cycles, and a launch takes the larger of the two (DMA overlapping compute) plus a fixed
- * launch overhead.
+ * the busiest core's cycles. A double-buffered launch (its plan holds BUFFER_NUM = 2 copies of the streamed
+ * buffers) overlaps the two and takes the larger; a single-buffered one waits for each transfer, so it takes
+ * their sum. Both are recorded, with a fixed launch overhead added.
+ *
+ * In poison mode every launch keeps a write ledger (write-ledger.ts): two cores writing the same GM element
+ * is a GmWriteRaceError, one core writing an element twice a GmOverwriteError.
  */
 import { CachingAllocator } from '@mta/core';
 import {
   BFLOAT16_NAN_BITS, FLOAT16_NAN_BITS, type DTypeStorage, type NpuDType, decodeHalf, encodeHalf, toBfloat16Bits, toFloat16Bits,
 } from './dtype.js';
-import { type DmaCounters, DmaEngine } from './dma.js';
+import { type DmaCounters, DmaEngine, type DmaPadding } from './dma.js';
 import { NpuAccessError, UnwrittenOutputError } from './errors.js';
 import { GmBuffer, gmStorage, registerGm, shapeLength, unflatten } from './gm.js';
 import { type ExplainReport, buildExplain } from './explain.js';
@@ -24,6 +28,7 @@ import { LaunchLog, type GroupRecord, type LaunchRecord, type LaunchTotals } fro
 import { type NpuSpec, makeNpuSpec, validateSpec } from './spec.js';
 import { type UbAllocOptions, type UbBuf, UnifiedBuffer } from './ub.js';
 import { VectorUnit } from './vector.js';
+import { WriteLedger } from './write-ledger.js';
 
 export interface KernelContext {
   readonly kernel: string;
@@ -34,10 +39,14 @@ export interface KernelContext {
   readonly v: VectorUnit;
   alloc(name: string, elems: number, options?: UbAllocOptions): UbBuf;
   free(buf: UbBuf): void;
-  /** GM -> UB (dtypes must match; stage half data through a half UB buffer and cast). */
+  /** GM -> UB (DataCopy: whole 32-byte blocks; dtypes must match; stage half data through a half UB buffer and cast). */
   copyIn(dst: UbBuf, dstOff: number, src: GmBuffer, srcOff: number, count: number): void;
-  /** UB -> GM. */
+  /** UB -> GM (DataCopy: GM address, UB address and length in whole 32-byte blocks). */
   copyOut(dst: GmBuffer, dstOff: number, src: UbBuf, srcOff: number, count: number): void;
+  /** GM -> UB with DataCopyPad: any GM address and length; aligned UB address; pads the UB side. */
+  copyInPad(dst: UbBuf, dstOff: number, src: GmBuffer, srcOff: number, count: number, pad?: DmaPadding): void;
+  /** UB -> GM with DataCopyPad: exactly `count` elements to any GM address, from an aligned UB address. */
+  copyOutPad(dst: GmBuffer, dstOff: number, src: UbBuf, srcOff: number, count: number): void;
   /** Describe the tile being processed (appears in UbOverflowError). */
   setTile(label: string): void;
 }
@@ -54,6 +63,11 @@ export interface LaunchInfo {
   readonly minWriteBytes?: number;
   /** Initial tile label for error messages. */
   readonly tile?: string;
+  /**
+   * Whether the kernel's plan double-buffers its streamed buffers (BUFFER_NUM = 2): the time estimate then
+   * overlaps DMA with compute. Default false: transfers and compute add up.
+   */
+  readonly doubleBuffered?: boolean;
 }
 
 export interface SimulatorOptions {
@@ -66,6 +80,12 @@ export interface SimulatorOptions {
   readonly recordLimit?: number;
   /** Most bytes of freed GM (and poison bitmaps) kept for reuse (default 16 MiB); the oldest go first. */
   readonly maxPooledBytes?: number;
+  /**
+   * Poison mode's write ledger also refuses two cores writing *different* elements of one 32-byte GM block in
+   * a launch (default false). The default ledger is per element: DataCopyPad writes exactly its elements, so
+   * two cores may share a block at an unaligned boundary. Turn this on to require block-aligned core splits.
+   */
+  readonly exclusiveBlocks?: boolean;
 }
 
 class CoreContext implements KernelContext {
@@ -84,7 +104,7 @@ class CoreContext implements KernelContext {
   ) {
     this.ub = new UnifiedBuffer(spec.ubBytes, spec.alignmentBytes, { kernel: () => this.kernel, tile: () => this.tile }, poison);
     this.v = new VectorUnit(this.ub, spec.vectorBytesPerCycle, () => this.kernel);
-    this.#dma = new DmaEngine(key, this.ub, spec.alignmentBytes, () => this.kernel);
+    this.#dma = new DmaEngine(key, this.ub, spec.alignmentBytes, () => this.kernel, () => this.coreId, poison);
   }
   alloc(name: string, elems: number, options?: UbAllocOptions): UbBuf {
     return this.ub.alloc(name, elems, options);
@@ -97,6 +117,15 @@ class CoreContext implements KernelContext {
   }
   copyOut(dst: GmBuffer, dstOff: number, src: UbBuf, srcOff: number, count: number): void {
     this.#dma.copyOut(dst, dstOff, src, srcOff, count);
+  }
+  copyInPad(dst: UbBuf, dstOff: number, src: GmBuffer, srcOff: number, count: number, pad?: DmaPadding): void {
+    this.#dma.copyInPad(dst, dstOff, src, srcOff, count, pad);
+  }
+  copyOutPad(dst: GmBuffer, dstOff: number, src: UbBuf, srcOff: number, count: number): void {
+    this.#dma.copyOutPad(dst, dstOff, src, srcOff, count);
+  }
+  set ledger(ledger: WriteLedger | null) {
+    this.#dma.ledger = ledger;
   }
   setTile(label: string): void {
     this.tile = label;
@@ -121,6 +150,7 @@ export class NpuSimulator {
   readonly #bitmapPool: CachingAllocator;
   readonly #core: CoreContext;
   readonly #log: LaunchLog;
+  readonly #exclusiveBlocks: boolean;
   #groupStack: GroupRecord[] = [];
 
   constructor(spec: NpuSpec = makeNpuSpec(), options: SimulatorOptions = {}) {
@@ -131,6 +161,7 @@ export class NpuSimulator {
     this.#gmPool = new CachingAllocator(pooled);
     this.#bitmapPool = new CachingAllocator(pooled / 4);
     this.#log = new LaunchLog(options.recordLimit ?? 256);
+    this.#exclusiveBlocks = options.exclusiveBlocks ?? false;
     this.#core = new CoreContext(spec, this.#key, () => this.poison);
   }
 
@@ -294,6 +325,7 @@ export class NpuSimulator {
     let read = 0, write = 0, readBurst = 0, writeBurst = 0, transfers = 0, elemOps = 0, busiest = 0, peak = 0;
     let error: unknown = null;
     this.#running = info.kernel;
+    ctx.ledger = this.poison ? new WriteLedger(info.kernel, this.spec.alignmentBytes, this.#exclusiveBlocks) : null;
     try {
       for (let core = 0; core < info.cores; core++) {
         ctx.kernel = info.kernel;
@@ -323,6 +355,7 @@ export class NpuSimulator {
       error = e;
     } finally {
       this.#running = null;
+      ctx.ledger = null;
     }
     if (error === null && this.poison) {
       try {
@@ -333,6 +366,9 @@ export class NpuSimulator {
     }
     const gmSeconds = (readBurst + writeBurst) / this.spec.gmBytesPerSecond;
     const vectorSeconds = busiest / this.spec.clockHz;
+    const doubleBuffered = info.doubleBuffered ?? false;
+    const overlapped = Math.max(gmSeconds, vectorSeconds) + this.spec.launchOverheadSeconds;
+    const serial = gmSeconds + vectorSeconds + this.spec.launchOverheadSeconds;
     const record: LaunchRecord = {
       kernel: info.kernel,
       group: this.#groupStack.length ? this.#groupStack[this.#groupStack.length - 1]!.name : null,
@@ -351,7 +387,10 @@ export class NpuSimulator {
       busiestCoreCycles: busiest,
       estGmSeconds: gmSeconds,
       estVectorSeconds: vectorSeconds,
-      estSeconds: Math.max(gmSeconds, vectorSeconds) + this.spec.launchOverheadSeconds,
+      doubleBuffered,
+      estSeconds: doubleBuffered ? overlapped : serial,
+      estSingleBufferedSeconds: serial,
+      estDoubleBufferedSeconds: overlapped,
       wallMs: performance.now() - t0,
       error: error === null ? null : error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     };

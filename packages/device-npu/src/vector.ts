@@ -6,12 +6,20 @@
  * Reductions return a JS number accumulated in double precision; the hardware reduces pairwise in
  * float32 (error ~ log2(n) ulps), a difference far below the 1e-5 tolerance this project tests against.
  *
+ * The rules of the A2 vector unit it enforces: every operand of a vector instruction starts on a 32-byte
+ * boundary of the UB (`VectorAlignmentError`; scalar reads and writes are exempt, `gather` reads its source at
+ * any element); a row stride of a multi-row instruction is whole 32-byte blocks; reductions (ReduceMax,
+ * ReduceSum and what is built on them) need a sharedTmpBuffer of `reduceTmpElems(n)` float32 elements that
+ * the kernel allocated in the UB and bound with `useSharedTmp` (`ReduceTmpBufferError`), so their scratch is
+ * counted like any buffer. Count-mode instructions longer than 255 repeats (the 8-bit repeat field) are
+ * issued as several instructions, which `counters.instructions` counts.
+ *
  * This is the generic ISA. An op family's own fused instructions (a convolution's taps, say) live with the
  * op family as free functions built on the extension points `arena`, `arenaIndex`, `assertDisjoint` and
  * `count`, so they are range-checked and counted exactly like the instructions here.
  */
 import { type NpuDType, decodeHalf, encodeHalf } from './dtype.js';
-import { NpuAccessError } from './errors.js';
+import { NpuAccessError, ReduceTmpBufferError, VectorAlignmentError } from './errors.js';
 import type { UbBuf, UnifiedBuffer } from './ub.js';
 
 export interface VectorCounters {
@@ -21,13 +29,32 @@ export interface VectorCounters {
   repeats: number;
   /** Scalar-unit reads/writes of single UB elements. */
   scalarOps: number;
+  /** Vector instructions issued (a count-mode op over more than MAX_REPEAT repeats is split). */
+  instructions: number;
+}
+
+/** The repeat field of an A2 vector instruction is 8 bits: at most 255 repeats of 256 bytes per instruction. */
+export const MAX_REPEAT = 255;
+/** Vector operands start on, and row strides are whole, blocks of this many bytes. */
+export const VECTOR_BLOCK_BYTES = 32;
+const F32_PER_BLOCK = VECTOR_BLOCK_BYTES / 4;
+
+/**
+ * float32 elements of the sharedTmpBuffer a reduction over n float32 elements needs: one partial per
+ * 256-byte repeat (64 lanes), rounded up to a whole 32-byte block (AscendC's ReduceMax / ReduceSum work
+ * buffer for the first level of the reduction; later levels reuse it).
+ */
+export function reduceTmpElems(n: number, lanes = 64): number {
+  const partials = Math.max(1, Math.ceil(n / lanes));
+  return Math.ceil(partials / F32_PER_BLOCK) * F32_PER_BLOCK;
 }
 
 export class VectorUnit {
   private readonly a: Float32Array;
   private readonly h: Uint16Array;
   private readonly lanes: number;
-  readonly counters: VectorCounters = { elemOps: 0, repeats: 0, scalarOps: 0 };
+  readonly counters: VectorCounters = { elemOps: 0, repeats: 0, scalarOps: 0, instructions: 0 };
+  private sharedTmp: UbBuf | null = null;
 
   constructor(
     private readonly ub: UnifiedBuffer,
@@ -43,6 +70,8 @@ export class VectorUnit {
     this.counters.elemOps = 0;
     this.counters.repeats = 0;
     this.counters.scalarOps = 0;
+    this.counters.instructions = 0;
+    this.sharedTmp = null;
   }
 
   private fail(op: string, buf: UbBuf, off: number, n: number, why: string): never {
@@ -60,14 +89,73 @@ export class VectorUnit {
     return this.a;
   }
 
-  /** Validate a float32 range [off, off + n) of a live buffer of this UB and return its arena index. */
+  /**
+   * Validate a float32 operand [off, off + n) of a live buffer of this UB and return its arena index. The
+   * operand must start on a 32-byte block (the vector unit addresses the UB in blocks).
+   */
   arenaIndex(op: string, buf: UbBuf, off: number, n: number): number {
+    const i = this.scalarIndex(op, buf, off, n);
+    this.assertAligned(op, buf, off, n);
+    return i;
+  }
+
+  /** Refuse an operand that does not start on a 32-byte block of the UB. */
+  assertAligned(op: string, buf: UbBuf, off: number, n = 0): void {
+    const byteAddress = buf.byteOffset + off * (buf.dtype === 'float32' ? 4 : 2);
+    if (byteAddress % VECTOR_BLOCK_BYTES !== 0) {
+      throw new VectorAlignmentError(
+        `vector op '${op}' in kernel '${this.kernelName()}': operand '${buf.name}' [${off}, ${off + n}) starts at UB byte ` +
+          `${byteAddress}, expected a multiple of ${VECTOR_BLOCK_BYTES} (element ${off} is ${byteAddress % VECTOR_BLOCK_BYTES} bytes into a block). ` +
+          `Pitch rows to whole blocks, or realign shifted data with gather() first.`,
+      );
+    }
+  }
+
+  /** Refuse a row stride of a multi-row instruction that is not whole 32-byte blocks (its repeat stride field counts blocks). */
+  assertRowStride(op: string, buf: UbBuf, strideElems: number): void {
+    if ((strideElems * 4) % VECTOR_BLOCK_BYTES !== 0) {
+      throw new VectorAlignmentError(
+        `vector op '${op}' in kernel '${this.kernelName()}': row stride of '${buf.name}' is ${strideElems} float32 elements ` +
+          `(${strideElems * 4} bytes), expected whole ${VECTOR_BLOCK_BYTES}-byte blocks (a multiple of ${F32_PER_BLOCK} elements). Pitch the rows.`,
+      );
+    }
+  }
+
+  /** Validate a float32 range of a live buffer (any start: for the scalar unit and gather sources). */
+  private scalarIndex(op: string, buf: UbBuf, off: number, n: number): number {
     if (buf.owner !== this.ub || !buf.live) this.fail(op, buf, off, n, 'buffer is not live in this core\'s UB');
     if (buf.dtype !== 'float32') this.fail(op, buf, off, n, `arithmetic needs a float32 buffer, this one is ${buf.dtype}; cast() first`);
     if (!(off >= 0 && n >= 0 && off + n <= buf.elems) || !Number.isInteger(off) || !Number.isInteger(n)) {
       this.fail(op, buf, off, n, 'range outside the buffer');
     }
     return buf.offset + off;
+  }
+
+  /**
+   * Bind the sharedTmpBuffer reductions use (a float32 buffer the kernel allocated, so the UB counts it), or
+   * unbind with null. AscendC passes it to each ReduceMax / ReduceSum call; binding it once is the same rule.
+   */
+  useSharedTmp(buf: UbBuf | null): void {
+    if (buf && (buf.owner !== this.ub || !buf.live || buf.dtype !== 'float32')) {
+      this.fail('useSharedTmp', buf, 0, buf.elems, 'the sharedTmpBuffer must be a live float32 buffer of this core\'s UB');
+    }
+    if (buf) this.assertAligned('useSharedTmp', buf, 0, buf.elems);
+    this.sharedTmp = buf;
+  }
+
+  /** The reduction's scratch: the bound sharedTmpBuffer, if large enough; its first elements are clobbered. */
+  private reduceScratch(op: string, n: number): void {
+    const need = reduceTmpElems(n, this.lanes);
+    const tmp = this.sharedTmp;
+    if (!tmp || !tmp.live || tmp.elems < need) {
+      const have = !tmp ? 'none is bound' : !tmp.live ? `'${tmp.name}' was freed` : `'${tmp.name}' holds ${tmp.elems}`;
+      throw new ReduceTmpBufferError(
+        `vector op '${op}' in kernel '${this.kernelName()}' over ${n} elements needs a sharedTmpBuffer of ${need} float32 elements ` +
+          `(${need * 4} B) in the UB; ${have}. Allocate it with the kernel's planned buffers (reduceTmpElems(n)) and bind it with v.useSharedTmp(buf).`,
+      );
+    }
+    // The hardware leaves partials there: anything a kernel kept in it is gone.
+    this.a.fill(NaN, tmp.offset, tmp.offset + need);
   }
 
   /** Refuse a destination arena span [d, d + dn) that overlaps an input span [o, o + on). */
@@ -77,8 +165,51 @@ export class VectorUnit {
 
   /** Count `passes` vector passes over n float32 elements (ceil(n / lanes) repeats each). */
   count(n: number, passes = 1): void {
+    const repeats = Math.ceil(n / this.lanes);
     this.counters.elemOps += n * passes;
-    this.counters.repeats += Math.ceil(n / this.lanes) * passes;
+    this.counters.repeats += repeats * passes;
+    this.counters.instructions += Math.max(1, Math.ceil(repeats / MAX_REPEAT)) * passes;
+  }
+
+  /**
+   * dst[dOff + t] = src[srcStart + offsets[oOff + t]] for t < n: AscendC's Gather, the one vector instruction
+   * that reads its source at any element (its offset table is a UB buffer, counted like the rest). Kernels use
+   * it to realign data shifted by a few elements (a convolution's taps) before aligned instructions.
+   */
+  gather(dst: UbBuf, dOff: number, src: UbBuf, srcStart: number, offsets: UbBuf, oOff: number, n: number): void {
+    if (n === 0) return;
+    const d = this.arenaIndex('gather', dst, dOff, n);
+    const o = this.arenaIndex('gather', offsets, oOff, n);
+    const s0 = this.scalarIndex('gather', src, 0, src.elems);
+    const a = this.a;
+    for (let t = 0; t < n; t++) {
+      const k = srcStart + a[o + t]!;
+      if (!(k >= 0 && k < src.elems && Number.isInteger(k))) this.fail('gather', src, srcStart, n, `offset ${a[o + t]} at ${t} reads element ${k}, outside the buffer`);
+      a[d + t] = a[s0 + k]!;
+    }
+    this.count(n);
+  }
+
+  /** buf[off + t] = first + t * step (AscendC ArithProgression): e.g. a gather's offset table. */
+  arange(buf: UbBuf, off: number, n: number, first = 0, step = 1): void {
+    if (n === 0) return;
+    const i = this.arenaIndex('arange', buf, off, n);
+    for (let t = 0; t < n; t++) this.a[i + t] = first + t * step;
+    this.count(n);
+  }
+
+  /**
+   * buf[off + t] = 0 for t < n outside [keepFrom, keepTo), from an aligned start: a Select of each lane
+   * against its index (how a kernel zeroes a head or a tail that does not start on a block).
+   */
+  zeroOutside(buf: UbBuf, off: number, n: number, keepFrom: number, keepTo: number): void {
+    if (n === 0 || (keepFrom <= 0 && keepTo >= n)) return;
+    const i = this.arenaIndex('zeroOutside', buf, off, n);
+    const from = Math.min(n, Math.max(0, keepFrom));
+    const to = Math.max(from, Math.min(n, keepTo));
+    this.a.fill(0, i, i + from);
+    this.a.fill(0, i + to, i + n);
+    this.count(n);
   }
 
   fill(buf: UbBuf, off: number, n: number, value: number): void {
@@ -108,7 +239,7 @@ export class VectorUnit {
 
   /** Scalar reads of k consecutive float32 UB elements into a register file (at out[outOff]). */
   getRow(buf: UbBuf, i: number, k: number, out: Float64Array, outOff = 0): void {
-    const s = this.arenaIndex('getRow', buf, i, k);
+    const s = this.scalarIndex('getRow', buf, i, k);
     for (let q = 0; q < k; q++) out[outOff + q] = this.a[s + q]!;
     this.counters.scalarOps += k;
   }
@@ -144,6 +275,7 @@ export class VectorUnit {
   expShiftSum(buf: UbBuf, off: number, n: number, shift: number): number {
     if (n === 0) return 0;
     const i = this.arenaIndex('expShiftSum', buf, off, n);
+    this.reduceScratch('expShiftSum', n);
     const a = this.a;
     let s = 0;
     for (let k = i; k < i + n; k++) {
@@ -183,6 +315,7 @@ export class VectorUnit {
   reduceMax(buf: UbBuf, off: number, n: number): number {
     if (n === 0) return -Infinity;
     const i = this.arenaIndex('reduceMax', buf, off, n);
+    this.reduceScratch('reduceMax', n);
     const a = this.a;
     let m = -Infinity;
     for (let k = i; k < i + n; k++) {
@@ -196,6 +329,7 @@ export class VectorUnit {
   reduceSum(buf: UbBuf, off: number, n: number): number {
     if (n === 0) return 0;
     const i = this.arenaIndex('reduceSum', buf, off, n);
+    this.reduceScratch('reduceSum', n);
     const a = this.a;
     let s = 0;
     for (let k = i; k < i + n; k++) s += a[k]!;
@@ -207,6 +341,7 @@ export class VectorUnit {
     if (n === 0) return 0;
     const i = this.arenaIndex('dot', x, xOff, n);
     const j = this.arenaIndex('dot', y, yOff, n);
+    this.reduceScratch('dot', n);
     const a = this.a;
     let s = 0;
     for (let k = 0; k < n; k++) s += a[i + k]! * a[j + k]!;
@@ -221,6 +356,7 @@ export class VectorUnit {
   thresholdStats(buf: UbBuf, off: number, n: number, taus: Float64Array, k: number, sums: Float64Array, counts: Float64Array, shift = 0): void {
     if (n === 0) return;
     const i = this.arenaIndex('thresholdStats', buf, off, n);
+    this.reduceScratch('thresholdStats', n);
     const a = this.a;
     for (let q = 0; q < k; q++) {
       const t = taus[q]!;
@@ -244,6 +380,7 @@ export class VectorUnit {
     if (n === 0) return;
     const i = this.arenaIndex('supportStats', p, pOff, n);
     const j = this.arenaIndex('supportStats', g, gOff, n);
+    this.reduceScratch('supportStats', n);
     const a = this.a;
     let s = 0;
     let c = 0;
@@ -284,6 +421,7 @@ export class VectorUnit {
     const check = (b: UbBuf, off: number): void => {
       if (b.owner !== this.ub || !b.live) this.fail('cast', b, off, n, 'buffer is not live in this core\'s UB');
       if (!(off >= 0 && off + n <= b.elems)) this.fail('cast', b, off, n, 'range outside the buffer');
+      this.assertAligned('cast', b, off, n);
     };
     check(dst, dOff);
     check(src, sOff);
@@ -315,22 +453,22 @@ export class VectorUnit {
 
   /** Scalar read of one float32 UB element. */
   get(buf: UbBuf, i: number): number {
-    const k = this.arenaIndex('get', buf, i, 1);
+    const k = this.scalarIndex('get', buf, i, 1);
     this.counters.scalarOps++;
     return this.a[k]!;
   }
 
   /** Scalar write of one float32 UB element (rounded to float32). */
   set(buf: UbBuf, i: number, value: number): void {
-    const k = this.arenaIndex('set', buf, i, 1);
+    const k = this.scalarIndex('set', buf, i, 1);
     this.counters.scalarOps++;
     this.a[k] = value;
   }
 
   /** Compensated (Kahan) accumulation of `value` into sum[i] with compensation comp[i], both float32. */
   kahanAdd(sum: UbBuf, comp: UbBuf, i: number, value: number): void {
-    const s = this.arenaIndex('kahanAdd', sum, i, 1);
-    const c = this.arenaIndex('kahanAdd', comp, i, 1);
+    const s = this.scalarIndex('kahanAdd', sum, i, 1);
+    const c = this.scalarIndex('kahanAdd', comp, i, 1);
     const a = this.a;
     const y = Math.fround(Math.fround(value) - a[c]!);
     const t = Math.fround(a[s]! + y);

@@ -112,9 +112,9 @@ describe('GM access', () => {
     const y = sim.alloc('y', 'float32', [100]);
     const rec = sim.launch({ kernel: 'k', plan: 'p', cores: 1, outputs: [y] }, (ctx) => {
       const u = ctx.alloc('u', 100);
-      ctx.copyIn(u, 0, x, 1, 8); // bytes 4..36: 2 bursts
-      ctx.copyIn(u, 0, x, 0, 100); // 400 B: 13 bursts
-      ctx.copyOut(y, 0, u, 0, 100);
+      ctx.copyInPad(u, 0, x, 1, 8); // bytes 4..36: 2 bursts
+      ctx.copyInPad(u, 0, x, 0, 100); // 400 B: 13 bursts
+      ctx.copyOutPad(y, 0, u, 0, 100);
     });
     expect(rec.gmReadBytes).toBe(32 + 400);
     expect(rec.gmReadBurstBytes).toBe((2 + 13) * 32);
@@ -128,11 +128,25 @@ describe('GM access', () => {
     const y = sim.alloc('y', 'bfloat16', [3]);
     sim.launch({ kernel: 'k', plan: 'p', cores: 1, outputs: [y] }, (ctx) => {
       const f = ctx.alloc('f', 3);
-      loadF32(ctx, f, 0, x, 0, 3, ctx.alloc('s16', 3, { dtype: 'float16' }));
-      storeF32(ctx, y, 0, f, 0, 3, ctx.alloc('sbf', 3, { dtype: 'bfloat16' }));
+      loadF32(ctx, f, 0, x, 0, 3, ctx.alloc('s16', 16, { dtype: 'float16' }));
+      storeF32(ctx, y, 0, f, 0, 3, ctx.alloc('sbf', 16, { dtype: 'bfloat16' }));
     });
     expect(Array.from(sim.download(x))).toEqual([1, 1, 3.140625]);
     expect(Array.from(sim.download(y))).toEqual([1, 1, 3.140625]);
+  });
+
+  it('loads a half run that starts inside a block at the block, with left padding and the pad value to the block end', () => {
+    const sim = new NpuSimulator(spec16);
+    const x = sim.upload('x', 'float16', [20], Array.from({ length: 20 }, (_, i) => i + 0.5));
+    let got: number[] = [];
+    sim.launch({ kernel: 'k', plan: 'p', cores: 1 }, (ctx) => {
+      const f = ctx.alloc('f', 16);
+      ctx.v.fill(f, 0, 16, 7);
+      // Elements 11..15 of x land at f[3..8): three pad elements before them, the pad value after them to f[8).
+      loadF32(ctx, f, 0, x, 11, 5, ctx.alloc('s16', 32, { dtype: 'float16' }), { left: 3, value: -Infinity });
+      got = Array.from({ length: 16 }, (_, i) => ctx.v.get(f, i));
+    });
+    expect(got).toEqual([-Infinity, -Infinity, -Infinity, 11.5, 12.5, 13.5, 14.5, 15.5, 7, 7, 7, 7, 7, 7, 7, 7]);
   });
 });
 
@@ -150,8 +164,9 @@ describe('poison mode', () => {
       for (let r = ctx.coreId; r < rows; r += ctx.coreCount) {
         for (let b = 0; b < blocks; b++) {
           const n = Math.min(block, L - b * block);
-          ctx.copyIn(buf, 0, x, r * L + b * block, n);
-          ctx.copyOut(y, r * L + b * block, buf, 0, n);
+          // Rows of 37 elements start anywhere in a 32-byte block: DataCopyPad moves them.
+          ctx.copyInPad(buf, 0, x, r * L + b * block, n);
+          ctx.copyOutPad(y, r * L + b * block, buf, 0, n);
         }
       }
     });

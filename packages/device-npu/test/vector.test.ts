@@ -1,6 +1,6 @@
 /** The generic vector ISA: fused instructions equal their unfused sequence bit for bit and count the same work. */
 import { describe, expect, it } from 'vitest';
-import { NpuSimulator, makeNpuSpec, type KernelContext, type UbBuf, seededValues, ubRead, ubWrite } from '../src/index.js';
+import { NpuSimulator, makeNpuSpec, reduceTmpElems, seededValues, ubRead, ubWrite } from '../src/index.js';
 
 
 describe('vector unit', () => {
@@ -12,6 +12,7 @@ describe('vector unit', () => {
     for (const fused of [true, false]) {
       sim.launch({ kernel: 'exp', plan: '', cores: 1 }, (ctx) => {
         const buf = ctx.alloc('buf', n);
+        ctx.v.useSharedTmp(ctx.alloc('tmp', reduceTmpElems(n)));
         ubWrite(ctx, buf, xs);
         const before = ctx.v.counters.repeats;
         let sum: number;

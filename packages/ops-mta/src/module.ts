@@ -17,6 +17,8 @@ const WHERE = 'MultiTokenAttention';
 
 /**
  * The MTA layer with Liger-Kernel's defaults: stride 1, padding 0, dilation 1, groups 1, bias, softmax.
+ * Its parameters are Liger's too, by name and layout (`weight` [Cout, Cin/groups, kH, kW], `bias` [Cout]),
+ * so a PyTorch state dict of LigerMultiTokenAttention loads with core's loadStateDict as it is.
  */
 export class MultiTokenAttention extends nn.Module {
   readonly weight: Tensor;

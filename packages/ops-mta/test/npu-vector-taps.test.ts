@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { NpuAccessError, NpuSimulator, makeNpuSpec, type KernelContext, type UbBuf, seededValues, ubRead, ubWrite } from '@mta/device-npu';
+import { NpuAccessError, NpuSimulator, VectorAlignmentError, makeNpuSpec, seededValues, ubRead, ubWrite, type UbBuf, type VectorUnit } from '@mta/device-npu';
 import { axpyDotTaps, axpyDotTapsMulti, axpyTaps, axpyTapsMulti } from '../src/kernels/npu/vector-taps.js';
 
 
 const cases: Array<{ m: number; k: number; step: number; n: number }> = [];
-for (const m of [1, 2, 3, 4, 5, 8]) for (const k of [1, 2, 3, 4]) for (const step of [1, -1, 2, -2]) cases.push({ m, k, step, n: 37 });
+// Taps are rows of whole 32-byte blocks apart (8 float32 elements): the vector unit reads operands only from
+// block boundaries, so the kernels realign shifted data into such rows before the taps run.
+for (const m of [1, 2, 3, 4, 5, 8]) for (const k of [1, 2, 3, 4]) for (const step of [40, -40, 48, -48]) cases.push({ m, k, step, n: 37 });
 
 describe('MTA convolution taps on the npu vector unit', () => {
   it.each(cases)('axpyTapsMulti m=$m k=$k step=$step equals m axpyTaps calls bit for bit and a float64 reference', ({ m, k, step, n }) => {
     const sim = new NpuSimulator(makeNpuSpec());
     const span = n + Math.abs(k - 1) * Math.abs(step);
-    const stride = n + 5;
+    const stride = 48;
     const w = Float64Array.from(seededValues(m * k, 11 + m + k), (x) => x);
     const srcVals = seededValues(span, 3 + k);
     const dstVals = seededValues((m - 1) * stride + n, 7 + m);
@@ -46,7 +48,7 @@ describe('MTA convolution taps on the npu vector unit', () => {
   it.each(cases)('axpyDotTapsMulti m=$m k=$k step=$step equals m axpyDotTaps calls bit for bit and a float64 reference', ({ m, k, step, n }) => {
     const sim = new NpuSimulator(makeNpuSpec());
     const span = n + Math.abs(k - 1) * Math.abs(step);
-    const stride = n + 3;
+    const stride = 40;
     const w = Float64Array.from(seededValues(m * k, 5 + m * k), (x) => x);
     const srcVals = seededValues(span, 13 + k);
     const dstVals = seededValues((m - 1) * stride + n, 17 + m);
@@ -96,8 +98,26 @@ describe('MTA convolution taps on the npu vector unit', () => {
       sim.launch({ kernel: 'overlap', plan: '', cores: 1 }, (ctx) => {
         const buf = ctx.alloc('buf', 64);
         ctx.v.fill(buf, 0, 64, 0);
-        axpyTapsMulti(ctx.v, buf, 0, 16, 2, buf, 8, 1, new Float64Array(6), 3, 8);
+        axpyTapsMulti(ctx.v, buf, 0, 16, 2, buf, 8, 8, new Float64Array(6), 3, 8);
       }),
     ).toThrow(NpuAccessError);
+  });
+
+  it('refuses a tap read in place one element off a block, and rows not a whole number of blocks apart', () => {
+    const sim = new NpuSimulator(makeNpuSpec());
+    const run = (body: (src: UbBuf, dst: UbBuf, v: VectorUnit) => void): void => {
+      sim.launch({ kernel: 'shifted-taps', plan: '', cores: 1 }, (ctx) => {
+        const src = ctx.alloc('src', 64);
+        const dst = ctx.alloc('dst', 64);
+        ctx.v.fill(src, 0, 64, 1);
+        ctx.v.fill(dst, 0, 64, 0);
+        body(src, dst, ctx.v);
+      });
+    };
+    // The old kernels' form: tap q at src + q (one element per tap): every tap but the first is misaligned.
+    expect(() => run((src, dst, v) => axpyTaps(v, dst, 0, src, 0, 1, new Float64Array([1, 2, 3]), 3, 8))).toThrow(VectorAlignmentError);
+    expect(() => run((src, dst, v) => axpyTaps(v, dst, 0, src, 1, 8, new Float64Array([1, 2]), 2, 8))).toThrow(/starts at UB byte \d+, expected a multiple of 32/);
+    expect(() => run((src, dst, v) => axpyTapsMulti(v, dst, 0, 12, 2, src, 0, 16, new Float64Array(4), 2, 8))).toThrow(/row stride of 'dst' is 12/);
+    expect(() => run((src, dst, v) => axpyTapsMulti(v, dst, 0, 16, 2, src, 0, 16, new Float64Array(4), 2, 8))).not.toThrow();
   });
 });

@@ -57,7 +57,7 @@ export function exportOnnx(target: Forward | ModuleLike, exampleInputs: readonly
     for (const [n, t] of target.namedParameters()) if (!params.has(t)) params.set(t, n);
   }
   const inputNames = exampleInputs.map((t, i) => opts.inputNames?.[i] ?? t.name ?? `input_${i}`);
-  const settings: TraceSettings = { graphName: opts.graphName ?? 'mta_model', parameters: params, precision: opts.precision ?? 'float32' };
+  const settings: TraceSettings = { graphName: opts.graphName ?? 'model', parameters: params, precision: opts.precision ?? 'float32' };
 
   const requested: Record<string, DynamicAxes> = {};
   if (opts.dynamicBatch) for (const name of inputNames) requested[name] = { 0: 'batch' };

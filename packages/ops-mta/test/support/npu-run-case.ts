@@ -20,8 +20,8 @@ export interface CaseRun {
   readonly kernels: string[];
 }
 
-export function runCase(c: CaseInputs, ub: number | string, dtype: NpuDType = 'float32', planOptions: Omit<NpuMtaPlanOptions, 'config' | 'bias' | 'planner'> = {}, weightDtype: NpuDType = dtype): CaseRun {
-  const spec = makeNpuSpec({ ub, env: {} });
+export function runCase(c: CaseInputs, ub: number | string, dtype: NpuDType = 'float32', planOptions: Omit<NpuMtaPlanOptions, 'config' | 'bias' | 'planner'> = {}, weightDtype: NpuDType = dtype, vectorCores?: number): CaseRun {
+  const spec = makeNpuSpec({ ub, env: {}, ...(vectorCores !== undefined ? { vectorCores } : {}) });
   const sim = new NpuSimulator(spec, { poison: true });
   const { B, Cin, Cout, L, kH, kW } = c.shape;
   const G = c.config.groups;

@@ -10,11 +10,19 @@
  * pre mode: a ring row is S0 (the score row with the future zeroed); the convolution gives a row of C, to
  *   which mask + activation is applied inline (single block), or whose causal part goes to a float32
  *   scratch for a row-act kernel (multi-block).
+ *
+ * Alignment (what AscendC demands of the vector unit and DataCopy): ring slots are pitched to whole 32-byte
+ * blocks. A row whose first loaded column does not start a block is loaded by DataCopyPad at the block below
+ * it with left padding; the padding is -inf in post mode (it vanishes in the activation, which runs over
+ * whole blocks) and 0 in pre mode, and whatever the activation leaves there is zeroed with a lane select.
+ * Each tap of the convolution reads the ring row shifted by q*dw elements: the shifted rows are realigned
+ * into `phases` with a gather before the (aligned) fused taps run on them.
  */
 import { allocPlanned, loadF32, plannedBuffer, storeF32, type GmBuffer, type KernelContext, type LaunchRecord, type NpuSimulator, type UbBuf } from '@mta/device-npu';
 import type { BandTiling, NpuKernelPlan } from './plan-types.js';
 import type { MtaGeometry } from '../../geometry.js';
 import { mod } from './ring.js';
+import { pitch8 } from './ub-buffers.js';
 import { axpyTapsMulti } from './vector-taps.js';
 import { SparsemaxTauSearch } from './sparsemax-tau.js';
 
@@ -59,6 +67,7 @@ export function runBandForward(sim: NpuSimulator, a: BandForwardArgs): LaunchRec
       kernel: kplan.name,
       plan: `${t.pass}: column block ${t.colBlock} x ${t.colBlocks}, ${t.rowsPerUnit} rows/unit, ${t.units} units`,
       cores: kplan.cores,
+      doubleBuffered: kplan.doubleBuffered,
       outputs,
       minReadBytes: a.minReadBytes,
       minWriteBytes: a.minWriteBytes,
@@ -80,6 +89,9 @@ function bandForwardCore(ctx: KernelContext, a: BandForwardArgs, t: BandTiling):
   const stage = bufs.get('stage') ?? null;
   const biasBuf = a.bias ? plannedBuffer(bufs, 'bias', kplan.name) : null;
   const statsBuf = post && multi ? plannedBuffer(bufs, 'rowstats', kplan.name) : null;
+  const phases = plannedBuffer(bufs, 'phases', kplan.name);
+  const gatherIndex = plannedBuffer(bufs, 'gather-index', kplan.name);
+  v.useSharedTmp(plannedBuffer(bufs, 'reduce-tmp', kplan.name));
   const search = new SparsemaxTauSearch();
   const wrows = new Float64Array(cog * kW);
 
@@ -87,12 +99,18 @@ function bandForwardCore(ctx: KernelContext, a: BandForwardArgs, t: BandTiling):
   if (biasBuf && a.bias) loadF32(ctx, biasBuf, 0, a.bias, 0, Cout, stage);
 
   const cw = t.colBlock;
+  const cwp = pitch8(cw);
   const W = cw + ext;
+  const Wp = pitch8(W);
   const slots = t.ringSlots;
   const R = t.rowsPerUnit;
   const statsRows = R + geo.depth - 1;
+  const statsPitch = pitch8(statsRows * 2);
   const slotRow = new Float64Array(slots);
-  const ringOff = (slot: number, c: number): number => (slot * cig + c) * W;
+  const ringOff = (slot: number, c: number): number => (slot * cig + c) * Wp;
+  // Post: the padding around a loaded run is -inf, so the activation over whole blocks gives it exactly 0.
+  const padValue = post ? -Infinity : 0;
+  v.arange(gatherIndex, 0, cwp);
 
   for (let u = ctx.coreId; u < t.units; u += ctx.coreCount) {
     const rr = u % t.rowRanges;
@@ -107,7 +125,7 @@ function bandForwardCore(ctx: KernelContext, a: BandForwardArgs, t: BandTiling):
     if (statsBuf && a.stats) {
       for (let c = 0; c < cig; c++) {
         const ci = g * cig + c;
-        ctx.copyIn(statsBuf, c * statsRows * 2, a.stats, ((b * Cin + ci) * L + rs0) * 2, (rs1 - rs0) * 2);
+        ctx.copyInPad(statsBuf, c * statsPitch, a.stats, ((b * Cin + ci) * L + rs0) * 2, (rs1 - rs0) * 2);
       }
     }
     for (let cb = 0; cb < t.colBlocks; cb++) {
@@ -137,26 +155,33 @@ function bandForwardCore(ctx: KernelContext, a: BandForwardArgs, t: BandTiling):
           const ci = g * cig + c;
           const base = ringOff(slot, c);
           if (hi < lo) {
-            v.fill(ring, base, W, 0);
+            v.fill(ring, base, Wp, 0);
           } else {
             const s0 = lo - (c0 - pl);
             const n = hi - lo + 1;
-            v.fill(ring, base, s0, 0);
-            v.fill(ring, base + s0 + n, W - s0 - n, 0);
-            loadF32(ctx, ring, base + s0, a.scores, ((b * Cin + ci) * L + iy) * L + lo, n, stage);
+            // The run starts at s0, maybe inside a block: load it at the block's start with left padding.
+            const a0 = s0 - (s0 % 8);
+            const end = pitch8(s0 + n);
+            v.fill(ring, base, a0, 0);
+            v.fill(ring, base + end, Wp - end, 0);
+            loadF32(ctx, ring, base + a0, a.scores, ((b * Cin + ci) * L + iy) * L + lo, n, stage, { left: s0 - a0, value: padValue });
             if (post) {
               if (!multi) {
-                activateInPlace(ctx, ring, base + s0, n, geo.sparse, search);
+                activateInPlace(ctx, ring, base + a0, end - a0, geo.sparse, search);
               } else if (statsBuf) {
-                const k = (c * statsRows + (iy - rs0)) * 2;
+                const k = c * statsPitch + (iy - rs0) * 2;
                 // Sparsemax row statistics are [tau relative to the row max, row max].
-                if (geo.sparse) v.reluShift(ring, base + s0, n, v.get(statsBuf, k), v.get(statsBuf, k + 1));
-                else v.expShiftScale(ring, base + s0, n, v.get(statsBuf, k), v.get(statsBuf, k + 1));
+                if (geo.sparse) v.reluShift(ring, base + a0, end - a0, v.get(statsBuf, k), v.get(statsBuf, k + 1));
+                else v.expShiftScale(ring, base + a0, end - a0, v.get(statsBuf, k), v.get(statsBuf, k + 1));
               }
+              // exp(-inf) is 0, but a row whose statistics are NaN makes its padding NaN: the padding is 0.
+              v.zeroOutside(ring, base + a0, end - a0, s0 - a0, s0 - a0 + n);
             }
           }
           if (post && a.probs && iy >= r0 && iy < r1) {
-            storeF32(ctx, a.probs, ((b * Cin + ci) * L + iy) * L + c0, ring, base + pl, nc, stage);
+            // P's columns [c0, c1) sit pl elements into the slot: realign them to a block for the DMA.
+            v.gather(phases, 0, ring, base + pl, gatherIndex, 0, nc);
+            storeF32(ctx, a.probs, ((b * Cin + ci) * L + iy) * L + c0, phases, 0, nc, stage);
           }
         }
       };
@@ -164,7 +189,7 @@ function bandForwardCore(ctx: KernelContext, a: BandForwardArgs, t: BandTiling):
         while (next <= oy + pb) loadRow(next++);
         const nValid = Math.min(nc, Math.max(0, oy + 1 - c0));
         for (let o = 0; o < cog; o++) {
-          if (nValid > 0) v.fill(acc, o * cw, nValid, biasBuf ? v.get(biasBuf, g * cog + o) : 0);
+          if (nValid > 0) v.fill(acc, o * cwp, nValid, biasBuf ? v.get(biasBuf, g * cog + o) : 0);
         }
         if (nValid > 0) {
           for (let kh = 0; kh < kH; kh++) {
@@ -175,7 +200,9 @@ function bandForwardCore(ctx: KernelContext, a: BandForwardArgs, t: BandTiling):
             for (let c = 0; c < cig; c++) {
               // One ring row feeds every output channel of the group: read it once for all of them.
               for (let o = 0; o < cog; o++) v.getRow(weight, (((g * cog + o) * cig + c) * kH + kh) * kW, kW, wrows, o * kW);
-              axpyTapsMulti(v, acc, 0, cw, cog, ring, ringOff(slot, c), dw, wrows, kW, nValid);
+              // Tap q reads the ring row shifted by q*dw: realign each shift to a block, then run the taps aligned.
+              for (let q = 0; q < kW; q++) v.gather(phases, q * cwp, ring, ringOff(slot, c) + q * dw, gatherIndex, 0, nValid);
+              axpyTapsMulti(v, acc, 0, cwp, cog, phases, 0, cwp, wrows, kW, nValid);
             }
           }
         }
@@ -183,15 +210,15 @@ function bandForwardCore(ctx: KernelContext, a: BandForwardArgs, t: BandTiling):
           const co = g * cog + o;
           const rowOff = ((b * Cout + co) * L + oy) * L + c0;
           if (post) {
-            v.fill(acc, o * cw + nValid, nc - nValid, 0);
-            if (a.out) storeF32(ctx, a.out, rowOff, acc, o * cw, nc, stage);
+            v.zeroOutside(acc, o * cwp, nc, 0, nValid);
+            if (a.out) storeF32(ctx, a.out, rowOff, acc, o * cwp, nc, stage);
           } else if (!multi) {
             // Whole row of C: mask (only [0, oy] is kept) + activation, then the full output row.
-            activateInPlace(ctx, acc, o * cw, nValid, geo.sparse, search);
-            v.fill(acc, o * cw + nValid, nc - nValid, 0);
-            if (a.out) storeF32(ctx, a.out, rowOff, acc, o * cw, nc, stage);
+            activateInPlace(ctx, acc, o * cwp, nValid, geo.sparse, search);
+            v.zeroOutside(acc, o * cwp, nc, 0, nValid);
+            if (a.out) storeF32(ctx, a.out, rowOff, acc, o * cwp, nc, stage);
           } else if (a.cScratch && nValid > 0) {
-            ctx.copyOut(a.cScratch, rowOff, acc, o * cw, nValid);
+            ctx.copyOutPad(a.cScratch, rowOff, acc, o * cwp, nValid);
           }
         }
       }

@@ -14,11 +14,17 @@
  * output-gradient cell it touched, so dW += operand(y, x) * ring(...) sums every product exactly once across
  * all units; db sums the ring rows the unit owns. Both accumulate per core in float32 with Kahan
  * compensation and are written as one partial row per core, reduced by the wgrad-reduce kernel.
+ *
+ * Alignment, as in the forward band kernel: ring slots and channel rows are pitched to whole 32-byte blocks,
+ * runs that start inside a block are loaded at the block's start with zero left padding (zero is what dO, O
+ * and dC are outside the causal part), and the taps' shifted rows (and the owned columns summed for the bias
+ * gradient) are realigned with a gather before aligned instructions read them.
  */
 import { allocPlanned, loadF32, plannedBuffer, storeF32, type GmBuffer, type KernelContext, type LaunchRecord, type NpuSimulator } from '@mta/device-npu';
 import type { BandTiling, NpuKernelPlan } from './plan-types.js';
 import type { MtaGeometry } from '../../geometry.js';
 import { mod } from './ring.js';
+import { biasGradOffset, gradPartialPitch, pitch8 } from './ub-buffers.js';
 import { axpyDotTapsMulti, axpyTapsMulti } from './vector-taps.js';
 
 export interface BandTransposeArgs {
@@ -35,7 +41,7 @@ export interface BandTransposeArgs {
   readonly gradScores: GmBuffer | null;
   /** post stats pass writes, apply pass reads: [(b*Cin + c)*L + row] x 2. pre multi reads dC statistics [(b*Cout + c)*L + row] x 2. */
   readonly stats: GmBuffer | null;
-  /** Per-core weight/bias gradient partials [cores][wElems + (bias ? Cout : 0)] (not in the apply pass). */
+  /** Per-core weight/bias gradient partials [cores][gradPartialPitch]: weights, padding to a block, bias, padding (not in the apply pass). */
   readonly partials: GmBuffer | null;
   readonly minReadBytes: number;
   readonly minWriteBytes: number;
@@ -52,6 +58,7 @@ export function runBandTranspose(sim: NpuSimulator, a: BandTransposeArgs): Launc
       kernel: a.kplan.name,
       plan: `${t.pass}: column block ${t.colBlock} x ${t.colBlocks}, ${t.rowsPerUnit} rows/unit, ${t.units} units`,
       cores: a.kplan.cores,
+      doubleBuffered: a.kplan.doubleBuffered,
       outputs,
       minReadBytes: a.minReadBytes,
       minWriteBytes: a.minWriteBytes,
@@ -77,7 +84,11 @@ function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs, t: BandTili
   const dwcomp = accumulateGrads ? plannedBuffer(bufs, 'dwcomp', kplan.name) : null;
   const rowstats = bufs.get('rowstats') ?? null;
   const stage = bufs.get('stage') ?? null;
-  const nW = wElems + (a.hasBias ? Cout : 0);
+  const phases = plannedBuffer(bufs, 'phases', kplan.name);
+  const gatherIndex = plannedBuffer(bufs, 'gather-index', kplan.name);
+  v.useSharedTmp(plannedBuffer(bufs, 'reduce-tmp', kplan.name));
+  const nW = gradPartialPitch(geo, a.hasBias);
+  const biasAt = biasGradOffset(geo);
   const pair = new Float64Array(2);
   const wrows = new Float64Array(cig * kW);
   const dots = new Float64Array(cig * kW);
@@ -89,12 +100,17 @@ function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs, t: BandTili
   }
 
   const cw = t.colBlock;
+  const cwp = pitch8(cw);
   const W = cw + ext;
+  const Wp = pitch8(W);
   const slots = t.ringSlots;
   const R = t.rowsPerUnit;
   const dcRows = R + geo.depth - 1;
+  const ownPitch = pitch8(R * 2);
+  const dcPitch = pitch8(dcRows * 2);
   const slotRow = new Float64Array(slots);
-  const ringOff = (slot: number, c: number): number => (slot * cog + c) * W;
+  const ringOff = (slot: number, c: number): number => (slot * cog + c) * Wp;
+  v.arange(gatherIndex, 0, cwp);
 
   for (let u = ctx.coreId; u < t.units; u += ctx.coreCount) {
     const rr = u % t.rowRanges;
@@ -108,12 +124,12 @@ function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs, t: BandTili
     const rs0 = Math.max(0, r0 - pb);
     const rs1 = Math.min(L, r1 + pt);
     if (rowstats && a.stats) {
-      if (post && pass === 'stats') v.fill(rowstats, 0, R * cig * 2, 0);
+      if (post && pass === 'stats') v.fill(rowstats, 0, rowstats.elems, 0);
       if (post && pass === 'apply') {
-        for (let c = 0; c < cig; c++) ctx.copyIn(rowstats, c * R * 2, a.stats, ((b * Cin + g * cig + c) * L + r0) * 2, nr * 2);
+        for (let c = 0; c < cig; c++) ctx.copyInPad(rowstats, c * ownPitch, a.stats, ((b * Cin + g * cig + c) * L + r0) * 2, nr * 2);
       }
       if (!post) {
-        for (let c = 0; c < cog; c++) ctx.copyIn(rowstats, c * dcRows * 2, a.stats, ((b * Cout + g * cog + c) * L + rs0) * 2, (rs1 - rs0) * 2);
+        for (let c = 0; c < cog; c++) ctx.copyInPad(rowstats, c * dcPitch, a.stats, ((b * Cout + g * cog + c) * L + rs0) * 2, (rs1 - rs0) * 2);
       }
     }
     for (let cb = 0; cb < t.colBlocks; cb++) {
@@ -143,37 +159,47 @@ function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs, t: BandTili
           const co = g * cog + c;
           const base = ringOff(slot, c);
           if (hi < lo) {
-            v.fill(ring, base, W, 0);
+            v.fill(ring, base, Wp, 0);
             continue;
           }
           const s0 = lo - (c0 + pl - ext);
           const n = hi - lo + 1;
-          v.fill(ring, base, s0, 0);
-          v.fill(ring, base + s0 + n, W - s0 - n, 0);
+          // The run starts at s0, maybe inside a block: load it at the block's start with zero left padding.
+          const a0 = s0 - (s0 % 8);
+          const end = pitch8(s0 + n);
+          v.fill(ring, base, a0, 0);
+          v.fill(ring, base + end, Wp - end, 0);
           const rowOff = ((b * Cout + co) * L + oy) * L;
-          loadF32(ctx, ring, base + s0, a.gradOut, rowOff + lo, n, stage);
+          const zeroPad = { left: s0 - a0, value: 0 };
+          loadF32(ctx, ring, base + a0, a.gradOut, rowOff + lo, n, stage, zeroPad);
           if (!post && otmp) {
-            // dC = activation backward of (dO, O) on the causal part of the row.
-            loadF32(ctx, otmp, 0, a.probs, rowOff + lo, n, stage);
+            // dC = activation backward of (dO, O) on the causal part of the row (the zero padding stays zero).
+            loadF32(ctx, otmp, a0, a.probs, rowOff + lo, n, stage, zeroPad);
             let stat: number;
             if (pass === 'single') {
               if (geo.sparse) {
                 pair[0] = 0;
                 pair[1] = 0;
-                v.supportStats(otmp, 0, ring, base + s0, n, pair);
+                v.supportStats(otmp, a0, ring, base + a0, end - a0, pair);
                 stat = pair[0]! / pair[1]!;
               } else {
-                stat = v.dot(ring, base + s0, otmp, 0, n);
+                stat = v.dot(ring, base + a0, otmp, a0, end - a0);
               }
             } else {
-              stat = v.get(rowstats!, (c * dcRows + (oy - rs0)) * 2);
+              stat = v.get(rowstats!, c * dcPitch + (oy - rs0) * 2);
             }
-            if (geo.sparse) v.sparsemaxGrad(ring, base + s0, otmp, 0, n, stat);
-            else v.softmaxGrad(ring, base + s0, otmp, 0, n, stat);
+            if (geo.sparse) v.sparsemaxGrad(ring, base + a0, otmp, a0, end - a0, stat);
+            else v.softmaxGrad(ring, base + a0, otmp, a0, end - a0, stat);
+            // A NaN statistic would turn the padding NaN: outside the run dC is 0.
+            v.zeroOutside(ring, base + a0, end - a0, s0 - a0, s0 - a0 + n);
           }
           if (dwsum && dwcomp && a.hasBias && oy >= r0 && oy < r1) {
             const own = Math.min(nc, oy + 1 - c0);
-            if (own > 0) v.kahanAdd(dwsum, dwcomp, wElems + co, v.reduceSum(ring, base + ext - pl, own));
+            if (own > 0) {
+              // The owned columns sit ext - pl elements into the slot: realign them for the reduction.
+              v.gather(phases, 0, ring, base + ext - pl, gatherIndex, 0, own);
+              v.kahanAdd(dwsum, dwcomp, biasAt + co, v.reduceSum(phases, 0, own));
+            }
           }
         }
       };
@@ -185,34 +211,36 @@ function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs, t: BandTili
           // Operand row: P (post) or S0 (pre; its future is never loaded).
           if (post || accumulateGrads) {
             const src = post ? a.probs : a.scores!;
-            for (let c = 0; c < cig; c++) loadF32(ctx, operand, c * cw, src, ((b * Cin + g * cig + c) * L + y) * L + c0, nValid, stage);
+            for (let c = 0; c < cig; c++) loadF32(ctx, operand, c * cwp, src, ((b * Cin + g * cig + c) * L + y) * L + c0, nValid, stage);
           }
-          for (let c = 0; c < cig; c++) v.fill(dx, c * cw, nValid, 0);
+          for (let c = 0; c < cig; c++) v.fill(dx, c * cwp, nValid, 0);
           for (let kh = 0; kh < kH; kh++) {
             const oy = y + pt - kh * dh;
             if (oy < 0 || oy >= L) continue;
             const slot = mod(oy, slots);
             if (slotRow[slot] !== oy) throw new Error(`internal: ring slot ${slot} holds row ${slotRow[slot]}, expected ${oy}`);
             for (let o = 0; o < cog; o++) {
+              // Tap q reads the ring row at ext - q*dw: realign each shift to a block for the aligned taps.
               const rbase = ringOff(slot, o) + ext;
+              for (let q = 0; q < kW; q++) v.gather(phases, q * cwp, ring, rbase - q * dw, gatherIndex, 0, nValid);
               // One ring row feeds every input channel of the group: read it once for all of them.
               const wIdx0 = (((g * cog + o) * cig) * kH + kh) * kW;
               const wStride = kH * kW;
               for (let c = 0; c < cig; c++) v.getRow(weight, wIdx0 + c * wStride, kW, wrows, c * kW);
               if (dwsum && dwcomp) {
                 // dx gets the transposed convolution; dW the products of the operand with the same ring row.
-                axpyDotTapsMulti(v, dx, 0, cw, cig, ring, rbase, -dw, wrows, kW, nValid, operand, 0, cw, dots);
+                axpyDotTapsMulti(v, dx, 0, cwp, cig, phases, 0, cwp, wrows, kW, nValid, operand, 0, cwp, dots);
                 for (let c = 0; c < cig; c++) {
                   for (let kw = 0; kw < kW; kw++) v.kahanAdd(dwsum, dwcomp, wIdx0 + c * wStride + kw, dots[c * kW + kw]!);
                 }
               } else {
-                axpyTapsMulti(v, dx, 0, cw, cig, ring, rbase, -dw, wrows, kW, nValid);
+                axpyTapsMulti(v, dx, 0, cwp, cig, phases, 0, cwp, wrows, kW, nValid);
               }
             }
           }
         }
         for (let c = 0; c < cig; c++) {
-          const off = c * cw;
+          const off = c * cwp;
           if (post && nValid > 0) {
             if (pass === 'single') {
               if (geo.sparse) {
@@ -224,7 +252,7 @@ function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs, t: BandTili
                 v.softmaxGrad(dx, off, operand, off, nValid, v.dot(dx, off, operand, off, nValid));
               }
             } else if (pass === 'stats') {
-              const k = (c * R + (y - r0)) * 2;
+              const k = c * ownPitch + (y - r0) * 2;
               if (geo.sparse) {
                 pair[0] = 0;
                 pair[1] = 0;
@@ -235,21 +263,22 @@ function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs, t: BandTili
                 v.set(rowstats!, k, v.get(rowstats!, k) + v.dot(dx, off, operand, off, nValid));
               }
             } else {
-              const k = (c * R + (y - r0)) * 2;
+              const k = c * ownPitch + (y - r0) * 2;
               if (geo.sparse) v.sparsemaxGrad(dx, off, operand, off, nValid, v.get(rowstats!, k) / v.get(rowstats!, k + 1));
               else v.softmaxGrad(dx, off, operand, off, nValid, v.get(rowstats!, k));
             }
           }
           if (a.gradScores && pass !== 'stats') {
-            v.fill(dx, off + nValid, nc - nValid, 0);
+            v.zeroOutside(dx, off, nc, 0, nValid);
             storeF32(ctx, a.gradScores, ((b * Cin + g * cig + c) * L + y) * L + c0, dx, off, nc, stage);
           }
         }
       }
     }
     if (rowstats && a.stats && post && pass === 'stats') {
-      for (let c = 0; c < cig; c++) ctx.copyOut(a.stats, ((b * Cin + g * cig + c) * L + r0) * 2, rowstats, c * R * 2, nr * 2);
+      for (let c = 0; c < cig; c++) ctx.copyOutPad(a.stats, ((b * Cin + g * cig + c) * L + r0) * 2, rowstats, c * ownPitch, nr * 2);
     }
   }
+  // Whole blocks (the row is pitched, padding zero): a plain DataCopy, and no block shared with another core.
   if (dwsum && a.partials) ctx.copyOut(a.partials, ctx.coreId * nW, dwsum, 0, nW);
 }

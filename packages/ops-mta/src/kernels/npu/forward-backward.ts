@@ -16,6 +16,7 @@ import type { MtaGeometry } from '../../geometry.js';
 import { type NpuMtaConfig, type NpuMtaShape, npuCallGeometry } from './geometry.js';
 import { runRowKernel } from './row-kernels.js';
 import { runWgradReduce } from './wgrad-reduce.js';
+import { gradPartialElems, gradPartialPitch } from './ub-buffers.js';
 
 export interface NpuMtaOptions {
   /** A plan from `planNpuMta` for this exact call; planned with `planOptions` when absent. */
@@ -158,7 +159,7 @@ export function npuMtaBackward(sim: NpuSimulator, gradOut: GmBuffer, saved: NpuM
   const e = gradOut.elemBytes;
   const post = geo.mode === 'post';
   const hasBias = saved.hasBias;
-  const nW = wElems + (hasBias ? Cout : 0);
+  const nW = gradPartialElems(geo, hasBias);
   const wBytes = saved.weight.byteLength;
   const gTri = triangle(B * Cout, L) * e;
   const pTri = triangle(B * (post ? Cin : Cout), L) * e;
@@ -174,7 +175,7 @@ export function npuMtaBackward(sim: NpuSimulator, gradOut: GmBuffer, saved: NpuM
     const gradBias = hasBias ? sim.alloc('mta.grad_bias', saved.weight.dtype, [Cout]) : null;
     const reduce = getKernel(ks, 'mta.bwd.wgrad-reduce');
     const partialRows = reduce.tiling.kind === 'reduce' ? reduce.tiling.partials : 0;
-    const partials = sim.alloc('mta.bwd.wgrad-partials', 'float32', [partialRows, nW]);
+    const partials = sim.alloc('mta.bwd.wgrad-partials', 'float32', [partialRows, gradPartialPitch(geo, hasBias)]);
     const scratch: GmBuffer[] = [partials];
     try {
       if (post) {

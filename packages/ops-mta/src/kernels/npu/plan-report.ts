@@ -2,7 +2,7 @@
  * The text (or JSON) `pnpm mta plan` prints: every kernel's loop bounds and UB bytes against capacity,
  * OVERFLOW where a plan does not fit, and outputs its loop bounds leave unwritten.
  */
-import { formatBytes, type NpuSpec } from '@mta/device-npu';
+import { formatBytes, tritonUbOverflowLine, type NpuSpec } from '@mta/device-npu';
 import { planCoverage } from './plan-coverage.js';
 import type { NpuKernelPlan, NpuMtaPlan } from './plan-types.js';
 
@@ -42,7 +42,9 @@ function kernelLines(k: NpuKernelPlan, L: number): string[] {
   lines.push(`  ${k.name}  [${status}]`);
   lines.push(`      ${k.description}`);
   lines.push(k.tiling.kind === 'external' ? '      outside the UB plan' : `      ${tilingText(k, L)}; ${k.cores} cores`);
-  lines.push(`      ${ub}${k.prEstimateBytes !== undefined ? `; PR's own estimate ${k.prEstimateBytes.toLocaleString('en-US')} B` : ''}`);
+  const buffering = k.ubBytes === null ? '' : k.doubleBuffered ? '; double-buffered (BUFFER_NUM 2: DMA overlaps compute)' : '; single-buffered';
+  lines.push(`      ${ub}${k.prEstimateBytes !== undefined ? `; PR's own estimate ${k.prEstimateBytes.toLocaleString('en-US')} B` : ''}${buffering}`);
+  if (k.ubBytes !== null && !k.fits) lines.push(`      ${tritonUbOverflowLine(k.ubBytes, k.budgetBytes)}`);
   if (k.buffers.length) lines.push(`      buffers: ${k.buffers.map((b) => `${b.name} ${b.bytes.toLocaleString('en-US')} B${b.copies === 2 ? ' (x2)' : ''}`).join(', ')}`);
   for (const n of k.notes) lines.push(`      note: ${n}`);
   return lines;

@@ -36,7 +36,7 @@ export interface ReduceTiling {
   readonly kind: 'reduce';
   readonly chunk: number;
   readonly chunks: number;
-  /** Elements reduced: Cout * Cin/groups * kH * kW weight gradient plus Cout bias gradient. */
+  /** Elements of a partial row: Cout * Cin/groups * kH * kW weight gradient, padding to a 32-byte block, Cout bias gradient. */
   readonly elems: number;
   /** Partial rows (one per core of the producing kernel). */
   readonly partials: number;
@@ -78,6 +78,11 @@ export interface NpuKernelPlan {
   readonly budgetBytes: number;
   readonly capacityBytes: number;
   readonly fits: boolean;
+  /**
+   * BUFFER_NUM = 2: the next DMA overlaps compute (a band kernel's prefetch ring slot, a row kernel's
+   * double-buffered block). The simulator's time estimate overlaps DMA and compute only for these.
+   */
+  readonly doubleBuffered: boolean;
   /** PR preset only: the bytes PR #1122's own formula believes the kernel uses. */
   readonly prEstimateBytes?: number;
   readonly notes: readonly string[];

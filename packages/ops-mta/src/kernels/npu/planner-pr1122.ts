@@ -79,7 +79,8 @@ export function planLigerPr1122(shape: NpuMtaShape, config: NpuMtaConfig, dtype:
     const ub = buffers.length ? buffers.reduce((s, b) => s + b.bytes, 0) : null;
     return {
       name, direction, description, cores, tiling, buffers, ubBytes: ub, budgetBytes: cap, capacityBytes: cap,
-      fits: ub === null || ub <= cap, ...(prEstimate !== undefined ? { prEstimateBytes: prEstimate } : {}), notes: extra,
+      // The PR's multipliers count each buffer once: its plan is single-buffered as written.
+      fits: ub === null || ub <= cap, doubleBuffered: false, ...(prEstimate !== undefined ? { prEstimateBytes: prEstimate } : {}), notes: extra,
     };
   };
   if (config.mode !== 'post') {

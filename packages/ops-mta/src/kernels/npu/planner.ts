@@ -20,7 +20,7 @@
  * 4. Row kernels take the largest block that fits with a double-buffered input.
  */
 import {
-  DEFAULT_UB_MARGIN, PlanError, findUbTiling, measureUbTiling, sumBufferBytes, ubBudgetBytes, ubLimitsOf,
+  DEFAULT_UB_MARGIN, PlanError, UbTilingOverflowError, findUbTiling, measureUbTiling, sumBufferBytes, ubBudgetBytes, ubLimitsOf,
   type NpuDType, type NpuSpec, type PlannedBuffer, type UbBufferDecl, type UbLimits,
 } from '@mta/device-npu';
 import type { MtaGeometry } from '../../geometry.js';
@@ -28,7 +28,7 @@ import { MtaArgumentError } from '../../errors.js';
 import { type NpuMtaConfig, type NpuMtaShape, defaultNpuMtaConfig, npuCallGeometry } from './geometry.js';
 import type { BandTiling, NpuKernelPlan, NpuMtaPlan, NpuMtaPlannerName, RowTiling } from './plan-types.js';
 import { planLigerPr1122 } from './planner-pr1122.js';
-import { type BandPass, bandForwardBuffers, bandTransposeBuffers, reduceBuffers, rowKernelBuffers } from './ub-buffers.js';
+import { type BandPass, bandForwardBuffers, bandTransposeBuffers, gradPartialElems, reduceBuffers, rowKernelBuffers } from './ub-buffers.js';
 
 export interface NpuMtaPlanOptions {
   /** Defaults to Liger's post-softmax with symmetric K//2 padding. */
@@ -88,9 +88,11 @@ function kernelPlan(
   tiling: NpuKernelPlan['tiling'], buffers: readonly PlannedBuffer[], notes: string[] = [],
 ): NpuKernelPlan {
   const ubBytes = sumBufferBytes(buffers);
+  // A band kernel's extra ring slot is its second buffer: the next row's DMA lands there during compute.
+  const doubleBuffered = tiling.kind === 'band' ? tiling.ringSlots > ctx.geo.depth : buffers.some((b) => b.copies === 2);
   return {
     name, direction, description, cores, tiling, buffers, ubBytes,
-    budgetBytes: ctx.budget, capacityBytes: ctx.spec.ubBytes, fits: ubBytes <= ctx.budget, notes,
+    budgetBytes: ctx.budget, capacityBytes: ctx.spec.ubBytes, fits: ubBytes <= ctx.budget, doubleBuffered, notes,
   };
 }
 
@@ -159,15 +161,16 @@ function planRowKernel(ctx: Ctx, name: string, direction: 'forward' | 'backward'
   const tiling: RowTiling = { kind: 'row', rowBlock: rb, rowChunk: chunk, rows, chunks, writesRows: outDtype !== null };
   const notes = rb < geo.L ? [`rows longer than ${rb} are processed in ${Math.ceil(geo.L / rb)} blocks per pass`] : [];
   return kernelPlan(ctx, name, direction, description, Math.min(ctx.spec.vectorCores, chunks), tiling,
-    measureUbTiling(name, buffers, rb, ctx.limits).buffers, notes);
+    measureUbTiling(name, buffers, rb, ctx.limits, widest?.bufferNum ?? 1).buffers, notes);
 }
 
 function planReduce(ctx: Ctx, partials: number): NpuKernelPlan {
   const name = 'mta.bwd.wgrad-reduce';
-  const elems = ctx.geo.wElems + (ctx.bias ? ctx.geo.Cout : 0);
+  const elems = gradPartialElems(ctx.geo, ctx.bias);
   const buffers = (chunk: number): UbBufferDecl[] => reduceBuffers(ctx.dtype, chunk);
   const widest = findUbTiling({ kernel: name, buffers, maxBlock: elems }, ctx.limits);
-  const chunk = widest === null ? 1 : widest.block;
+  // Whole 32-byte blocks per chunk, so the bias part of a partial row starts on a block in every chunk.
+  const chunk = widest === null ? 1 : widest.block >= elems ? elems : Math.max(8, widest.block - (widest.block % 8));
   const chunks = Math.ceil(elems / chunk);
   return kernelPlan(ctx, name, 'backward', 'sum the per-core weight/bias gradient partials (Kahan)',
     Math.min(ctx.spec.vectorCores, chunks), { kind: 'reduce', chunk, chunks, elems, partials }, measureUbTiling(name, buffers, chunk, ctx.limits).buffers);
@@ -274,12 +277,22 @@ export function planNpuMta(shape: NpuMtaShape, dtype: NpuDType, spec: NpuSpec, o
   };
 }
 
-/** Throw a PlanError listing every kernel that does not fit. */
+/**
+ * Refuse a plan that does not fit, at plan time, before any kernel runs: a UbTilingOverflowError (a PlanError)
+ * for the first kernel over its budget, in the toolchain's words (`ub overflow, requires N bits while M bits
+ * available!`) with the kernel's buffers and their bytes; the other kernels that do not fit are named after it.
+ */
 export function assertPlanFits(plan: NpuMtaPlan): void {
   const bad = [...plan.forward, ...plan.backward].filter((k) => !k.fits);
-  if (bad.length === 0) return;
-  const lines = bad.map((k) => `  ${k.name}: ${k.ubBytes ?? '?'} B > budget ${k.budgetBytes} B (UB ${k.capacityBytes} B)${k.notes.length ? `; ${k.notes.join('; ')}` : ''}`);
-  throw new PlanError(`MTA plan (${plan.planner}) does not fit the UB:\n${lines.join('\n')}`);
+  const first = bad[0];
+  if (!first) return;
+  const block = first.tiling.kind === 'band' ? first.tiling.colBlock : first.tiling.kind === 'row' ? first.tiling.rowBlock
+    : first.tiling.kind === 'reduce' ? first.tiling.chunk : 0;
+  const err = new UbTilingOverflowError(first.name, block, first.buffers, first.ubBytes ?? 0, first.budgetBytes, first.capacityBytes);
+  const others = bad.slice(1).map((k) => `  also ${k.name}: ${k.ubBytes ?? '?'} B > budget ${k.budgetBytes} B`);
+  const notes = first.notes.length ? [`  planner notes: ${first.notes.join('; ')}`] : [];
+  err.message = [`MTA plan (${plan.planner}): ${err.message}`, ...notes, ...others].join('\n');
+  throw err;
 }
 
 /** The kernel plan with this name, or a clear error. */

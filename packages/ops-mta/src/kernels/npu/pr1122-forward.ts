@@ -9,7 +9,7 @@
  * The UB holds the buffers this simulated kernel actually uses (one float32 block, plus a staging block for
  * half dtypes); the PR's own multiplier estimate is reported by the `liger-pr1122` plan instead.
  */
-import { PlanError, loadF32, storeF32, type GmBuffer, type LaunchRecord, type NpuSimulator } from '@mta/device-npu';
+import { PlanError, loadF32, reduceTmpElems, storeF32, type GmBuffer, type LaunchRecord, type NpuSimulator } from '@mta/device-npu';
 import type { NpuMtaPlan } from './plan-types.js';
 
 export interface PrForwardResult {
@@ -46,6 +46,8 @@ export function runLigerPr1122SoftmaxForward(sim: NpuSimulator, scores: GmBuffer
       const v = ctx.v;
       const width = Math.min(block, L);
       const vals = ctx.alloc('vals', width);
+      // Triton-Ascend gives a reduction its scratch; here it is allocated (and counted) like the block.
+      v.useSharedTmp(ctx.alloc('reduce-tmp', reduceTmpElems(width)));
       const stage = scores.dtype === 'float32' ? null : ctx.alloc('stage', width, { dtype: scores.dtype });
       ctx.setTile(`row block ${block}`);
       for (let row = ctx.coreId; row < rows; row += ctx.coreCount) {
@@ -69,7 +71,7 @@ export function runLigerPr1122SoftmaxForward(sim: NpuSimulator, scores: GmBuffer
           const w = Math.min(block, L - bs);
           loadF32(ctx, vals, 0, scores, base + bs, n, stage);
           v.expShiftScale(vals, 0, n, m, 1 / s);
-          v.fill(vals, n, w - n, 0);
+          v.zeroOutside(vals, 0, w, 0, n);
           storeF32(ctx, probs, base + bs, vals, 0, w, stage);
         }
       }

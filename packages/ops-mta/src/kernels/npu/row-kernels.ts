@@ -37,6 +37,7 @@ export function runRowKernel(sim: NpuSimulator, a: RowKernelArgs): LaunchRecord 
       kernel: a.kplan.name,
       plan: `${a.kind}: ${t.rows} rows in chunks of ${t.rowChunk}, row block ${t.rowBlock}${t.rowBlock < a.L ? ` (${Math.ceil(a.L / t.rowBlock)} blocks per long row)` : ''}`,
       cores: a.kplan.cores,
+      doubleBuffered: a.kplan.doubleBuffered,
       outputs,
       minReadBytes: a.minReadBytes,
       minWriteBytes: a.minWriteBytes,
@@ -56,6 +57,7 @@ function rowCore(ctx: KernelContext, a: RowKernelArgs, t: RowTiling): void {
   const rb = t.rowBlock;
   const search = new SparsemaxTauSearch();
   const pair = new Float64Array(2);
+  v.useSharedTmp(plannedBuffer(bufs, 'reduce-tmp', kplan.name));
 
   const load = (buf: UbBuf, src: GmBuffer, rowBase: number, start: number, n: number): void => loadF32(ctx, buf, 0, src, rowBase + start, n, stage);
 
@@ -138,7 +140,7 @@ function rowCore(ctx: KernelContext, a: RowKernelArgs, t: RowTiling): void {
       }
       if (a.out) writeRow(ctx, a, blk, stage, base, valid, single, s0, s1, rb);
     }
-    if (statsBuf && a.stats) ctx.copyOut(a.stats, rowStart * 2, statsBuf, 0, (rowEnd - rowStart) * 2);
+    if (statsBuf && a.stats) ctx.copyOutPad(a.stats, rowStart * 2, statsBuf, 0, (rowEnd - rowStart) * 2);
   }
 }
 
@@ -155,7 +157,7 @@ function writeRow(ctx: KernelContext, a: RowKernelArgs, blk: UbBuf, stage: UbBuf
       if (sparse) v.reluShift(blk, 0, have, s0, s1);
       else v.expShiftScale(blk, 0, have, s0, s1);
     }
-    v.fill(blk, have, n - have, 0);
+    v.zeroOutside(blk, 0, n, 0, have);
     storeF32(ctx, a.out!, base + bs, blk, 0, n, stage);
   }
 }

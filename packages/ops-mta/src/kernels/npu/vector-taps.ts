@@ -2,7 +2,10 @@
  * MTA's convolution taps: fused vector instructions of the transposed and direct K-tap convolutions the band
  * kernels run on ring rows. They are instructions of the op family, not of the device: each is built on the
  * vector unit's extension points (`arenaIndex` validates a range of a live float32 UB buffer, `count` adds
- * the repeats the op costs), so it is checked and counted exactly like the built-in ISA.
+ * the repeats the op costs), so it is checked and counted exactly like the built-in ISA: every operand starts
+ * on a 32-byte block, and the tap step and the row strides are whole blocks (`assertRowStride`). A tap shifted
+ * by a few elements therefore cannot be read in place: the band kernels realign each shift into a row of
+ * its own with `gather` and pass the taps as rows `step` apart.
  */
 import type { UbBuf, VectorUnit } from '@mta/device-npu';
 
@@ -15,6 +18,7 @@ export function axpyTaps(v: VectorUnit, dst: UbBuf, dOff: number, src: UbBuf, sO
   const d = v.arenaIndex('axpyTaps', dst, dOff, n);
   const lo = Math.min(sOff, sOff + (k - 1) * step);
   v.arenaIndex('axpyTaps', src, lo, n + Math.abs((k - 1) * step));
+  if (k > 1) v.assertRowStride('axpyTaps', src, step);
   const s = src.offset + sOff;
   const a = v.arena;
   if (k === 1) {
@@ -45,6 +49,7 @@ export function dotTaps(v: VectorUnit, x: UbBuf, xOff: number, y: UbBuf, yOff: n
   const i = v.arenaIndex('dotTaps', x, xOff, n);
   const lo = Math.min(yOff, yOff + (k - 1) * step);
   v.arenaIndex('dotTaps', y, lo, n + Math.abs((k - 1) * step));
+  if (k > 1) v.assertRowStride('dotTaps', y, step);
   const j = y.offset + yOff;
   const a = v.arena;
   if (k === 3) {
@@ -81,6 +86,7 @@ export function axpyDotTaps(v: VectorUnit, dst: UbBuf, dOff: number, src: UbBuf,
   const xi = v.arenaIndex('axpyDotTaps', x, xOff, n);
   const lo = Math.min(sOff, sOff + (k - 1) * step);
   v.arenaIndex('axpyDotTaps', src, lo, n + Math.abs((k - 1) * step));
+  if (k > 1) v.assertRowStride('axpyDotTaps', src, step);
   const s = src.offset + sOff;
   const a = v.arena;
   if (k === 3) {
@@ -126,6 +132,8 @@ export function axpyTapsMulti(v: VectorUnit, dst: UbBuf, dOff: number, dStride: 
   const lo = Math.min(sOff, sOff + (k - 1) * step);
   const span = n + Math.abs((k - 1) * step);
   const sLo = v.arenaIndex('axpyTapsMulti', src, lo, span);
+  if (k > 1) v.assertRowStride('axpyTapsMulti', src, step);
+  if (m > 1) v.assertRowStride('axpyTapsMulti', dst, dStride);
   v.assertDisjoint('axpyTapsMulti', dst, d, (m - 1) * dStride + n, sLo, span);
   const s = src.offset + sOff;
   const a = v.arena;
@@ -137,26 +145,12 @@ export function axpyTapsMulti(v: VectorUnit, dst: UbBuf, dOff: number, dStride: 
       const wj = j * 3;
       const a0 = w[wj]!, a1 = w[wj + 1]!, a2 = w[wj + 2]!, b0 = w[wj + 3]!, b1 = w[wj + 4]!, b2 = w[wj + 5]!;
       const c0 = w[wj + 6]!, c1 = w[wj + 7]!, c2 = w[wj + 8]!, e0 = w[wj + 9]!, e1 = w[wj + 10]!, e2 = w[wj + 11]!;
-      if (step === 1) {
-        // Adjacent taps: tap q at t is tap q + 1 at t - 1, so each source element is loaded once.
-        let r1 = a[s]!, r2 = a[s1]!;
-        for (let t = 0; t < n; t++) {
-          const r0 = r1;
-          r1 = r2;
-          r2 = a[s2 + t]!;
-          a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
-          a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
-          a[d2 + t] += c0 * r0 + c1 * r1 + c2 * r2;
-          a[d3 + t] += e0 * r0 + e1 * r1 + e2 * r2;
-        }
-      } else {
-        for (let t = 0; t < n; t++) {
-          const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
-          a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
-          a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
-          a[d2 + t] += c0 * r0 + c1 * r1 + c2 * r2;
-          a[d3 + t] += e0 * r0 + e1 * r1 + e2 * r2;
-        }
+      for (let t = 0; t < n; t++) {
+        const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
+        a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
+        a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
+        a[d2 + t] += c0 * r0 + c1 * r1 + c2 * r2;
+        a[d3 + t] += e0 * r0 + e1 * r1 + e2 * r2;
       }
     }
     for (; j + 2 <= m; j += 2) {
@@ -217,6 +211,11 @@ export function axpyDotTapsMulti(
   const lo = Math.min(sOff, sOff + (k - 1) * step);
   const span = n + Math.abs((k - 1) * step);
   const sLo = v.arenaIndex('axpyDotTapsMulti', src, lo, span);
+  if (k > 1) v.assertRowStride('axpyDotTapsMulti', src, step);
+  if (m > 1) {
+    v.assertRowStride('axpyDotTapsMulti', dst, dStride);
+    v.assertRowStride('axpyDotTapsMulti', x, xStride);
+  }
   v.assertDisjoint('axpyDotTapsMulti', dst, d, dSpan, sLo, span);
   v.assertDisjoint('axpyDotTapsMulti', dst, d, dSpan, xi, (m - 1) * xStride + n);
   const s = src.offset + sOff;
@@ -230,36 +229,17 @@ export function axpyDotTapsMulti(
       const wj = j * 3;
       const a0 = w[wj]!, a1 = w[wj + 1]!, a2 = w[wj + 2]!, b0 = w[wj + 3]!, b1 = w[wj + 4]!, b2 = w[wj + 5]!;
       let p0 = 0, p1 = 0, p2 = 0, q0 = 0, q1 = 0, q2 = 0;
-      if (step === -1) {
-        // Adjacent taps (transposed): tap q at t is tap q - 1 at t - 1, so each source element is loaded once.
-        let r1 = a[s1]!, r2 = a[s2]!;
-        for (let t = 0; t < n; t++) {
-          const r0 = a[s + t]!;
-          const xa = a[x0 + t]!, xb = a[x1 + t]!;
-          a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
-          a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
-          p0 += xa * r0;
-          p1 += xa * r1;
-          p2 += xa * r2;
-          q0 += xb * r0;
-          q1 += xb * r1;
-          q2 += xb * r2;
-          r2 = r1;
-          r1 = r0;
-        }
-      } else {
-        for (let t = 0; t < n; t++) {
-          const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
-          const xa = a[x0 + t]!, xb = a[x1 + t]!;
-          a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
-          a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
-          p0 += xa * r0;
-          p1 += xa * r1;
-          p2 += xa * r2;
-          q0 += xb * r0;
-          q1 += xb * r1;
-          q2 += xb * r2;
-        }
+      for (let t = 0; t < n; t++) {
+        const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
+        const xa = a[x0 + t]!, xb = a[x1 + t]!;
+        a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
+        a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
+        p0 += xa * r0;
+        p1 += xa * r1;
+        p2 += xa * r2;
+        q0 += xb * r0;
+        q1 += xb * r1;
+        q2 += xb * r2;
       }
       out[wj] = p0;
       out[wj + 1] = p1;

@@ -6,12 +6,29 @@
  *
  * The reader trusts nothing: every range, shape and dtype is checked, and the tensors must tile the data
  * section exactly, as the format requires; a bad file is a SafetensorsError saying what is wrong.
+ * Platform-neutral (bytes in, bytes out): file access lives in the Node entries that use it.
+ *
+ * F16 and BF16 (what PyTorch users save half models as) are read, widened exactly to Float32Array, with the
+ * file's dtype kept beside the data, so a caller can refuse a dtype rather than convert it silently.
  */
-export type SafetensorsDType = 'F32' | 'F64' | 'I32';
+import { fromBfloat16Bits, fromFloat16Bits } from './half.js';
+
+export type SafetensorsDType = 'F32' | 'F64' | 'I32' | 'F16' | 'BF16';
 export type SafetensorsArray = Float32Array | Float64Array | Int32Array;
 
+/** One tensor as written: shape and data (the writer takes the dtype from the array's type). */
+export interface SafetensorsTensor {
+  readonly shape: readonly number[];
+  readonly data: SafetensorsArray;
+}
+
+/** One tensor as read: `dtype` is the file's (F16 and BF16 arrive widened to Float32Array). */
+export interface SafetensorsReadTensor extends SafetensorsTensor {
+  readonly dtype: SafetensorsDType;
+}
+
 export interface SafetensorsFile {
-  readonly tensors: ReadonlyMap<string, { readonly shape: readonly number[]; readonly data: SafetensorsArray }>;
+  readonly tensors: ReadonlyMap<string, SafetensorsReadTensor>;
   readonly metadata: Readonly<Record<string, string>>;
 }
 
@@ -19,15 +36,15 @@ export class SafetensorsError extends Error {
   override readonly name = 'SafetensorsError';
 }
 
-const BYTES: Readonly<Record<SafetensorsDType, number>> = { F32: 4, F64: 8, I32: 4 };
+const BYTES: Readonly<Record<SafetensorsDType, number>> = { F32: 4, F64: 8, I32: 4, F16: 2, BF16: 2 };
 /** Headers beyond this are refused before parsing (the reference implementation's own limit). */
 const MAX_HEADER_BYTES = 100_000_000;
 
-function dtypeOf(a: SafetensorsArray): SafetensorsDType {
+function dtypeOf(a: SafetensorsArray): 'F32' | 'F64' | 'I32' {
   return a instanceof Float32Array ? 'F32' : a instanceof Float64Array ? 'F64' : 'I32';
 }
 
-export function writeSafetensors(tensors: ReadonlyMap<string, { readonly shape: readonly number[]; readonly data: SafetensorsArray }>,
+export function writeSafetensors(tensors: ReadonlyMap<string, SafetensorsTensor>,
   metadata: Readonly<Record<string, string>> = {}): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
@@ -79,7 +96,7 @@ export function readSafetensors(bytes: Uint8Array, what = 'safetensors'): Safete
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('the header is not a JSON object');
   const dataStart = 8 + headerLength, dataLength = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
-  const tensors = new Map<string, { shape: number[]; data: SafetensorsArray }>();
+  const tensors = new Map<string, SafetensorsReadTensor>();
   const ranges: Array<[number, number, string]> = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
@@ -109,11 +126,7 @@ export function readSafetensors(bytes: Uint8Array, what = 'safetensors'): Safete
     }
     ranges.push([begin, end, name]);
     const src = new DataView(bytes.buffer, bytes.byteOffset + dataStart + begin, end - begin);
-    const data = dtype === 'F32' ? new Float32Array(count) : dtype === 'F64' ? new Float64Array(count) : new Int32Array(count);
-    for (let i = 0; i < count; i++) {
-      data[i] = dtype === 'F32' ? src.getFloat32(i * 4, true) : dtype === 'F64' ? src.getFloat64(i * 8, true) : src.getInt32(i * 4, true);
-    }
-    tensors.set(name, { shape, data });
+    tensors.set(name, { shape, dtype, data: decode(dtype, src, count) });
   }
   // The tensors must tile the data section: no gap, no overlap, nothing after the last one.
   ranges.sort((a, b) => a[0] - b[0]);
@@ -124,4 +137,15 @@ export function readSafetensors(bytes: Uint8Array, what = 'safetensors'): Safete
   }
   if (covered !== dataLength) fail(`the tensors cover ${covered} of ${dataLength} data bytes`);
   return { tensors, metadata };
+}
+
+/** Little-endian elements into a fresh array (a copy: the result never aliases, nor needs aligned, input bytes). */
+function decode(dtype: SafetensorsDType, src: DataView, count: number): SafetensorsArray {
+  switch (dtype) {
+    case 'F32': return Float32Array.from({ length: count }, (_, i) => src.getFloat32(i * 4, true));
+    case 'F64': return Float64Array.from({ length: count }, (_, i) => src.getFloat64(i * 8, true));
+    case 'I32': return Int32Array.from({ length: count }, (_, i) => src.getInt32(i * 4, true));
+    case 'F16': return Float32Array.from({ length: count }, (_, i) => fromFloat16Bits(src.getUint16(i * 2, true)));
+    case 'BF16': return Float32Array.from({ length: count }, (_, i) => fromBfloat16Bits(src.getUint16(i * 2, true)));
+  }
 }

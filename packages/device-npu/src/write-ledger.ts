@@ -1,0 +1,62 @@
+/**
+ * Who wrote which GM element during one launch (poison mode): the ownership check behind the DMA write
+ * rules. Each written element is stamped with its core; a second write of a stamped element is a
+ * `GmWriteRaceError` when another core made the first (the hardware would keep one of them at random), or a
+ * `GmOverwriteError` when the same core did (a tail rounded up to whole 32-byte blocks landing on data the
+ * kernel writes elsewhere). Plain DataCopy writes whole blocks, so any other core's element in one of its
+ * blocks is caught; DataCopyPad writes exactly its elements. With `exclusiveBlocks`, a 32-byte block written
+ * by two cores is a race even when their elements differ (block-aligned core splits required).
+ */
+import { GmOverwriteError, GmWriteRaceError } from './errors.js';
+import type { GmBuffer } from './gm.js';
+
+export class WriteLedger {
+  readonly #stamps = new Map<GmBuffer, Uint8Array>();
+  readonly #blockOwners = new Map<GmBuffer, Uint8Array>();
+
+  constructor(
+    private readonly kernel: string,
+    private readonly alignmentBytes: number,
+    private readonly exclusiveBlocks = false,
+  ) {}
+
+  /** Stamp elements [start, start + n) of `gm` as written by `core` (cores are numbered from 0, at most 254). */
+  record(gm: GmBuffer, start: number, n: number, core: number, op: string): void {
+    let stamps = this.#stamps.get(gm);
+    if (!stamps) {
+      stamps = new Uint8Array(gm.length);
+      this.#stamps.set(gm, stamps);
+    }
+    // One byte per element: cores are stamped 1..255 (a part has at most 48 vector cores).
+    const mark = (core % 255) + 1;
+    if (this.exclusiveBlocks && n > 0) this.claimBlocks(gm, start, n, mark, core, op);
+    for (let i = start; i < start + n; i++) {
+      const prev = stamps[i]!;
+      if (prev === 0) {
+        stamps[i] = mark;
+        continue;
+      }
+      const block = Math.floor((i * gm.elemBytes) / this.alignmentBytes);
+      if (prev === mark) throw new GmOverwriteError(this.kernel, gm.name, i, core, op);
+      throw new GmWriteRaceError(this.kernel, gm.name, i, block, prev - 1, core, op);
+    }
+  }
+
+  private claimBlocks(gm: GmBuffer, start: number, n: number, mark: number, core: number, op: string): void {
+    let owners = this.#blockOwners.get(gm);
+    if (!owners) {
+      owners = new Uint8Array(Math.ceil((gm.length * gm.elemBytes) / this.alignmentBytes));
+      this.#blockOwners.set(gm, owners);
+    }
+    const first = Math.floor((start * gm.elemBytes) / this.alignmentBytes);
+    const last = Math.floor(((start + n) * gm.elemBytes - 1) / this.alignmentBytes);
+    for (let blk = first; blk <= last; blk++) {
+      const prev = owners[blk]!;
+      if (prev === 0) owners[blk] = mark;
+      else if (prev !== mark) {
+        const element = Math.max(start, Math.ceil((blk * this.alignmentBytes) / gm.elemBytes));
+        throw new GmWriteRaceError(this.kernel, gm.name, element, blk, prev - 1, core, op, 'block');
+      }
+    }
+  }
+}
