@@ -69,9 +69,9 @@ export const checkCommand: Command = {
         cases: reports.map((r) => ({ name: r.name, backend: r.backend, pass: r.pass, checks: r.checks, ...(r.error ? { error: r.error } : {}), ...(r.skipped ? { skipped: r.skipped } : {}) })),
         passed, failed, skipped: skippedCases.length }, null, 2));
     } else {
-      console.log(`\n${'backend'.padEnd(10)}${'tensor'.padEnd(22)}${'max abs err'.padStart(13)}${'max relFro'.padStart(13)}  result`);
+      console.log(`\n${'backend'.padEnd(12)}${'tensor'.padEnd(22)}${'max abs err'.padStart(13)}${'max relFro'.padStart(13)}  result`);
       for (const r of rows) {
-        console.log(`${r.backend.padEnd(10)}${r.tensor.padEnd(22)}${r.maxAbs.toExponential(2).padStart(13)}${r.relFro.toExponential(2).padStart(13)}  ` +
+        console.log(`${r.backend.padEnd(12)}${r.tensor.padEnd(22)}${r.maxAbs.toExponential(2).padStart(13)}${r.relFro.toExponential(2).padStart(13)}  ` +
           `${r.fail === 0 ? 'pass' : 'FAIL'} (${r.pass}/${r.pass + r.fail})`);
       }
       const fb = Object.entries(fallbacks);
