@@ -5,7 +5,7 @@
 import { fingerprint, type Fingerprint } from './cross-check';
 import { measure, type Measurement, type RunEvent } from './harness';
 import { makeInputs, makeProblem, type ProblemSize } from './problem';
-import type { BenchBackend, Phase, PreparedRun, Variant } from './types';
+import type { BenchBackend, BenchInputs, Phase, PreparedRun, Variant } from './types';
 
 export interface MeasureSettings {
   readonly warmup: number;
@@ -47,6 +47,21 @@ function labelOf(spec: CellSpec, phase: Phase): string {
   return `${spec.backend} ${spec.variant} ${phase} L=${spec.L}`;
 }
 
+/**
+ * The last inputs made, kept for the next cell of the same (variant, L, size, seed): in-process runs of
+ * several backends at one L then generate them once (at L = 8192 two 2 GiB arrays take tens of seconds).
+ */
+let lastInputs: { readonly key: string; readonly inputs: BenchInputs } | undefined;
+
+function inputsFor(spec: CellSpec): BenchInputs {
+  const key = JSON.stringify([spec.variant, spec.L, spec.size, spec.seed]);
+  if (lastInputs?.key !== key) {
+    lastInputs = undefined; // let the old arrays go before the new ones are made
+    lastInputs = { key, inputs: makeInputs(makeProblem(spec.variant, spec.L, spec.size), spec.seed) };
+  }
+  return lastInputs.inputs;
+}
+
 /** Runs the cell on a backend that is already set up; reports through `emit`, never throws. */
 export async function runCell(backend: BenchBackend, spec: CellSpec, emit: (event: CellEvent) => void): Promise<void> {
   const problem = makeProblem(spec.variant, spec.L, spec.size);
@@ -57,7 +72,7 @@ export async function runCell(backend: BenchBackend, spec: CellSpec, emit: (even
   }
   let prepared: PreparedRun;
   try {
-    prepared = await backend.prepare(makeInputs(problem, spec.seed));
+    prepared = await backend.prepare(inputsFor(spec));
   } catch (error) {
     emit({ kind: 'failed', phase: 'setup', message: `prepare failed: ${errorMessage(error)}` });
     return;

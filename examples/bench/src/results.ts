@@ -81,6 +81,7 @@ export function assembleResults(run: BenchRun, plan: BenchPlan, preferredReferen
       medianMs: m.measurement.medianMs,
       minMs: m.measurement.minMs,
       samplesMs: m.measurement.samplesMs,
+      firstCallMs: m.measurement.warmupMs[0] ?? null,
       peakExtraBytes: m.measurement.peakExtraBytes,
       ratioToPeer: fastest === undefined ? null : m.measurement.medianMs / fastest.measurement.medianMs,
       peer: fastest?.backend ?? null,
@@ -183,7 +184,7 @@ export function formatTable(report: BenchReport): string {
   const names = report.backends.map((b) => b.name);
   const reference = report.reference;
   const lines: string[] = [];
-  const width = 20;
+  const width = Math.max(20, ...names.map((n) => n.length + 2));
   for (const variant of VARIANTS) {
     for (const phase of PHASES) {
       const rows = report.results.filter((r) => r.variant === variant && r.phase === phase);

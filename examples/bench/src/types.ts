@@ -91,6 +91,11 @@ export interface BenchBackendEntry {
   readonly phases: readonly Phase[];
   /** Largest L run unless --no-cap: for peers too slow to run everywhere. */
   readonly defaultMaxL?: number;
+  /**
+   * Runs only when --backends names it, with why (a WebGPU adapter: on a machine without one every cell would
+   * fail, and the default run must stay green where it always was).
+   */
+  readonly optIn?: string;
   /** Timed repeats for this backend when the user gave no --repeats (slow backends use fewer). */
   readonly repeats?: number;
   create(): Promise<BenchBackend>;
@@ -105,6 +110,11 @@ export interface BenchResult {
   readonly medianMs: number;
   readonly minMs: number;
   readonly samplesMs: readonly number[];
+  /**
+   * The phase's first run (the first warm-up) in its process: one-time costs included (pipeline or kernel
+   * compilation, autotuning). Null when no warm-up ran. In-process runs share what an earlier phase compiled.
+   */
+  readonly firstCallMs: number | null;
   /** Memory the runs added on top of what existed before them; see harness.ts for the method. */
   readonly peakExtraBytes: number;
   /** medianMs / the fastest peer's medianMs for the same variant, phase and L; null if no peer ran. */

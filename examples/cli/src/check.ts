@@ -1,13 +1,13 @@
 import { defaultGoldenManifestPath, loadGoldenManifest } from '@mta/ops-mta';
 import { bytes, listOf, oneOf, parseFlags, text } from '@mta/args';
-import { fallbackStats, resetFallbackStats, setFallback } from '@mta/core';
+import { fallbackStats, MissingKernelError, resetFallbackStats, setFallback } from '@mta/core';
 import {
   ALL_BACKENDS, checkResults, evaluateProblem, formatCaseLine, frobenius, GOLDEN_TOLERANCE, problemFromGolden, tinyModelInputs, TINY_MODEL, TINY_MODEL_EXACT_ZERO,
   type CaseReport, type EvalBackend, type Results,
 } from '@mta/conformance';
 import { requireCases, userPath, type Command } from './command';
 import { socValue } from './soc-flag';
-import { loadBackends } from './setup';
+import { loadBackends, probeBackends, type SkippedBackend } from './setup';
 import { formatLintReport, runLintNpu } from './lint-npu';
 import { DEFAULT_LINT_GRID } from '@mta/ops-mta';
 
@@ -19,7 +19,11 @@ transformer-style model with MTA (against the first backend listed). Tolerance: 
 When the npu is one of the backends, \`mta lint-npu\` runs too (the npu kernels over its default grid of
 SoCs, UB sizes, dtypes and shapes in poison mode) and any rule it finds violated fails the check.
 Exits 1 on any mismatch. With no arguments: the public golden cases (golden/public.json in the repository,
-or $MTA_GOLDEN_DIR/public.json) on ${ALL_BACKENDS.join(', ')}. --case is relative to the directory you run from.`;
+or $MTA_GOLDEN_DIR/public.json) on ${ALL_BACKENDS.join(', ')}. --case is relative to the directory you run from.
+webgpu and ort-webgpu run when a WebGPU adapter exists (a Vulkan driver; without a GPU, SwiftShader:
+VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json) and are reported SKIPPED with the reason otherwise;
+under CI (CI set) a missing adapter is a failure. The tiny model is skipped on a device without kernels for
+its primitives (said so, never counted as passed).`;
 
 interface Row { backend: string; tensor: string; maxAbs: number; relFro: number; pass: number; fail: number }
 
@@ -38,12 +42,14 @@ export const checkCommand: Command = {
     const manifest = values.case ? userPath(values.case) : defaultGoldenManifestPath();
     const suite = loadGoldenManifest(manifest);
     requireCases(manifest, suite.cases.length);
-    const names = values.backends;
-    const backends = await loadBackends(names, { ubBytes: values.ub, ...(values.soc ? { soc: values.soc } : {}) });
-    // Primitives the npu lacks run on cpu here, counted and reported below; tests use strict mode instead.
-    setFallback({ enabled: true });
+    const { ready: backends, skipped } = await probeBackends(await loadBackends(values.backends, { ubBytes: values.ub, ...(values.soc ? { soc: values.soc } : {}) }));
+    const names = backends.map((b) => b.name);
+    // Each device's own policy: primitives the npu lacks run on cpu here, counted and reported below (tests use
+    // strict mode instead); webgpu refuses (its reads are asynchronous), so a missing kernel there is named.
+    setFallback({ enabled: 'device' });
     resetFallbackStats();
     const log = (line: string) => { if (!values.json) console.log(line); };
+    for (const b of skipped) log(`SKIPPED ${b.name}: ${b.reason}`);
 
     const reports: CaseReport[] = [];
     for (const c of suite.cases) {
@@ -62,21 +68,23 @@ export const checkCommand: Command = {
     const lintSeconds = (performance.now() - lintStart) / 1000;
 
     // A run that compared nothing must not report OK: the exit status is what scripts and CI read.
-    if (reports.length === 0) throw new Error(`check compared nothing (backends: ${names.join(', ') || 'none'}); give at least one backend and a manifest with cases`);
-    const rows = summarise(reports);
-    const passed = reports.filter((r) => r.pass).length;
-    const failed = reports.length - passed + (lint && !lint.clean ? 1 : 0);
+    const run = reports.filter((r) => r.skipped === undefined);
+    if (run.length === 0) throw new Error(`check compared nothing (backends: ${names.join(', ') || 'none'}; skipped: ${skipped.map((b) => b.name).join(', ') || 'none'}); give at least one backend that can run here and a manifest with cases`);
+    const rows = summarise(run);
+    const passed = run.filter((r) => r.pass).length;
+    const failed = run.length - passed + (lint && !lint.clean ? 1 : 0);
+    const skippedCases = reports.filter((r) => r.skipped !== undefined);
     const fallbacks = Object.fromEntries(fallbackStats());
     if (values.json) {
-      console.log(JSON.stringify({ manifest, backends: names, tolerance: GOLDEN_TOLERANCE, table: rows, fallbacks,
-        cases: reports.map((r) => ({ name: r.name, backend: r.backend, pass: r.pass, checks: r.checks, ...(r.error ? { error: r.error } : {}) })),
+      console.log(JSON.stringify({ manifest, backends: names, skippedBackends: skipped, tolerance: GOLDEN_TOLERANCE, table: rows, fallbacks,
+        cases: reports.map((r) => ({ name: r.name, backend: r.backend, pass: r.pass, checks: r.checks, ...(r.error ? { error: r.error } : {}), ...(r.skipped ? { skipped: r.skipped } : {}) })),
         ...(lint ? { lintNpu: { clean: lint.clean, violations: lint.violations, cases: lint.cases, seconds: Number(lintSeconds.toFixed(2)),
           kernels: lint.kernels.filter((k) => k.firstViolation).map((k) => ({ kernel: k.kernel, firstViolation: k.firstViolation })) } } : {}),
-        passed, failed }, null, 2));
+        passed, failed, skipped: skippedCases.length }, null, 2));
     } else {
-      console.log(`\n${'backend'.padEnd(10)}${'tensor'.padEnd(22)}${'max abs err'.padStart(13)}${'max relFro'.padStart(13)}  result`);
+      console.log(`\n${'backend'.padEnd(12)}${'tensor'.padEnd(22)}${'max abs err'.padStart(13)}${'max relFro'.padStart(13)}  result`);
       for (const r of rows) {
-        console.log(`${r.backend.padEnd(10)}${r.tensor.padEnd(22)}${r.maxAbs.toExponential(2).padStart(13)}${r.relFro.toExponential(2).padStart(13)}  ` +
+        console.log(`${r.backend.padEnd(12)}${r.tensor.padEnd(22)}${r.maxAbs.toExponential(2).padStart(13)}${r.relFro.toExponential(2).padStart(13)}  ` +
           `${r.fail === 0 ? 'pass' : 'FAIL'} (${r.pass}/${r.pass + r.fail})`);
       }
       const fb = Object.entries(fallbacks);
@@ -86,12 +94,22 @@ export const checkCommand: Command = {
           ? `\nlint-npu: clean (${lint.kernels.filter((k) => k.scope === 'kernel').length} npu kernels; ${lint.cases.simulated} cases simulated in poison mode, ${lint.cases.planned} planned; ${lintSeconds.toFixed(1)} s)`
           : `\n${formatLintReport(lint, DEFAULT_LINT_GRID, lintSeconds)}`);
       }
-      console.log(`\n${failed === 0 ? 'OK' : 'MISMATCH'}: ${passed} passed, ${failed} failed ` +
-        `(${suite.cases.length} golden cases + tiny MTA model on ${names.join(', ')}; relFro <= ${GOLDEN_TOLERANCE})`);
+      console.log(`\n${failed === 0 ? 'OK' : 'MISMATCH'}: ${passed} passed, ${failed} failed${skippedCases.length ? `, ${skippedCases.length} skipped` : ''} ` +
+        `(${suite.cases.length} golden cases + tiny MTA model on ${names.join(', ')}; relFro <= ${GOLDEN_TOLERANCE})` +
+        skippedSummary(skipped));
     }
     return failed === 0 ? 0 : 1;
   },
 };
+
+function skippedSummary(skipped: readonly SkippedBackend[]): string {
+  return skipped.length === 0 ? '' : `\nSKIPPED backends (not run, not counted): ${skipped.map((b) => b.name).join(', ')}`;
+}
+
+/** A device without a kernel for one of the model's primitives cannot run it: skipped with that reason, not failed. */
+function tinyModelSkip(err: unknown): string | undefined {
+  return err instanceof MissingKernelError ? `skipped: ${err.message.split('\n')[0]}` : undefined;
+}
 
 async function checkTinyModel(backends: readonly EvalBackend[], log: (l: string) => void, verbose: boolean): Promise<CaseReport[]> {
   const name = `tiny-mta-model`;
@@ -101,7 +119,8 @@ async function checkTinyModel(backends: readonly EvalBackend[], log: (l: string)
   try {
     reference = await first.runTinyModel(TINY_MODEL);
   } catch (err) {
-    const r: CaseReport = { name, backend: first.name, pass: false, checks: [], error: (err as Error).message, ms: 0 };
+    const skip = tinyModelSkip(err);
+    const r: CaseReport = { name, backend: first.name, pass: false, checks: [], ...(skip ? { skipped: skip } : { error: (err as Error).message }), ms: 0 };
     log(formatCaseLine(r));
     return [r];
   }
@@ -115,7 +134,8 @@ async function checkTinyModel(backends: readonly EvalBackend[], log: (l: string)
       const checks = checkResults(results, reference, tensors, GOLDEN_TOLERANCE, { gradientScale: frobenius(tinyModelInputs(TINY_MODEL).gradOut), exactZero: TINY_MODEL_EXACT_ZERO });
       report = { name: `${name} vs ${first.name}`, backend: b.name, pass: checks.every((c) => c.pass), checks, ms: performance.now() - t0 };
     } catch (err) {
-      report = { name: `${name} vs ${first.name}`, backend: b.name, pass: false, checks: [], error: (err as Error).message, ms: performance.now() - t0 };
+      const skip = tinyModelSkip(err);
+      report = { name: `${name} vs ${first.name}`, backend: b.name, pass: false, checks: [], ...(skip ? { skipped: skip } : { error: (err as Error).message }), ms: performance.now() - t0 };
     }
     reports.push(report);
     if (verbose || !report.pass) log(formatCaseLine(report));

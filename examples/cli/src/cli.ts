@@ -1,6 +1,7 @@
 /** `pnpm mta`'s dispatcher (main.ts is its process entry): tests call runCli in-process. */
 import { registerMta } from '@mta/ops-mta';
 import { UsageError, wantsHelp } from '@mta/args';
+import { releaseEvalBackends } from '@mta/conformance';
 import { EXIT_FAILURE, EXIT_USAGE, type Command } from './command';
 import { goldenCommand } from './golden';
 import { checkCommand } from './check';
@@ -44,6 +45,15 @@ async function dispatch(argv: readonly string[]): Promise<number> {
     console.log(command.help);
     return 0;
   }
+  try {
+    return await runCommand(command, rest);
+  } finally {
+    // A live Dawn device keeps Node running after the command.
+    releaseEvalBackends();
+  }
+}
+
+async function runCommand(command: Command, rest: readonly string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (err) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env tsx
 /**
  * `pnpm mta <command>`: the project's one command-line entry.
- *   golden [manifest] [--device cpu|npu|ort-node|ort-web] [--ub 16KiB] [--soc 910B4] [--impl fused|composite] [--json]
- *   check [--case <manifest>] [--backends cpu,npu,ort-node,ort-web] [--json]
+ *   golden [manifest] [--device cpu|npu|webgpu|ort-node|ort-web|ort-webgpu] [--ub 16KiB] [--soc 910B4] [--impl fused|composite] [--json]
+ *   check [--case <manifest>] [--backends cpu,npu,webgpu,ort-node,ort-web,ort-webgpu] [--json]
  *   plan --L <n> --dtype float16|bfloat16|float32 [--soc 910B4] [--ub 192KiB] [--planner default|liger-pr1122|liger-ascend] [--json]
  *   plan --soc list [--json]
  *   lint-npu [--planner ...] [--soc ...] [--ub ...] [--dtype ...] [--L ...] [--json]

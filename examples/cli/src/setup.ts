@@ -19,3 +19,25 @@ export async function loadBackends(names: readonly string[], setup: BackendSetup
   }
   return resolveBackends(names);
 }
+
+/** A backend this host cannot run, and why (no adapter): reported as skipped, never as passed. */
+export interface SkippedBackend {
+  readonly name: string;
+  readonly reason: string;
+}
+
+/**
+ * Asks each backend that needs an adapter whether this host has one. Under CI (`CI` set) a missing adapter
+ * is not a skip: CI installs SwiftShader for exactly these backends, so its absence is a broken set-up.
+ */
+export async function probeBackends(backends: readonly EvalBackend[]): Promise<{ ready: EvalBackend[]; skipped: SkippedBackend[] }> {
+  const ready: EvalBackend[] = [];
+  const skipped: SkippedBackend[] = [];
+  for (const b of backends) {
+    const reason = await b.probe?.();
+    if (reason === undefined) ready.push(b);
+    else if (process.env['CI']) throw new Error(`backend '${b.name}': CI promises a WebGPU adapter (SwiftShader, libvulkan1; see .ci/run), but: ${reason}`);
+    else skipped.push({ name: b.name, reason });
+  }
+  return { ready, skipped };
+}

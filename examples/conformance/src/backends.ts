@@ -1,6 +1,9 @@
 import { exportOnnx, getDevice, initDevice, listDevices, noGrad, tensor, tidy, type Tensor } from '@mta/core';
 import { multiTokenAttention, type MtaOptions } from '@mta/ops-mta';
-import { runOrtNode, runOrtWeb, type OrtFeeds, type OrtRunOptions, type OrtRunResult } from '@mta/ort';
+import { NoWebgpuAdapterError, releaseWebgpu } from '@mta/device-webgpu';
+import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
+import { runOrtNode, runOrtWeb, runOrtWebgpu, type OrtFeeds, type OrtRunOptions, type OrtRunResult } from '@mta/ort';
+import { probeOrtWebgpu } from './ort-webgpu-probe';
 import type { MtaProblem, Results } from './problem';
 import { exportTinyModel, runTinyModelOnDevice, tinyModelInputs, type TinyModelConfig } from './tiny-model';
 
@@ -13,8 +16,14 @@ export interface EvalBackend {
   readonly name: string;
   /** Whether results include gradients. */
   readonly gradients: boolean;
-  /** Why it cannot run here, or undefined. */
+  /** Why it cannot run here, or undefined (what can be known without starting anything). */
   unavailable(): string | undefined;
+  /**
+   * Backends that need an adapter (webgpu, ort-webgpu) find out only by asking for one: resolves with why
+   * this host cannot run them (no adapter), or undefined once they can. Other failures reject: they are
+   * errors of the backend, not of the host, and must fail a check rather than skip it.
+   */
+  probe?(): Promise<string | undefined>;
   runMta(problem: MtaProblem, impl?: MtaOptions['impl']): Promise<Results>;
   runTinyModel(config: TinyModelConfig): Promise<Results>;
 }
@@ -23,7 +32,15 @@ export function mtaOptionsOf(p: MtaProblem, impl: MtaOptions['impl'] = 'auto'): 
   return { mode: p.config.mode, sparse: p.config.sparse, padding: p.config.pads, dilation: p.config.dilation, groups: p.config.groups, impl };
 }
 
-export function deviceBackend<const N extends string>(name: N): EvalBackend & { readonly name: N } {
+/** A tensor's values on the host, read asynchronously: the webgpu device cannot answer synchronously. */
+async function hostData(t: Tensor | null): Promise<Float32Array | null> {
+  if (t === null) return null;
+  const data = await t.data();
+  if (!(data instanceof Float32Array)) throw new Error(`expected float32 results, got ${t.describe()}`);
+  return data;
+}
+
+export function deviceBackend<const N extends string>(name: N, extra: Pick<EvalBackend, 'probe'> = {}): EvalBackend & { readonly name: N } {
   return {
     name,
     gradients: true,
@@ -34,22 +51,56 @@ export function deviceBackend<const N extends string>(name: N): EvalBackend & { 
       const a = getDevice(name).availability();
       return a.available ? undefined : a.reason;
     },
+    ...extra,
     async runMta(p, impl) {
       await initDevice(name);
-      return tidy(() => {
-        const s = p.shape;
+      const s = p.shape;
+      const kept = tidy(() => {
         const scores = tensor(p.scores, [s.B, s.Cin, s.L, s.L], { device: name, requiresGrad: true });
         const weight = tensor(p.weight, [s.Cout, s.Cin / p.config.groups, s.kH, s.kW], { device: name, requiresGrad: true });
         const bias = p.bias ? tensor(p.bias, [s.Cout], { device: name, requiresGrad: true }) : null;
         const out = multiTokenAttention(scores, weight, bias, mtaOptionsOf(p, impl));
         out.backward(tensor(p.gradOut, out.shape, { device: name }));
-        const host = (t: Tensor | null) => (t ? (t.toArray() as Float32Array) : null);
-        const results = { out: host(out), grad_scores: host(scores.grad), grad_weight: host(weight.grad), grad_bias: host(bias?.grad ?? null) };
-        for (const t of [scores, weight, bias]) t?.grad?.dispose();
-        return results;
+        return { out, leaves: [scores, weight, bias] as const };
       });
+      const [scores, weight, bias] = kept.leaves;
+      try {
+        return {
+          out: await hostData(kept.out), grad_scores: await hostData(scores.grad), grad_weight: await hostData(weight.grad),
+          grad_bias: await hostData(bias?.grad ?? null),
+        };
+      } finally {
+        for (const t of [kept.out, ...kept.leaves]) { t?.grad?.dispose(); t?.dispose(); }
+      }
     },
     runTinyModel: (config) => runTinyModelOnDevice(name, config),
+  };
+}
+
+/**
+ * The webgpu device: registered (with MTA's WGSL kernels) on first use, so that a run without it never loads
+ * Dawn. Whether an adapter exists is known only by asking: `probe` initialises the device.
+ */
+export function webgpuBackend(): EvalBackend & { readonly name: 'webgpu' } {
+  const registerOnce = (): void => { if (!listDevices().some((d) => d.name === 'webgpu')) registerMtaWebgpu(); };
+  const backend = deviceBackend('webgpu', {
+    async probe() {
+      registerOnce();
+      try {
+        await initDevice('webgpu');
+        return undefined;
+      } catch (error) {
+        if (error instanceof NoWebgpuAdapterError) return error.message;
+        throw error;
+      }
+    },
+  });
+  return {
+    ...backend,
+    unavailable() {
+      registerOnce();
+      return backend.unavailable();
+    },
   };
 }
 
@@ -70,12 +121,13 @@ export function exportMtaProblem(p: MtaProblem): Uint8Array {
 /** runOrtNode, runOrtWeb, or any runner with their signature. */
 export type OrtRunner = (modelBytes: Uint8Array, feeds: OrtFeeds, options?: OrtRunOptions) => Promise<OrtRunResult>;
 
-export function ortBackend<const N extends string>(name: N, run: OrtRunner): EvalBackend & { readonly name: N } {
+export function ortBackend<const N extends string>(name: N, run: OrtRunner, extra: Pick<EvalBackend, 'probe'> = {}): EvalBackend & { readonly name: N } {
   return {
     name,
     gradients: false,
     // A missing runtime fails on first use, with the reason.
     unavailable: () => undefined,
+    ...extra,
     async runMta(p) {
       const s = p.shape;
       const result = await run(exportMtaProblem(p), { scores: { data: p.scores, dims: [s.B, s.Cin, s.L, s.L] } });
@@ -97,8 +149,10 @@ export function ortBackend<const N extends string>(name: N, run: OrtRunner): Eva
 export const EVAL_BACKENDS = [
   deviceBackend('cpu'),
   deviceBackend('npu'),
+  webgpuBackend(),
   ortBackend('ort-node', runOrtNode),
   ortBackend('ort-web', runOrtWeb),
+  ortBackend('ort-webgpu', runOrtWebgpu, { probe: probeOrtWebgpu }),
 ] as const satisfies readonly EvalBackend[];
 
 export type BackendName = (typeof EVAL_BACKENDS)[number]['name'];
@@ -113,4 +167,12 @@ export function resolveBackends(names: readonly string[]): EvalBackend[] {
     if (reason !== undefined) throw new Error(`backend '${name}' is not available: ${reason}`);
     return backend;
   });
+}
+
+/**
+ * Ends what the backends started that would keep Node alive (a Dawn device): call when a command is done.
+ * Changes nothing when webgpu never started.
+ */
+export function releaseEvalBackends(): void {
+  if (listDevices().some((d) => d.name === 'webgpu')) releaseWebgpu();
 }

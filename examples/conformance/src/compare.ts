@@ -1,4 +1,4 @@
-import { compareTensors } from '@mta/ort';
+import { compareTensors, OrtPlacementError } from '@mta/ort';
 import type { EvalBackend } from './backends';
 import { ALL_TENSORS, type MtaProblem, type MtaTensorName, type Results } from './problem';
 
@@ -57,6 +57,8 @@ export interface CaseReport {
   readonly checks: readonly TensorCheck[];
   /** Why the case could not be evaluated (an error thrown by the backend), if so. */
   readonly error?: string;
+  /** Why the case was not run (a precondition of the host or the backend, e.g. no kernel for a primitive); pass is false. */
+  readonly skipped?: string;
   readonly ms: number;
 }
 
@@ -101,11 +103,15 @@ export async function evaluateProblem(backend: EvalBackend, problem: MtaProblem,
       results,
     };
   } catch (err) {
-    return { report: { name: problem.name, backend: backend.name, pass: false, checks: [], error: (err as Error).message, ms: performance.now() - started } };
+    const ms = performance.now() - started;
+    // The graph ran, partly off the GPU: not a result of this backend, so neither a pass nor a failure of it.
+    if (err instanceof OrtPlacementError) return { report: { name: problem.name, backend: backend.name, pass: false, checks: [], skipped: `skipped: ${err.message}`, ms } };
+    return { report: { name: problem.name, backend: backend.name, pass: false, checks: [], error: (err as Error).message, ms } };
   }
 }
 
 export function formatCaseLine(r: CaseReport): string {
+  if (r.skipped !== undefined) return `SKIP  ${r.name.padEnd(28)} ${r.backend.padEnd(9)} ${r.skipped}`;
   const verdict = r.pass ? 'PASS' : 'FAIL';
   if (r.error) return `${verdict}  ${r.name.padEnd(28)} ${r.backend.padEnd(9)} error: ${r.error}`;
   const errs = r.checks.map((c) => `${c.tensor}=${c.relFro.toExponential(2)}${c.floored ? '*' : ''}`).join('  ');

@@ -76,21 +76,23 @@ export function exportTinyModel(config: TinyModelConfig = TINY_MODEL): Uint8Arra
   });
 }
 
-/** Forward and every parameter's gradient of the tiny model on one of the framework's devices. */
+/** Forward and every parameter's gradient of the tiny model on one of the framework's devices (read asynchronously: webgpu has no synchronous reads). */
 export async function runTinyModelOnDevice(device: string, config: TinyModelConfig = TINY_MODEL): Promise<Results> {
   const { x, gradOut } = tinyModelInputs(config);
   const xShape = [config.batch, config.length, config.dim];
   await initDevice(device);
-  return tidy(() => {
+  const { out, params } = tidy(() => {
     const model = new TinyMtaModel(config, device);
-    const out = model.forward(tensor(x, xShape, { device }));
-    out.backward(tensor(gradOut, out.shape, { device }));
-    const results: Record<string, Float32Array> = { probs: out.toArray() as Float32Array };
-    for (const [name, p] of model.namedParameters()) {
-      results[`grad:${name}`] = p.grad!.toArray() as Float32Array;
-      p.grad!.dispose();
-      p.dispose();
-    }
-    return results;
+    const o = model.forward(tensor(x, xShape, { device }));
+    o.backward(tensor(gradOut, o.shape, { device }));
+    return { out: o, params: model.namedParameters() };
   });
+  try {
+    const results: Record<string, Float32Array> = { probs: (await out.data()) as Float32Array };
+    for (const [name, p] of params) results[`grad:${name}`] = (await p.grad!.data()) as Float32Array;
+    return results;
+  } finally {
+    out.dispose();
+    for (const [, p] of params) { p.grad?.dispose(); p.dispose(); }
+  }
 }

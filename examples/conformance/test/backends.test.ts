@@ -6,13 +6,15 @@ import { ALL_BACKENDS, EVAL_BACKENDS, resolveBackends, TINY_MODEL, checkResults,
 describe('the consistency check backend table', () => {
   it('has unique names, devices with gradients and exported graphs without', () => {
     expect(new Set(ALL_BACKENDS).size).toBe(EVAL_BACKENDS.length);
-    expect(ALL_BACKENDS).toEqual(['cpu', 'npu', 'ort-node', 'ort-web']);
-    expect(EVAL_BACKENDS.filter((b) => b.gradients).map((b) => b.name)).toEqual(['cpu', 'npu']);
+    expect(ALL_BACKENDS).toEqual(['cpu', 'npu', 'webgpu', 'ort-node', 'ort-web', 'ort-webgpu']);
+    expect(EVAL_BACKENDS.filter((b) => b.gradients).map((b) => b.name)).toEqual(['cpu', 'npu', 'webgpu']);
+    // The backends that need an adapter find out by asking for one; the others know without starting anything.
+    expect(EVAL_BACKENDS.filter((b) => b.probe !== undefined).map((b) => b.name)).toEqual(['webgpu', 'ort-webgpu']);
   });
 
   it('resolves names in the order given and names the choices for an unknown one', () => {
     expect(resolveBackends(['ort-node', 'cpu']).map((b) => b.name)).toEqual(['ort-node', 'cpu']);
-    expect(() => resolveBackends(['gpu'])).toThrow("unknown backend 'gpu': expected one of cpu, npu, ort-node, ort-web");
+    expect(() => resolveBackends(['gpu'])).toThrow("unknown backend 'gpu': expected one of cpu, npu, webgpu, ort-node, ort-web, ort-webgpu");
   });
 
   it('runs the tiny MTA model on cpu and in onnxruntime-node with the same probabilities', async () => {

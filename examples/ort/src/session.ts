@@ -16,9 +16,18 @@ interface OrtSessionLike {
   run(feeds: Record<string, OrtTensorLike>): Promise<Record<string, OrtTensorLike>>;
   release(): Promise<void>;
 }
+/** The session options the runners pass (a subset of onnxruntime-common's). */
+export interface OrtSessionOptions {
+  readonly executionProviders: string[];
+  readonly graphOptimizationLevel?: string;
+  /** Profiling writes one JSON file per session (at release) that names each node's execution provider. */
+  readonly enableProfiling?: boolean;
+  readonly profileFilePrefix?: string;
+}
+
 export interface OrtModuleLike {
   readonly InferenceSession: {
-    create(model: Uint8Array, options: { executionProviders: string[]; graphOptimizationLevel?: string }): Promise<OrtSessionLike>;
+    create(model: Uint8Array, options: OrtSessionOptions): Promise<OrtSessionLike>;
   };
   readonly Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensorLike;
 }
@@ -30,10 +39,11 @@ export interface OrtModuleLike {
 export async function runWithOrtModule(
   backend: OrtBackendName,
   ort: OrtModuleLike,
-  executionProvider: 'cpu' | 'wasm',
+  executionProvider: 'cpu' | 'wasm' | 'webgpu',
   modelBytes: Uint8Array,
   feeds: OrtFeeds,
   runs: number | undefined,
+  extraOptions: Omit<OrtSessionOptions, 'executionProviders'> = {},
 ): Promise<OrtRunResult> {
   const runCount = checkRuns(runs);
   if (!(modelBytes instanceof Uint8Array) || modelBytes.byteLength === 0) {
@@ -44,7 +54,7 @@ export async function runWithOrtModule(
   const t0 = performance.now();
   let session: OrtSessionLike;
   try {
-    session = await ort.InferenceSession.create(modelBytes, { executionProviders: [executionProvider] });
+    session = await ort.InferenceSession.create(modelBytes, { ...extraOptions, executionProviders: [executionProvider] });
   } catch (error) {
     throw new OrtBackendError(
       backend,

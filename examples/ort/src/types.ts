@@ -6,7 +6,7 @@ export interface OrtTensorData {
 
 export type OrtFeeds = Readonly<Record<string, OrtTensorData>>;
 
-export type OrtBackendName = 'ort-node' | 'ort-web' | 'ort-web-browser';
+export type OrtBackendName = 'ort-node' | 'ort-web' | 'ort-web-browser' | 'ort-webgpu';
 
 export interface OrtTimings {
   /** InferenceSession.create, including the wasm start-up for the first ort-web session. */

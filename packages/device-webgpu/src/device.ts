@@ -12,7 +12,10 @@ import { NoWebgpuAdapterError } from './no-adapter.js';
  * adapter is a promise): `await initDevice('webgpu')` before the first tensor. Ops without a webgpu kernel
  * are refused rather than run on cpu, since the fallback's copies read synchronously.
  */
-const memory = new GpuMemory();
+// MTA_WEBGPU_MAX_POOLED_BYTES: how much freed GPU memory the caching allocator may park for reuse (default 2 GiB).
+// Buffers freed beyond it are destroyed and the next call creates them again, which on the H200 dominated calls
+// whose maps are 2 GiB each (L = 8192): raise it on a GPU with the memory to spare.
+const memory = new GpuMemory(positiveIntegerFromEnv('MTA_WEBGPU_MAX_POOLED_BYTES'));
 let gpuSource: GpuSource = defaultGpuSource;
 
 async function initialise(): Promise<void> {
@@ -54,7 +57,7 @@ async function initialise(): Promise<void> {
 }
 
 /**
- * Node settings read at initialisation: MTA_WEBGPU_WORKGROUP_SIZE replaces the adapter-based workgroup size
+ * Node settings read at initialisation (MTA_WEBGPU_MAX_POOLED_BYTES when the module loads): MTA_WEBGPU_WORKGROUP_SIZE replaces the adapter-based workgroup size
  * (tuning on a GPU; tests that run the hardware size, 256, on a software adapter); MTA_WEBGPU_MAX_BINDING_BYTES
  * caps the largest storage binding kernels plan for (tests of the paths that split a call).
  */

@@ -15,6 +15,7 @@ import {
 // Importing @mta/ops-mta registers the cpu and npu devices and their MTA kernels.
 import { multiTokenAttention, MultiTokenAttentionOp, startMtaCpuThreads, type MtaOptions } from '@mta/ops-mta';
 import type { BenchBackend, BenchInputs, BenchProblem, HostResults, Phase, PreparedRun } from '../types';
+import { HostTransferRun } from './host-transfer-run';
 
 /** Any registered device of the framework; deviceProblem() says why one cannot run here. */
 export type OurDevice = string;
@@ -29,6 +30,21 @@ export interface DeviceBackendOptions {
    */
   readonly needsFusedKernel?: boolean;
   readonly lastRunStats?: LastRunStats;
+  /**
+   * Resolves when the work submitted so far has finished. A device that queues work (webgpu) returns from the
+   * op before the GPU is done; each timed run awaits this, so a run's time is the device's time.
+   */
+  readonly settle?: () => Promise<void>;
+  /**
+   * 'resident' (default): inputs uploaded once in prepare, outputs stay on the device (the device's own speed).
+   * 'host': every timed run uploads its inputs from JS arrays and reads every result back to JS, as a caller
+   * holding host data would see it.
+   */
+  readonly transfer?: 'resident' | 'host';
+  /** Runs first in setup: registers what the device needs (webgpu's device and kernels). */
+  readonly beforeSetup?: () => Promise<void>;
+  /** Extra words for describe() (the adapter, workgroup size), read after setup. */
+  readonly describeDevice?: () => string;
 }
 
 /**
@@ -41,13 +57,14 @@ export interface LastRunStats {
   read(): Readonly<Record<string, number>>;
 }
 
-function mtaOptionsFor(problem: BenchProblem, impl: OurImpl): MtaOptions {
+export function mtaOptionsFor(problem: BenchProblem, impl: OurImpl): MtaOptions {
   const { sparse, pads, dilation, groups } = problem.config;
   return { mode: problem.config.mode, sparse, padding: pads, dilation, groups, impl };
 }
 
-function asFloat32(t: Tensor, what: string): Float32Array {
-  const data = t.toArray();
+/** Read asynchronously: devices that queue work (webgpu) have no synchronous reads. */
+export async function asFloat32(t: Tensor, what: string): Promise<Float32Array> {
+  const data = await t.data();
   if (!(data instanceof Float32Array)) throw new Error(`${what}: expected float32 data, got ${t.describe()}`);
   return data;
 }
@@ -64,6 +81,7 @@ class DevicePreparedRun implements PreparedRun {
     impl: OurImpl,
     { problem, scores, weight, bias, gradOut }: BenchInputs,
     private readonly stats?: LastRunStats,
+    private readonly settle: () => Promise<void> = async () => {},
   ) {
     const { B, Cin, Cout, L, kH, kW } = problem.shape;
     const { groups } = problem.config;
@@ -90,26 +108,28 @@ class DevicePreparedRun implements PreparedRun {
     return this.stats?.read();
   }
 
-  forward(): void {
+  async forward(): Promise<void> {
     this.stats?.reset();
     // Inference, like the peers' forward: no tape, so nothing is kept for a backward that never comes.
     noGrad(() => tidy(() => multiTokenAttention(this.scores, this.weight, this.bias, this.options))).dispose();
+    await this.settle();
   }
 
-  forwardBackward(): void {
+  async forwardBackward(): Promise<void> {
     this.stats?.reset();
     tidy(() => {
       const out = multiTokenAttention(this.scores, this.weight, this.bias, this.options);
       out.backward(this.gradOut);
     });
     this.clearGrads();
+    await this.settle();
   }
 
   async results(phase: Phase): Promise<HostResults> {
     this.stats?.reset();
     if (phase === 'forward') {
       const out = noGrad(() => tidy(() => multiTokenAttention(this.scores, this.weight, this.bias, this.options)));
-      const data = asFloat32(out, 'out');
+      const data = await asFloat32(out, 'out');
       out.dispose();
       return { out: data };
     }
@@ -119,16 +139,16 @@ class DevicePreparedRun implements PreparedRun {
       o.backward(this.gradOut);
       return o;
     });
-    const grad = (t: Tensor | null, what: string): Float32Array | undefined => {
+    const grad = async (t: Tensor | null, what: string): Promise<Float32Array | undefined> => {
       if (t === null) return undefined;
       if (t.grad === null) throw new Error(`${what}: no gradient after backward; the op did not reach this input.`);
       return asFloat32(t.grad, what);
     };
     const results: HostResults = {
-      out: asFloat32(out, 'out'),
-      gradScores: grad(this.scores, 'gradScores'),
-      gradWeight: grad(this.weight, 'gradWeight'),
-      ...(this.bias === null ? {} : { gradBias: grad(this.bias, 'gradBias') }),
+      out: await asFloat32(out, 'out'),
+      gradScores: await grad(this.scores, 'gradScores'),
+      gradWeight: await grad(this.weight, 'gradWeight'),
+      ...(this.bias === null ? {} : { gradBias: await grad(this.bias, 'gradBias') }),
     };
     out.dispose();
     this.clearGrads();
@@ -182,7 +202,9 @@ function deviceProblem(device: OurDevice, needsFusedKernel: boolean): string | u
   return undefined;
 }
 
-export function createDeviceBackend({ device, impl, needsFusedKernel = false, lastRunStats }: DeviceBackendOptions): BenchBackend {
+export function createDeviceBackend(
+  { device, impl, needsFusedKernel = false, lastRunStats, settle, transfer = 'resident', beforeSetup, describeDevice }: DeviceBackendOptions,
+): BenchBackend {
   let description = `${device} (not set up)`;
   return {
     describe: () => description,
@@ -193,6 +215,7 @@ export function createDeviceBackend({ device, impl, needsFusedKernel = false, la
       return undefined;
     },
     async setup(): Promise<void> {
+      await beforeSetup?.();
       const reason = deviceProblem(device, needsFusedKernel);
       if (reason !== undefined) {
         description = `${device}: not runnable here (${reason})`;
@@ -205,9 +228,13 @@ export function createDeviceBackend({ device, impl, needsFusedKernel = false, la
       const ops = probeForwardOps(device, impl);
       const path = describePath(device, impl, ops);
       const threadNote = threads !== undefined && ops.includes(MultiTokenAttentionOp.name) ? `, ${threads} thread(s) for large calls` : '';
-      description = `@mta ${device} device (${getDevice(device).description}): ${path}${threadNote}`;
+      const transferNote = transfer === 'host' ? '; host to host: each run uploads its inputs and reads every result back' : '';
+      const deviceNote = describeDevice === undefined ? '' : `, ${describeDevice()}`;
+      description = `@mta ${device} device (${getDevice(device).description}${deviceNote}): ${path}${threadNote}${transferNote}`;
     },
-    prepare: async (inputs: BenchInputs) => new DevicePreparedRun(device, impl, inputs, lastRunStats),
+    prepare: async (inputs: BenchInputs) =>
+      transfer === 'host' ? new HostTransferRun(device, inputs, mtaOptionsFor(inputs.problem, impl), lastRunStats, settle)
+        : new DevicePreparedRun(device, impl, inputs, lastRunStats, settle),
     async dispose(): Promise<void> {
       // Devices stay registered; each prepared run disposed its tensors.
     },

@@ -9,6 +9,8 @@
  */
 import type { BenchBackendEntry } from '../types';
 
+const WEBGPU_OPT_IN = 'needs a WebGPU adapter (a Vulkan driver; SwiftShader works but times a CPU): name it in --backends';
+
 export const BENCH_BACKENDS: readonly BenchBackendEntry[] = [
   {
     name: 'tfjs-wasm',
@@ -43,6 +45,14 @@ export const BENCH_BACKENDS: readonly BenchBackendEntry[] = [
     create: async () => (await import('./ort-common')).createOrtBackend('ort-web'),
   },
   {
+    name: 'ort-webgpu',
+    kind: 'peer',
+    summary: 'onnxruntime-node 1.30, WebGPU execution provider (node placement checked from its profile), exported forward graph, host to host',
+    phases: ['forward'],
+    optIn: WEBGPU_OPT_IN,
+    create: async () => (await import('./ort-common')).createOrtBackend('ort-webgpu'),
+  },
+  {
     name: 'cpu',
     kind: 'ours',
     summary: "@mta cpu device, multiTokenAttention impl 'auto' (the fused kernel when registered)",
@@ -56,6 +66,22 @@ export const BENCH_BACKENDS: readonly BenchBackendEntry[] = [
     summary: "@mta cpu device, multiTokenAttention impl 'composite' (reference path of core primitives)",
     phases: ['forward', 'forward+backward'],
     create: async () => (await import('./device-backend')).createDeviceBackend({ device: 'cpu', impl: 'composite' }),
+  },
+  {
+    name: 'webgpu',
+    kind: 'ours',
+    summary: '@mta webgpu device, fused WGSL MTA kernels, device-resident (inputs uploaded once; each run ends when the GPU queue is done)',
+    phases: ['forward', 'forward+backward'],
+    optIn: WEBGPU_OPT_IN,
+    create: async () => (await import('./webgpu')).createWebgpuBackend('resident'),
+  },
+  {
+    name: 'webgpu-host',
+    kind: 'ours',
+    summary: '@mta webgpu device, fused WGSL MTA kernels, host to host (each run uploads its inputs and reads every result back)',
+    phases: ['forward', 'forward+backward'],
+    optIn: WEBGPU_OPT_IN,
+    create: async () => (await import('./webgpu')).createWebgpuBackend('host'),
   },
   {
     name: 'npu',

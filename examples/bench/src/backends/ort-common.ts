@@ -7,7 +7,8 @@
 // Registers the cpu device and its MTA kernels, which the tracing export runs on.
 import { exportMtaProblem, type MtaProblem } from '@mta/conformance';
 import { makeInputs, makeProblem } from '../problem';
-import type { BenchBackend, BenchInputs, BenchProblem, HostResults, Phase, PreparedRun } from '../types';
+import type { BenchBackend, BenchInputs, BenchProblem, HostResults, Phase, PreparedRun, Variant } from '../types';
+import { formatPlacement, runOrtWebgpu } from '@mta/ort';
 import { createReusableOrtSession, type BenchOrtBackend, type ReusableOrtSession } from './ort-session';
 
 /** Names exportMtaProblem gives the graph's input and output. */
@@ -29,6 +30,11 @@ function toMtaProblem({ problem, scores, weight, bias, gradOut }: BenchInputs): 
 class OrtPreparedRun implements PreparedRun {
   constructor(private readonly session: ReusableOrtSession) {}
 
+  /** Session creation (graph optimisation; on the WebGPU EP also its adapter and device), untimed by the harness. */
+  extraInfo(): Readonly<Record<string, number>> {
+    return { sessionCreateMs: this.session.sessionCreateMs };
+  }
+
   async forward(): Promise<void> {
     // The outputs are ORT-allocated JS arrays: dropping them is all a caller does after use.
     await this.session.run();
@@ -48,6 +54,24 @@ class OrtPreparedRun implements PreparedRun {
   }
 }
 
+/**
+ * The WebGPU EP silently hands nodes it has no kernel for to the CPU EP: before a variant is timed, its graph
+ * runs once at a small L with ORT's profiler on (runOrtWebgpu), which throws when real work left the GPU (the
+ * sparsemax graph's IsNaN, in ORT 1.30). The node kinds do not depend on L. Cached per variant.
+ */
+const placements = new Map<Variant, Promise<string>>();
+function placementOn(variant: Variant): Promise<string> {
+  let found = placements.get(variant);
+  if (found === undefined) {
+    const inputs = makeInputs(makeProblem(variant, 8));
+    const { B, Cin, L } = inputs.problem.shape;
+    found = runOrtWebgpu(exportMtaProblem(toMtaProblem(inputs)), { [INPUT]: { data: inputs.scores, dims: [B, Cin, L, L] } })
+      .then(({ placement }) => formatPlacement(placement));
+    placements.set(variant, found);
+  }
+  return found;
+}
+
 export function createOrtBackend(backend: BenchOrtBackend): BenchBackend {
   const sessionFor = (inputs: BenchInputs): Promise<ReusableOrtSession> => {
     const { B, Cin, L } = inputs.problem.shape;
@@ -61,11 +85,14 @@ export function createOrtBackend(backend: BenchOrtBackend): BenchBackend {
     },
     async setup(): Promise<void> {
       // A session on a tiny graph: loads the runtime and fixes describe() before the first cell.
-      const probe = await sessionFor(makeInputs(makeProblem('softmax', 8)));
+      const inputs = makeInputs(makeProblem('softmax', 8));
+      const probe = await sessionFor(inputs);
       description = probe.description;
       await probe.release();
+      if (backend === 'ort-webgpu') description += `; node placement (profiled, softmax graph): ${await placementOn('softmax')}`;
     },
     async prepare(inputs: BenchInputs): Promise<PreparedRun> {
+      if (backend === 'ort-webgpu') await placementOn(inputs.problem.variant);
       return new OrtPreparedRun(await sessionFor(inputs));
     },
     async dispose(): Promise<void> {

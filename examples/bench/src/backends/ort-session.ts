@@ -10,7 +10,7 @@
 import os from 'node:os';
 import { OrtBackendError, checkFeeds, errorMessage, loadOrtNode, loadOrtWeb, type OrtFeeds, type OrtModuleLike } from '@mta/ort';
 
-export type BenchOrtBackend = 'ort-node' | 'ort-web';
+export type BenchOrtBackend = 'ort-node' | 'ort-web' | 'ort-webgpu';
 
 type OrtTensor = InstanceType<OrtModuleLike['Tensor']>;
 
@@ -52,8 +52,11 @@ export interface ReusableOrtSession {
 function describeRuntime(backend: BenchOrtBackend, env: OrtEnvLike | undefined, threads: number | undefined): string {
   const version = env?.versions?.[backend === 'ort-node' ? 'node' : 'web'] ?? env?.versions?.['common'] ?? 'unknown version';
   if (backend === 'ort-node') return `onnxruntime-node ${version}, CPU execution provider, ${threads} intra-op threads`;
+  if (backend === 'ort-webgpu') return `onnxruntime-node ${env?.versions?.['node'] ?? version}, WebGPU execution provider (Dawn inside ONNX Runtime; host to host)`;
   return `onnxruntime-web ${version} under Node, wasm execution provider, ${env?.wasm?.numThreads ?? 'default'} thread(s)`;
 }
+
+const EXECUTION_PROVIDER: Readonly<Record<BenchOrtBackend, string>> = { 'ort-node': 'cpu', 'ort-web': 'wasm', 'ort-webgpu': 'webgpu' };
 
 /** Creates the session once and the input tensors once; `run` is what a benchmark times. */
 export async function createReusableOrtSession(backend: BenchOrtBackend, modelBytes: Uint8Array, feeds: OrtFeeds): Promise<ReusableOrtSession> {
@@ -61,11 +64,11 @@ export async function createReusableOrtSession(backend: BenchOrtBackend, modelBy
     throw new TypeError(`${backend}: modelBytes must be a non-empty Uint8Array (an encoded ONNX ModelProto).`);
   }
   checkFeeds(backend, feeds);
-  const ort = backend === 'ort-node' ? await loadOrtNode() : await loadOrtWeb();
+  const ort = backend === 'ort-web' ? await loadOrtWeb() : await loadOrtNode();
   // Both cores for the native runtime (benchmarks.md measured it with 2 threads); ort-web stays at the loader's 1 thread.
   const threads = backend === 'ort-node' ? os.availableParallelism() : undefined;
   const options: SessionOptions = {
-    executionProviders: [backend === 'ort-node' ? 'cpu' : 'wasm'],
+    executionProviders: [EXECUTION_PROVIDER[backend]],
     graphOptimizationLevel: 'all',
     ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
   };
