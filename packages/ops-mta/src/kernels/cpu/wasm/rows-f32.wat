@@ -157,7 +157,10 @@
           (then
             (local.set $v (f32x4.mul (local.get $v) (v128.load align=4 (local.get $b))))
             (local.set $b (i32.add (local.get $b) (i32.const 16)))))
-        (local.set $sum (call $addPromoted (local.get $sum) (local.get $v)))
+        ;; $addPromoted, inlined (the engine does not inline wasm calls)
+        (local.set $sum (f64x2.add
+          (f64x2.add (local.get $sum) (f64x2.promote_low_f32x4 (local.get $v)))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
         (local.set $a (i32.add (local.get $a) (i32.const 16)))
         (br $next)))
     (local.set $rem (i32.and (local.get $n) (i32.const 3)))
@@ -182,7 +185,7 @@
         (local.set $g (i32.add (local.get $g) (i32.const 16)))
         (br $next))))
 
-  ;; exp(d) for d <= 0 (lanes): k = round(d / ln2) by the 1.5 * 2^23 trick, r = (d - k ln2_hi) - k ln2_lo,
+  ;; exp(d) for d <= 0 (lanes; softmax's main loop has a copy inlined): k = round(d / ln2) by the 1.5 * 2^23 trick, r = (d - k ln2_hi) - k ln2_lo,
   ;; exp(d) = 2^k * (degree-7 Taylor of exp(r)), |r| <= ln2 / 2, relative error ~1e-7. 2^k is added to the
   ;; exponent field, exact while the result is normal: d < -86 (and NaN) gives 0 (exp(-86) ~ 4e-38).
   (func $exp (param $d v128) (result v128)
@@ -213,6 +216,7 @@
   (func (export "softmax") (param $row i32) (param $n i32)
     (local $p i32) (local $end i32) (local $quadsEnd i32) (local $rem i32)
     (local $max v128) (local $m f32) (local $v v128) (local $mask v128) (local $sum v128) (local $inv v128)
+    (local $d v128) (local $t v128) (local $k v128) (local $r v128) (local $e v128)
     (local.set $end (i32.add (local.get $row) (i32.shl (local.get $n) (i32.const 2))))
     (local.set $quadsEnd (i32.add (local.get $row) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
     (local.set $rem (i32.and (local.get $n) (i32.const 3)))
@@ -239,9 +243,30 @@
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $p) (local.get $quadsEnd)))
-        (local.set $v (call $exp (f32x4.sub (v128.load align=4 (local.get $p)) (local.get $max))))
+        ;; $exp and $addPromoted, inlined (the engine does not inline wasm calls)
+        (local.set $d (f32x4.sub (v128.load align=4 (local.get $p)) (local.get $max)))
+        (local.set $t (f32x4.add (f32x4.mul (local.get $d) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))
+          (v128.const f32x4 12582912 12582912 12582912 12582912)))
+        (local.set $k (f32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+        (local.set $r (f32x4.sub
+          (f32x4.sub (local.get $d) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+          (f32x4.mul (local.get $k) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+        (local.set $e (v128.const f32x4 1.98412698e-4 1.98412698e-4 1.98412698e-4 1.98412698e-4))
+        (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 1.38888889e-3 1.38888889e-3 1.38888889e-3 1.38888889e-3)))
+        (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 8.33333333e-3 8.33333333e-3 8.33333333e-3 8.33333333e-3)))
+        (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 4.16666667e-2 4.16666667e-2 4.16666667e-2 4.16666667e-2)))
+        (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 0.166666667 0.166666667 0.166666667 0.166666667)))
+        (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+        (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+        (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+        (local.set $v (v128.and
+          (i32x4.add (local.get $e)
+            (i32x4.shl (i32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)) (i32.const 23)))
+          (f32x4.ge (local.get $d) (v128.const f32x4 -86 -86 -86 -86))))
         (v128.store align=4 (local.get $p) (local.get $v))
-        (local.set $sum (call $addPromoted (local.get $sum) (local.get $v)))
+        (local.set $sum (f64x2.add
+          (f64x2.add (local.get $sum) (f64x2.promote_low_f32x4 (local.get $v)))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br $next)))
     (if (local.get $rem)
