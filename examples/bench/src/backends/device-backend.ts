@@ -13,8 +13,9 @@ import {
   findKernel, getDevice, initDevice, listDevices, noGrad, tensor, tidy, withTracer, type AnyOpDef, type OpTracer, type Tensor,
 } from '@mta/core';
 // Importing @mta/ops-mta registers the cpu and npu devices and their MTA kernels.
-import { multiTokenAttention, MultiTokenAttentionOp, startMtaCpuThreads, type MtaOptions } from '@mta/ops-mta';
-import type { BenchBackend, BenchInputs, BenchProblem, HostResults, Phase, PreparedRun } from '../types';
+import { mtaCpuKernelInfo, multiTokenAttention, MultiTokenAttentionOp, startMtaCpuThreads, type MtaOptions } from '@mta/ops-mta';
+import type {
+  BenchBackend, RuntimeInfo, BenchInputs, BenchProblem, HostResults, Phase, PreparedRun } from '../types';
 
 /** Any registered device of the framework; deviceProblem() says why one cannot run here. */
 export type OurDevice = string;
@@ -184,8 +185,10 @@ function deviceProblem(device: OurDevice, needsFusedKernel: boolean): string | u
 
 export function createDeviceBackend({ device, impl, needsFusedKernel = false, lastRunStats }: DeviceBackendOptions): BenchBackend {
   let description = `${device} (not set up)`;
+  let info: RuntimeInfo = { runtime: description, threads: 1, simd: 'unknown' };
   return {
     describe: () => description,
+    info: () => info,
     unsupported(problem: BenchProblem): string | undefined {
       const reason = deviceProblem(device, needsFusedKernel);
       if (reason !== undefined) return reason;
@@ -206,6 +209,13 @@ export function createDeviceBackend({ device, impl, needsFusedKernel = false, la
       const path = describePath(device, impl, ops);
       const threadNote = threads !== undefined && ops.includes(MultiTokenAttentionOp.name) ? `, ${threads} thread(s) for large calls` : '';
       description = `@mta ${device} device (${getDevice(device).description}): ${path}${threadNote}`;
+      const fused = ops.includes(MultiTokenAttentionOp.name);
+      info = {
+        runtime: `Node ${process.version}, @mta ${device}: ${path}`,
+        threads: fused && threads !== undefined ? threads : 1,
+        // Only the fused cpu kernel has wasm loops; the composite path and the npu simulator are JavaScript.
+        simd: device === 'cpu' && fused ? mtaCpuKernelInfo().simd : 'none (JavaScript)',
+      };
     },
     prepare: async (inputs: BenchInputs) => new DevicePreparedRun(device, impl, inputs, lastRunStats),
     async dispose(): Promise<void> {

@@ -7,7 +7,7 @@
 // Registers the cpu device and its MTA kernels, which the tracing export runs on.
 import { exportMtaProblem, type MtaProblem } from '@mta/conformance';
 import { makeInputs, makeProblem } from '../problem';
-import type { BenchBackend, BenchInputs, BenchProblem, HostResults, Phase, PreparedRun } from '../types';
+import type { BenchBackend, BenchInputs, BenchProblem, HostResults, Phase, PreparedRun, RuntimeInfo } from '../types';
 import { createReusableOrtSession, type BenchOrtBackend, type ReusableOrtSession } from './ort-session';
 
 /** Names exportMtaProblem gives the graph's input and output. */
@@ -54,8 +54,10 @@ export function createOrtBackend(backend: BenchOrtBackend): BenchBackend {
     return createReusableOrtSession(backend, exportMtaProblem(toMtaProblem(inputs)), { [INPUT]: { data: inputs.scores, dims: [B, Cin, L, L] } });
   };
   let description = `${backend} (no session created yet)`;
+  let info: RuntimeInfo = { runtime: description, threads: 1, simd: 'unknown' };
   return {
     describe: () => description,
+    info: () => info,
     unsupported(problem: BenchProblem): string | undefined {
       return problem.config.mode === 'post' ? undefined : `the benchmark runs post-softmax MTA only, got mode '${problem.config.mode}'`;
     },
@@ -63,6 +65,7 @@ export function createOrtBackend(backend: BenchOrtBackend): BenchBackend {
       // A session on a tiny graph: loads the runtime and fixes describe() before the first cell.
       const probe = await sessionFor(makeInputs(makeProblem('softmax', 8)));
       description = probe.description;
+      info = probe.info;
       await probe.release();
     },
     async prepare(inputs: BenchInputs): Promise<PreparedRun> {
