@@ -18,9 +18,11 @@ function loadGradRow(job: BackwardJob, s: F32Scratch, b: number, i: number, owne
   const { ring, row, stride, kernels, ringAddress, rowAddress } = s;
   const n = i + 1;
   for (let co = 0; co < Cout; co++) {
-    const base = (co * span + (i % span)) * stride;
-    const start = base + right;
     const src = ((b * Cout + co) * L + i) * L;
+    // Column 0 at the address parity of the row in gradOut (see loadInputRow in forward-item-f32.ts).
+    const slot = (co * span + (i % span)) * stride;
+    const base = slot + ((right + src) & 1);
+    const start = base + right;
     ring.fill(0, base, start);
     ring.set(gradOut.subarray(src, src + n), start);
     if (pre) {
@@ -28,14 +30,20 @@ function loadGradRow(job: BackwardJob, s: F32Scratch, b: number, i: number, owne
       row.set(probs.subarray(src, src + n));
       kernels.softmaxVjp(rowAddress, ringAddress + 4 * start, n);
     }
-    ring.fill(0, start + n, Math.min(base + stride, start + n + bottom + left));
+    ring.fill(0, start + n, Math.min(slot + stride, start + n + bottom + left));
     if (owned && hasBias) partials[partialBase + wElems + co] += kernels.dot(ringAddress + 4 * start, 0, n);
   }
 }
 
+/** Float index of ring row i of output channel co (its column -right), as loadGradRow placed it. */
+function origin(job: BackwardJob, stride: number, b: number, co: number, i: number): number {
+  const { L, Cout, depth: span, pr: right } = job.plan.geometry;
+  return (co * span + (i % span)) * stride + ((right + ((b * Cout + co) * L + i) * L) & 1);
+}
+
 function computeGradRow(job: BackwardJob, s: F32Scratch, b: number, r: number): void {
   const { plan, probs, scores, gradScores } = job;
-  const { L, Cin, depth: span, pt: top, kH, dh, cig: cinPerGroup, cog: coutPerGroup } = plan.geometry;
+  const { L, Cin, pt: top, kH, dh, cig: cinPerGroup, cog: coutPerGroup } = plan.geometry;
   const pre = plan.geometry.mode === 'pre';
   const { acc: dp, row, stride, kernels, ringAddress, accAddress, rowAddress, paramsAddress, weightGradAddress } = s;
   const taps = kH * 3;
@@ -54,7 +62,7 @@ function computeGradRow(job: BackwardJob, s: F32Scratch, b: number, r: number): 
         const i = r + top - kh * dh;
         if (i < 0 || i >= L) continue; // padding rows of Gy are zero
         const wo = wBase + 3 * kh;
-        kernels.grad3(accAddress, ringAddress + 4 * (co * span + (i % span)) * stride, rowAddress,
+        kernels.grad3(accAddress, ringAddress + 4 * origin(job, stride, b, co, i), rowAddress,
           paramsAddress + 4 * wo, weightGradAddress + 8 * wo, n);
       }
     }

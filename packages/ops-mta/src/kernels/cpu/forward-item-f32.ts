@@ -15,9 +15,14 @@ function loadInputRow(job: ForwardJob, s: F32Scratch, b: number, r: number, owne
   const { ring, stride, kernels, ringAddress } = s;
   const n = r + 1;
   for (let ci = 0; ci < Cin; ci++) {
-    const base = (ci * span + (r % span)) * stride;
-    const start = base + left;
     const src = ((b * Cin + ci) * L + r) * L;
+    // The slot's first float is padding when that gives column 0 the address parity (mod 8 bytes) of
+    // the row in the scores: V8 copies between a SharedArrayBuffer and other memory word by word only
+    // when both ends share that alignment, byte by byte otherwise (3-5x slower; these copies are a
+    // third of the kernel's time). computeOutputRow finds the row the same way (origin()).
+    const slot = (ci * span + (r % span)) * stride;
+    const base = slot + ((left + src) & 1);
+    const start = base + left;
     ring.fill(0, base, start);
     ring.set(scores.subarray(src, src + n), start);
     if (!pre) {
@@ -28,13 +33,19 @@ function loadInputRow(job: ForwardJob, s: F32Scratch, b: number, r: number, owne
         probs.fill(0, src + n, src + L);
       }
     }
-    ring.fill(0, start + n, Math.min(base + stride, start + n + top + right));
+    ring.fill(0, start + n, Math.min(slot + stride, start + n + top + right));
   }
+}
+
+/** Float index of ring row r of input channel ci (its column -left), as loadInputRow placed it. */
+function origin(job: ForwardJob, stride: number, b: number, ci: number, r: number): number {
+  const { L, Cin, depth: span, pl: left } = job.plan.geometry;
+  return (ci * span + (r % span)) * stride + ((left + ((b * Cin + ci) * L + r) * L) & 1);
 }
 
 function computeOutputRow(job: ForwardJob, s: F32Scratch, b: number, i: number): void {
   const { plan, out } = job;
-  const { L, Cout, depth: span, pt: top, kH, dh, cig: cinPerGroup, cog: coutPerGroup, hasBias, wElems } = plan.geometry;
+  const { L, Cout, pt: top, kH, dh, cig: cinPerGroup, cog: coutPerGroup, hasBias, wElems } = plan.geometry;
   const pre = plan.geometry.mode === 'pre';
   const { ring, acc, params, stride, kernels, ringAddress, accAddress, paramsAddress } = s;
   const taps = kH * 3;
@@ -45,20 +56,20 @@ function computeOutputRow(job: ForwardJob, s: F32Scratch, b: number, i: number):
     acc.fill(hasBias ? params[wElems + co] : 0, 0, n);
     const firstCin = ((co / coutPerGroup) | 0) * cinPerGroup;
     for (let cil = 0; cil < cinPerGroup; cil++) {
-      const chanSlot = (firstCin + cil) * span;
+      const ci = firstCin + cil;
       const wBase = (co * cinPerGroup + cil) * taps;
       if (threeRows) {
         kernels.conv3x3(accAddress,
-          ringAddress + 4 * (chanSlot + (firstRow % span)) * stride,
-          ringAddress + 4 * (chanSlot + ((firstRow + dh) % span)) * stride,
-          ringAddress + 4 * (chanSlot + ((firstRow + 2 * dh) % span)) * stride,
+          ringAddress + 4 * origin(job, stride, b, ci, firstRow),
+          ringAddress + 4 * origin(job, stride, b, ci, firstRow + dh),
+          ringAddress + 4 * origin(job, stride, b, ci, firstRow + 2 * dh),
           paramsAddress + 4 * wBase, n);
         continue;
       }
       for (let kh = 0; kh < kH; kh++) {
         const r = firstRow + kh * dh;
         if (r < 0 || r >= L) continue; // zero padding rows contribute nothing
-        kernels.conv3(accAddress, ringAddress + 4 * (chanSlot + (r % span)) * stride, paramsAddress + 4 * (wBase + 3 * kh), n);
+        kernels.conv3(accAddress, ringAddress + 4 * origin(job, stride, b, ci, r), paramsAddress + 4 * (wBase + 3 * kh), n);
       }
     }
     if (pre) kernels.softmax(accAddress, n);

@@ -43,7 +43,8 @@ const quads = (floats: number) => (floats + 3) & ~3;
 /** This thread's scratch for the plan, or null where wasm SIMD is unavailable. */
 export function f32ScratchFor(plan: MtaCpuPlan): F32Scratch | null {
   const { wElems, Cin, Cout, depth, L, pl, pr } = plan.geometry;
-  const stride = quads(L + pl + pr) + 8;
+  // + 1: a slot's first float may be alignment padding (see loadInputRow in forward-item-f32.ts).
+  const stride = quads(L + pl + pr + 1) + 8;
   // Byte layout; address 0 is never a buffer (dot() reads b = 0 as "no second operand").
   const layout = (() => {
     let at = 64;
