@@ -25,13 +25,22 @@ function loadGradRow(job: BackwardJob, s: F32Scratch, b: number, i: number, owne
     const start = base + right;
     ring.fill(0, base, start);
     ring.set(gradOut.subarray(src, src + n), start);
+    let biasSum = 0;
     if (pre) {
       // Gy = softmax VJP of the row through the saved output O.
       row.set(probs.subarray(src, src + n));
+      if (owned && hasBias) {
+        // sum_c O_c (g_c - dot) = dot (1 - sum_c O_c) with dot = sum_c O_c g_c, in float64: zero up to
+        // O's rounding, where summing the float32 VJP would leave float32 noise (the float64 path's value).
+        const dot = kernels.dot(rowAddress, ringAddress + 4 * start, n);
+        biasSum = dot * (1 - kernels.dot(rowAddress, 0, n));
+      }
       kernels.softmaxVjp(rowAddress, ringAddress + 4 * start, n);
+    } else if (owned && hasBias) {
+      biasSum = kernels.dot(ringAddress + 4 * start, 0, n);
     }
     ring.fill(0, start + n, Math.min(slot + stride, start + n + bottom + left));
-    if (owned && hasBias) partials[partialBase + wElems + co] += kernels.dot(ringAddress + 4 * start, 0, n);
+    if (owned && hasBias) partials[partialBase + wElems + co] += biasSum;
   }
 }
 
