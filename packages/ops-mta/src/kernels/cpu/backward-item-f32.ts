@@ -54,7 +54,7 @@ function computeGradRow(job: BackwardJob, s: F32Scratch, b: number, r: number): 
   const { plan, probs, scores, gradScores } = job;
   const { L, Cin, pt: top, kH, dh, cig: cinPerGroup, cog: coutPerGroup } = plan.geometry;
   const pre = plan.geometry.mode === 'pre';
-  const { acc: dp, row, stride, kernels, ringAddress, accAddress, rowAddress, paramsAddress, weightGradAddress } = s;
+  const { acc: dp, row, table, stride, kernels, ringAddress, accAddress, rowAddress, paramsAddress, weightGradAddress, tableAddress } = s;
   const taps = kH * 3;
   const x = pre ? scores : probs;
   const n = r + 1;
@@ -64,6 +64,8 @@ function computeGradRow(job: BackwardJob, s: F32Scratch, b: number, r: number): 
     dp.fill(0, 0, n);
     const group = (ci / cinPerGroup) | 0;
     const cil = ci - group * cinPerGroup;
+    // Every (output channel, kernel row) pair in one wasm call (addresses through the table).
+    let count = 0;
     for (let k = 0; k < coutPerGroup; k++) {
       const co = group * coutPerGroup + k;
       const wBase = (co * cinPerGroup + cil) * taps;
@@ -71,10 +73,13 @@ function computeGradRow(job: BackwardJob, s: F32Scratch, b: number, r: number): 
         const i = r + top - kh * dh;
         if (i < 0 || i >= L) continue; // padding rows of Gy are zero
         const wo = wBase + 3 * kh;
-        kernels.grad3(accAddress, ringAddress + 4 * origin(job, stride, b, co, i), rowAddress,
-          paramsAddress + 4 * wo, weightGradAddress + 8 * wo, n);
+        table[3 * count] = ringAddress + 4 * origin(job, stride, b, co, i);
+        table[3 * count + 1] = paramsAddress + 4 * wo;
+        table[3 * count + 2] = weightGradAddress + 8 * wo;
+        count++;
       }
     }
+    kernels.grad3Multi(accAddress, rowAddress, tableAddress, n, count);
     if (!pre) kernels.softmaxVjp(rowAddress, accAddress, n);
     gradScores.set(dp.subarray(0, n), rowStart);
     gradScores.fill(0, rowStart + n, rowStart + L);

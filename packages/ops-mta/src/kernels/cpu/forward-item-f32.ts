@@ -47,7 +47,7 @@ function computeOutputRow(job: ForwardJob, s: F32Scratch, b: number, i: number):
   const { plan, out } = job;
   const { L, Cout, pt: top, kH, dh, cig: cinPerGroup, cog: coutPerGroup, hasBias, wElems } = plan.geometry;
   const pre = plan.geometry.mode === 'pre';
-  const { ring, acc, params, stride, kernels, ringAddress, accAddress, paramsAddress } = s;
+  const { acc, params, table, stride, kernels, ringAddress, accAddress, paramsAddress, tableAddress } = s;
   const taps = kH * 3;
   const n = i + 1;
   const firstRow = i - top;
@@ -55,21 +55,24 @@ function computeOutputRow(job: ForwardJob, s: F32Scratch, b: number, i: number):
   for (let co = 0; co < Cout; co++) {
     acc.fill(hasBias ? params[wElems + co] : 0, 0, n);
     const firstCin = ((co / coutPerGroup) | 0) * cinPerGroup;
-    for (let cil = 0; cil < cinPerGroup; cil++) {
-      const ci = firstCin + cil;
-      const wBase = (co * cinPerGroup + cil) * taps;
-      if (threeRows) {
-        kernels.conv3x3(accAddress,
-          ringAddress + 4 * origin(job, stride, b, ci, firstRow),
-          ringAddress + 4 * origin(job, stride, b, ci, firstRow + dh),
-          ringAddress + 4 * origin(job, stride, b, ci, firstRow + 2 * dh),
-          paramsAddress + 4 * wBase, n);
-        continue;
+    const wBase = co * cinPerGroup * taps;
+    if (threeRows) {
+      // All input channels of the group in one wasm call (row addresses through the table).
+      for (let cil = 0; cil < cinPerGroup; cil++) {
+        const ci = firstCin + cil;
+        table[3 * cil] = ringAddress + 4 * origin(job, stride, b, ci, firstRow);
+        table[3 * cil + 1] = ringAddress + 4 * origin(job, stride, b, ci, firstRow + dh);
+        table[3 * cil + 2] = ringAddress + 4 * origin(job, stride, b, ci, firstRow + 2 * dh);
       }
-      for (let kh = 0; kh < kH; kh++) {
-        const r = firstRow + kh * dh;
-        if (r < 0 || r >= L) continue; // zero padding rows contribute nothing
-        kernels.conv3(accAddress, ringAddress + 4 * origin(job, stride, b, ci, r), paramsAddress + 4 * (wBase + 3 * kh), n);
+      kernels.conv3x3Multi(accAddress, tableAddress, paramsAddress + 4 * wBase, n, cinPerGroup);
+    } else {
+      for (let cil = 0; cil < cinPerGroup; cil++) {
+        const ci = firstCin + cil;
+        for (let kh = 0; kh < kH; kh++) {
+          const r = firstRow + kh * dh;
+          if (r < 0 || r >= L) continue; // zero padding rows contribute nothing
+          kernels.conv3(accAddress, ringAddress + 4 * origin(job, stride, b, ci, r), paramsAddress + 4 * (wBase + cil * taps + 3 * kh), n);
+        }
       }
     }
     if (pre) kernels.softmax(accAddress, n);

@@ -17,6 +17,9 @@ export interface F32Scratch {
   readonly ring: Float32Array;
   readonly acc: Float32Array;
   readonly row: Float32Array;
+  /** Address triples for conv3x3Multi / grad3Multi (3 per input channel or per (output channel, kernel row)). */
+  readonly table: Int32Array;
+  readonly tableAddress: number;
   readonly paramsAddress: number;
   readonly weightGradAddress: number;
   readonly ringAddress: number;
@@ -54,9 +57,10 @@ export function f32ScratchFor(plan: MtaCpuPlan): F32Scratch | null {
     const ring = take(4 * Math.max(Cin, Cout) * depth * stride);
     const acc = take(4 * stride);
     const row = take(4 * stride);
-    return { params, weightGrad, ring, acc, row, total: at + 64 };
+    const table = take(4 * 3 * Math.max(Cin, Cout * plan.geometry.kH));
+    return { params, weightGrad, ring, acc, row, table, total: at + 64 };
   })();
-  const key = `${stride}:${wElems}:${Cout}:${layout.ring}:${layout.acc}`;
+  const key = `${stride}:${wElems}:${Cout}:${layout.ring}:${layout.acc}:${layout.total}`;
   if (cached !== null && cachedKey === key && cached.ring.buffer === instance?.memory.buffer) return cached;
   // One instance per thread for its life; its memory only grows (growing detaches the old views).
   if (instance === undefined) instance = instantiateF32RowKernels(layout.total);
@@ -73,6 +77,8 @@ export function f32ScratchFor(plan: MtaCpuPlan): F32Scratch | null {
     ring: new Float32Array(buffer, layout.ring, Math.max(Cin, Cout) * depth * stride),
     acc: new Float32Array(buffer, layout.acc, stride),
     row: new Float32Array(buffer, layout.row, stride),
+    table: new Int32Array(buffer, layout.table, (layout.total - 64 - layout.table) >> 2),
+    tableAddress: layout.table,
     paramsAddress: layout.params,
     weightGradAddress: layout.weightGrad,
     ringAddress: layout.ring,

@@ -9,10 +9,14 @@ import { ROWS_F32_FALLBACK_BASE64, ROWS_F32_RELAXED_BASE64 } from './wasm/rows-f
 export interface F32RowKernels {
   /** acc[j] += 3x3 taps over rows x0, x1, x2 (weights w[0..8]). */
   conv3x3(acc: number, x0: number, x1: number, x2: number, w: number, n: number): void;
+  /** conv3x3 for `count` input channels: 3 row addresses per channel in the i32 table, 9 weights each from w. */
+  conv3x3Multi(acc: number, table: number, w: number, n: number, count: number): void;
   /** acc[j] += 3 taps over row x. */
   conv3(acc: number, x: number, w: number, n: number): void;
   /** dp[c] += w0 g[c+2] + w1 g[c+1] + w2 g[c]; float64 dW[k] += sum_c x[c] g[c+2-k]. */
   grad3(dp: number, g: number, x: number, w: number, dW: number, n: number): void;
+  /** grad3 for `count` (g, w, dW) address triples in the i32 table, all with the same dp and x. */
+  grad3Multi(dp: number, x: number, table: number, n: number, count: number): void;
   /** sum_c a[c] * b[c] in float64; b = 0 sums a alone. */
   dot(a: number, b: number, n: number): number;
   /** g = p * (g - dot(p, g)) in place: the softmax VJP. */

@@ -25,7 +25,7 @@
       (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
 
   ;; acc[j] += sum_{r,k} w[3r + k] * x_r[j + k], j < n (3x3 kernel, column dilation 1, three rows).
-  (func (export "conv3x3") (param $acc i32) (param $x0 i32) (param $x1 i32) (param $x2 i32) (param $w i32) (param $n i32)
+  (func $conv3x3 (export "conv3x3") (param $acc i32) (param $x0 i32) (param $x1 i32) (param $x2 i32) (param $w i32) (param $n i32)
     (local $end i32)
     (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $w4 v128)
     (local $w5 v128) (local $w6 v128) (local $w7 v128) (local $w8 v128)
@@ -82,7 +82,7 @@
   ;; One gradient row g (output column c + left - k sits at g[c + 2 - k]), one input row x, taps w[0..2]:
   ;;   dp[c] += w0 g[c + 2] + w1 g[c + 1] + w2 g[c]           (transposed convolution), c < n
   ;;   dW[k] += sum_{c < n} x[c] g[c + 2 - k]  (float64 dW)  (weight gradient)
-  (func (export "grad3") (param $dp i32) (param $g i32) (param $x i32) (param $w i32) (param $dW i32) (param $n i32)
+  (func $grad3 (export "grad3") (param $dp i32) (param $g i32) (param $x i32) (param $w i32) (param $dW i32) (param $n i32)
     (local $end i32) (local $blockEnd i32) (local $rem i32)
     (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $xv v128)
     (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $mask v128)
@@ -147,6 +147,32 @@
       (f64.add (f64x2.extract_lane 0 (local.get $d1)) (f64x2.extract_lane 1 (local.get $d1)))))
     (f64.store offset=16 (local.get $dW) (f64.add (f64.load offset=16 (local.get $dW))
       (f64.add (f64x2.extract_lane 0 (local.get $d2)) (f64x2.extract_lane 1 (local.get $d2))))))
+
+  ;; conv3x3 over `count` input channels in one call (one JavaScript-to-wasm transition per output row
+  ;; and channel instead of one per input channel): table holds 3 i32 row addresses per channel, the
+  ;; channels' 9 weights follow each other from w.
+  (func (export "conv3x3Multi") (param $acc i32) (param $table i32) (param $w i32) (param $n i32) (param $count i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $count)))
+        (call $conv3x3 (local.get $acc)
+          (i32.load (local.get $table)) (i32.load offset=4 (local.get $table)) (i32.load offset=8 (local.get $table))
+          (local.get $w) (local.get $n))
+        (local.set $table (i32.add (local.get $table) (i32.const 12)))
+        (local.set $w (i32.add (local.get $w) (i32.const 36)))
+        (local.set $count (i32.sub (local.get $count) (i32.const 1)))
+        (br $next))))
+
+  ;; grad3 over `count` (gradient row, weights, dW) triples in one call: table holds 3 i32 addresses each.
+  (func (export "grad3Multi") (param $dp i32) (param $x i32) (param $table i32) (param $n i32) (param $count i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $count)))
+        (call $grad3 (local.get $dp) (i32.load (local.get $table)) (local.get $x)
+          (i32.load offset=4 (local.get $table)) (i32.load offset=8 (local.get $table)) (local.get $n))
+        (local.set $table (i32.add (local.get $table) (i32.const 12)))
+        (local.set $count (i32.sub (local.get $count) (i32.const 1)))
+        (br $next))))
 
   ;; sum_{c < n} a[c] * b[c] (b = 0: sum_{c < n} a[c]), float32 products added in float64.
   (func $dot (export "dot") (param $a i32) (param $b i32) (param $n i32) (result f64)
