@@ -1,3 +1,6 @@
+"""Smoke test of torch_peer.py on a machine with PyTorch (this project's machine has none):
+    python3 examples/bench/python/smoke_torch_peer.py
+Drives the peer through its line protocol at L = 64 and compares its forward with a float64 numpy reference."""
 import json, os, subprocess, sys, tempfile
 import numpy as np
 d = tempfile.mkdtemp()

@@ -4,6 +4,7 @@
  * runs of 10 ms and more) and applies the same memory formula to the python process's rss and maxRSS
  * (memoryUsage()), so the row is measured like every other. Where `python3 -c "import torch"` fails,
  * setup throws BackendSkipped and every cell of the backend says skipped, with python's error.
+ * python/smoke_torch_peer.py exercises the python side where torch exists.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
