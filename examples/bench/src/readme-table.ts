@@ -48,6 +48,36 @@ function phaseTable(report: BenchReport, phase: Phase, hugetlb: boolean): string
   return lines;
 }
 
+/**
+ * Where the cpu row stands against the issue-16 targets, computed from the same results (median ratios
+ * within one page setting of one run): fwd+bwd at L = 1024 against tfjs-wasm (<= 0.10x) and the floor
+ * (<= 2x), forward against onnxruntime-node (<= 0.25x), and time per score element across the run's Ls
+ * (flat within 1.5x).
+ */
+function targetLines(report: BenchReport): string[] {
+  const lines: string[] = ['', 'Targets (issue 16), from these results:'];
+  for (const hugetlb of [false, true]) {
+    const rows = report.results.filter((r) => r.variant === 'softmax' && r.hugetlb === hugetlb);
+    const at = (backend: string, phase: Phase, L: number) => rows.find((r) => r.backend === backend && r.phase === phase && r.L === L);
+    const cpuBoth = at('cpu', 'forward+backward', 1024);
+    const tfjsBoth = at('tfjs-wasm', 'forward+backward', 1024);
+    const cpuForward = at('cpu', 'forward', 1024);
+    const ortForward = at('ort-node', 'forward', 1024);
+    const verdict = (value: number, limit: number) => `${value.toFixed(2)}x (target <= ${limit}x: ${value <= limit ? 'met' : 'not met'})`;
+    const parts: string[] = [];
+    if (cpuBoth && tfjsBoth) parts.push(`fwd+bwd L=1024 cpu / tfjs-wasm ${verdict(cpuBoth.medianMs / tfjsBoth.medianMs, 0.1)}`);
+    if (cpuBoth) parts.push(`cpu / floor ${verdict(cpuBoth.ratioToFloor, 2)}`);
+    if (cpuForward && ortForward) parts.push(`forward L=1024 cpu / ort-node ${verdict(cpuForward.medianMs / ortForward.medianMs, 0.25)}`);
+    const perElement = rows.filter((r) => r.backend === 'cpu' && r.phase === 'forward+backward').map((r) => ({ L: r.L, ns: (r.medianMs * 1e6) / (r.L * r.L) }));
+    if (perElement.length > 1) {
+      const spread = Math.max(...perElement.map((p) => p.ns)) / Math.min(...perElement.map((p) => p.ns));
+      parts.push(`fwd+bwd time per score element, L ${perElement.map((p) => p.L).join('/')}: ${perElement.map((p) => p.ns.toFixed(0)).join(' / ')} ns, spread ${verdict(spread, 1.5)}`);
+    }
+    if (parts.length > 0) lines.push(`- ${hugetlb ? 'hugetlb' : 'default pages'}: ${parts.join('; ')}.`);
+  }
+  return lines;
+}
+
 /** The generated README block (markers included). */
 export function readmeBenchBlock(report: BenchReport): string {
   const env = report.environment;
@@ -68,6 +98,7 @@ export function readmeBenchBlock(report: BenchReport): string {
     else if (skip !== undefined) lines.push(`| ${b.name} | skipped: ${skip.reason} | - | - |`);
   }
   for (const hugetlb of [false, true]) for (const phase of ['forward', 'forward+backward'] as const) lines.push(...phaseTable(report, phase, hugetlb));
+  lines.push(...targetLines(report));
   const memory = report.results.filter((r) => r.variant === 'softmax' && r.phase === 'forward+backward' && !r.hugetlb && r.L === 1024);
   if (memory.length > 0) {
     lines.push('', `Peak extra memory, softmax forward+backward, L = 1024 (one method for every backend: ${report.memoryMethod.split(';')[0]}): ` +
