@@ -30,6 +30,8 @@ export interface F32Scratch {
 let instance: { kernels: F32RowKernels; memory: { readonly buffer: ArrayBuffer; grow(pages: number): number } } | null | undefined;
 let cached: F32Scratch | null = null;
 let cachedKey = '';
+/** The plan the cached scratch was last checked for: items of one call skip the layout arithmetic. */
+let cachedPlan: MtaCpuPlan | null = null;
 let enabled = true;
 
 /** Turns the float32 kernels off on this thread (tests compare them with the float64 ones). */
@@ -45,6 +47,7 @@ const quads = (floats: number) => (floats + 3) & ~3;
 
 /** This thread's scratch for the plan, or null where wasm SIMD is unavailable. */
 export function f32ScratchFor(plan: MtaCpuPlan): F32Scratch | null {
+  if (plan === cachedPlan && cached !== null && cached.ring.buffer === instance?.memory.buffer) return cached;
   const { wElems, Cin, Cout, depth, L, pl, pr } = plan.geometry;
   // + 1: a slot's first float may be alignment padding (see loadInputRow in forward-item-f32.ts).
   const stride = quads(L + pl + pr + 1) + 8;
@@ -61,7 +64,10 @@ export function f32ScratchFor(plan: MtaCpuPlan): F32Scratch | null {
     return { params, weightGrad, ring, acc, row, table, total: at + 64 };
   })();
   const key = `${stride}:${wElems}:${Cout}:${layout.ring}:${layout.acc}:${layout.total}`;
-  if (cached !== null && cachedKey === key && cached.ring.buffer === instance?.memory.buffer) return cached;
+  if (cached !== null && cachedKey === key && cached.ring.buffer === instance?.memory.buffer) {
+    cachedPlan = plan;
+    return cached;
+  }
   // One instance per thread for its life; its memory only grows (growing detaches the old views).
   if (instance === undefined) instance = instantiateF32RowKernels(layout.total);
   if (instance === null) return null;
@@ -85,5 +91,6 @@ export function f32ScratchFor(plan: MtaCpuPlan): F32Scratch | null {
     accAddress: layout.acc,
     rowAddress: layout.row,
   };
+  cachedPlan = plan;
   return cached;
 }
