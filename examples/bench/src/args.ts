@@ -22,6 +22,11 @@ function benchFlags(backends: readonly BenchBackendEntry[]) {
       value: listOf(oneOf(backends.map((b) => b.name))), placeholder: 'a,b',
       help: `${backends.map((b) => b.name).join(',')} (default: all but the opt-in ${backends.filter((b) => b.optIn !== undefined).map((b) => b.name).join(',') || 'none'}, which run only when named)`,
     },
+    peers: {
+      value: listOf(oneOf(backends.filter((b) => b.optIn !== undefined && b.kind === 'peer').map((b) => b.name))), placeholder: 'torch',
+      help: 'opt-in peers to add (torch: PyTorch CPU through python3; skipped with the reason when it cannot import torch)',
+    },
+    hugetlb: { value: oneOf(['off', 'on', 'both'] as const), placeholder: 'off|on|both', help: 'run cells with GLIBC_TUNABLES=glibc.malloc.hugetlb=1: on, off, or both (every cell twice; default off)' },
     phases: { value: listOf(oneOf(PHASES)), placeholder: 'a,b', help: `${PHASES.join(',')} (default both)` },
     warmup: { value: integer(), placeholder: 'N', help: `untimed runs first (default ${DEFAULT_MEASURE.warmup})` },
     repeats: { value: integer({ min: 1 }), placeholder: 'N', help: `timed runs at least (default ${DEFAULT_MEASURE.repeats})` },
@@ -52,7 +57,7 @@ export function parseBenchArgs(argv: readonly string[], backends: readonly Bench
   const { values } = parseFlags(help ? [] : argv, benchFlags(backends));
   const defaults = values.quick ? QUICK_MEASURE : DEFAULT_MEASURE;
   const Ls = values.L ?? (values.quick ? QUICK_LS : DEFAULT_LS);
-  const names = values.backends ?? backends.filter((b) => b.optIn === undefined).map((b) => b.name);
+  const names = [...new Set([...(values.backends ?? backends.filter((b) => b.optIn === undefined).map((b) => b.name)), ...(values.peers ?? [])])];
   const plan: BenchPlan = {
     backends: names.map((n) => backends.find((b) => b.name === n) as BenchBackendEntry),
     variants: values.variants ?? VARIANTS,
@@ -69,6 +74,7 @@ export function parseBenchArgs(argv: readonly string[], backends: readonly Bench
     noCap: values['no-cap'],
     isolate: !values['in-process'],
     check: !values['no-check'],
+    hugetlb: values.hugetlb ?? 'off',
   };
   return { plan, outDir: values.out === undefined ? freshRunDir() : resolve(callerDir(), values.out), force: values.force, help };
 }

@@ -5,6 +5,7 @@
  */
 import '@mta/ops-mta/register'; // registers cpu, npu and the MTA kernels
 import { BENCH_BACKENDS } from './backends/index';
+import { BackendSkipped } from './types';
 import { CELL_EVENT_PREFIX, errorMessage, runCell, type CellEvent, type CellSpec } from './cell';
 
 function emit(event: CellEvent): void {
@@ -19,8 +20,14 @@ async function main(): Promise<void> {
   if (entry === undefined) throw new Error(`cell-process: unknown backend '${spec.backend}'.`);
   const backend = await entry.create();
   try {
-    await backend.setup();
-    emit({ kind: 'described', description: backend.describe() });
+    try {
+      await backend.setup();
+    } catch (error) {
+      if (!(error instanceof BackendSkipped)) throw error;
+      emit({ kind: 'skipped', reason: error.reason });
+      return;
+    }
+    emit({ kind: 'described', description: backend.describe(), info: backend.info() });
     await runCell(backend, spec, emit);
   } finally {
     await backend.dispose();

@@ -5,7 +5,7 @@
 import { fingerprint, type Fingerprint } from './cross-check';
 import { measure, type Measurement, type RunEvent } from './harness';
 import { makeInputs, makeProblem, type ProblemSize } from './problem';
-import type { BenchBackend, BenchInputs, Phase, PreparedRun, Variant } from './types';
+import type { BenchBackend, BenchInputs, Phase, PreparedRun, RuntimeInfo, Variant } from './types';
 
 export interface MeasureSettings {
   readonly warmup: number;
@@ -24,6 +24,8 @@ export interface CellSpec {
   readonly measure: MeasureSettings;
   /** Run the op once more to fingerprint its results. */
   readonly check: boolean;
+  /** Run with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (isolated cells only: glibc reads it at process start). */
+  readonly hugetlb: boolean;
 }
 
 /** Marks event lines on a cell process's stdout (anything else there is the backend's own output). */
@@ -35,7 +37,8 @@ export type CellEvent =
   | { readonly kind: 'measured'; readonly phase: Phase; readonly measurement: Measurement; readonly extra?: Readonly<Record<string, number>> }
   | { readonly kind: 'failed'; readonly phase: Phase | 'setup'; readonly message: string }
   | { readonly kind: 'fingerprint'; readonly fingerprint: Fingerprint; readonly phase: Phase }
-  | { readonly kind: 'described'; readonly description: string };
+  | { readonly kind: 'described'; readonly description: string; readonly info: RuntimeInfo }
+  | { readonly kind: 'skipped'; readonly reason: string };
 
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
@@ -84,6 +87,7 @@ export async function runCell(backend: BenchBackend, spec: CellSpec, emit: (even
       try {
         const measurement = await measure(labelOf(spec, phase), fn, {
           ...spec.measure,
+          ...(prepared.memoryUsage === undefined ? {} : { memoryUsage: () => prepared.memoryUsage!() }),
           onRun: (run) => emit({ kind: 'run', phase, run }),
         });
         emit({ kind: 'measured', phase, measurement, extra: prepared.extraInfo?.() });

@@ -16,6 +16,14 @@
  * per process (the default of `pnpm bench`) for clean numbers.
  */
 
+import type { ProcessMemory } from './types';
+
+/** This process's memory as the formula reads it. */
+export async function ownMemory(): Promise<ProcessMemory> {
+  const usage = process.memoryUsage();
+  return { rss: usage.rss, maxRss: process.resourceUsage().maxRSS * 1024, arrayBuffers: usage.arrayBuffers };
+}
+
 export interface MeasureOptions {
   /** Untimed runs first (JIT, allocator and page warm-up). */
   readonly warmup: number;
@@ -27,6 +35,11 @@ export interface MeasureOptions {
   readonly maxRepeats?: number;
   /** Called after every run, warm-up included: drives progress displays. */
   readonly onRun?: (event: RunEvent) => void;
+  /**
+   * Where the runtime computes in another process (PyTorch): that process's memory numbers, sampled
+   * at the same moments and put through the same formula as this process's own.
+   */
+  readonly memoryUsage?: () => Promise<ProcessMemory>;
 }
 
 export interface RunEvent {
@@ -77,42 +90,39 @@ function collectGarbage(): void {
 }
 
 class MemorySampler {
-  private readonly baselineRss: number;
-  private readonly baselineArrayBuffers: number;
-  private readonly baselineHighWater: number;
   private maxRss: number;
   private maxArrayBuffers: number;
 
-  constructor() {
-    const usage = process.memoryUsage();
-    this.baselineRss = usage.rss;
-    this.baselineArrayBuffers = usage.arrayBuffers;
-    this.baselineHighWater = process.resourceUsage().maxRSS * 1024;
-    this.maxRss = usage.rss;
-    this.maxArrayBuffers = usage.arrayBuffers;
+  private constructor(private readonly read: () => Promise<ProcessMemory>, private readonly baseline: ProcessMemory) {
+    this.maxRss = baseline.rss;
+    this.maxArrayBuffers = baseline.arrayBuffers;
   }
 
-  sample(): void {
-    const usage = process.memoryUsage();
+  static async start(read: () => Promise<ProcessMemory>): Promise<MemorySampler> {
+    return new MemorySampler(read, await read());
+  }
+
+  async sample(): Promise<void> {
+    const usage = await this.read();
     this.maxRss = Math.max(this.maxRss, usage.rss);
     this.maxArrayBuffers = Math.max(this.maxArrayBuffers, usage.arrayBuffers);
   }
 
-  estimate(): { peakExtraBytes: number; memory: MemoryEstimate } {
-    const highWater = process.resourceUsage().maxRSS * 1024;
-    const rose = highWater > this.baselineHighWater;
+  async estimate(): Promise<{ peakExtraBytes: number; memory: MemoryEstimate }> {
+    const highWater = (await this.read()).maxRss;
+    const rose = highWater > this.baseline.maxRss;
     const memory: MemoryEstimate = {
-      baselineRssBytes: this.baselineRss,
-      baselineArrayBuffersBytes: this.baselineArrayBuffers,
+      baselineRssBytes: this.baseline.rss,
+      baselineArrayBuffersBytes: this.baseline.arrayBuffers,
       maxSampledRssBytes: this.maxRss,
       highWaterRssBytes: rose ? highWater : null,
       maxSampledArrayBuffersBytes: this.maxArrayBuffers,
     };
     const peakExtraBytes = Math.max(
       0,
-      this.maxRss - this.baselineRss,
-      rose ? highWater - this.baselineRss : 0,
-      this.maxArrayBuffers - this.baselineArrayBuffers,
+      this.maxRss - this.baseline.rss,
+      rose ? highWater - this.baseline.rss : 0,
+      this.maxArrayBuffers - this.baseline.arrayBuffers,
     );
     return { peakExtraBytes, memory };
   }
@@ -127,13 +137,13 @@ export async function measure(name: string, fn: () => unknown, options: MeasureO
   if (!(options.minTimeMs >= 0)) throw new Error(`measure('${name}'): options.minTimeMs = ${options.minTimeMs}, expected a number >= 0.`);
 
   collectGarbage();
-  const memory = new MemorySampler();
+  const memory = await MemorySampler.start(options.memoryUsage ?? ownMemory);
   const runOnce = async (): Promise<number> => {
     const start = performance.now();
     const pending = fn();
     if (pending instanceof Promise) await pending;
     const elapsed = performance.now() - start;
-    memory.sample();
+    await memory.sample();
     return elapsed;
   };
 
@@ -150,5 +160,5 @@ export async function measure(name: string, fn: () => unknown, options: MeasureO
     total += ms;
     options.onRun?.({ name, warmup: false, done: samplesMs.length, planned: options.repeats, lastMs: ms });
   }
-  return { name, warmupMs, samplesMs, medianMs: median(samplesMs), minMs: Math.min(...samplesMs), ...memory.estimate() };
+  return { name, warmupMs, samplesMs, medianMs: median(samplesMs), minMs: Math.min(...samplesMs), ...(await memory.estimate()) };
 }

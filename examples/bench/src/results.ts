@@ -6,9 +6,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fingerprintDifference } from './cross-check';
+import { FLOOR_METHOD, floorMachine, floorMs, type FloorMachine } from './floor';
 import { renderRatioChart, renderTimeChart } from './plots';
 import type { BenchPlan, BenchRun } from './runner';
-import { PHASES, VARIANTS, type BenchFailure, type BenchResult, type Phase, type Variant } from './types';
+import { PHASES, VARIANTS, type BenchFailure, type BenchResult, type BenchSkip, type Phase, type Variant } from './types';
 
 export const MEMORY_METHOD =
   'peakExtraBytes = max(largest rss sampled after a run - rss before the warm-up, kernel rss high-water mark ' +
@@ -18,7 +19,7 @@ export const MEMORY_METHOD =
   'phases see only memory beyond what earlier ones left (lower bounds).';
 
 export interface BenchReport {
-  readonly format: 'mta-bench/1';
+  readonly format: 'mta-bench/2';
   readonly createdAt: string;
   readonly environment: {
     readonly node: string;
@@ -47,31 +48,37 @@ export interface BenchReport {
   readonly backends: readonly { readonly name: string; readonly kind: 'peer' | 'ours'; readonly summary: string; readonly runtime: string | null }[];
   readonly notes: readonly string[];
   readonly memoryMethod: string;
+  /** The machine numbers behind every row's floorMs, and how they were estimated. */
+  readonly floor: FloorMachine & { readonly method: string };
   readonly results: readonly BenchResult[];
   readonly failures: readonly BenchFailure[];
+  readonly skipped: readonly BenchSkip[];
 }
 
 /** The cross-check reference: `preferred` when it ran, else the first backend (plan order) that did. */
-function referenceFor(run: BenchRun, plan: BenchPlan, variant: Variant, L: number, preferred: string): string | null {
-  const have = new Set(run.fingerprints.filter((f) => f.variant === variant && f.L === L).map((f) => f.backend));
+function referenceFor(run: BenchRun, plan: BenchPlan, variant: Variant, L: number, hugetlb: boolean, preferred: string): string | null {
+  const have = new Set(run.fingerprints.filter((f) => f.variant === variant && f.L === L && f.hugetlb === hugetlb).map((f) => f.backend));
   if (have.has(preferred)) return preferred;
   return plan.backends.find((b) => have.has(b.name))?.name ?? null;
 }
 
-export function assembleResults(run: BenchRun, plan: BenchPlan, preferredReference: string): BenchResult[] {
+export function assembleResults(run: BenchRun, plan: BenchPlan, preferredReference: string, machine: FloorMachine = floorMachine()): BenchResult[] {
   const kindOf = new Map(plan.backends.map((b) => [b.name, b.kind]));
   const order = new Map(plan.backends.map((b, i) => [b.name, i]));
   const rows = run.measured.map((m): BenchResult => {
     const peers = run.measured.filter(
-      (o) => o.variant === m.variant && o.phase === m.phase && o.L === m.L && kindOf.get(o.backend) === 'peer',
+      (o) => o.variant === m.variant && o.phase === m.phase && o.L === m.L && o.hugetlb === m.hugetlb && kindOf.get(o.backend) === 'peer',
     );
     const fastest = peers.reduce<(typeof peers)[number] | undefined>(
       (best, o) => (best === undefined || o.measurement.medianMs < best.measurement.medianMs ? o : best),
       undefined,
     );
-    const reference = referenceFor(run, plan, m.variant, m.L, preferredReference);
-    const mine = run.fingerprints.find((f) => f.backend === m.backend && f.variant === m.variant && f.L === m.L);
-    const theirs = run.fingerprints.find((f) => f.backend === reference && f.variant === m.variant && f.L === m.L);
+    const reference = referenceFor(run, plan, m.variant, m.L, m.hugetlb, preferredReference);
+    const same = (f: (typeof run.fingerprints)[number]) => f.variant === m.variant && f.L === m.L && f.hugetlb === m.hugetlb;
+    const mine = run.fingerprints.find((f) => f.backend === m.backend && same(f));
+    const theirs = run.fingerprints.find((f) => f.backend === reference && same(f));
+    const info = run.infos[m.backend];
+    const floor = floorMs(plan.size, m.L, m.phase, machine);
     const checked = reference !== null && reference !== m.backend && mine !== undefined && theirs !== undefined;
     return {
       backend: m.backend,
@@ -88,6 +95,12 @@ export function assembleResults(run: BenchRun, plan: BenchPlan, preferredReferen
       checkRelErr: checked ? fingerprintDifference(mine.fingerprint, theirs.fingerprint) : null,
       checkAgainst: checked ? reference : null,
       ...(m.extra === undefined ? {} : { extra: m.extra }),
+      runtime: info?.runtime ?? run.descriptions[m.backend] ?? 'unknown',
+      threads: info?.threads ?? 0,
+      simd: info?.simd ?? 'unknown',
+      hugetlb: m.hugetlb,
+      floorMs: floor,
+      ratioToFloor: m.measurement.medianMs / floor,
     };
   });
   const variantIndex = (v: Variant) => VARIANTS.indexOf(v);
@@ -96,16 +109,18 @@ export function assembleResults(run: BenchRun, plan: BenchPlan, preferredReferen
     (a, b) =>
       variantIndex(a.variant) - variantIndex(b.variant) ||
       phaseIndex(a.phase) - phaseIndex(b.phase) ||
+      Number(a.hugetlb) - Number(b.hugetlb) ||
       a.L - b.L ||
       (order.get(a.backend) ?? 0) - (order.get(b.backend) ?? 0),
   );
 }
 
 export function buildReport(run: BenchRun, plan: BenchPlan, preferredReference: string): BenchReport {
-  const results = assembleResults(run, plan, preferredReference);
+  const machine = floorMachine();
+  const results = assembleResults(run, plan, preferredReference, machine);
   const cpus = os.cpus();
   return {
-    format: 'mta-bench/1',
+    format: 'mta-bench/2',
     createdAt: new Date().toISOString(),
     environment: {
       node: process.version,
@@ -123,8 +138,10 @@ export function buildReport(run: BenchRun, plan: BenchPlan, preferredReference: 
     backends: plan.backends.map((b) => ({ name: b.name, kind: b.kind, summary: b.summary, runtime: run.descriptions[b.name] ?? null })),
     notes: run.notes,
     memoryMethod: MEMORY_METHOD,
+    floor: { ...machine, method: FLOOR_METHOD },
     results,
     failures: run.failures,
+    skipped: run.skipped,
   };
 }
 
@@ -165,7 +182,7 @@ function checkError(r: BenchResult): number {
 export function mismatches(report: BenchReport): BenchResult[] {
   const seen = new Set<string>();
   return report.results.filter((r) => {
-    const key = `${r.backend}/${r.variant}/${r.L}`;
+    const key = `${r.backend}/${r.variant}/${r.L}/${r.hugetlb}`;
     if (r.checkAgainst === null || checkError(r) <= CHECK_TOLERANCE || seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -185,26 +202,48 @@ export function formatTable(report: BenchReport): string {
   const reference = report.reference;
   const lines: string[] = [];
   const width = Math.max(20, ...names.map((n) => n.length + 2));
-  for (const variant of VARIANTS) {
-    for (const phase of PHASES) {
-      const rows = report.results.filter((r) => r.variant === variant && r.phase === phase);
-      const failed = report.failures.filter((f) => f.variant === variant && f.phase === phase);
-      const Ls = [...new Set([...rows.map((r) => r.L), ...failed.map((f) => f.L)])].sort((a, b) => a - b);
-      if (Ls.length === 0) continue;
-      lines.push('', `${variant}, ${phase}: median ms${reference === null ? '' : ` (x = ratio to ${reference})`}`);
-      lines.push(`${'L'.padStart(6)}  ${names.map((n) => n.padStart(width)).join('')}`);
-      for (const L of Ls) {
-        const base = rows.find((r) => r.L === L && r.backend === reference);
-        const cells = names.map((name) => {
-          const row = rows.find((r) => r.L === L && r.backend === name);
-          if (row === undefined) return (failed.some((f) => f.L === L && f.backend === name) ? 'failed' : '-').padStart(width);
-          const ratio = base === undefined ? '' : ` (${(row.medianMs / base.medianMs).toFixed(2)}x)`;
-          return `${formatMs(row.medianMs)}${ratio}`.padStart(width);
-        });
-        lines.push(`${String(L).padStart(6)}  ${cells.join('')}`);
+  const pad = (text: string) => text.padStart(width);
+  // Every column states what ran it: runtime, threads, SIMD (also on every row of results.json).
+  lines.push('', 'backends (every row of results.json repeats these):');
+  for (const b of report.backends) {
+    const row = report.results.find((r) => r.backend === b.name);
+    const skip = report.skipped.find((k) => k.backend === b.name);
+    if (row !== undefined) lines.push(`  ${b.name}: ${row.runtime}; threads ${row.threads}; SIMD ${row.simd}`);
+    else if (skip !== undefined) lines.push(`  ${b.name}: skipped: ${skip.reason}`);
+  }
+  const settings = [...new Set(report.results.map((r) => r.hugetlb).concat(report.failures.map((f) => f.hugetlb)))].sort();
+  for (const hugetlb of settings) {
+    for (const variant of VARIANTS) {
+      for (const phase of PHASES) {
+        const rows = report.results.filter((r) => r.variant === variant && r.phase === phase && r.hugetlb === hugetlb);
+        const failed = report.failures.filter((f) => f.variant === variant && f.phase === phase && f.hugetlb === hugetlb);
+        const skipped = report.skipped.filter((k) => k.variant === variant && k.phase === phase && k.hugetlb === hugetlb);
+        const Ls = [...new Set([...rows.map((r) => r.L), ...failed.map((f) => f.L)])].sort((a, b) => a - b);
+        if (Ls.length === 0) continue;
+        const pages = hugetlb ? 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1' : 'default pages';
+        lines.push('', `${variant}, ${phase}, ${pages}: median ms${reference === null ? '' : ` (x = ratio to ${reference})`}; floor = arithmetic floor (ms), cpu/floor`);
+        lines.push(`${'L'.padStart(6)}  ${names.map(pad).join('')}${pad('floor')}${pad('cpu/floor')}`);
+        for (const L of Ls) {
+          const base = rows.find((r) => r.L === L && r.backend === reference);
+          const cells = names.map((name) => {
+            const row = rows.find((r) => r.L === L && r.backend === name);
+            if (row === undefined) {
+              if (failed.some((f) => f.L === L && f.backend === name)) return pad('failed');
+              return pad(skipped.some((k) => k.L === L && k.backend === name) ? 'skipped' : '-');
+            }
+            const ratio = base === undefined ? '' : ` (${(row.medianMs / base.medianMs).toFixed(2)}x)`;
+            return pad(`${formatMs(row.medianMs)}${ratio}`);
+          });
+          const any = rows.find((r) => r.L === L);
+          const cpu = rows.find((r) => r.L === L && r.backend === 'cpu');
+          const floorText = any === undefined ? '-' : formatMs(any.floorMs);
+          lines.push(`${String(L).padStart(6)}  ${cells.join('')}${pad(floorText)}${pad(cpu === undefined ? '-' : `${cpu.ratioToFloor.toFixed(2)}x`)}`);
+        }
       }
     }
   }
+  const f = report.floor;
+  lines.push('', `floor: ${f.lanes} lanes x ${f.cores} cores x ${f.clockGHz.toFixed(2)} GHz (${f.clockSource}); ${f.method}`);
   const checks = report.results.filter((r) => r.checkAgainst !== null);
   if (checks.length > 0) {
     const worst = Math.max(...checks.map(checkError));
@@ -218,6 +257,8 @@ export function formatTable(report: BenchReport): string {
     lines.push(`note: load average ${load1.toFixed(1)} (1 min), ${load5.toFixed(1)} (5 min) on ${report.environment.cpus} cores: other work shared the CPU; times are noisy.`);
   }
   for (const note of report.notes) lines.push(`note: ${note}`);
-  for (const f of report.failures) lines.push(`failed: ${f.backend} ${f.variant} ${f.phase} L=${f.L}: ${f.message}`);
+  for (const f of report.failures) lines.push(`failed: ${f.backend} ${f.variant} ${f.phase} L=${f.L}${f.hugetlb ? ' (hugetlb)' : ''}: ${f.message}`);
+  const skips = new Map(report.skipped.map((k) => [k.backend, k.reason]));
+  for (const [backend, reason] of skips) lines.push(`skipped (not passed): ${backend}: ${reason}`);
   return lines.join('\n');
 }

@@ -12,7 +12,7 @@ import type { Fingerprint } from './cross-check';
 import type { Measurement } from './harness';
 import type { ProblemSize } from './problem';
 import { ProgressBar } from './progress';
-import type { BenchBackendEntry, BenchFailure, Phase, Variant } from './types';
+import { BackendSkipped, type BenchBackendEntry, type BenchFailure, type BenchSkip, type Phase, type RuntimeInfo, type Variant } from './types';
 
 export interface BenchPlan {
   readonly backends: readonly BenchBackendEntry[];
@@ -29,7 +29,15 @@ export interface BenchPlan {
   /** One child process per (backend, variant, phase, L). */
   readonly isolate: boolean;
   readonly check: boolean;
+  /**
+   * Huge pages for large allocations (GLIBC_TUNABLES=glibc.malloc.hugetlb=1): first touch of fresh
+   * pages costs ~100 ms per 32 MiB without them and flatters whoever reuses buffers. 'both' runs every
+   * cell twice. Anything but 'off' needs isolated cells (glibc reads the variable at process start).
+   */
+  readonly hugetlb: 'off' | 'on' | 'both';
 }
+
+export const HUGETLB_TUNABLE = 'glibc.malloc.hugetlb=1';
 
 export interface MeasuredPhase {
   readonly backend: string;
@@ -38,6 +46,7 @@ export interface MeasuredPhase {
   readonly L: number;
   readonly measurement: Measurement;
   readonly extra?: Readonly<Record<string, number>>;
+  readonly hugetlb: boolean;
 }
 
 export interface CellFingerprint {
@@ -46,14 +55,17 @@ export interface CellFingerprint {
   readonly L: number;
   readonly phase: Phase;
   readonly fingerprint: Fingerprint;
+  readonly hugetlb: boolean;
 }
 
 export interface BenchRun {
   readonly measured: MeasuredPhase[];
   readonly fingerprints: CellFingerprint[];
   readonly failures: BenchFailure[];
+  readonly skipped: BenchSkip[];
   /** Backend name -> what actually ran (versions, SIMD, threads). */
   readonly descriptions: Record<string, string>;
+  readonly infos: Record<string, RuntimeInfo>;
   readonly notes: string[];
 }
 
@@ -71,11 +83,14 @@ export function planCells(plan: BenchPlan): { cells: CellSpec[]; notes: string[]
     const phases = plan.phases.filter((p) => entry.phases.includes(p));
     if (phases.length === 0) return [];
     const repeats = plan.repeatsFromUser ? plan.measure.repeats : (entry.repeats ?? plan.measure.repeats);
-    const cell = (cellPhases: Phase[], check: boolean): CellSpec => ({
-      backend: entry.name, variant, L, phases: cellPhases, size: plan.size, seed: plan.seed, measure: { ...plan.measure, repeats }, check,
+    const settings = plan.hugetlb === 'both' ? [false, true] : [plan.hugetlb === 'on'];
+    return settings.flatMap((hugetlb) => {
+      const cell = (cellPhases: Phase[], check: boolean): CellSpec => ({
+        backend: entry.name, variant, L, phases: cellPhases, size: plan.size, seed: plan.seed, measure: { ...plan.measure, repeats }, check, hugetlb,
+      });
+      if (!plan.isolate) return [cell(phases, plan.check)];
+      return phases.map((phase, i) => cell([phase], plan.check && i === phases.length - 1));
     });
-    if (!plan.isolate) return [cell(phases, plan.check)];
-    return phases.map((phase, i) => cell([phase], plan.check && i === phases.length - 1));
   };
   for (const entry of plan.backends) {
     const capped = plan.Ls.filter((L) => !plan.noCap && entry.defaultMaxL !== undefined && L > entry.defaultMaxL);
@@ -103,7 +118,7 @@ function mib(bytes: number): string {
 
 /** Turns cell events into progress output and collected results. */
 class Collector {
-  readonly run: BenchRun = { measured: [], fingerprints: [], failures: [], descriptions: {}, notes: [] };
+  readonly run: BenchRun = { measured: [], fingerprints: [], failures: [], skipped: [], descriptions: {}, infos: {}, notes: [] };
   private running: Phase | undefined;
   private ended = new Set<Phase>();
 
@@ -119,6 +134,14 @@ class Collector {
     switch (event.kind) {
       case 'described':
         this.run.descriptions[backend] = event.description;
+        this.run.infos[backend] = event.info;
+        break;
+      case 'skipped':
+        for (const phase of spec.phases) {
+          this.run.skipped.push({ backend, variant, phase, L, reason: event.reason, hugetlb: spec.hugetlb });
+          this.progress.begin(`${backend} ${variant} ${phase} L=${L}`);
+          this.endPhase(phase, `skipped: ${event.reason}`);
+        }
         break;
       case 'phase-start':
         this.running = event.phase;
@@ -131,12 +154,12 @@ class Collector {
       }
       case 'measured': {
         const m = event.measurement;
-        this.run.measured.push({ backend, variant, phase: event.phase, L, measurement: m, ...(event.extra === undefined ? {} : { extra: event.extra }) });
+        this.run.measured.push({ backend, variant, phase: event.phase, L, measurement: m, hugetlb: spec.hugetlb, ...(event.extra === undefined ? {} : { extra: event.extra }) });
         this.endPhase(event.phase, `median ${m.medianMs.toFixed(1)} ms, min ${m.minMs.toFixed(1)} ms, ${m.samplesMs.length} runs, +${mib(m.peakExtraBytes)}`);
         break;
       }
       case 'fingerprint':
-        this.run.fingerprints.push({ backend, variant, L, phase: event.phase, fingerprint: event.fingerprint });
+        this.run.fingerprints.push({ backend, variant, L, phase: event.phase, fingerprint: event.fingerprint, hugetlb: spec.hugetlb });
         break;
       case 'failed':
         this.fail(spec, event.phase, event.message);
@@ -152,7 +175,7 @@ class Collector {
   private fail(spec: CellSpec, phase: Phase | 'setup', message: string): void {
     const { backend, variant, L } = spec;
     const phases = phase === 'setup' ? spec.phases.filter((p) => !this.ended.has(p)) : [phase];
-    for (const p of phases) this.run.failures.push({ backend, variant, phase: p, L, message });
+    for (const p of phases) this.run.failures.push({ backend, variant, phase: p, L, message, hugetlb: spec.hugetlb });
     if (phase === 'setup') {
       for (const p of phases) {
         this.progress.begin(`${backend} ${variant} ${p} L=${L}`);
@@ -180,11 +203,13 @@ async function runInProcess(plan: BenchPlan, cells: readonly CellSpec[], collect
     try {
       backend = await entry.create();
       await backend.setup();
-      collector.handle(mine[0] as CellSpec, { kind: 'described', description: backend.describe() });
+      collector.handle(mine[0] as CellSpec, { kind: 'described', description: backend.describe(), info: backend.info() });
     } catch (error) {
       for (const spec of mine) {
         collector.startCell();
-        collector.handle(spec, { kind: 'failed', phase: 'setup', message: `setup failed: ${errorMessage(error)}` });
+        collector.handle(spec, error instanceof BackendSkipped
+          ? { kind: 'skipped', reason: error.reason }
+          : { kind: 'failed', phase: 'setup', message: `setup failed: ${errorMessage(error)}` });
       }
       continue;
     }
@@ -200,8 +225,13 @@ const CELL_SCRIPT = fileURLToPath(new URL('./cell-process.ts', import.meta.url))
 
 function runInChild(spec: CellSpec, collector: Collector): Promise<void> {
   return new Promise((resolve) => {
+    // Every cell states its huge-page setting instead of inheriting whatever the shell had.
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    if (spec.hugetlb) env['GLIBC_TUNABLES'] = HUGETLB_TUNABLE;
+    else delete env['GLIBC_TUNABLES'];
     const child = spawn(process.execPath, ['--expose-gc', ...process.execArgv, CELL_SCRIPT, JSON.stringify(spec)], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env,
     });
     let stderrTail = '';
     child.stderr.setEncoding('utf8');
@@ -233,6 +263,9 @@ export async function runBench(plan: BenchPlan, progress?: ProgressBar): Promise
   const collector = new Collector(bar);
   collector.run.notes.push(...notes);
   for (const note of notes) bar.print(`note: ${note}`);
+  if (!plan.isolate && plan.hugetlb !== 'off') {
+    throw new Error(`runBench: hugetlb '${plan.hugetlb}' needs isolated cells (glibc reads GLIBC_TUNABLES at process start); drop --in-process.`);
+  }
   if (plan.isolate) {
     if (!process.execArgv.some((arg) => arg.includes('tsx'))) {
       throw new Error('runBench: isolated runs start `node <tsx loader> cell-process.ts`, but this process was not started by tsx; run through `pnpm bench` or pass --in-process.');

@@ -65,12 +65,42 @@ export interface PreparedRun {
   dispose(): void | Promise<void>;
   /** Device counters about the last run (e.g. the npu simulator's GM traffic), shown next to its timing. */
   extraInfo?(): Readonly<Record<string, number>> | undefined;
+  /**
+   * For a runtime in another process (PyTorch): that process's memory, so the harness applies the same
+   * formula to it as to in-process backends (see harness.ts). In-process backends leave it out.
+   */
+  memoryUsage?(): Promise<ProcessMemory>;
+}
+
+/** Bytes: resident set now, its high-water mark (getrusage maxRSS) and JS typed-array bytes (0 outside Node). */
+export interface ProcessMemory {
+  readonly rss: number;
+  readonly maxRss: number;
+  readonly arrayBuffers: number;
+}
+
+/** What ran a row, stated on every row: runtime (library, version, engine), threads, SIMD. */
+export interface RuntimeInfo {
+  readonly runtime: string;
+  readonly threads: number;
+  /** e.g. 'wasm SIMD128 f32x4, mul+add', 'native (oneDNN, AVX2)', 'none (plain JS)'. */
+  readonly simd: string;
+}
+
+/** A backend that cannot run on this machine at all (a missing runtime): its rows say skipped, with why. */
+export class BackendSkipped extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'BackendSkipped';
+  }
 }
 
 /** A live backend: created by its registry entry, set up once per process. */
 export interface BenchBackend {
   /** One line about the runtime actually in use (version, SIMD, threads), valid after `setup`. */
   describe(): string;
+  /** The same as fields, valid after `setup`. */
+  info(): RuntimeInfo;
   /** Why this backend cannot run `problem`, or undefined if it can. */
   unsupported(problem: BenchProblem): string | undefined;
   setup(): Promise<void>;
@@ -92,8 +122,8 @@ export interface BenchBackendEntry {
   /** Largest L run unless --no-cap: for peers too slow to run everywhere. */
   readonly defaultMaxL?: number;
   /**
-   * Runs only when --backends names it, with why (a WebGPU adapter: on a machine without one every cell would
-   * fail, and the default run must stay green where it always was).
+   * Runs only when --backends (or, for a peer, --peers) names it, with why (a WebGPU adapter: on a machine
+   * without one every cell would fail; PyTorch: an optional python3 install).
    */
   readonly optIn?: string;
   /** Timed repeats for this backend when the user gave no --repeats (slow backends use fewer). */
@@ -126,6 +156,15 @@ export interface BenchResult {
   readonly checkAgainst: string | null;
   /** The backend's `extraInfo()` after the phase's last timed run. */
   readonly extra?: Readonly<Record<string, number>>;
+  /** What ran the row (RuntimeInfo of the backend in the cell's process). */
+  readonly runtime: string;
+  readonly threads: number;
+  readonly simd: string;
+  /** The cell ran with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (huge pages for large allocations). */
+  readonly hugetlb: boolean;
+  /** The arithmetic floor of this cell (see floor.ts) and medianMs / floorMs. */
+  readonly floorMs: number;
+  readonly ratioToFloor: number;
 }
 
 export interface BenchFailure {
@@ -134,4 +173,15 @@ export interface BenchFailure {
   readonly phase: Phase | 'setup';
   readonly L: number;
   readonly message: string;
+  readonly hugetlb: boolean;
+}
+
+/** A cell that did not run because its backend's runtime is missing here: not a pass, not a failure. */
+export interface BenchSkip {
+  readonly backend: string;
+  readonly variant: Variant;
+  readonly phase: Phase;
+  readonly L: number;
+  readonly reason: string;
+  readonly hugetlb: boolean;
 }

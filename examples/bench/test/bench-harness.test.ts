@@ -32,6 +32,7 @@ const zerosBackend: BenchBackendEntry = {
   phases: ['forward'],
   create: async () => ({
     describe: () => 'zeros',
+    info: () => ({ runtime: 'test double', threads: 1, simd: 'none' }),
     unsupported: () => undefined,
     setup: async () => {},
     prepare: async (inputs: BenchInputs) => ({
@@ -65,6 +66,7 @@ describe('a 2-point in-process run', () => {
     noCap: false,
     isolate: false,
     check: true,
+    hugetlb: 'off',
   };
   const stream = new CapturedStream();
   let report: BenchReport;
@@ -79,7 +81,7 @@ describe('a 2-point in-process run', () => {
 
   it('writes results.json that parses into the expected rows', () => {
     const parsed = JSON.parse(readFileSync(files.json, 'utf8')) as BenchReport;
-    expect(parsed.format).toBe('mta-bench/1');
+    expect(parsed.format).toBe('mta-bench/2');
     expect(parsed.reference).toBe('tfjs-wasm');
     // 2 tfjs backends x 2 L x 2 phases, plus the forward-only double x 2 L.
     expect(parsed.results).toHaveLength(10);
@@ -88,7 +90,15 @@ describe('a 2-point in-process run', () => {
       expect(r.medianMs).toBeGreaterThan(0);
       expect(r.minMs).toBeLessThanOrEqual(r.medianMs);
       expect(r.peakExtraBytes).toBeGreaterThanOrEqual(0);
+      // Every row states what ran it, its page setting and its arithmetic floor.
+      expect(r.runtime).not.toBe('unknown');
+      expect(r.threads).toBeGreaterThanOrEqual(1);
+      expect(r.simd).not.toBe('unknown');
+      expect(r.hugetlb).toBe(false);
+      expect(r.floorMs).toBeGreaterThan(0);
+      expect(r.ratioToFloor).toBeCloseTo(r.medianMs / r.floorMs, 10);
     }
+    expect(parsed.results.find((r) => r.backend === 'tfjs-wasm')!.simd).toContain('wasm SIMD128');
     const wasm = parsed.results.filter((r) => r.backend === 'tfjs-wasm');
     const cpu = parsed.results.filter((r) => r.backend === 'tfjs-cpu');
     expect(wasm.map((r) => `${r.phase}@${r.L}`).sort()).toEqual(['forward+backward@16', 'forward+backward@8', 'forward@16', 'forward@8']);
@@ -116,7 +126,9 @@ describe('a 2-point in-process run', () => {
 
   it('prints a table with every backend, and result lines but no progress when not a TTY', () => {
     const table = formatTable(report);
-    expect(table).toContain('softmax, forward: median ms (x = ratio to tfjs-wasm)');
+    expect(table).toContain('softmax, forward, default pages: median ms (x = ratio to tfjs-wasm)');
+    expect(table).toMatch(/tfjs-wasm: tfjs 4\.22\.0 wasm .*; threads 1; SIMD wasm SIMD128/);
+    expect(table).toMatch(/floor: 4 lanes x \d+ cores x [\d.]+ GHz/);
     expect(table).toMatch(/\n\s+16\s+\S+ \(1\.00x\)/);
     expect(table).toMatch(/MISMATCH: zeros softmax L=8 differs from tfjs-wasm/);
     expect(table).not.toMatch(/MISMATCH: tfjs-cpu/);

@@ -33,6 +33,7 @@ describe.skipIf(!gpu.ready)(`bench rows on webgpu${gpu.ready ? ` (${gpu.adapter}
     phases: ['forward', 'forward+backward'],
     size: { B: 1, C: 2, K: 3, padding: 1 },
     seed: 5,
+    hugetlb: 'off',
     measure: { warmup: 1, repeats: 2, minTimeMs: 0 },
     repeatsFromUser: true,
     noCap: false,

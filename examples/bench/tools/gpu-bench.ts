@@ -52,19 +52,21 @@ async function main(): Promise<void> {
     if (entry === undefined) throw new Error(`unknown backend '${name}'`);
     return entry;
   });
-  const merged: BenchRun = { measured: [], fingerprints: [], failures: [], descriptions: {}, notes: [] };
+  const merged: BenchRun = { measured: [], fingerprints: [], failures: [], skipped: [], descriptions: {}, infos: {}, notes: [] };
   let plan: BenchPlan | undefined;
   for (const L of values.L) {
     plan = {
       backends, variants: ['softmax'], Ls: [L], phases: ['forward', 'forward+backward'], size: DEFAULT_SIZE, seed: 1,
-      measure: measureFor(L), repeatsFromUser: true, noCap: true, isolate: false, check: true,
+      measure: measureFor(L), repeatsFromUser: true, noCap: true, isolate: false, check: true, hugetlb: 'off',
     };
     const started = performance.now();
     const run = await runBench(plan, new ProgressBar(backends.length * 2));
     merged.measured.push(...run.measured);
     merged.fingerprints.push(...run.fingerprints);
     merged.failures.push(...run.failures);
+    merged.skipped.push(...run.skipped);
     Object.assign(merged.descriptions, run.descriptions);
+    Object.assign(merged.infos, run.infos);
     merged.notes.push(...run.notes.filter((n) => !merged.notes.includes(n)));
     console.error(`L = ${L}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }

@@ -44,7 +44,7 @@ for (const [i, p] of peers.entries()) if (p.format !== 'mta-bench-peer/1') throw
 /** A peer row back to the runner's measured form (the first call was its only warm-up that counts). */
 function measuredOf(r: BenchResult): MeasuredPhase {
   return {
-    backend: r.backend, variant: r.variant, phase: r.phase, L: r.L,
+    backend: r.backend, variant: r.variant, phase: r.phase, L: r.L, hugetlb: r.hugetlb ?? false,
     measurement: {
       name: `${r.backend} ${r.variant} ${r.phase} L=${r.L}`, warmupMs: r.firstCallMs === null ? [] : [r.firstCallMs],
       samplesMs: r.samplesMs, medianMs: r.medianMs, minMs: r.minMs, peakExtraBytes: r.peakExtraBytes,
@@ -68,6 +68,8 @@ const run: BenchRun = {
   measured: [...gpu.run.measured, ...peers.flatMap((p) => p.results.map(measuredOf))],
   fingerprints: [...gpu.run.fingerprints, ...peers.flatMap((p) => p.fingerprints)],
   failures: [...gpu.run.failures, ...peers.flatMap((p) => p.failures)],
+  skipped: gpu.run.skipped ?? [],
+  infos: gpu.run.infos ?? {},
   descriptions: { ...gpu.run.descriptions, ...Object.fromEntries(peers.flatMap((p) => p.backends.map((b) => [b.name, b.runtime]))) },
   notes: [...gpu.run.notes, 'PyTorch rows: bench/peers/pytorch_cuda.py in the same device session; peakExtraBytes there is CUDA memory (max_memory_allocated above what the inputs held), not host memory.'],
 };

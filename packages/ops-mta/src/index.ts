@@ -21,7 +21,7 @@ export { allFinite, maxAbs, relFrobenius } from './golden/error-metrics.js';
 export type { GoldenCase, GoldenDType, GoldenSuite, GoldenTensor } from './golden/manifest.js';
 export { toMtaConfig, toMtaGeometry } from './golden/to-config.js';
 export {
-  allocateMtaArray, mtaBackward, mtaForward, MtaCpuWorkspace,
+  allocateMtaArray, mtaBackward, mtaCpuKernelInfo, mtaForward, MtaCpuWorkspace,
   type AllocateOptions, type MtaDType, type MtaCpuWorkspaceOptions,
   type MtaArray, type MtaBackwardOutputs, type MtaBackwardResult, type MtaForwardOutputs, type MtaForwardResult, type MtaSaved,
 } from './kernels/cpu/index.js';

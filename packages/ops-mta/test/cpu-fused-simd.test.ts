@@ -4,17 +4,20 @@ import { relFrobenius } from '../src/golden';
 import { mtaBackward, mtaForward, type MtaArray } from '../src/kernels/cpu';
 import { planCpuWork } from '../src/kernels/cpu/plan';
 import { setSimdRowKernelsEnabled, simdRowKernelsActive } from '../src/kernels/cpu/scratch';
+import { setF32RowKernelsEnabled } from '../src/kernels/cpu/scratch-f32';
 import { mulberry32 } from '@mta/core';
 import { geometryFor } from './support/raw-geometry';
 import { mtaGeometry } from '../src/geometry';
 
 /**
- * The hand-assembled WebAssembly SIMD row loops against the JavaScript loops they replace: each output
- * element uses the same operations in the same order, so outputs and grad_scores are bit-identical;
- * the weight/bias gradient sums are reassociated (two lanes), so those agree to rounding.
+ * The hand-assembled float64 WebAssembly SIMD row loops against the JavaScript loops they replace: each
+ * output element uses the same operations in the same order, so outputs and grad_scores are
+ * bit-identical; the weight/bias gradient sums are reassociated (two lanes), so those agree to rounding.
+ * (Float32 softmax calls with 3-wide kernels normally run on the f32x4 loops; here those are switched
+ * off, and cpu-fused-f32.test.ts compares them with the float64 path.)
  */
 
-afterEach(() => setSimdRowKernelsEnabled(true));
+afterEach(() => { setSimdRowKernelsEnabled(true); setF32RowKernelsEnabled(true); });
 
 
 function firstDifference(a: MtaArray, b: MtaArray): string | null {
@@ -50,6 +53,7 @@ describe('wasm SIMD row loops vs JavaScript row loops', () => {
         const gradOut = make(B * Cout * L * L, 1);
         const run = (simd: boolean) => {
           setSimdRowKernelsEnabled(simd);
+          setF32RowKernelsEnabled(false);
           const geometry = geometryFor(setting.shape, setting.config, scores, bias);
           expect(simdRowKernelsActive(planCpuWork(geometry))).toBe(simd);
           const forward = mtaForward(scores, weight, bias, geometry);

@@ -13,8 +13,8 @@ import {
   findKernel, getDevice, initDevice, listDevices, noGrad, tensor, tidy, withTracer, type AnyOpDef, type OpTracer, type Tensor,
 } from '@mta/core';
 // Importing @mta/ops-mta registers the cpu and npu devices and their MTA kernels.
-import { multiTokenAttention, MultiTokenAttentionOp, startMtaCpuThreads, type MtaOptions } from '@mta/ops-mta';
-import type { BenchBackend, BenchInputs, BenchProblem, HostResults, Phase, PreparedRun } from '../types';
+import { mtaCpuKernelInfo, multiTokenAttention, MultiTokenAttentionOp, startMtaCpuThreads, type MtaOptions } from '@mta/ops-mta';
+import type { BenchBackend, BenchInputs, BenchProblem, HostResults, Phase, PreparedRun, RuntimeInfo } from '../types';
 import { HostTransferRun } from './host-transfer-run';
 
 /** Any registered device of the framework; deviceProblem() says why one cannot run here. */
@@ -206,8 +206,10 @@ export function createDeviceBackend(
   { device, impl, needsFusedKernel = false, lastRunStats, settle, transfer = 'resident', beforeSetup, describeDevice }: DeviceBackendOptions,
 ): BenchBackend {
   let description = `${device} (not set up)`;
+  let info: RuntimeInfo = { runtime: description, threads: 1, simd: 'unknown' };
   return {
     describe: () => description,
+    info: () => info,
     unsupported(problem: BenchProblem): string | undefined {
       const reason = deviceProblem(device, needsFusedKernel);
       if (reason !== undefined) return reason;
@@ -231,6 +233,13 @@ export function createDeviceBackend(
       const transferNote = transfer === 'host' ? '; host to host: each run uploads its inputs and reads every result back' : '';
       const deviceNote = describeDevice === undefined ? '' : `, ${describeDevice()}`;
       description = `@mta ${device} device (${getDevice(device).description}${deviceNote}): ${path}${threadNote}${transferNote}`;
+      const fused = ops.includes(MultiTokenAttentionOp.name);
+      info = {
+        runtime: `Node ${process.version}, @mta ${device}: ${path}`,
+        threads: fused && threads !== undefined ? threads : 1,
+        // Only the fused cpu kernel has wasm loops; the composite path and the npu simulator are JavaScript.
+        simd: device === 'cpu' && fused ? mtaCpuKernelInfo().simd : 'none (JavaScript)',
+      };
     },
     prepare: async (inputs: BenchInputs) =>
       transfer === 'host' ? new HostTransferRun(device, inputs, mtaOptionsFor(inputs.problem, impl), lastRunStats, settle)

@@ -53,6 +53,14 @@ export const BENCH_BACKENDS: readonly BenchBackendEntry[] = [
     create: async () => (await import('./ort-common')).createOrtBackend('ort-webgpu'),
   },
   {
+    name: 'torch',
+    kind: 'peer',
+    summary: 'PyTorch CPU eager through python3 (opt-in: --peers torch; skipped with the reason where torch cannot be imported)',
+    phases: ['forward', 'forward+backward'],
+    optIn: 'PyTorch CPU through python3: add it with --peers torch (skipped with the reason where torch cannot be imported)',
+    create: async () => (await import('./torch')).createTorchBackend(),
+  },
+  {
     name: 'cpu',
     kind: 'ours',
     summary: "@mta cpu device, multiTokenAttention impl 'auto' (the fused kernel when registered)",

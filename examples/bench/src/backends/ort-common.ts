@@ -7,7 +7,7 @@
 // Registers the cpu device and its MTA kernels, which the tracing export runs on.
 import { exportMtaProblem, type MtaProblem } from '@mta/conformance';
 import { makeInputs, makeProblem } from '../problem';
-import type { BenchBackend, BenchInputs, BenchProblem, HostResults, Phase, PreparedRun, Variant } from '../types';
+import type { BenchBackend, BenchInputs, BenchProblem, HostResults, Phase, PreparedRun, RuntimeInfo, Variant } from '../types';
 import { formatPlacement, runOrtWebgpu } from '@mta/ort';
 import { createReusableOrtSession, type BenchOrtBackend, type ReusableOrtSession } from './ort-session';
 
@@ -78,8 +78,10 @@ export function createOrtBackend(backend: BenchOrtBackend): BenchBackend {
     return createReusableOrtSession(backend, exportMtaProblem(toMtaProblem(inputs)), { [INPUT]: { data: inputs.scores, dims: [B, Cin, L, L] } });
   };
   let description = `${backend} (no session created yet)`;
+  let info: RuntimeInfo = { runtime: description, threads: 1, simd: 'unknown' };
   return {
     describe: () => description,
+    info: () => info,
     unsupported(problem: BenchProblem): string | undefined {
       return problem.config.mode === 'post' ? undefined : `the benchmark runs post-softmax MTA only, got mode '${problem.config.mode}'`;
     },
@@ -88,6 +90,7 @@ export function createOrtBackend(backend: BenchOrtBackend): BenchBackend {
       const inputs = makeInputs(makeProblem('softmax', 8));
       const probe = await sessionFor(inputs);
       description = probe.description;
+      info = probe.info;
       await probe.release();
       if (backend === 'ort-webgpu') description += `; node placement (profiled, softmax graph): ${await placementOn('softmax')}`;
     },

@@ -8,6 +8,7 @@
  * unwritten (onnxruntime issue #25786).
  */
 import os from 'node:os';
+import type { RuntimeInfo } from '../types';
 import { OrtBackendError, checkFeeds, errorMessage, loadOrtNode, loadOrtWeb, type OrtFeeds, type OrtModuleLike } from '@mta/ort';
 
 export type BenchOrtBackend = 'ort-node' | 'ort-web' | 'ort-webgpu';
@@ -41,12 +42,26 @@ export interface ReusableOrtSession {
   readonly backend: BenchOrtBackend;
   /** One line: package version, execution provider, threads. */
   readonly description: string;
+  /** The same as fields. */
+  readonly info: RuntimeInfo;
   readonly sessionCreateMs: number;
   /** Runs the model on the feeds given at creation; resolves with ORT-allocated outputs. */
   run(): Promise<Record<string, OrtTensor>>;
   /** A copy of one float32 output of `run`'s result. */
   readOutput(results: Record<string, OrtTensor>, name: string): Float32Array;
   release(): Promise<void>;
+}
+
+function runtimeInfo(backend: BenchOrtBackend, env: OrtEnvLike | undefined, threads: number | undefined): RuntimeInfo {
+  const version = env?.versions?.[backend === 'ort-node' ? 'node' : 'web'] ?? env?.versions?.['common'] ?? 'unknown version';
+  if (backend === 'ort-node') {
+    return { runtime: `onnxruntime-node ${version}, CPU execution provider (native)`, threads: threads ?? 1, simd: 'native (MLAS kernels for the CPU it finds: AVX2/AVX-512 here)' };
+  }
+  return {
+    runtime: `onnxruntime-web ${version} under Node ${process.version}, wasm execution provider`,
+    threads: env?.wasm?.numThreads ?? 1,
+    simd: env?.wasm?.simd === false ? 'none (wasm without SIMD)' : 'wasm SIMD128',
+  };
 }
 
 function describeRuntime(backend: BenchOrtBackend, env: OrtEnvLike | undefined, threads: number | undefined): string {
@@ -94,6 +109,7 @@ export async function createReusableOrtSession(backend: BenchOrtBackend, modelBy
   return {
     backend,
     description: describeRuntime(backend, (ort as unknown as { env?: OrtEnvLike }).env, threads),
+    info: runtimeInfo(backend, (ort as unknown as { env?: OrtEnvLike }).env, threads),
     sessionCreateMs,
     async run() {
       try {

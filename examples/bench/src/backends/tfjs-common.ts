@@ -5,8 +5,8 @@
  * after using it, and reading it back to JS is not timed.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { describeTfjsBackend, TfjsMta, useTfjsBackend, type TfjsBackendName, type TfjsMtaInputs } from '../peers/tfjs';
-import type { BenchBackend, BenchInputs, BenchProblem, HostResults, Phase, PreparedRun } from '../types';
+import { describeTfjsBackend, tfjsRuntimeInfo, TfjsMta, useTfjsBackend, type TfjsBackendName, type TfjsMtaInputs } from '../peers/tfjs';
+import type { BenchBackend, BenchInputs, BenchProblem, HostResults, Phase, PreparedRun, RuntimeInfo } from '../types';
 
 class TfjsPreparedRun implements PreparedRun {
   private readonly mta: TfjsMta;
@@ -61,8 +61,10 @@ class TfjsPreparedRun implements PreparedRun {
 
 export function createTfjsBackend(name: TfjsBackendName): BenchBackend {
   let description = `tfjs ${name} (not set up)`;
+  let info: RuntimeInfo = { runtime: description, threads: 1, simd: 'unknown' };
   return {
     describe: () => description,
+    info: () => info,
     unsupported(problem: BenchProblem): string | undefined {
       const { kH, kW } = problem.shape;
       const [dh, dw] = problem.config.dilation;
@@ -77,6 +79,7 @@ export function createTfjsBackend(name: TfjsBackendName): BenchBackend {
         (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
       }
       description = await describeTfjsBackend();
+      info = await tfjsRuntimeInfo();
     },
     prepare: async (inputs: BenchInputs) => new TfjsPreparedRun(inputs),
     async dispose(): Promise<void> {

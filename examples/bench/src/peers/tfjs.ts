@@ -93,6 +93,17 @@ export async function describeTfjsBackend(): Promise<string> {
   return `tfjs ${tf.version_core} wasm (simd ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off: 1 thread'})`;
 }
 
+/** describeTfjsBackend as fields. */
+export async function tfjsRuntimeInfo(): Promise<{ runtime: string; threads: number; simd: string }> {
+  const name = tf.getBackend();
+  const runtime = `tfjs ${tf.version_core} ${name} under Node ${process.version}`;
+  if (name !== 'wasm') return { runtime, threads: 1, simd: 'none (plain JS)' };
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  // Under Node the wasm backend has no worker threads (benchmarks.md): it runs on the calling thread.
+  return { runtime: threads ? `${runtime} (multithread build reported)` : runtime, threads: 1, simd: simd ? 'wasm SIMD128 (XNNPACK)' : 'none (wasm without SIMD)' };
+}
+
 function check(condition: boolean, message: () => string): void {
   if (!condition) throw new Error(`TfjsMta: ${message()}`);
 }

@@ -4,3 +4,4 @@ export type {
   MtaArray, MtaBackwardOutputs, MtaBackwardResult, MtaForwardOutputs, MtaForwardResult, MtaSaved,
 } from './types.js';
 export { MtaCpuWorkspace, type MtaCpuWorkspaceOptions } from './workspace.js';
+export { mtaCpuKernelInfo } from './kernel-info.js';

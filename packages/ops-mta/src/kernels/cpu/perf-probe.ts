@@ -1,7 +1,7 @@
 /**
  * Ad-hoc timing of the fused CPU kernels (not a test: no assertions).
  *   pnpm exec tsx packages/ops-mta/src/kernels/cpu/perf-probe.ts [L ...] [--threads N] [--reps N]
- *     [--mode post|pre] [--sparse] [--dtype float32|float64] [--unshared] [--js]
+ *     [--mode post|pre] [--sparse] [--dtype float32|float64] [--unshared] [--js] [--f64]
  * Default: the benchmarks.md setting, B=2, Cin=Cout=4, 3x3, padding 1, bias, float32, L = 512 1024 2048,
  * 1 thread (synchronous path) and the pool with all cores. Buffers are preallocated and reused, as a
  * caching allocator would; --unshared keeps inputs/outputs in plain ArrayBuffers (staging copies);
@@ -15,6 +15,7 @@ import { allocateMtaArray, type MtaDType } from './arrays.js';
 import { mtaBackward, mtaForward } from './fused.js';
 import { MtaCpuPool } from './pool.js';
 import { setSimdRowKernelsEnabled } from './scratch.js';
+import { setF32RowKernelsEnabled } from './scratch-f32.js';
 import { MtaCpuWorkspace } from './workspace.js';
 
 const argv = process.argv.slice(2);
@@ -30,6 +31,8 @@ const sparse = argv.includes('--sparse');
 const shared = !argv.includes('--unshared');
 const maxThreads = Number(option('--threads') ?? 0) || undefined;
 const jsLoops = argv.includes('--js');
+// --f64 times the float64 f64x2 loops on float32 data (the kernels before the f32x4 ones).
+const f64Loops = argv.includes('--f64');
 
 const B = 2, C = 4;
 const config: MtaConfig = { mode, sparse, pads: [1, 1, 1, 1], dilation: [1, 1], groups: 1 };
@@ -85,6 +88,7 @@ async function probe(L: number, workspace: MtaCpuWorkspace, label: string, quiet
 }
 
 if (jsLoops) setSimdRowKernelsEnabled(false);
+if (f64Loops) setF32RowKernelsEnabled(false);
 const pool = jsLoops ? null : await MtaCpuPool.create(maxThreads ? { threads: maxThreads } : {});
 const sync = new MtaCpuWorkspace();
 const threaded = pool ? new MtaCpuWorkspace({ pool }) : null;

@@ -52,6 +52,11 @@ export function setSimdRowKernelsEnabled(enabled: boolean): void {
   }
 }
 
+/** Whether the wasm SIMD loops are switched on for this thread (they may still be unavailable). */
+export function simdRowKernelsEnabled(): boolean {
+  return simdEnabled;
+}
+
 /** Whether this thread's scratch uses the wasm SIMD loops. */
 export function simdRowKernelsActive(plan: MtaCpuPlan): boolean {
   return scratchFor(plan).simd !== null;
