@@ -9,8 +9,12 @@ import { sizeClassBytes } from './size-class.js';
  *
  * Bounded under varying shapes: every request is rounded up to a size class (`size-class.ts`) and served as
  * an exact-length view at offset 0 of a class-sized ArrayBuffer (or SharedArrayBuffer), so nearby lengths
- * and any dtype share buffers; the pool holds at most `maxPooledBytes`, dropping the buffers freed longest
- * ago first when a free goes over. Views keep `byteOffset` 0 and their own `length`, so code that posts them
+ * and any dtype share buffers; the pool holds at most its budget, dropping the buffers freed longest ago
+ * first when a free goes over. The budget is `maxPooledBytes`; with `retainPeak` it is, when larger, what
+ * the working set held at its peak beyond what is live now: a workload whose one call needs more than the
+ * cap (an L = 1024 MTA map is 32 MiB) then reuses its buffers call after call instead of paying first touch
+ * for fresh pages every time, and the allocator still never holds more than max(peak working set,
+ * live + maxPooledBytes). `emptyCache()` releases the pool and `resetPeak()` lowers the budget to the cap. Views keep `byteOffset` 0 and their own `length`, so code that posts them
  * to workers (structured clone keeps both) or wraps `array.buffer` with `byteOffset`/`length` stays correct.
  *
  * Reused buffers hold old data: kernels must write every output element (the npu simulator checks this).
@@ -24,11 +28,14 @@ export class CachingAllocator {
   readonly stats: MemoryCounters = { liveBytes: 0, peakBytes: 0, pooledBytes: 0, allocations: 0, poolHits: 0 };
 
   /**
-   * @param maxPooledBytes pool budget; freeing beyond it drops the oldest pooled buffers for the garbage collector.
+   * @param maxPooledBytes pool budget below the peak working set; freeing beyond the budget drops the oldest
+   *   pooled buffers for the garbage collector.
    * @param sharedAboveBytes buffers at least this large live in SharedArrayBuffers, so a device's worker
    *   threads can compute on them without staging copies.
+   * @param retainPeak let the pool keep up to the peak working set when that is larger than the cap (a
+   *   device whose speed matters more than its memory held between calls).
    */
-  constructor(public maxPooledBytes = 32 * 2 ** 20, readonly sharedAboveBytes = Number.POSITIVE_INFINITY) {}
+  constructor(public maxPooledBytes = 32 * 2 ** 20, readonly sharedAboveBytes = Number.POSITIVE_INFINITY, readonly retainPeak = false) {}
 
   alloc<D extends DType>(dtype: D, length: number, zero = false): StorageArrayOf[D] {
     let classBytes = sizeClassBytes(length * bytesPerElement(dtype));
@@ -76,14 +83,20 @@ export class CachingAllocator {
   free(_dtype: DType, array: TypedArray): void {
     const classBytes = array.buffer.byteLength;
     this.stats.liveBytes -= classBytes;
-    if (classBytes > this.maxPooledBytes) return;
+    const budget = this.poolBudget();
+    if (classBytes > budget) return;
     const key = poolKey(classBytes, isShared(array));
     let list = this.pool.get(key);
     if (!list) this.pool.set(key, (list = []));
     list.push(array);
     this.byAge.set(array, key);
     this.stats.pooledBytes += classBytes;
-    this.trim(this.maxPooledBytes);
+    this.trim(budget);
+  }
+
+  /** What the pool may hold now: the cap, or (retainPeak) the peak working set less what is live, if larger. */
+  poolBudget(): number {
+    return this.retainPeak ? Math.max(this.maxPooledBytes, this.stats.peakBytes - this.stats.liveBytes) : this.maxPooledBytes;
   }
 
   /** Forget a buffer that was garbage collected without being freed. */
@@ -109,8 +122,10 @@ export class CachingAllocator {
     this.stats.pooledBytes = 0;
   }
 
+  /** Starts a new peak from what is live now, and trims the pool to the budget that leaves. */
   resetPeak(): void {
     this.stats.peakBytes = this.stats.liveBytes;
+    this.trim(this.poolBudget());
   }
 }
 

@@ -44,8 +44,10 @@ describe('CachingAllocator under varying shapes', () => {
 
   it('keeps at most maxPooledBytes, dropping the buffers freed longest ago first', () => {
     const a = new CachingAllocator(2 * 4096);
+    // One at a time, so the working set never exceeds the cap and the cap is the budget.
     const arrays = [1024, 2048, 3072, 4096].map((n) => a.alloc('float32', n / 4)); // 1, 2, 3, 4 KiB
-    for (const x of arrays) a.free('float32', x);
+    a.resetPeak();
+    for (const x of arrays) { a.free('float32', x); a.resetPeak(); }
     expect(a.stats.pooledBytes).toBeLessThanOrEqual(2 * 4096);
     // The 1 KiB and 2 KiB buffers were freed first and went; 3 KiB and 4 KiB stayed.
     expect(a.stats.pooledBytes).toBe(3072 + 4096);
@@ -53,6 +55,27 @@ describe('CachingAllocator under varying shapes', () => {
     a.emptyCache();
     expect(a.stats.pooledBytes).toBe(0);
     expect(a.alloc('float32', 1024).buffer).not.toBe(arrays[3]!.buffer);
+  });
+
+  it('with retainPeak, keeps a working set larger than the cap for reuse, and no more than its peak', () => {
+    const a = new CachingAllocator(4096, Number.POSITIVE_INFINITY, true);
+    const call = () => [16384, 16384, 8192].map((bytes) => a.alloc('float32', bytes / 4)); // 40 KiB live at once
+    const first = call();
+    for (const x of first) a.free('float32', x);
+    // The cap is 4 KiB but the call's working set was 40 KiB: all of it stays pooled, and the next call reuses it.
+    expect(a.stats.pooledBytes).toBe(40960);
+    const second = call();
+    expect(second.map((x) => x.buffer)).toEqual(expect.arrayContaining(first.map((x) => x.buffer)));
+    expect(a.stats.allocations).toBe(3);
+    for (const x of second) a.free('float32', x);
+    expect(a.stats.pooledBytes + a.stats.liveBytes).toBeLessThanOrEqual(a.stats.peakBytes);
+    // A new peak from nothing live: the budget falls back to the cap.
+    a.resetPeak();
+    expect(a.stats.pooledBytes).toBeLessThanOrEqual(4096);
+    // Without retainPeak the cap holds: the same call leaves at most 4 KiB pooled.
+    const capped = new CachingAllocator(4096);
+    for (const x of [16384, 16384, 8192].map((bytes) => capped.alloc('float32', bytes / 4))) capped.free('float32', x);
+    expect(capped.stats.pooledBytes).toBeLessThanOrEqual(4096);
   });
 
   it('holds a bounded pool over 2,000 random lengths (an exact-length pool held ~all of them)', () => {

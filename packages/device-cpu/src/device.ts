@@ -12,9 +12,10 @@ const SHARED_ABOVE_BYTES = typeof SharedArrayBuffer === 'function' ? 2 ** 20 : N
 export const cpuDevice = new Device({
   name: 'cpu',
   description: 'host CPU (typed-array kernels)',
-  // At most 32 MiB of freed buffers stay cached (size classes, trimmed past the cap): varying shapes
-  // must not grow the heap without bound.
-  memory: new HostMemory(new CachingAllocator(32 * 2 ** 20, SHARED_ABOVE_BYTES)),
+  // Freed buffers stay cached in size classes up to 32 MiB, or up to the peak working set when that is
+  // larger (retainPeak): varying shapes cannot grow the heap past the largest call's needs, and a call
+  // whose maps exceed 32 MiB (L >= 1024) reuses its buffers instead of touching fresh pages every time.
+  memory: new HostMemory(new CachingAllocator(32 * 2 ** 20, SHARED_ABOVE_BYTES, true)),
 });
 
 /**

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 const tool = fileURLToPath(new URL('../tools/memory/varying-shapes.ts', import.meta.url));
 const run = promisify(execFile);
 
-interface Result { device: string; peakRssMiB: number; pooledMiB: number; liveTensors: number }
+interface Result { device: string; peakRssMiB: number; pooledMiB: number; peakLiveMiB: number; liveTensors: number }
 
 async function varyingShapes(device: string): Promise<Result> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', tool, '--device', device, '--calls', '100', '--seed', '3'],
@@ -25,7 +25,8 @@ describe('varying shapes: 100 MTA forward + backward calls, L in [16, 512]', () 
     const results = await Promise.all([varyingShapes('cpu'), varyingShapes('npu')]);
     for (const r of results) {
       expect(r.peakRssMiB, `${r.device} peak RSS`).toBeLessThan(500);
-      expect(r.pooledMiB, `${r.device} pooled`).toBeLessThanOrEqual(32);
+      // The pool's budget: 32 MiB at most (cpu 32, npu 16), or on cpu (retainPeak) the peak working set if larger.
+      expect(r.pooledMiB, `${r.device} pooled`).toBeLessThanOrEqual(r.device === 'cpu' ? Math.max(32, r.peakLiveMiB) : 16);
       expect(r.liveTensors).toBe(0);
     }
   }, 180_000);

@@ -1,7 +1,7 @@
 /**
  * The varying-shapes memory run: MTA forward + backward calls with random L, B and C on one device, in a
  * process of its own so that its peak RSS is this run's alone. Prints one JSON line:
- * { device, calls, peakRssMiB, pooledMiB, liveTensors }.
+ * { device, calls, peakRssMiB, pooledMiB, peakLiveMiB, liveTensors }.
  *
  *   pnpm exec tsx packages/ops-mta/tools/memory/varying-shapes.ts [--device cpu|npu] [--calls 300] [--seed 1] [--max-l 512]
  *
@@ -47,5 +47,5 @@ const stats = device.memoryStats();
 const maxRss = process.resourceUsage().maxRSS * 1024;
 console.log(JSON.stringify({
   device: deviceName, calls, peakRssMiB: +(Math.max(peakRss, maxRss) / 2 ** 20).toFixed(1),
-  pooledMiB: +(stats.pooledBytes / 2 ** 20).toFixed(1), liveTensors: stats.liveTensors, allocations: stats.allocations, poolHits: stats.poolHits,
+  pooledMiB: +(stats.pooledBytes / 2 ** 20).toFixed(1), peakLiveMiB: +(stats.peakBytes / 2 ** 20).toFixed(1), liveTensors: stats.liveTensors, allocations: stats.allocations, poolHits: stats.poolHits,
 }));
