@@ -12,8 +12,8 @@ import { ENTRY_PARAMS, geometryConstants, TREE_SUM } from './constants.js';
  * z = x - max: with x near 1e16, max - 1 rounds to max in float32 and the support would be empty.
  *
  * Non-finite rows are decided first, by the bits, for both activations (WGSL's max() and comparisons may
- * drop a NaN, a +Inf makes sparsemax's tau +Inf and max(Inf - Inf, 0) is 0, and SwiftShader's exp(Inf - Inf)
- * is not NaN): a row with a NaN or +Inf, or with only -Inf, is all NaN, as on the cpu; -Inf entries of any
+ * drop a NaN, a +Inf makes sparsemax's tau +Inf and max(Inf - Inf, 0) is 0, and a softmax row holding +Inf
+ * came out finite on SwiftShader): a row with a NaN or +Inf, or with only -Inf, is all NaN, as on the cpu; -Inf entries of any
  * other row get 0.
  */
 export function rowActivationShader(g: MtaGeometry, channels: number, workgroupSize: number, inPlace: boolean): string {
