@@ -47,7 +47,8 @@ export function fallbackAllowed(device: Device): boolean {
 /** Why fallback is refused on a device, and how to allow it (for error messages). */
 export function fallbackAdvice(device: Device): string {
   if (strict) return 'cpu fallback is off in strict mode (setFallback({ strict: false }) lifts it)';
-  if (!device.memory.readSync) {
+  // Only when the settings would otherwise allow it: then the asynchronous reads are the reason.
+  if (!device.memory.readSync && (enabled === true || (enabled === 'device' && device.fallback === 'cpu'))) {
     return `device '${device.name}' reads its memory asynchronously, so it cannot fall back to cpu: move the inputs with \`await tensor.toAsync('cpu')\``;
   }
   if (enabled === false) return 'cpu fallback was turned off with setFallback({ enabled: false })';
