@@ -80,6 +80,14 @@ function paddingFor(kH: number, kW: number, dilation: number): fc.Arbitrary<MtaP
   );
 }
 
+/**
+ * The dtypes each device's MTA kernels compute on. A call in any other dtype must be a named error: a
+ * webgpu call that returned float64 results would mean a silent cast or a path that skipped the check.
+ */
+const COMPUTES: Record<FuzzDevice, readonly ScoreDType[]> = {
+  cpu: ['float32', 'float64', 'float16', 'bfloat16'], npu: ['float32', 'float64', 'float16', 'bfloat16'], webgpu: ['float32'],
+};
+
 const SCALES = [0, 1e-30, 1e-6, 1, 30, 1e4, 1e9, 1e16, 1e30];
 
 const baseIn = (space: FuzzSpace) => fc.record({
@@ -244,6 +252,7 @@ export async function checkCase(c: FuzzCase, counts?: FuzzCounts): Promise<Outco
     return classifyError(error, counts);
   }
   if (c.wrongType !== 'none') throw new FuzzFailure(`wrong-typed argument (${c.wrongType}) was accepted`);
+  if (!COMPUTES[c.device].includes(c.dtype)) throw new FuzzFailure(`${c.dtype} on ${c.device} was accepted; the device computes ${COMPUTES[c.device].join(', ')}`);
   // The reference sees the values the call saw (rounded to its dtype), in float64, fused, on cpu.
   const rounded = async (v: Float64Array): Promise<Float64Array> => {
     if (c.dtype === 'float64' || c.dtype === 'float32') return v;
