@@ -25,8 +25,9 @@ export type ScoreDType = 'float32' | 'float64' | 'float16' | 'bfloat16';
 
 /**
  * What one fuzz run draws from. The host space (cpu, npu) is the original fuzz; the webgpu space draws
- * float32 more often (the only dtype the device computes; the others must be named errors) and smaller maps
- * (SwiftShader computes on the CPU and compiles a pipeline per geometry).
+ * float32 more often (the only dtype the device computes; the others must be named errors) and the fused
+ * path more often (the composite path's Conv2d has no webgpu kernel). Maps stay as small as the host's
+ * (L <= 9): SwiftShader compiles pipelines per geometry and 100 cases then take about 6 s.
  */
 export interface FuzzSpace {
   readonly devices: readonly FuzzDevice[];
@@ -193,6 +194,9 @@ async function run(c: FuzzCase, scores: Float64Array, weight: Float64Array, bias
   const leaf = (v: Float64Array, shape: number[]) => tensor(v, shape, { dtype, device, requiresGrad: backward });
   const kept = tidy(() => {
     const s = leaf(scores, [B, Cin, L, L]);
+    // The values the call saw, as a copy the call never gets: read after the call (webgpu reads only
+    // asynchronously), so a kernel writing into its input cannot move the reference along with it.
+    const seen = tensor(scores, [B, Cin, L, L], { dtype, device });
     const w = leaf(weight, [Cout, wIn, kH, kW]);
     const b = bias ? leaf(bias, [Cout]) : null;
     const args: unknown[] = [s, w, b, options];
@@ -202,10 +206,10 @@ async function run(c: FuzzCase, scores: Float64Array, weight: Float64Array, bias
     if (wrong === 'scores-array') args[0] = Array.from(scores.slice(0, 4));
     if (wrong === 'options-string') args[3] = 'causal';
     const call = multiTokenAttention as (...a: unknown[]) => Tensor;
-    if (!backward) return { scores: s, out: noGrad(() => call(...args)), grads: [] as Tensor[] };
+    if (!backward) return { scores: seen, out: noGrad(() => call(...args)), grads: [] as Tensor[] };
     const out = call(...args);
     out.backward(tensor(gradOut, out.shape as number[], { dtype, device }));
-    return { scores: s, out, grads: [s, w, ...(b ? [b] : [])].map((t) => t.grad!) };
+    return { scores: seen, out, grads: [s, w, ...(b ? [b] : [])].map((t) => t.grad!) };
   });
   try {
     const [seenScores, out, ...grads] = await Promise.all([kept.scores, kept.out, ...kept.grads].map(host));
