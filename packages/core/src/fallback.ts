@@ -34,15 +34,23 @@ export function setFallback(settings: FallbackSettings): Required<FallbackSettin
   return previous;
 }
 
-/** Whether an op without a kernel on `device` may run on cpu instead. */
+/**
+ * Whether an op without a kernel on `device` may run on cpu instead. Never on a device that cannot read its
+ * memory synchronously (webgpu), whatever `enabled` says: the fallback's copies are synchronous, so allowing
+ * it there would turn a MissingKernelError into a raw failure of the copy.
+ */
 export function fallbackAllowed(device: Device): boolean {
-  if (strict || device.name === 'cpu') return false;
+  if (strict || device.name === 'cpu' || !device.memory.readSync) return false;
   return enabled === 'device' ? device.fallback === 'cpu' : enabled;
 }
 
 /** Why fallback is refused on a device, and how to allow it (for error messages). */
 export function fallbackAdvice(device: Device): string {
   if (strict) return 'cpu fallback is off in strict mode (setFallback({ strict: false }) lifts it)';
+  // Only when the settings would otherwise allow it: then the asynchronous reads are the reason.
+  if (!device.memory.readSync && (enabled === true || (enabled === 'device' && device.fallback === 'cpu'))) {
+    return `device '${device.name}' reads its memory asynchronously, so it cannot fall back to cpu: move the inputs with \`await tensor.toAsync('cpu')\``;
+  }
   if (enabled === false) return 'cpu fallback was turned off with setFallback({ enabled: false })';
   return `device '${device.name}' does not fall back to cpu (its policy is '${device.fallback}'): allow it with setFallback({ enabled: true })`;
 }

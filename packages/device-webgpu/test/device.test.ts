@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { add, cast, indexSelect, initDevice, matmul, mul, sum, tensor, tidy, type Tensor } from '@mta/core';
+import {
+  add, cast, conv2d, indexSelect, initDevice, InvalidArgumentError, matmul, MissingKernelError, mul, setFallback, sum, tensor, tidy, type Tensor,
+} from '@mta/core';
 import '@mta/device-cpu/register';
 import { releaseWebgpu, setGpuSource, WebgpuDtypeError, WebgpuKernelError, webgpuDevice, webgpuMemory, webgpuStatus } from '../src/index.js';
 import { webgpuForTests } from '../src/testing.js';
@@ -86,11 +88,29 @@ describe.skipIf(!gpu.ready)(title, () => {
 });
 
 describe.skipIf(!gpu.ready)('webgpu kernels refuse what they cannot take, by name', () => {
+  it('an op without a webgpu kernel is a MissingKernelError even with cpu fallback turned on (its copies would read synchronously)', () => {
+    // Found by the webgpu fuzz, which turns fallback on: the fallback's synchronous copy threw a raw Error.
+    const previous = setFallback({ enabled: true, strict: false, onFirstFallback: null });
+    try {
+      const x = tensor([[[[1, 2], [3, 4]]]], { device: 'webgpu' });
+      const w = tensor([[[[1]]]], { device: 'webgpu' });
+      expect(() => conv2d(x, w)).toThrow(MissingKernelError);
+      expect(() => conv2d(x, w)).toThrow(/reads its memory asynchronously, so it cannot fall back to cpu/);
+      x.dispose(); w.dispose();
+    } finally {
+      setFallback(previous);
+    }
+  });
+
   it('a dtype the device does not compute on is a WebgpuDtypeError; an out-of-range index rejects the read with WebgpuKernelError', async () => {
     const ints = tensor([1, 2], { device: 'webgpu', dtype: 'int32' });
     expect(() => matmul(ints.reshape([1, 2]), ints.reshape([2, 1]))).toThrow(/matmul: inputs must share a float dtype/);
     expect(() => cast(ints, 'float16')).toThrow(WebgpuDtypeError);
     expect(() => cast(ints, 'float64')).toThrow(/webgpu Cast: dtype float64 is not supported on webgpu \(float32, int32, bool are\)/);
+    // An InvalidArgumentError like every rejection of input, with its fields (the API fuzz requires them).
+    const refusal = (() => { try { cast(ints, 'float64'); } catch (e) { return e; } })();
+    expect(refusal).toBeInstanceOf(InvalidArgumentError);
+    expect(refusal).toMatchObject({ argument: 'webgpu Cast: dtype', expected: 'float32, int32, bool', actual: 'float64' });
     const table = tensor([[1, 2], [3, 4]], { device: 'webgpu' });
     const picked = indexSelect(table, tensor([1, 2], { device: 'webgpu', dtype: 'int32' }), 0);
     await expect(picked.data()).rejects.toBeInstanceOf(WebgpuKernelError);

@@ -6,17 +6,45 @@
  * float64 on the very values the call saw (after rounding to its dtype), forward and, for finite inputs,
  * backward. NaN positions must agree exactly; finite values within a dtype's tolerance.
  *
- * Used by `test/fuzz-api.test.ts` (about 500 runs in `pnpm test`) and `pnpm fuzz --runs N` (main.ts).
+ * One fuzz for every device: a FuzzSpace picks the devices (and the sizes and dtypes drawn); calls are made
+ * synchronously and their results read back through `await tensor.numbers()`, the read every device has, so
+ * the webgpu device (which cannot read synchronously) runs the same cases, classification and comparison.
+ *
+ * Used by `test/fuzz-api.test.ts` (about 500 runs on cpu and npu), `test/fuzz-webgpu.test.ts` (about 100 on
+ * webgpu) and `pnpm fuzz [--device webgpu] --runs N` (main.ts).
  */
 import fc from 'fast-check';
 import {
   InvalidArgumentError, MissingKernelError, mulberry32, noGrad, tensor, tidy, type DType, type Tensor,
 } from '@mta/core';
 import { NpuAccessError, PlanError, UbOverflowError } from '@mta/device-npu';
-import { MtaArgumentError, multiTokenAttention, type MtaOptions, type MtaPadding, type MtaShape } from '../../src/index.js';
+import { MtaArgumentError, multiTokenAttention, type MtaImpl, type MtaOptions, type MtaPadding, type MtaShape } from '../../src/index.js';
 
-export type FuzzDevice = 'cpu' | 'npu';
-type ScoreDType = 'float32' | 'float64' | 'float16' | 'bfloat16';
+export type FuzzDevice = 'cpu' | 'npu' | 'webgpu';
+export type ScoreDType = 'float32' | 'float64' | 'float16' | 'bfloat16';
+
+/**
+ * What one fuzz run draws from. The host space (cpu, npu) is the original fuzz; the webgpu space draws
+ * float32 more often (the only dtype the device computes; the others must be named errors) and the fused
+ * path more often (the composite path's Conv2d has no webgpu kernel). Maps stay as small as the host's
+ * (L <= 9): SwiftShader compiles pipelines per geometry and 100 cases then take about 6 s.
+ */
+export interface FuzzSpace {
+  readonly devices: readonly FuzzDevice[];
+  readonly maxL: number;
+  /** Drawn uniformly: repeat an entry to weight it. */
+  readonly dtypes: readonly ScoreDType[];
+  readonly impls: readonly MtaImpl[];
+}
+
+export const HOST_SPACE: FuzzSpace = {
+  devices: ['cpu', 'npu'], maxL: 9, dtypes: ['float32', 'float32', 'float64', 'float16', 'bfloat16'], impls: ['auto', 'fused', 'composite'],
+};
+
+export const WEBGPU_SPACE: FuzzSpace = {
+  devices: ['webgpu'], maxL: 9, dtypes: ['float32', 'float32', 'float32', 'float32', 'float64', 'float16', 'bfloat16'],
+  impls: ['auto', 'fused', 'fused', 'composite'],
+};
 
 /** How the values of one call are drawn. */
 export interface FuzzValues {
@@ -53,26 +81,34 @@ function paddingFor(kH: number, kW: number, dilation: number): fc.Arbitrary<MtaP
   );
 }
 
+/**
+ * The dtypes each device's MTA kernels compute on. A call in any other dtype must be a named error: a
+ * webgpu call that returned float64 results would mean a silent cast or a path that skipped the check.
+ */
+const COMPUTES: Record<FuzzDevice, readonly ScoreDType[]> = {
+  cpu: ['float32', 'float64', 'float16', 'bfloat16'], npu: ['float32', 'float64', 'float16', 'bfloat16'], webgpu: ['float32'],
+};
+
 const SCALES = [0, 1e-30, 1e-6, 1, 30, 1e4, 1e9, 1e16, 1e30];
 
-const base = fc.record({
+const baseIn = (space: FuzzSpace) => fc.record({
   B: fc.oneof({ weight: 12, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.constant(0) }),
   cinPerGroup: fc.integer({ min: 1, max: 3 }),
   coutPerGroup: fc.integer({ min: 1, max: 3 }),
   /** Now and then channel counts that groups does not divide. */
   badGroups: fc.oneof({ weight: 15, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
-  L: fc.integer({ min: 1, max: 9 }),
+  L: fc.integer({ min: 1, max: space.maxL }),
   kH: fc.integer({ min: 1, max: 4 }),
   kW: fc.integer({ min: 1, max: 4 }),
   dilation: fc.oneof({ weight: 6, arbitrary: fc.constant(1) }, { weight: 3, arbitrary: fc.constant(2) }, { weight: 1, arbitrary: fc.constant(0) }),
   bias: fc.boolean(),
-  dtype: fc.constantFrom<ScoreDType>('float32', 'float32', 'float64', 'float16', 'bfloat16'),
-  device: fc.constantFrom<FuzzDevice>('cpu', 'npu'),
+  dtype: fc.constantFrom<ScoreDType>(...space.dtypes),
+  device: fc.constantFrom<FuzzDevice>(...space.devices),
   mode: fc.constantFrom('post' as const, 'pre' as const),
   sparse: fc.boolean(),
   groups: fc.constantFrom(1, 1, 1, 2, 3),
   otherChannels: fc.integer({ min: 1, max: 4 }),
-  impl: fc.constantFrom('auto' as const, 'fused' as const, 'composite' as const),
+  impl: fc.constantFrom<MtaImpl>(...space.impls),
   values: fc.record({
     seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
     scale: fc.constantFrom(...SCALES),
@@ -86,11 +122,13 @@ const base = fc.record({
   ),
 });
 
-export const fuzzCase: fc.Arbitrary<FuzzCase> = base.chain((b) => paddingFor(b.kH, b.kW, Math.max(b.dilation, 1)).map((padding): FuzzCase => ({
+export const fuzzCaseIn = (space: FuzzSpace): fc.Arbitrary<FuzzCase> => baseIn(space).chain((b) => paddingFor(b.kH, b.kW, Math.max(b.dilation, 1)).map((padding): FuzzCase => ({
   B: b.B, Cin: b.badGroups ? b.otherChannels : b.groups * b.cinPerGroup, Cout: b.groups * b.coutPerGroup, L: b.L, kH: b.kH, kW: b.kW, bias: b.bias, dtype: b.dtype, device: b.device,
   options: { mode: b.mode, sparse: b.sparse, padding, dilation: b.dilation, groups: b.groups, impl: b.impl },
   values: b.values, backward: b.backward, wrongType: b.wrongType,
 })));
+
+export const fuzzCase: fc.Arbitrary<FuzzCase> = fuzzCaseIn(HOST_SPACE);
 
 /** The project's named errors. A raw TypeError / RangeError / Error is a finding. */
 const NAMED: readonly (abstract new (...args: never[]) => Error)[] = [
@@ -138,23 +176,29 @@ function scoreValues(c: FuzzCase): Float64Array {
   return x;
 }
 
-// toNumbers decodes half storage (toArray gives its raw bits).
-const host = (t: Tensor): Float64Array => Float64Array.from(t.toNumbers());
+/** Every device's read (webgpu has no synchronous one); numbers() decodes half storage (toArray gives its raw bits). */
+export const host = async (t: Tensor): Promise<Float64Array> => Float64Array.from(await t.numbers());
 
 interface Results { out: Float64Array; grads: Float64Array[] | null }
 
-/** Runs one call and returns its results as float64 (every tensor freed). */
-function run(c: FuzzCase, scores: Float64Array, weight: Float64Array, bias: Float64Array | null, gradOut: Float64Array,
-  device: FuzzDevice, dtype: DType, options: MtaOptions, backward: boolean, wrong: FuzzCase['wrongType']): { results: Results; seenScores: Float64Array } {
+/**
+ * Runs one call and returns its results as float64 (every tensor freed). The call is synchronous inside
+ * tidy, which keeps only what is to be read; the reads wait afterwards, and an error a device reports at
+ * read time (a kernel fault on webgpu) rejects here like one thrown by the call.
+ */
+async function run(c: FuzzCase, scores: Float64Array, weight: Float64Array, bias: Float64Array | null, gradOut: Float64Array,
+  device: FuzzDevice, dtype: DType, options: MtaOptions, backward: boolean, wrong: FuzzCase['wrongType']): Promise<{ results: Results; seenScores: Float64Array }> {
   const { B, Cin, Cout, L, kH, kW } = c;
   const groups = options.groups ?? 1;
   const wIn = Number.isInteger(Cin / groups) ? Cin / groups : Cin;
   const leaf = (v: Float64Array, shape: number[]) => tensor(v, shape, { dtype, device, requiresGrad: backward });
-  return tidy(() => {
+  const kept = tidy(() => {
     const s = leaf(scores, [B, Cin, L, L]);
+    // The values the call saw, as a copy the call never gets: read after the call (webgpu reads only
+    // asynchronously), so a kernel writing into its input cannot move the reference along with it.
+    const seen = tensor(scores, [B, Cin, L, L], { dtype, device });
     const w = leaf(weight, [Cout, wIn, kH, kW]);
     const b = bias ? leaf(bias, [Cout]) : null;
-    const seenScores = host(s);
     const args: unknown[] = [s, w, b, options];
     if (wrong === 'weight-null') args[1] = null;
     if (wrong === 'options-null') args[3] = null;
@@ -162,16 +206,17 @@ function run(c: FuzzCase, scores: Float64Array, weight: Float64Array, bias: Floa
     if (wrong === 'scores-array') args[0] = Array.from(scores.slice(0, 4));
     if (wrong === 'options-string') args[3] = 'causal';
     const call = multiTokenAttention as (...a: unknown[]) => Tensor;
-    if (!backward) {
-      const out = noGrad(() => call(...args));
-      return { results: { out: host(out), grads: null }, seenScores };
-    }
+    if (!backward) return { scores: seen, out: noGrad(() => call(...args)), grads: [] as Tensor[] };
     const out = call(...args);
     out.backward(tensor(gradOut, out.shape as number[], { dtype, device }));
-    const grads = [s, w, ...(b ? [b] : [])].map((t) => host(t.grad!));
-    for (const t of [s, w, b]) t?.grad?.dispose();
-    return { results: { out: host(out), grads }, seenScores };
+    return { scores: seen, out, grads: [s, w, ...(b ? [b] : [])].map((t) => t.grad!) };
   });
+  try {
+    const [seenScores, out, ...grads] = await Promise.all([kept.scores, kept.out, ...kept.grads].map(host));
+    return { results: { out: out!, grads: backward ? grads : null }, seenScores: seenScores! };
+  } finally {
+    for (const t of [kept.scores, kept.out, ...kept.grads]) t.dispose();
+  }
 }
 
 function compare(got: Float64Array, want: Float64Array, tol: number, what: string): void {
@@ -194,7 +239,7 @@ function compare(got: Float64Array, want: Float64Array, tol: number, what: strin
 }
 
 /** One fuzz case; returns its outcome, or throws a FuzzFailure (a raw error or a wrong answer). */
-export function checkCase(c: FuzzCase, counts?: FuzzCounts): Outcome {
+export async function checkCase(c: FuzzCase, counts?: FuzzCounts): Promise<Outcome> {
   const scores = scoreValues(c);
   const rand = mulberry32(c.values.seed ^ 0x5bd1e995);
   const groups = c.options.groups ?? 1;
@@ -206,17 +251,26 @@ export function checkCase(c: FuzzCase, counts?: FuzzCounts): Outcome {
   const backward = c.backward && finite;
   let candidate: { results: Results; seenScores: Float64Array };
   try {
-    candidate = run(c, scores, weight, bias, gradOut, c.device, c.dtype, c.options, backward, c.wrongType);
+    candidate = await run(c, scores, weight, bias, gradOut, c.device, c.dtype, c.options, backward, c.wrongType);
   } catch (error) {
     return classifyError(error, counts);
   }
   if (c.wrongType !== 'none') throw new FuzzFailure(`wrong-typed argument (${c.wrongType}) was accepted`);
+  if (!COMPUTES[c.device].includes(c.dtype)) throw new FuzzFailure(`${c.dtype} on ${c.device} was accepted; the device computes ${COMPUTES[c.device].join(', ')}`);
   // The reference sees the values the call saw (rounded to its dtype), in float64, fused, on cpu.
-  const rounded = (v: Float64Array) => (c.dtype === 'float64' || c.dtype === 'float32' ? v : host(tensor(v, [v.length], { dtype: c.dtype })));
+  const rounded = async (v: Float64Array): Promise<Float64Array> => {
+    if (c.dtype === 'float64' || c.dtype === 'float32') return v;
+    const t = tensor(v, [v.length], { dtype: c.dtype });
+    try {
+      return await host(t);
+    } finally {
+      t.dispose();
+    }
+  };
   let reference: Results;
   try {
-    reference = run(c, candidate.seenScores, rounded(weight), bias ? rounded(bias) : null, rounded(gradOut), 'cpu', 'float64',
-      { ...c.options, impl: 'fused' }, backward, 'none').results;
+    reference = (await run(c, candidate.seenScores, await rounded(weight), bias ? await rounded(bias) : null, await rounded(gradOut), 'cpu', 'float64',
+      { ...c.options, impl: 'fused' }, backward, 'none')).results;
   } catch (error) {
     throw new FuzzFailure(`the call succeeded but the cpu float64 reference threw: ${(error as Error).message}`);
   }

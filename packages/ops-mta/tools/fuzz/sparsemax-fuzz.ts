@@ -5,29 +5,31 @@
  * NaN or +Inf, or only -Inf, is NaN; -Inf entries get 0).
  */
 import fc from 'fast-check';
-import { mulberry32, tensor, tidy, type Tensor } from '@mta/core';
+import { mulberry32, tensor, tidy } from '@mta/core';
 import { sparsemax } from '../../src/index.js';
-import { FuzzFailure, classifyError, type FuzzCounts } from './mta-fuzz.js';
+import { FuzzFailure, classifyError, host, type FuzzCounts, type FuzzDevice } from './mta-fuzz.js';
 
 export interface SparsemaxCase {
   readonly shape: readonly number[];
   readonly axis: number;
   readonly dtype: 'float32' | 'float64' | 'float16';
-  readonly device: 'cpu' | 'npu';
+  readonly device: FuzzDevice;
   readonly seed: number;
   readonly scale: number;
   readonly special: 'none' | 'nan' | 'inf' | '-inf' | 'tie';
 }
 
-export const sparsemaxCase: fc.Arbitrary<SparsemaxCase> = fc.record({
+export const sparsemaxCaseOn = (devices: readonly FuzzDevice[]): fc.Arbitrary<SparsemaxCase> => fc.record({
   shape: fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 3 }),
   axis: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: -1, max: 0 }) }, { weight: 1, arbitrary: fc.integer({ min: -4, max: 3 }) }),
   dtype: fc.constantFrom('float32' as const, 'float32' as const, 'float64' as const, 'float16' as const),
-  device: fc.constantFrom('cpu' as const, 'npu' as const),
+  device: fc.constantFrom(...devices),
   seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
   scale: fc.constantFrom(0, 1e-30, 1, 1e4, 1e16, 1e30, 1e38),
   special: fc.constantFrom('none' as const, 'none' as const, 'nan' as const, 'inf' as const, '-inf' as const, 'tie' as const),
 });
+
+export const sparsemaxCase: fc.Arbitrary<SparsemaxCase> = sparsemaxCaseOn(['cpu', 'npu']);
 
 function referenceLine(z: readonly number[]): number[] {
   const max = z.reduce((m, v) => (v > m || Number.isNaN(v) ? v : m), -Infinity);
@@ -48,7 +50,7 @@ function referenceLine(z: readonly number[]): number[] {
   return shifted.map((v) => Math.max(v - tau, 0));
 }
 
-export function checkSparsemaxCase(c: SparsemaxCase, counts?: FuzzCounts): 'match' | 'named-error' {
+export async function checkSparsemaxCase(c: SparsemaxCase, counts?: FuzzCounts): Promise<'match' | 'named-error'> {
   const size = c.shape.reduce((a, b) => a * b, 1);
   const rand = mulberry32(c.seed);
   const values = Float64Array.from({ length: size }, () => (rand() - 0.5) * 2 * c.scale);
@@ -60,10 +62,16 @@ export function checkSparsemaxCase(c: SparsemaxCase, counts?: FuzzCounts): 'matc
   let seen: Float64Array;
   let got: Float64Array;
   try {
-    [seen, got] = tidy(() => {
-      const x: Tensor = tensor(values, [...c.shape], { dtype: c.dtype, device: c.device });
-      return [Float64Array.from(x.toNumbers()), Float64Array.from(sparsemax(x, c.axis).toNumbers())];
+    // The call inside tidy, the reads (asynchronous on webgpu) after it.
+    const kept = tidy(() => {
+      const x = tensor(values, [...c.shape], { dtype: c.dtype, device: c.device });
+      return [x, sparsemax(x, c.axis)];
     });
+    try {
+      [seen, got] = await Promise.all(kept.map(host)) as [Float64Array, Float64Array];
+    } finally {
+      kept.forEach((t) => t.dispose());
+    }
   } catch (error) {
     return classifyError(error, counts);
   }

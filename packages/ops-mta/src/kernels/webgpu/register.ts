@@ -1,26 +1,30 @@
 import { registerKernel, type KernelDef, type Tensor } from '@mta/core';
 import { webgpuContext } from '@mta/device-webgpu';
+import { MtaArgumentError } from '../../errors.js';
 import type { MtaGeometry } from '../../geometry.js';
 import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp, type MtaAttrs } from '../../ops.js';
 import { mtaBackwardWebgpu } from './mta-backward.js';
 import { mtaForwardWebgpu } from './mta-forward.js';
 
-function checkFloat32(g: MtaGeometry, tensors: readonly (Tensor | undefined)[], op: string): void {
-  for (const t of tensors) {
-    if (t && t.dtype !== 'float32') {
-      throw new Error(`webgpu ${op}: ${t.describe()} must be float32 on webgpu (the kernels compute in float32); cast with .cast('float32')`);
-    }
+/**
+ * The kernels compute in float32 only. Any other dtype is the caller's choice, not a bug: a named error with
+ * the argument, what was expected and what was given (the fuzz requires that of every rejection).
+ */
+function checkFloat32(g: MtaGeometry, tensors: readonly (readonly [string, Tensor | undefined])[], where: string): void {
+  const fix = "cast with .cast('float32'), or run on cpu (`await tensor.toAsync('cpu')`)";
+  for (const [argument, t] of tensors) {
+    if (t && t.dtype !== 'float32') throw new MtaArgumentError(where, argument, 'a float32 tensor (the webgpu kernels compute in float32)', t.describe(), fix);
   }
-  if (g.dtype !== 'float32') throw new Error(`webgpu ${op}: geometry dtype ${g.dtype}: the webgpu kernels take float32`);
+  if (g.dtype !== 'float32') throw new MtaArgumentError(where, 'scores', 'float32 (the webgpu kernels compute in float32)', g.dtype, fix);
 }
 
 const forwardKernel: KernelDef<MtaAttrs>['run'] = ({ inputs: [scores, weight, bias], outputs: [out, probs], attrs: { geometry } }) => {
-  checkFloat32(geometry, [scores, weight, bias], 'MultiTokenAttention');
+  checkFloat32(geometry, [['scores', scores], ['weight', weight], ['bias', bias]], 'multiTokenAttention on webgpu');
   mtaForwardWebgpu(webgpuContext(), geometry, scores!, weight!, bias ?? null, out!, probs ?? null);
 };
 
 const backwardKernel: KernelDef<MtaAttrs>['run'] = ({ inputs, outputs: [gradScores, gradWeight, gradBias], attrs: { geometry } }) => {
-  checkFloat32(geometry, inputs, 'MultiTokenAttentionBackward');
+  checkFloat32(geometry, inputs.map((t, k) => [k === 0 ? 'gradient of the output' : `saved input ${k}`, t] as const), 'multiTokenAttention backward on webgpu');
   const post = geometry.mode === 'post';
   const [gradOut, map, third, fourth] = inputs;
   mtaBackwardWebgpu(webgpuContext(), geometry, {

@@ -8,7 +8,13 @@ import { ENTRY_PARAMS, geometryConstants, TREE_SUM } from './constants.js';
  * output where it lies); otherwise `src` -> `dst`.
  *
  * Sparsemax finds tau like the cpu kernel: start from the entries above max - 1, then Michelot's
- * fixed point (tau only grows, the support only shrinks) until the support stops changing.
+ * fixed point (tau only grows, the support only shrinks) until the support stops changing. It works on
+ * z = x - max: with x near 1e16, max - 1 rounds to max in float32 and the support would be empty.
+ *
+ * Non-finite rows are decided first, by the bits, for both activations (WGSL's max() and comparisons may
+ * drop a NaN, a +Inf makes sparsemax's tau +Inf and max(Inf - Inf, 0) is 0, and a softmax row holding +Inf
+ * came out finite on SwiftShader): a row with a NaN or +Inf, or with only -Inf, is all NaN, as on the cpu; -Inf entries of any
+ * other row get 0.
  */
 export function rowActivationShader(g: MtaGeometry, channels: number, workgroupSize: number, inPlace: boolean): string {
   const src = inPlace ? 'x' : 'src';
@@ -17,6 +23,28 @@ export function rowActivationShader(g: MtaGeometry, channels: number, workgroupS
     ? '@group(0) @binding(0) var<storage, read_write> x: array<f32>;'
     : `@group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;`;
+  // Decided by the bits before any arithmetic (see above); every invocation reaches the uniform branch.
+  const nonFiniteRow = `
+  var nanOrInf = 0.0;
+  var negInf = 0.0;
+  for (var c = lid; c < n; c += WG) {
+    let bits = bitcast<u32>(${src}[base + c]);
+    let magnitude = bits & 0x7fffffffu;
+    if (magnitude > 0x7f800000u || bits == 0x7f800000u) { nanOrInf += 1.0; }
+    if (bits == 0xff800000u) { negInf += 1.0; }
+  }
+  red2[lid] = vec2<f32>(nanOrInf, negInf);
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
+    if (lid < s) { red2[lid] = red2[lid] + red2[lid + s]; }
+    workgroupBarrier();
+  }
+  let nonFinite = workgroupUniformLoad(&red2[0]);
+  workgroupBarrier(); // every invocation has read red2[0] before the activation writes it again
+  if (nonFinite.x > 0.0 || nonFinite.y == f32(n)) {
+    for (var c = lid; c < L; c += WG) { ${dst}[base + c] = select(0.0, fromBits(0x7fc00000u), c < n); }
+    return;
+  }`;
   const softmax = `
   red[lid] = rowMax;
   workgroupBarrier();
@@ -41,12 +69,13 @@ export function rowActivationShader(g: MtaGeometry, channels: number, workgroupS
     if (lid < s) { red2[lid] = vec2<f32>(max(red2[lid].x, red2[lid + s].x), 0.0); }
     workgroupBarrier();
   }
-  var tau = workgroupUniformLoad(&red2[0]).x - 1.0;
+  let m = workgroupUniformLoad(&red2[0]).x;
+  var tau = -1.0;
   var count = 0.0;
   for (var iteration = 0u; iteration <= L; iteration++) {
     var part = vec2<f32>(0.0, 0.0);
     for (var c = lid; c < n; c += WG) {
-      let v = ${src}[base + c];
+      let v = ${src}[base + c] - m;
       if (v > tau) { part += vec2<f32>(1.0, v); }
     }
     red2[lid] = part;
@@ -61,13 +90,15 @@ export function rowActivationShader(g: MtaGeometry, channels: number, workgroupS
     tau = (support.y - 1.0) / support.x;
   }
   for (var c = lid; c < L; c += WG) {
-    if (c < n) { ${dst}[base + c] = max(${src}[base + c] - tau, 0.0); } else { ${dst}[base + c] = 0.0; }
+    if (c < n) { ${dst}[base + c] = max(${src}[base + c] - m - tau, 0.0); } else { ${dst}[base + c] = 0.0; }
   }`;
   return `${geometryConstants(g, workgroupSize)}
 ${bindings}
 var<workgroup> red: array<f32, ${workgroupSize}>;
 var<workgroup> red2: array<vec2<f32>, ${workgroupSize}>;
 const ROWS: u32 = ${g.B * channels * g.L}u;
+// The bits as a parameter, so that the NaN is made at run time: WGSL rejects a NaN constant expression.
+fn fromBits(b: u32) -> f32 { return bitcast<f32>(b); }
 @compute @workgroup_size(${workgroupSize})
 fn main(${ENTRY_PARAMS}) {
   let row = linearGroup(wg, groups);
@@ -77,6 +108,7 @@ fn main(${ENTRY_PARAMS}) {
   let base = row * L;
   var rowMax = -3.0e38;
   for (var c = lid; c < n; c += WG) { rowMax = max(rowMax, ${src}[base + c]); }
+  ${nonFiniteRow}
   ${g.sparse ? sparsemax : softmax}
 }`;
 }
