@@ -68,7 +68,7 @@ function runKernel<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A, device:
       onCpu.forEach((t) => t.dispose());
       return results.map((t) => { const back = moveRaw(t, device); t.dispose(); return back; });
     }
-    throw new MissingKernelError(op as unknown as AnyOpDef, device.name, device.name === 'cpu' ? '' : fallbackAdvice(device));
+    throw new MissingKernelError(op as unknown as AnyOpDef, device.name, device.name === 'cpu' ? '' : fallbackAdvice(device), !device.memory.readSync);
   }
   const ready = kernel.stridedInputs ? inputs : inputs.map((t) => (t.isContiguous ? t : contiguousRaw(t)));
   const outputs = specs.map((s) => Tensor.empty(s.shape, s.dtype, device));

@@ -49,10 +49,13 @@ export function devicesWithKernel(op: AnyOpDef): string[] {
 }
 
 export class MissingKernelError extends Error {
-  constructor(readonly op: AnyOpDef, readonly device: string, fallbackAdvice = '') {
+  /** @param readsAsync the device reads its memory only asynchronously, so a move off it is `toAsync`. */
+  constructor(readonly op: AnyOpDef, readonly device: string, fallbackAdvice = '', readsAsync = false) {
     const have = devicesWithKernel(op);
+    const target = have[0] ?? 'cpu';
+    const move = readsAsync ? `\`await tensor.toAsync('${target}')\`` : `.to('${target}')`;
     super(`no kernel for op '${op.name}' on device '${device}'; devices with a kernel: [${have.join(', ')}]. ` +
-      `Register one with registerKernel(${op.name}, '${device}', ...) or move the inputs with .to('${have[0] ?? 'cpu'}')` +
+      `Register one with registerKernel(${op.name}, '${device}', ...) or move the inputs with ${move}` +
       (fallbackAdvice ? `; ${fallbackAdvice}` : ''));
     this.name = 'MissingKernelError';
   }

@@ -96,6 +96,8 @@ describe.skipIf(!gpu.ready)('webgpu kernels refuse what they cannot take, by nam
       const w = tensor([[[[1]]]], { device: 'webgpu' });
       expect(() => conv2d(x, w)).toThrow(MissingKernelError);
       expect(() => conv2d(x, w)).toThrow(/reads its memory asynchronously, so it cannot fall back to cpu/);
+      // The way out it names is the asynchronous move: .to('cpu') would throw on this device.
+      expect(() => conv2d(x, w)).toThrow("move the inputs with `await tensor.toAsync('cpu')`");
       x.dispose(); w.dispose();
     } finally {
       setFallback(previous);
