@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { tensor, tidy } from '@mta/core';
 import { releaseWebgpu, webgpuContext, webgpuMemory } from '@mta/device-webgpu';
 import { webgpuForTests } from '@mta/device-webgpu/testing';
-import { mtaGeometry, multiTokenAttention, type MtaOptions, registerMta } from '@mta/ops-mta';
+import { mtaGeometry, type MtaOptions, registerMta } from '@mta/ops-mta';
 import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
 import { planBatchSlabs } from '../src/kernels/webgpu/batch-slabs.js';
+import { runMtaOnWebgpu } from './support/webgpu-run';
 import { exactlyZeroGrads, randomOperands, runErrors, runMta, type MtaOperands, type MtaRun } from './support/op-harness';
 
 /**
@@ -18,27 +18,7 @@ registerMtaWebgpu();
 const gpu = await webgpuForTests();
 afterAll(() => releaseWebgpu());
 const title = gpu.ready ? `webgpu MTA split into slabs of batches (${gpu.adapter})` : `webgpu MTA split into slabs of batches (skipped: ${gpu.reason})`;
-const f64 = (a: ArrayLike<number>): Float64Array => Float64Array.from(a);
 
-async function runOnWebgpu(ops: MtaOperands, options: MtaOptions): Promise<MtaRun> {
-  const { B, Cin, Cout, L, kH, kW, groups } = ops;
-  const leaf = (v: Float64Array, shape: number[]) => tensor(v, shape, { dtype: 'float32', device: 'webgpu', requiresGrad: true });
-  const scores = leaf(ops.scores, [B, Cin, L, L]);
-  const weight = leaf(ops.weight, [Cout, Cin / groups, kH, kW]);
-  const bias = ops.bias ? leaf(ops.bias, [Cout]) : null;
-  const gradOut = tensor(ops.gradOut, [B, Cout, L, L], { dtype: 'float32', device: 'webgpu' });
-  const out = tidy(() => {
-    const y = multiTokenAttention(scores, weight, bias, { ...options, impl: 'fused' });
-    y.backward(gradOut);
-    return y;
-  });
-  const run: MtaRun = {
-    out: f64(await out.data()), gradScores: f64(await scores.grad!.data()), gradWeight: f64(await weight.grad!.data()),
-    gradBias: bias ? f64(await bias.grad!.data()) : null,
-  };
-  for (const x of [out, gradOut, scores.grad, weight.grad, bias?.grad, scores, weight, bias]) x?.dispose();
-  return run;
-}
 
 describe('planBatchSlabs', () => {
   const geometry = (B: number) => mtaGeometry({ B, Cin: 4, Cout: 4, L: 8192, kH: 3, kW: 3 },
@@ -68,7 +48,7 @@ describe.skipIf(!gpu.ready)(title, () => {
       const g = mtaGeometry(c.sizes, { mode: c.options.mode!, sparse: c.options.sparse ?? false, pads: [c.sizes.kH - 1, 0, c.sizes.kW - 1, 0], dilation: [1, 1], groups: c.sizes.groups ?? 1 }, { hasBias: true, dtype: 'float32' });
       expect(planBatchSlabs(g, 16 * 1024).count).toBe(c.slabs);
       const want = runMta(ops, { ...c.options, impl: 'fused' }, { device: 'cpu', dtype: 'float32' });
-      const got = await runOnWebgpu(ops, c.options);
+      const got = await runMtaOnWebgpu(ops, c.options);
       for (const [name, err] of Object.entries(runErrors(got, want, ops.gradOut, exactlyZeroGrads(c.options.mode!, c.sizes.L, true)))) expect(err, `${c.name}: ${name}`).toBeLessThanOrEqual(1e-5);
       expect(webgpuMemory.counters().liveBytes).toBe(0);
     }, 180_000);

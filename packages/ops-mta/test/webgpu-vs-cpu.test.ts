@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { tensor, tidy, type Tensor } from '@mta/core';
+import { tensor, tidy } from '@mta/core';
 import { releaseWebgpu, webgpuContext, webgpuMemory } from '@mta/device-webgpu';
 import { webgpuForTests } from '@mta/device-webgpu/testing';
 import { registerMtaWebgpu, timeMtaWebgpu } from '@mta/ops-mta/webgpu';
 import { multiTokenAttention, type MtaOptions, registerMta } from '@mta/ops-mta';
+import { runMtaOnWebgpu } from './support/webgpu-run';
 import { exactlyZeroGrads, randomOperands, runErrors, runMta, type MtaOperands, type MtaRun } from './support/op-harness';
 
 /**
@@ -21,25 +22,6 @@ const f64 = (a: ArrayLike<number>): Float64Array => Float64Array.from(a);
 /** SwiftShader computes on the CPU: a few seconds per case, more on a loaded machine. */
 const SOFTWARE_GPU_TIMEOUT_MS = 180_000;
 
-async function runOnWebgpu(ops: MtaOperands, options: MtaOptions, scoresAt?: (x: Tensor) => Tensor): Promise<MtaRun> {
-  const { B, Cin, Cout, L, kH, kW, groups } = ops;
-  const leaf = (v: Float64Array, shape: number[]) => tensor(v, shape, { dtype: 'float32', device: 'webgpu', requiresGrad: true });
-  const scores = leaf(ops.scores, [B, Cin, L, L]);
-  const weight = leaf(ops.weight, [Cout, Cin / groups, kH, kW]);
-  const bias = ops.bias ? leaf(ops.bias, [Cout]) : null;
-  const gradOut = tensor(ops.gradOut, [B, Cout, L, L], { dtype: 'float32', device: 'webgpu' });
-  const out = tidy(() => {
-    const y = multiTokenAttention(scoresAt ? scoresAt(scores) : scores, weight, bias, { ...options, impl: 'fused' });
-    y.backward(gradOut);
-    return y;
-  });
-  const run: MtaRun = {
-    out: f64(await out.data()), gradScores: f64(await scores.grad!.data()), gradWeight: f64(await weight.grad!.data()),
-    gradBias: bias ? f64(await bias.grad!.data()) : null,
-  };
-  for (const x of [out, gradOut, scores.grad, weight.grad, bias?.grad, scores, weight, bias]) x?.dispose();
-  return run;
-}
 
 /** Gradients that are zero in exact arithmetic (the pre-mode bias gradient; all of them at L = 1) are floored as in golden. */
 function expectClose(got: MtaRun, want: MtaRun, ops: MtaOperands, options: MtaOptions, what: string): void {
@@ -66,7 +48,7 @@ describe.skipIf(!gpu.ready)(title, () => {
     for (let k = 0; k < ops.scores.length; k++) if (k % L > Math.floor(k / L) % L) ops.scores[k] = Number.NaN;
     for (const options of [{ mode: 'pre', padding: 'causal' }, { mode: 'pre', sparse: true, padding: 1 }, { mode: 'post', padding: 1 }] as MtaOptions[]) {
       const want = runMta(ops, { ...options, impl: 'fused' }, { device: 'cpu', dtype: 'float32' });
-      expectClose(await runOnWebgpu(ops, options), want, ops, options, `NaN above the diagonal, ${JSON.stringify(options)}`);
+      expectClose(await runMtaOnWebgpu(ops, options), want, ops, options, `NaN above the diagonal, ${JSON.stringify(options)}`);
     }
   }, SOFTWARE_GPU_TIMEOUT_MS);
 
@@ -74,7 +56,7 @@ describe.skipIf(!gpu.ready)(title, () => {
     it(c.name, async () => {
       const ops = randomOperands(7, c.sizes);
       const want = runMta(ops, { ...c.options, impl: 'fused' }, { device: 'cpu', dtype: 'float32' });
-      expectClose(await runOnWebgpu(ops, c.options), want, ops, c.options, c.name);
+      expectClose(await runMtaOnWebgpu(ops, c.options), want, ops, c.options, c.name);
     }, SOFTWARE_GPU_TIMEOUT_MS);
   }
 
@@ -110,9 +92,9 @@ describe.skipIf(!gpu.ready)(title, () => {
 
   it('a second identical call compiles no pipeline, and every buffer goes back to the pool', async () => {
     const ops = randomOperands(3, { B: 1, Cin: 2, Cout: 2, L: 24, kH: 3, kW: 3 });
-    await runOnWebgpu(ops, { mode: 'pre', padding: 'causal' });
+    await runMtaOnWebgpu(ops, { mode: 'pre', padding: 'causal' });
     const pipelines = webgpuContext().pipelineCount;
-    await runOnWebgpu(ops, { mode: 'pre', padding: 'causal' });
+    await runMtaOnWebgpu(ops, { mode: 'pre', padding: 'causal' });
     expect(webgpuContext().pipelineCount).toBe(pipelines);
     expect(webgpuMemory.counters().liveBytes).toBe(0);
   });

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { mulberry32, tensor, tidy } from '@mta/core';
 import { sparsemax } from '../../src/index.js';
 import { FuzzFailure, classifyError, host, type FuzzCounts, type FuzzDevice } from './mta-fuzz.js';
+import { sparsemaxReference } from '../../src/testing/index.js';
 
 export interface SparsemaxCase {
   readonly shape: readonly number[];
@@ -31,23 +32,11 @@ export const sparsemaxCaseOn = (devices: readonly FuzzDevice[]): fc.Arbitrary<Sp
 
 export const sparsemaxCase: fc.Arbitrary<SparsemaxCase> = sparsemaxCaseOn(['cpu', 'npu']);
 
+/** The float64 reference of one line; a line holding NaN or +Inf is all NaN, as on every device. */
 function referenceLine(z: readonly number[]): number[] {
   const max = z.reduce((m, v) => (v > m || Number.isNaN(v) ? v : m), -Infinity);
   if (!Number.isFinite(max)) return z.map(() => NaN);
-  const shifted = z.map((v) => v - max);
-  const sorted = [...shifted].sort((a, b) => b - a);
-  let cum = 0;
-  let k = 0;
-  let supportSum = 0;
-  sorted.forEach((v, r) => {
-    cum += v;
-    if (1 + (r + 1) * v > cum) {
-      k = r + 1;
-      supportSum = cum;
-    }
-  });
-  const tau = (supportSum - 1) / k;
-  return shifted.map((v) => Math.max(v - tau, 0));
+  return Array.from(sparsemaxReference(z));
 }
 
 export async function checkSparsemaxCase(c: SparsemaxCase, counts?: FuzzCounts): Promise<'match' | 'named-error'> {
