@@ -59,12 +59,12 @@ describe('lowerMta graph structure', () => {
     }
   });
 
-  it('uses sparsemax as a 20-node standard-op sub-graph (shifted by the row max, NaN rows kept NaN) and a Trilu causal mask sized by Shape(scores)', () => {
+  it('uses sparsemax as a 21-node standard-op sub-graph (shifted by the row max, NaN rows kept NaN) and a Trilu causal mask sized by Shape(scores)', () => {
     const nodes = lower({ ...base, sparse: true });
     const sm = nodes.filter((n) => (n.name ?? '').includes('sparsemax/'));
     expect(sm.map((n) => n.opType)).toEqual([
       'ReduceMax', 'Sub', 'TopK', 'CumSum', 'Mul', 'Add', 'Greater', 'Cast', 'ReduceSum', 'Where', 'ReduceSum', 'Sub', 'Div', 'Sub', 'Relu',
-      'IsNaN', 'Cast', 'ReduceMax', 'Greater', 'Where',
+      'Equal', 'Not', 'Cast', 'ReduceMax', 'Greater', 'Where',
     ]);
     expect(nodes.some((n) => n.opType === 'Softmax')).toBe(false);
     expect(nodes.filter((n) => (n.name ?? '').includes('causal_mask')).map((n) => n.opType)).toEqual(['Shape', 'ConstantOfShape', 'Trilu', 'Cast']);

@@ -57,7 +57,7 @@ class OrtPreparedRun implements PreparedRun {
 /**
  * The WebGPU EP silently hands nodes it has no kernel for to the CPU EP: before a variant is timed, its graph
  * runs once at a small L with ORT's profiler on (runOrtWebgpu), which throws when real work left the GPU (the
- * sparsemax graph's IsNaN, in ORT 1.30). The node kinds do not depend on L. Cached per variant.
+ * IsNaN, which ORT 1.30's WebGPU EP lacks: the sparsemax lowering avoids it). The node kinds do not depend on L. Cached per variant.
  */
 const placements = new Map<Variant, Promise<string>>();
 function placementOn(variant: Variant): Promise<string> {

@@ -11,7 +11,7 @@ import { onnxAttr, type OnnxAttribute, type OnnxGraphBuilder } from '@mta/core';
  * cumulative sums of scores >= ~1e8 swallow the 1 in `1 + r z_r > cs_r` and the support came out empty.
  * -inf entries (masked scores) stay -inf and get 0. A row holding a NaN comes out all NaN.
  *
- * 20 nodes. `axis` must be negative (counted from the end): the builder tracks no ranks, and the
+ * 21 nodes. `axis` must be negative (counted from the end): the builder tracks no ranks, and the
  * rank vector r must broadcast against x as [n, 1, ..., 1]. With `size` (the length of `axis`)
  * K and r are initializers; without it they are computed from Shape(x), so the length may be dynamic
  * (the exporter's lowerings always do this).
@@ -29,7 +29,7 @@ export function lowerSparsemax(g: OnnxGraphBuilder, x: string, axis: number, siz
   const axisInt = onnxAttr.int(axis);
   const one = g.memo('f32/1', () => g.constFloat(1, undefined, 'one'));
   // K (the axis length) and the ranks 1..K: initializers for a static size, else computed from Shape(x)
-  // in a scope of their own, so the 20 nodes of the algorithm stay one named block.
+  // in a scope of their own, so the 21 nodes of the algorithm stay one named block.
   const [k, ranks] = size !== undefined
     ? [
       g.memo(`sparsemax/k/${size}`, () => g.constInt64([size], undefined, 'k')),
@@ -67,7 +67,9 @@ export function lowerSparsemax(g: OnnxGraphBuilder, x: string, axis: number, siz
     const p = g.op('Relu', [g.op('Sub', [z, tau])]);
     // A row holding a NaN is NaN, as on the cpu and npu: ReduceMax and TopK skip NaN in some runtimes, which
     // left such a row partly finite.
-    const nanCount = g.op('ReduceMax', [g.op('Cast', [g.op('IsNaN', [x])], { to: onnxAttr.int(1 /* FLOAT */) })], {
+    // NaN is the one value not equal to itself: Not(Equal(x, x)) instead of IsNaN, which ORT 1.30's WebGPU
+    // EP has no kernel for (the guard ran on its CPU EP, off the GPU).
+    const nanCount = g.op('ReduceMax', [g.op('Cast', [g.op('Not', [g.op('Equal', [x, x])])], { to: onnxAttr.int(1 /* FLOAT */) })], {
       axes: onnxAttr.ints([axis]), keepdims: onnxAttr.int(1),
     });
     const nan = g.memo('f32/nan', () => g.constFloat(Number.NaN, undefined, 'nan'));
