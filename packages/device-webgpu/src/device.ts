@@ -12,9 +12,10 @@ import { NoWebgpuAdapterError } from './no-adapter.js';
  * adapter is a promise): `await initDevice('webgpu')` before the first tensor. Ops without a webgpu kernel
  * are refused rather than run on cpu, since the fallback's copies read synchronously.
  */
-// MTA_WEBGPU_MAX_POOLED_BYTES: how much freed GPU memory the caching allocator may park for reuse (default 2 GiB).
-// Buffers freed beyond it are destroyed and the next call creates them again, which on the H200 dominated calls
-// whose maps are 2 GiB each (L = 8192): raise it on a GPU with the memory to spare.
+// MTA_WEBGPU_MAX_POOLED_BYTES: how much freed GPU memory the caching allocator may park for reuse (default 2 GiB),
+// or, when larger, the peak working set less what is live. Before the pool could keep the working set, buffers
+// freed beyond 2 GiB were destroyed and created again each call, which on the H200 dominated calls whose maps
+// are 2 GiB each (L = 8192).
 const memory = new GpuMemory(positiveIntegerFromEnv('MTA_WEBGPU_MAX_POOLED_BYTES'));
 let gpuSource: GpuSource = defaultGpuSource;
 

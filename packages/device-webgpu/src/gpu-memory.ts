@@ -37,8 +37,13 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
   private readonly pool = new Map<number, GPUBuffer[]>();
   private readonly stats: MemoryCounters = { liveBytes: 0, peakBytes: 0, pooledBytes: 0, allocations: 0, poolHits: 0 };
 
-  /** @param maxPooledBytes bytes the pool may park; buffers freed beyond it are destroyed. */
-  constructor(readonly maxPooledBytes = 2 ** 31) {}
+  /**
+   * @param maxPooledBytes bytes the pool may park, or, when larger, the peak working set less what is live:
+   *   a call whose buffers exceed the cap (one L = 8192 map is 2 GiB) reuses them call after call instead of
+   *   creating them anew (measured on an H200 at L = 8192: forward 247 ms with a 2 GiB pool, 18.4 ms with room
+   *   for the working set). Buffers freed beyond the budget are destroyed; `resetPeak()` lowers it to the cap.
+   */
+  constructor(public maxPooledBytes = 2 ** 31) {}
 
   attach(host: GpuMemoryHost | null): void {
     if (host === null) this.emptyCache();
@@ -91,7 +96,7 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
   release(buffer: GPUBuffer): void {
     const capacity = buffer.size;
     this.stats.liveBytes -= capacity;
-    if (this.host === null || this.stats.pooledBytes + capacity > this.maxPooledBytes) {
+    if (this.host === null || this.stats.pooledBytes + capacity > this.poolBudget()) {
       buffer.destroy();
       return;
     }
@@ -187,7 +192,21 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
     this.stats.pooledBytes = 0;
   }
 
+  /** What the pool may park now: the cap, or the peak working set less what is live, whichever is larger. */
+  poolBudget(): number {
+    return Math.max(this.maxPooledBytes, this.stats.peakBytes - this.stats.liveBytes);
+  }
+
+  /** Starts a new peak from what is live now and destroys parked buffers beyond the budget that leaves. */
   resetPeak(): void {
     this.stats.peakBytes = this.stats.liveBytes;
+    const budget = this.poolBudget();
+    for (const [capacity, parked] of this.pool) {
+      while (parked.length > 0 && this.stats.pooledBytes > budget) {
+        parked.pop()!.destroy();
+        this.stats.pooledBytes -= capacity;
+      }
+      if (parked.length === 0) this.pool.delete(capacity);
+    }
   }
 }

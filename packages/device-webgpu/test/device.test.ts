@@ -52,6 +52,26 @@ describe.skipIf(!gpu.ready)(title, () => {
     expect(webgpuMemory.counters().liveBytes).toBe(before.liveBytes);
   });
 
+  it('the pool keeps a working set larger than its cap for reuse, and resetPeak brings it back under the cap', () => {
+    const cap = webgpuMemory.maxPooledBytes;
+    webgpuMemory.emptyCache();
+    webgpuMemory.resetPeak();
+    webgpuMemory.maxPooledBytes = 4096;
+    try {
+      const call = () => tidy(() => { for (let k = 0; k < 3; k++) tensor(new Float32Array(16384), [16384], { device: 'webgpu' }); });
+      call();
+      // Three 64 KiB buffers were live at once: all three stay parked although the cap is 4 KiB.
+      expect(webgpuMemory.counters().pooledBytes).toBeGreaterThanOrEqual(3 * 65536);
+      const created = webgpuMemory.counters().allocations;
+      call();
+      expect(webgpuMemory.counters().allocations).toBe(created);
+      webgpuMemory.resetPeak();
+      expect(webgpuMemory.counters().pooledBytes).toBeLessThanOrEqual(4096);
+    } finally {
+      webgpuMemory.maxPooledBytes = cap;
+    }
+  });
+
   it('zero-filled allocations read back as zeros even from a reused buffer', async () => {
     tidy(() => { tensor(new Float32Array(64).fill(5), [64], { device: 'webgpu' }); });
     const z = tensor(new Float32Array(64), [64], { device: 'webgpu' });
