@@ -3,7 +3,7 @@ import {
   add, cast, conv2d, indexSelect, initDevice, InvalidArgumentError, matmul, MissingKernelError, mul, setFallback, sum, tensor, tidy, type Tensor,
 } from '@mta/core';
 import '@mta/device-cpu/register';
-import { releaseWebgpu, setGpuSource, WebgpuDtypeError, WebgpuKernelError, webgpuDevice, webgpuMemory, webgpuStatus } from '../src/index.js';
+import { releaseWebgpu, setGpuSource, WebgpuDtypeError, WebgpuKernelError, webgpuContext, webgpuDevice, webgpuMemory, webgpuStatus } from '../src/index.js';
 import { webgpuForTests } from '../src/testing.js';
 
 /**
@@ -104,6 +104,27 @@ describe.skipIf(!gpu.ready)(title, () => {
     const big = tensor(new Float32Array(100_000).fill(0.1), [100_000], { device: 'webgpu' });
     // Compensated: 100,000 float32 additions of 0.1 stay at float32's rounding of 10,000.
     expect((await values(sum(big, [0])))[0]).toBeCloseTo(Math.fround(0.1) * 100_000, 2);
+  });
+});
+
+describe.skipIf(!gpu.ready)('GPU timing of passes (timestamp-query)', () => {
+  it('times every pass of every batch by label, and refuses a stop without a start', async () => {
+    const ctx = webgpuContext();
+    if (!ctx.device.features.has('timestamp-query')) {
+      expect(() => ctx.startPassTiming()).toThrow(/no 'timestamp-query' feature/);
+      return;
+    }
+    const a = tensor([[1, 2], [3, 4]], { device: 'webgpu' });
+    ctx.startPassTiming();
+    const ys = [matmul(a, a), matmul(a, a), sum(a)];
+    const { passes, untimedPasses } = await ctx.stopPassTiming();
+    expect(untimedPasses).toBe(0);
+    expect(passes.map((p) => [p.label, p.count]).sort()).toEqual([['matmul', 2], ['sum', 1]]);
+    for (const p of passes) expect(p.totalMs).toBeGreaterThanOrEqual(0);
+    // Off again: nothing more is recorded.
+    ys.push(matmul(a, a));
+    await expect(ctx.stopPassTiming()).rejects.toThrow('stopPassTiming() without startPassTiming()');
+    for (const t of [a, ...ys]) t.dispose();
   });
 });
 
