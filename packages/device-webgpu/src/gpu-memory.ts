@@ -2,6 +2,7 @@ import { bytesPerElement, newStorageArray, type DeviceBuffer, type DeviceMemory,
 import { BufferUsage, MapMode } from './gpu-flags.js';
 import { sizeClass } from './size-class.js';
 import { faultError, KERNEL_FAULT_WORDS } from './kernel-faults.js';
+import { ReadbackStaging } from './readback-staging.js';
 
 /** A tensor's storage on the webgpu device: a GPUBuffer of the buffer's size class (its capacity). */
 export class GpuBuffer implements DeviceBuffer {
@@ -35,6 +36,8 @@ export interface GpuMemoryHost {
 export class GpuMemory implements DeviceMemory<GpuBuffer> {
   private host: GpuMemoryHost | null = null;
   private readonly pool = new Map<number, GPUBuffer[]>();
+  /** Mappable buffers reads copy through, reused (see readback-staging.ts). */
+  private readonly staging = new ReadbackStaging();
   private readonly stats: MemoryCounters = { liveBytes: 0, peakBytes: 0, pooledBytes: 0, allocations: 0, poolHits: 0 };
 
   /**
@@ -156,17 +159,19 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
     // The device's fault words (any kernel since the last report) and the ones of the kernel that wrote this buffer.
     const faultSources = [buffer.faults, this.host?.faults ?? null];
     const faultBytes = KERNEL_FAULT_WORDS * 4;
-    const staging = device.createBuffer({ size: size + 2 * faultBytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    const staging = this.staging.take(device, size + 2 * faultBytes);
+    let mapped = false;
     try {
       const encoder = device.createCommandEncoder();
       encoder.copyBufferToBuffer(buffer.gpuBuffer, alignedStart, staging, 0, size);
       faultSources.forEach((f, k) => { if (f) encoder.copyBufferToBuffer(f, 0, staging, size + k * faultBytes, faultBytes); });
       device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(MapMode.READ);
+      await staging.mapAsync(MapMode.READ, 0, size + 2 * faultBytes);
+      mapped = true;
       const error = this.host?.firstError();
       if (error) throw new Error(`webgpu: an earlier GPU command failed, so this read cannot be trusted: ${error.message}`);
-      const mapped = staging.getMappedRange();
-      const [own, any] = faultSources.map((f, k) => (f ? faultError(new Uint32Array(mapped, size + k * faultBytes, KERNEL_FAULT_WORDS)) : null));
+      const range = staging.getMappedRange(0, size + 2 * faultBytes);
+      const [own, any] = faultSources.map((f, k) => (f ? faultError(new Uint32Array(range, size + k * faultBytes, KERNEL_FAULT_WORDS)) : null));
       const fault = own ?? any;
       if (fault) {
         // The device's words are reported once (cleared after the work that set them, before any later kernel);
@@ -174,11 +179,19 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
         if (this.host?.faults) device.queue.writeBuffer(this.host.faults, 0, new Uint32Array(KERNEL_FAULT_WORDS));
         throw fault;
       }
-      new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(new Uint8Array(mapped, start - alignedStart, length * bpe));
+      new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(new Uint8Array(range, start - alignedStart, length * bpe));
+    } catch (error) {
+      // A failed map (device lost, validation) leaves the buffer in an unknown state: not for reuse.
+      if (!mapped) {
+        staging.destroy();
+        throw error;
+      }
       staging.unmap();
-    } finally {
-      staging.destroy();
+      this.staging.give(staging);
+      throw error;
     }
+    staging.unmap();
+    this.staging.give(staging);
     return out;
   }
 
@@ -189,6 +202,7 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
   emptyCache(): void {
     for (const parked of this.pool.values()) for (const b of parked) b.destroy();
     this.pool.clear();
+    this.staging.clear();
     this.stats.pooledBytes = 0;
   }
 

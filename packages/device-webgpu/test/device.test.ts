@@ -30,6 +30,14 @@ describe.skipIf(!gpu.ready)(title, () => {
     t.dispose(); ints.dispose(); bools.dispose();
   });
 
+  it('tensor() copies its typed array: changing the array afterwards changes nothing on the device', async () => {
+    const src = new Float32Array([1, 2, 3]);
+    const t = tensor(src, { device: 'webgpu' });
+    src[0] = 99;
+    expect(await values(t)).toEqual([1, 2, 3]);
+    t.dispose();
+  });
+
   it('toArray() refuses with the way out; the cpu fallback is refused too', () => {
     const t = tensor([1, 2], { device: 'webgpu' });
     expect(() => t.toArray()).toThrow("device 'webgpu' reads its memory asynchronously; use `await tensor.data()`");
