@@ -19,7 +19,6 @@ const HALF = 'webgpu computes in float32 (no shader-f16 kernels yet)';
 const SKIP = [
   { match: /float16|bfloat16|half-precision/, reason: HALF, refusedWith: /dtype (float16|bfloat16) is not supported on webgpu/ },
   { match: /^cast: .* -> float64/, reason: 'webgpu stores no float64', refusedWith: /dtype float64 is not supported on webgpu/ },
-  { match: /^conv2d: /, reason: 'no conv2d kernels on webgpu: the toy models convolve score maps in the fused MTA kernels', refusedWith: /no kernel for op 'Conv2d\w*' on device 'webgpu'/ },
 ];
 
 if (gpu.ready) {
