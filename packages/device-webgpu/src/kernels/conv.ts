@@ -1,4 +1,6 @@
-import { Conv2d, Conv2dBackpropFilter, Conv2dBackpropInput, registerKernel, type Conv2dAttrs, type Tensor } from '@mta/core';
+import {
+  Conv2d, Conv2dBackpropFilter, Conv2dBackpropInput, registerKernel, type BackpropFilterAttrs, type BackpropInputAttrs, type Conv2dAttrs, type KernelDef, type Tensor,
+} from '@mta/core';
 import { webgpuContext } from '../active-context.js';
 import { ComputeBatch } from '../compute-batch.js';
 import { WebgpuDtypeError } from '../errors.js';
@@ -164,11 +166,16 @@ fn main(@builtin(workgroup_id) wgId: vec3<u32>, @builtin(num_workgroups) groups:
   batch.submit();
 }
 
+// Module constants: registering again while registered is then the same kernel and changes nothing.
+const forwardKernel: KernelDef<Conv2dAttrs>['run'] = ({ inputs: [x, w, b], outputs: [y], attrs }) => conv2dForward(x!, w!, b ?? null, y!, attrs);
+const inputGradKernel: KernelDef<BackpropInputAttrs>['run'] = ({ inputs: [dy, w], outputs: [dx], attrs }) => conv2dBackpropInput(dy!, w!, dx!, attrs);
+const filterGradKernel: KernelDef<BackpropFilterAttrs>['run'] = ({ inputs: [x, dy], outputs: [dw], attrs }) => conv2dBackpropFilter(x!, dy!, dw!, attrs);
+
 export function registerConvKernels(): () => void {
   const disposers = [
-    registerKernel(Conv2d, 'webgpu', ({ inputs: [x, w, b], outputs: [y], attrs }) => conv2dForward(x!, w!, b ?? null, y!, attrs)),
-    registerKernel(Conv2dBackpropInput, 'webgpu', ({ inputs: [dy, w], outputs: [dx], attrs }) => conv2dBackpropInput(dy!, w!, dx!, attrs)),
-    registerKernel(Conv2dBackpropFilter, 'webgpu', ({ inputs: [x, dy], outputs: [dw], attrs }) => conv2dBackpropFilter(x!, dy!, dw!, attrs)),
+    registerKernel(Conv2d, 'webgpu', forwardKernel),
+    registerKernel(Conv2dBackpropInput, 'webgpu', inputGradKernel),
+    registerKernel(Conv2dBackpropFilter, 'webgpu', filterGradKernel),
   ];
   return () => disposers.forEach((d) => d());
 }

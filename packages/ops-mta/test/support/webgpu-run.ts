@@ -5,7 +5,7 @@ import type { MtaOperands, MtaRun } from './op-harness';
 const f64 = (a: ArrayLike<number>): Float64Array => Float64Array.from(a);
 
 /**
- * Forward and backward of the fused MTA on the webgpu device (float32), read back asynchronously; every
+ * Forward and backward of MTA on the webgpu device (fused unless `options.impl` says otherwise) (float32), read back asynchronously; every
  * tensor freed. `scoresAt` maps the scores leaf before the call (e.g. to a view at an offset).
  */
 export async function runMtaOnWebgpu(ops: MtaOperands, options: MtaOptions, scoresAt?: (x: Tensor) => Tensor): Promise<MtaRun> {
@@ -16,7 +16,7 @@ export async function runMtaOnWebgpu(ops: MtaOperands, options: MtaOptions, scor
   const bias = ops.bias ? leaf(ops.bias, [Cout]) : null;
   const gradOut = tensor(ops.gradOut, [B, Cout, L, L], { dtype: 'float32', device: 'webgpu' });
   const out = tidy(() => {
-    const y = multiTokenAttention(scoresAt ? scoresAt(scores) : scores, weight, bias, { ...options, impl: 'fused' });
+    const y = multiTokenAttention(scoresAt ? scoresAt(scores) : scores, weight, bias, { impl: 'fused', ...options });
     y.backward(gradOut);
     return y;
   });

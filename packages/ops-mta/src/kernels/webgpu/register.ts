@@ -5,6 +5,7 @@ import type { MtaGeometry } from '../../geometry.js';
 import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp, type MtaAttrs } from '../../ops.js';
 import { mtaBackwardWebgpu } from './mta-backward.js';
 import { mtaForwardWebgpu } from './mta-forward.js';
+import { registerWebgpuSparsemaxKernels } from './sparsemax.js';
 
 /**
  * The kernels compute in float32 only. Any other dtype is the caller's choice, not a bug: a named error with
@@ -32,8 +33,11 @@ const backwardKernel: KernelDef<MtaAttrs>['run'] = ({ inputs, outputs: [gradScor
   }, gradScores!, gradWeight!, gradBias ?? null);
 };
 
-/** The fused MTA forward and backward on the webgpu device (module constants: registering twice changes nothing). */
+/** The fused MTA forward and backward, and sparsemax (for the composite path), on the webgpu device (module constants: registering twice changes nothing). */
 export function registerWebgpuMtaKernels(): () => void {
-  const disposers = [registerKernel(MultiTokenAttentionOp, 'webgpu', forwardKernel), registerKernel(MultiTokenAttentionBackwardOp, 'webgpu', backwardKernel)];
+  const disposers = [
+    registerKernel(MultiTokenAttentionOp, 'webgpu', forwardKernel), registerKernel(MultiTokenAttentionBackwardOp, 'webgpu', backwardKernel),
+    registerWebgpuSparsemaxKernels(),
+  ];
   return () => disposers.forEach((d) => d());
 }

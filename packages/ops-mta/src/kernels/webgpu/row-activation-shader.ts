@@ -2,6 +2,26 @@ import type { MtaGeometry } from '../../geometry.js';
 import { ENTRY_PARAMS, geometryConstants, TREE_SUM } from './constants.js';
 
 /**
+ * Where a row-wise shader finds its rows: `rows` rows of `width` entries, entry c of row `row` at
+ * `base + c * STRIDE`, of which the first `n` take part (the rest of the row is written as 0). `base` and
+ * `n` are WGSL expressions of `row`; `constants` declares what they use. An MTA map's rows are causal
+ * (n = r + 1, stride 1); a sparsemax along any axis of a tensor has n = width and stride = the inner size.
+ */
+export interface RowLayout {
+  readonly constants: string;
+  readonly rows: number;
+  readonly width: number;
+  readonly stride: number;
+  readonly base: string;
+  readonly n: string;
+}
+
+/** The rows of a (B, channels, L, L) map under MTA's causal mask. */
+export function mtaRows(g: MtaGeometry, channels: number, workgroupSize: number): RowLayout {
+  return { constants: geometryConstants(g, workgroupSize), rows: g.B * channels * g.L, width: g.L, stride: 1, base: 'row * L', n: 'row % L + 1u' };
+}
+
+/**
  * Row-wise masked softmax or sparsemax: one workgroup per (batch, channel, row r) of a (B, C, L, L) map;
  * entries c <= r are the row (nothing above the diagonal is read, so NaN there never matters), the rest
  * of the output row is 0. `inPlace` reads and writes one buffer (pre mode activates the convolution
@@ -17,6 +37,11 @@ import { ENTRY_PARAMS, geometryConstants, TREE_SUM } from './constants.js';
  * other row get 0.
  */
 export function rowActivationShader(g: MtaGeometry, channels: number, workgroupSize: number, inPlace: boolean): string {
+  return rowActivationWgsl(mtaRows(g, channels, workgroupSize), g.sparse ? 'sparsemax' : 'softmax', workgroupSize, inPlace);
+}
+
+/** Softmax or sparsemax of the rows of `layout` (the non-finite rule and tau search as described above). */
+export function rowActivationWgsl(layout: RowLayout, activation: 'softmax' | 'sparsemax', workgroupSize: number, inPlace: boolean): string {
   const src = inPlace ? 'x' : 'src';
   const dst = inPlace ? 'x' : 'dst';
   const bindings = inPlace
@@ -28,7 +53,7 @@ export function rowActivationShader(g: MtaGeometry, channels: number, workgroupS
   var nanOrInf = 0.0;
   var negInf = 0.0;
   for (var c = lid; c < n; c += WG) {
-    let bits = bitcast<u32>(${src}[base + c]);
+    let bits = bitcast<u32>(${src}[base + c * STRIDE]);
     let magnitude = bits & 0x7fffffffu;
     if (magnitude > 0x7f800000u || bits == 0x7f800000u) { nanOrInf += 1.0; }
     if (bits == 0xff800000u) { negInf += 1.0; }
@@ -42,7 +67,7 @@ export function rowActivationShader(g: MtaGeometry, channels: number, workgroupS
   let nonFinite = workgroupUniformLoad(&red2[0]);
   workgroupBarrier(); // every invocation has read red2[0] before the activation writes it again
   if (nonFinite.x > 0.0 || nonFinite.y == f32(n)) {
-    for (var c = lid; c < L; c += WG) { ${dst}[base + c] = select(0.0, fromBits(0x7fc00000u), c < n); }
+    for (var c = lid; c < WIDTH; c += WG) { ${dst}[base + c * STRIDE] = select(0.0, fromBits(0x7fc00000u), c < n); }
     return;
   }`;
   const softmax = `
@@ -55,12 +80,12 @@ export function rowActivationShader(g: MtaGeometry, channels: number, workgroupS
   let m = red[0];
   workgroupBarrier();
   var total = 0.0;
-  for (var c = lid; c < n; c += WG) { total += exp(${src}[base + c] - m); }
+  for (var c = lid; c < n; c += WG) { total += exp(${src}[base + c * STRIDE] - m); }
   red[lid] = total;
   ${TREE_SUM}
   let inv = 1.0 / red[0];
-  for (var c = lid; c < L; c += WG) {
-    if (c < n) { ${dst}[base + c] = exp(${src}[base + c] - m) * inv; } else { ${dst}[base + c] = 0.0; }
+  for (var c = lid; c < WIDTH; c += WG) {
+    if (c < n) { ${dst}[base + c * STRIDE] = exp(${src}[base + c * STRIDE] - m) * inv; } else { ${dst}[base + c * STRIDE] = 0.0; }
   }`;
   const sparsemax = `
   red2[lid] = vec2<f32>(rowMax, 0.0);
@@ -72,10 +97,10 @@ export function rowActivationShader(g: MtaGeometry, channels: number, workgroupS
   let m = workgroupUniformLoad(&red2[0]).x;
   var tau = -1.0;
   var count = 0.0;
-  for (var iteration = 0u; iteration <= L; iteration++) {
+  for (var iteration = 0u; iteration <= WIDTH; iteration++) {
     var part = vec2<f32>(0.0, 0.0);
     for (var c = lid; c < n; c += WG) {
-      let v = ${src}[base + c] - m;
+      let v = ${src}[base + c * STRIDE] - m;
       if (v > tau) { part += vec2<f32>(1.0, v); }
     }
     red2[lid] = part;
@@ -89,26 +114,27 @@ export function rowActivationShader(g: MtaGeometry, channels: number, workgroupS
     count = support.x;
     tau = (support.y - 1.0) / support.x;
   }
-  for (var c = lid; c < L; c += WG) {
-    if (c < n) { ${dst}[base + c] = max(${src}[base + c] - m - tau, 0.0); } else { ${dst}[base + c] = 0.0; }
+  for (var c = lid; c < WIDTH; c += WG) {
+    if (c < n) { ${dst}[base + c * STRIDE] = max(${src}[base + c * STRIDE] - m - tau, 0.0); } else { ${dst}[base + c * STRIDE] = 0.0; }
   }`;
-  return `${geometryConstants(g, workgroupSize)}
+  return `${layout.constants}
+const WIDTH: u32 = ${layout.width}u;
+const STRIDE: u32 = ${layout.stride}u;
 ${bindings}
 var<workgroup> red: array<f32, ${workgroupSize}>;
 var<workgroup> red2: array<vec2<f32>, ${workgroupSize}>;
-const ROWS: u32 = ${g.B * channels * g.L}u;
+const ROWS: u32 = ${layout.rows}u;
 // The bits as a parameter, so that the NaN is made at run time: WGSL rejects a NaN constant expression.
 fn fromBits(b: u32) -> f32 { return bitcast<f32>(b); }
 @compute @workgroup_size(${workgroupSize})
 fn main(${ENTRY_PARAMS}) {
   let row = linearGroup(wg, groups);
   if (row >= ROWS) { return; }
-  let r = row % L;
-  let n = r + 1u;
-  let base = row * L;
+  let n = ${layout.n};
+  let base = ${layout.base};
   var rowMax = -3.0e38;
-  for (var c = lid; c < n; c += WG) { rowMax = max(rowMax, ${src}[base + c]); }
+  for (var c = lid; c < n; c += WG) { rowMax = max(rowMax, ${src}[base + c * STRIDE]); }
   ${nonFiniteRow}
-  ${g.sparse ? sparsemax : softmax}
+  ${activation === 'sparsemax' ? sparsemax : softmax}
 }`;
 }

@@ -1,5 +1,6 @@
 import type { MtaGeometry } from '../../geometry.js';
-import { ENTRY_PARAMS, geometryConstants } from './constants.js';
+import { ENTRY_PARAMS } from './constants.js';
+import { mtaRows, type RowLayout } from './row-activation-shader.js';
 
 /**
  * The activation's vector-Jacobian product, row by row (one workgroup per (batch, channel, row r)),
@@ -10,6 +11,11 @@ import { ENTRY_PARAMS, geometryConstants } from './constants.js';
  * lies); otherwise g -> out.
  */
 export function rowVjpShader(g: MtaGeometry, channels: number, workgroupSize: number, inPlace: boolean): string {
+  return rowVjpWgsl(mtaRows(g, channels, workgroupSize), g.sparse ? 'sparsemax' : 'softmax', workgroupSize, inPlace);
+}
+
+/** The VJP of softmax or sparsemax over the rows of `layout`, from the activation's output p. */
+export function rowVjpWgsl(layout: RowLayout, activation: 'softmax' | 'sparsemax', workgroupSize: number, inPlace: boolean): string {
   const gIn = inPlace ? 'gx' : 'gin';
   const out = inPlace ? 'gx' : 'dst';
   const bindings = inPlace
@@ -20,36 +26,38 @@ export function rowVjpShader(g: MtaGeometry, channels: number, workgroupSize: nu
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;`;
   const softmax = `
   var part = vec2<f32>(0.0, 0.0);
-  for (var c = lid; c < n; c += WG) { part.x += p[base + c] * ${gIn}[base + c]; }
+  for (var c = lid; c < n; c += WG) { part.x += p[base + c * STRIDE] * ${gIn}[base + c * STRIDE]; }
   red2[lid] = part;
   ${sum2()}
   let dot = red2[0].x;
-  for (var c = lid; c < L; c += WG) {
-    if (c < n) { ${out}[base + c] = p[base + c] * (${gIn}[base + c] - dot); } else { ${out}[base + c] = 0.0; }
+  for (var c = lid; c < WIDTH; c += WG) {
+    if (c < n) { ${out}[base + c * STRIDE] = p[base + c * STRIDE] * (${gIn}[base + c * STRIDE] - dot); } else { ${out}[base + c * STRIDE] = 0.0; }
   }`;
   const sparsemax = `
   var part = vec2<f32>(0.0, 0.0);
   for (var c = lid; c < n; c += WG) {
-    if (p[base + c] > 0.0) { part += vec2<f32>(1.0, ${gIn}[base + c]); }
+    if (p[base + c * STRIDE] > 0.0) { part += vec2<f32>(1.0, ${gIn}[base + c * STRIDE]); }
   }
   red2[lid] = part;
   ${sum2()}
   let support = red2[0];
   let mean = select(0.0, support.y / support.x, support.x > 0.0);
-  for (var c = lid; c < L; c += WG) {
-    if (c < n && p[base + c] > 0.0) { ${out}[base + c] = ${gIn}[base + c] - mean; } else { ${out}[base + c] = 0.0; }
+  for (var c = lid; c < WIDTH; c += WG) {
+    if (c < n && p[base + c * STRIDE] > 0.0) { ${out}[base + c * STRIDE] = ${gIn}[base + c * STRIDE] - mean; } else { ${out}[base + c * STRIDE] = 0.0; }
   }`;
-  return `${geometryConstants(g, workgroupSize)}
+  return `${layout.constants}
+const WIDTH: u32 = ${layout.width}u;
+const STRIDE: u32 = ${layout.stride}u;
 ${bindings}
 var<workgroup> red2: array<vec2<f32>, ${workgroupSize}>;
-const ROWS: u32 = ${g.B * channels * g.L}u;
+const ROWS: u32 = ${layout.rows}u;
 @compute @workgroup_size(${workgroupSize})
 fn main(${ENTRY_PARAMS}) {
   let row = linearGroup(wg, groups);
   if (row >= ROWS) { return; }
-  let n = row % L + 1u;
-  let base = row * L;
-  ${g.sparse ? sparsemax : softmax}
+  let n = ${layout.n};
+  let base = ${layout.base};
+  ${activation === 'sparsemax' ? sparsemax : softmax}
 }`;
 }
 
