@@ -109,12 +109,11 @@ describe.skipIf(!gpu.ready)(title, () => {
   it('the timing helper runs forward and forward+backward on the device and reports first call and steady state', async () => {
     const t = await timeMtaWebgpu({ B: 1, C: 2, L: 32, repeats: 2, passTiming: webgpuContext().device.features.has('timestamp-query') });
     if (t.passes) {
-      // Every pass of a call, once per call: the forward's two, the backward's three more (post mode at this L:
-      // the transposed convolution and the VJP fused).
+      // Every pass of a call, once per call: the forward's two, the backward's four more.
       const perCall = (xs: readonly { label: string; count: number }[]) => xs.map((p) => [p.label, p.count]).sort();
       expect(perCall(t.passes.forward)).toEqual([['mta-activation', 1], ['mta-conv', 1]]);
       expect(perCall(t.passes.forwardBackward)).toEqual([
-        ['mta-activation', 1], ['mta-conv', 1], ['mta-conv-transpose-vjp', 1], ['mta-weight-grad', 1], ['mta-weight-grad-sum', 1],
+        ['mta-activation', 1], ['mta-activation-vjp', 1], ['mta-conv', 1], ['mta-conv-transpose', 1], ['mta-weight-grad', 1], ['mta-weight-grad-sum', 1],
       ]);
     }
     expect(t.workgroupSize).toBe(webgpuContext().limits.workgroupSize);

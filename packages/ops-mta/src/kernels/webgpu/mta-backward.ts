@@ -3,7 +3,6 @@ import { ComputeBatch, type StorageBinding, type WebgpuContext } from '@mta/devi
 import type { MtaGeometry } from '../../geometry.js';
 import { planBatchSlabs } from './batch-slabs.js';
 import { convTransposeShader } from './conv-shaders.js';
-import { convTransposeVjpShader, fitsConvTransposeVjp } from './conv-transpose-vjp-shader.js';
 import { rowVjpShader } from './row-vjp-shader.js';
 import { planWeightGrad, weightGradPartialsShader, weightGradReduceShader } from './weight-grad-shaders.js';
 
@@ -38,9 +37,6 @@ export function mtaBackwardWebgpu(
   const convGroups = Math.ceil((gs.B * gs.groups * gs.L * gs.L) / wg);
   const rowGroups = (channels: number): number => gs.B * channels * gs.L;
   const plan = planWeightGrad(gs);
-  // Post mode: the transposed convolution and the VJP in one pass where a row fits the registers.
-  // MTA_WEBGPU_SPLIT_VJP=1 runs the two passes (comparing them on a GPU).
-  const fused = fitsConvTransposeVjp(gs, wg) && !(typeof process !== 'undefined' && process.env?.['MTA_WEBGPU_SPLIT_VJP'] === '1');
   // Each slab writes its weight-gradient partials to its own aligned region; the final pass sums them all.
   const align = ctx.limits.storageOffsetAlignment;
   const regionBytes = Math.ceil((plan.partialCount * 4) / align) * align;
@@ -59,12 +55,8 @@ export function mtaBackwardWebgpu(
     if (g.mode === 'post') {
       gy = grad[k]!;
       x = map[k]!;
-      if (fused) {
-        batch.dispatch(convTransposeVjpShader(gs, wg), 'mta-conv-transpose-vjp', [gy, w, map[k]!, dS[k]!], rowGroups(gs.Cin));
-      } else {
-        batch.dispatch(convTransposeShader(gs, wg), 'mta-conv-transpose', [gy, w, dS[k]!], convGroups);
-        batch.dispatch(rowVjpShader(gs, gs.Cin, wg, true), 'mta-activation-vjp', [map[k]!, dS[k]!], rowGroups(gs.Cin));
-      }
+      batch.dispatch(convTransposeShader(gs, wg), 'mta-conv-transpose', [gy, w, dS[k]!], convGroups);
+      batch.dispatch(rowVjpShader(gs, gs.Cin, wg, true), 'mta-activation-vjp', [map[k]!, dS[k]!], rowGroups(gs.Cin));
     } else {
       gy = gyScratch!;
       x = scores[k]!;
