@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  add, cast, conv2d, indexSelect, initDevice, InvalidArgumentError, matmul, MissingKernelError, mul, setFallback, sum, tensor, tidy, type Tensor,
+  add, cast, defineOp, hostData, indexSelect, registerKernel, runOp1, initDevice, InvalidArgumentError, matmul, MissingKernelError, mul, setFallback, sum, tensor, tidy, type Tensor,
 } from '@mta/core';
 import '@mta/device-cpu/register';
 import { releaseWebgpu, setGpuSource, WebgpuDtypeError, WebgpuKernelError, webgpuContext, webgpuDevice, webgpuMemory, webgpuStatus } from '../src/index.js';
@@ -15,6 +15,10 @@ const title = gpu.ready ? `webgpu device (${gpu.adapter})` : `webgpu device (ski
 afterAll(() => releaseWebgpu());
 
 const values = async (t: Tensor): Promise<number[]> => Array.from(await t.data());
+
+/** An op with a cpu kernel only: what the fallback rules are about. */
+const CPU_ONLY_OP = defineOp<Record<string, never>>({ name: 'TestCpuOnlyNegate', differentiable: false, infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }] });
+registerKernel(CPU_ONLY_OP, 'cpu', ({ inputs: [x], outputs: [y] }) => { hostData(y!).set(hostData(x!).map((v) => -v)); });
 
 describe.skipIf(!gpu.ready)(title, () => {
   it('tensor.data() round-trips what was written, views included', async () => {
@@ -80,6 +84,26 @@ describe.skipIf(!gpu.ready)(title, () => {
     }
   });
 
+  it('a full pool makes room for the buffers just freed: calls of a new shape reuse theirs', () => {
+    const cap = webgpuMemory.maxPooledBytes;
+    webgpuMemory.emptyCache();
+    webgpuMemory.resetPeak();
+    webgpuMemory.maxPooledBytes = 3 * 65536;
+    try {
+      const call = (n: number) => tidy(() => { for (let k = 0; k < 3; k++) tensor(new Float32Array(n), [n], { device: 'webgpu' }); });
+      call(16384); // three 64 KiB buffers fill the pool
+      webgpuMemory.resetPeak();
+      call(32768); // three 128 KiB buffers: the older, smaller ones must give way
+      const created = webgpuMemory.counters().allocations;
+      call(32768);
+      expect(webgpuMemory.counters().allocations).toBe(created);
+      expect(webgpuMemory.counters().pooledBytes).toBeLessThanOrEqual(Math.max(3 * 65536, webgpuMemory.poolBudget()));
+    } finally {
+      webgpuMemory.maxPooledBytes = cap;
+      webgpuMemory.resetPeak();
+    }
+  });
+
   it('zero-filled allocations read back as zeros even from a reused buffer', async () => {
     tidy(() => { tensor(new Float32Array(64).fill(5), [64], { device: 'webgpu' }); });
     const z = tensor(new Float32Array(64), [64], { device: 'webgpu' });
@@ -141,13 +165,12 @@ describe.skipIf(!gpu.ready)('webgpu kernels refuse what they cannot take, by nam
     // Found by the webgpu fuzz, which turns fallback on: the fallback's synchronous copy threw a raw Error.
     const previous = setFallback({ enabled: true, strict: false, onFirstFallback: null });
     try {
-      const x = tensor([[[[1, 2], [3, 4]]]], { device: 'webgpu' });
-      const w = tensor([[[[1]]]], { device: 'webgpu' });
-      expect(() => conv2d(x, w)).toThrow(MissingKernelError);
-      expect(() => conv2d(x, w)).toThrow(/reads its memory asynchronously, so it cannot fall back to cpu/);
+      const x = tensor([[1, 2], [3, 4]], { device: 'webgpu' });
+      expect(() => runOp1(CPU_ONLY_OP, [x], {})).toThrow(MissingKernelError);
+      expect(() => runOp1(CPU_ONLY_OP, [x], {})).toThrow(/reads its memory asynchronously, so it cannot fall back to cpu/);
       // The way out it names is the asynchronous move: .to('cpu') would throw on this device.
-      expect(() => conv2d(x, w)).toThrow("move the inputs with `await tensor.toAsync('cpu')`");
-      x.dispose(); w.dispose();
+      expect(() => runOp1(CPU_ONLY_OP, [x], {})).toThrow("move the inputs with `await tensor.toAsync('cpu')`");
+      x.dispose();
     } finally {
       setFallback(previous);
     }
