@@ -2,7 +2,7 @@ import type { Tensor } from '@mta/core';
 import { ComputeBatch, type StorageBinding, type WebgpuContext } from '@mta/device-webgpu';
 import type { MtaGeometry } from '../../geometry.js';
 import { planBatchSlabs } from './batch-slabs.js';
-import { convTransposeShader } from './conv-shaders.js';
+import { convTransposeShader, convTransposeUnrolledShader, useUnrolledConv } from './conv-shaders.js';
 import { rowVjpShader } from './row-vjp-shader.js';
 import { planWeightGrad, weightGradPartialsShader, weightGradReduceShader } from './weight-grad-shaders.js';
 
@@ -32,7 +32,10 @@ export function mtaBackwardWebgpu(
   const grad = batch.bindParts(inputs.gradOut, slabs.count);
   const map = batch.bindParts(inputs.map, slabs.count);
   const dS = batch.bindParts(gradScores, slabs.count);
-  const w = batch.bind(inputs.weight);
+  // Weights as a uniform buffer where they fit one (and the unrolled shader stays small), else as storage.
+  const wUniform = useUnrolledConv(gs) ? batch.bindUniform(inputs.weight) : null;
+  const w = wUniform ?? batch.bind(inputs.weight);
+  const convT = wUniform ? convTransposeUnrolledShader(gs, wg) : convTransposeShader(gs, wg);
   // The convolutions run one invocation per position and group (all of a group's channels at once).
   const convGroups = Math.ceil((gs.B * gs.groups * gs.L * gs.L) / wg);
   const rowGroups = (channels: number): number => gs.B * channels * gs.L;
@@ -55,13 +58,13 @@ export function mtaBackwardWebgpu(
     if (g.mode === 'post') {
       gy = grad[k]!;
       x = map[k]!;
-      batch.dispatch(convTransposeShader(gs, wg), 'mta-conv-transpose', [gy, w, dS[k]!], convGroups);
+      batch.dispatch(convT, 'mta-conv-transpose', [gy, w, dS[k]!], convGroups);
       batch.dispatch(rowVjpShader(gs, gs.Cin, wg, true), 'mta-activation-vjp', [map[k]!, dS[k]!], rowGroups(gs.Cin));
     } else {
       gy = gyScratch!;
       x = scores[k]!;
       batch.dispatch(rowVjpShader(gs, gs.Cout, wg, false), 'mta-activation-vjp', [map[k]!, grad[k]!, gy], rowGroups(gs.Cout));
-      batch.dispatch(convTransposeShader(gs, wg), 'mta-conv-transpose', [gy, w, dS[k]!], convGroups);
+      batch.dispatch(convT, 'mta-conv-transpose', [gy, w, dS[k]!], convGroups);
     }
     batch.dispatch(weightGradPartialsShader(gs, plan, wg, ctx.limits.maxWorkgroupStorageBytes), 'mta-weight-grad',
       [gy, x, ComputeBatch.range(partials, k * regionBytes, plan.partialCount * 4)], plan.workgroups);

@@ -2,7 +2,7 @@ import type { Tensor } from '@mta/core';
 import { ComputeBatch, type WebgpuContext } from '@mta/device-webgpu';
 import type { MtaGeometry } from '../../geometry.js';
 import { planBatchSlabs } from './batch-slabs.js';
-import { convForwardShader } from './conv-shaders.js';
+import { convForwardShader, convForwardUnrolledShader, useUnrolledConv } from './conv-shaders.js';
 import { rowActivationShader } from './row-activation-shader.js';
 
 /**
@@ -18,7 +18,10 @@ export function mtaForwardWebgpu(ctx: WebgpuContext, g: MtaGeometry, scores: Ten
   const batch = new ComputeBatch(ctx);
   const s = batch.bindParts(scores, slabs.count);
   const o = batch.bindParts(out, slabs.count);
-  const w = batch.bind(weight);
+  // Weights as a uniform buffer where they fit one (and the unrolled shader stays small), else as storage.
+  const wUniform = useUnrolledConv(gs) ? batch.bindUniform(weight) : null;
+  const w = wUniform ?? batch.bind(weight);
+  const conv = wUniform ? convForwardUnrolledShader(gs, wg) : convForwardShader(gs, wg);
   const b = bias ? [batch.bind(bias)] : [];
   // The convolutions run one invocation per position and group (all of a group's channels at once).
   const convGroups = Math.ceil((gs.B * gs.groups * gs.L * gs.L) / wg);
@@ -28,9 +31,9 @@ export function mtaForwardWebgpu(ctx: WebgpuContext, g: MtaGeometry, scores: Ten
   for (let k = 0; k < slabs.count; k++) {
     if (g.mode === 'post') {
       batch.dispatch(rowActivationShader(gs, gs.Cin, wg, false), 'mta-activation', [s[k]!, p[k]!], rowGroups(gs.Cin));
-      batch.dispatch(convForwardShader(gs, wg), 'mta-conv', [p[k]!, w, o[k]!, ...b], convGroups);
+      batch.dispatch(conv, 'mta-conv', [p[k]!, w, o[k]!, ...b], convGroups);
     } else {
-      batch.dispatch(convForwardShader(gs, wg), 'mta-conv', [s[k]!, w, o[k]!, ...b], convGroups);
+      batch.dispatch(conv, 'mta-conv', [s[k]!, w, o[k]!, ...b], convGroups);
       batch.dispatch(rowActivationShader(gs, gs.Cout, wg, true), 'mta-activation', [o[k]!], rowGroups(gs.Cout));
     }
   }
