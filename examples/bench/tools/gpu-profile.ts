@@ -18,7 +18,7 @@ const { values } = parseFlags(process.argv.slice(2), {
   out: { value: text('a directory'), default: 'gpu-profile-out', help: 'output directory' },
   variants: {
     value: listOf(text('NAME or NAME:VAR=VALUE+VAR=VALUE')), default: ['default'],
-    help: 'kernel variants to compare in this process, each with the environment variables it sets (e.g. loop:MTA_WEBGPU_CONV=loop)',
+    help: 'kernel variants to compare in this process, each with the environment variables it sets (e.g. split:MTA_WEBGPU_MAX_BINDING_BYTES=268435456)',
   },
 });
 

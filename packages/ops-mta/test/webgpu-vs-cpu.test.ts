@@ -33,7 +33,7 @@ const CASES: { name: string; sizes: Parameters<typeof randomOperands>[1]; option
   { name: 'post softmax, L=300, causal 3x3', sizes: { B: 1, Cin: 2, Cout: 2, L: 300, kH: 3, kW: 3 }, options: { mode: 'post', padding: 'causal' } },
   { name: 'pre sparsemax, L=260, symmetric 3x3, groups 2', sizes: { B: 1, Cin: 2, Cout: 4, L: 260, kH: 3, kW: 3, groups: 2 }, options: { mode: 'pre', sparse: true, padding: 1, groups: 2 } },
   { name: 'post sparsemax, L=40, 2x5 dilation 2x1, no bias', sizes: { B: 3, Cin: 3, Cout: 3, L: 40, kH: 2, kW: 5, bias: false }, options: { mode: 'post', sparse: true, padding: 'causal', dilation: [2, 1] } },
-  // cig = 8 with 9 taps: the weight gradient splits a group's channels into two blocks of 4.
+  // cig = 8 with 9 taps: the weight gradient gives each of the 8 channels its own workgroups.
   { name: 'post softmax, L=24, 8 input channels, 3x3', sizes: { B: 2, Cin: 8, Cout: 2, L: 24, kH: 3, kW: 3 }, options: { mode: 'post', padding: 1 } },
   { name: 'pre softmax, L=1, 3x3 causal', sizes: { B: 2, Cin: 2, Cout: 2, L: 1, kH: 3, kW: 3 }, options: { mode: 'pre', padding: 'causal' } },
   { name: 'post sparsemax, Cout=4 from Cin=2 in 2 groups, L=17, dilation 2x2', sizes: { B: 1, Cin: 2, Cout: 4, L: 17, kH: 3, kW: 3, groups: 2 }, options: { mode: 'post', sparse: true, padding: 2, dilation: 2, groups: 2 } },
