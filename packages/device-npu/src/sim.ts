@@ -81,6 +81,13 @@ export interface SimulatorOptions {
   /** Most bytes of freed GM (and poison bitmaps) kept for reuse (default 16 MiB); the oldest go first. */
   readonly maxPooledBytes?: number;
   /**
+   * Let the GM and bitmap pools keep up to the peak working set when that exceeds maxPooledBytes (default
+   * true), as the cpu device's allocator does: an L = 1024 call's maps are 32 MiB each, and fresh pages cost
+   * ~100 ms per 32 MiB on first touch, so without it every call pays for its GM, poison bitmaps and write
+   * ledgers again. The pools never hold more than max(peak working set, live + maxPooledBytes).
+   */
+  readonly retainPeak?: boolean;
+  /**
    * Poison mode's write ledger also refuses two cores writing *different* elements of one 32-byte GM block in
    * a launch (default false). The default ledger is per element: DataCopyPad writes exactly its elements, so
    * two cores may share a block at an unaligned boundary. Turn this on to require block-aligned core splits.
@@ -158,8 +165,9 @@ export class NpuSimulator {
     this.spec = spec;
     this.poison = options.poison ?? true;
     const pooled = options.maxPooledBytes ?? 16 * 2 ** 20;
-    this.#gmPool = new CachingAllocator(pooled);
-    this.#bitmapPool = new CachingAllocator(pooled / 4);
+    const retainPeak = options.retainPeak ?? true;
+    this.#gmPool = new CachingAllocator(pooled, Number.POSITIVE_INFINITY, retainPeak);
+    this.#bitmapPool = new CachingAllocator(pooled / 4, Number.POSITIVE_INFINITY, retainPeak);
     this.#log = new LaunchLog(options.recordLimit ?? 256);
     this.#exclusiveBlocks = options.exclusiveBlocks ?? false;
     this.#core = new CoreContext(spec, this.#key, () => this.poison);
@@ -250,6 +258,12 @@ export class NpuSimulator {
     this.#bitmapPool.free('bool', w);
   }
 
+  /** The write ledger's per-launch stamp arrays come from the bitmap pool (zeroed) and go back after the launch. */
+  readonly #ledgerArrays = {
+    take: (length: number): Uint8Array => this.takeBitmap(length),
+    give: (array: Uint8Array): void => this.recycleBitmap(array),
+  };
+
   /** Host read of a whole buffer as float32 values (half formats decoded exactly). */
   download(gm: GmBuffer): Float32Array {
     this.hostGuard('download');
@@ -325,7 +339,8 @@ export class NpuSimulator {
     let read = 0, write = 0, readBurst = 0, writeBurst = 0, transfers = 0, elemOps = 0, busiest = 0, peak = 0;
     let error: unknown = null;
     this.#running = info.kernel;
-    ctx.ledger = this.poison ? new WriteLedger(info.kernel, this.spec.alignmentBytes, this.#exclusiveBlocks) : null;
+    const ledger = this.poison ? new WriteLedger(info.kernel, this.spec.alignmentBytes, this.#exclusiveBlocks, this.#ledgerArrays) : null;
+    ctx.ledger = ledger;
     try {
       for (let core = 0; core < info.cores; core++) {
         ctx.kernel = info.kernel;
@@ -356,6 +371,7 @@ export class NpuSimulator {
     } finally {
       this.#running = null;
       ctx.ledger = null;
+      ledger?.release();
     }
     if (error === null && this.poison) {
       try {

@@ -10,6 +10,15 @@
 import { GmOverwriteError, GmWriteRaceError } from './errors.js';
 import type { GmBuffer } from './gm.js';
 
+/** Where a ledger gets its zeroed per-buffer arrays and returns them (the simulator's bitmap pool). */
+export interface LedgerArrays {
+  take(length: number): Uint8Array;
+  give(array: Uint8Array): void;
+}
+
+/** Fresh arrays for a ledger nobody pools for. */
+const FRESH_ARRAYS: LedgerArrays = { take: (length) => new Uint8Array(length), give: () => {} };
+
 export class WriteLedger {
   readonly #stamps = new Map<GmBuffer, Uint8Array>();
   readonly #blockOwners = new Map<GmBuffer, Uint8Array>();
@@ -18,34 +27,43 @@ export class WriteLedger {
     private readonly kernel: string,
     private readonly alignmentBytes: number,
     private readonly exclusiveBlocks = false,
+    private readonly arrays: LedgerArrays = FRESH_ARRAYS,
   ) {}
+
+  /** Hands the stamp arrays back (end of the launch); the ledger is empty afterwards. */
+  release(): void {
+    for (const a of this.#stamps.values()) this.arrays.give(a);
+    for (const a of this.#blockOwners.values()) this.arrays.give(a);
+    this.#stamps.clear();
+    this.#blockOwners.clear();
+  }
 
   /** Stamp elements [start, start + n) of `gm` as written by `core` (cores are numbered from 0, at most 254). */
   record(gm: GmBuffer, start: number, n: number, core: number, op: string): void {
     let stamps = this.#stamps.get(gm);
     if (!stamps) {
-      stamps = new Uint8Array(gm.length);
+      stamps = this.arrays.take(gm.length);
       this.#stamps.set(gm, stamps);
     }
     // One byte per element: cores are stamped 1..255 (a part has at most 48 vector cores).
     const mark = (core % 255) + 1;
     if (this.exclusiveBlocks && n > 0) this.claimBlocks(gm, start, n, mark, core, op);
-    for (let i = start; i < start + n; i++) {
+    // Check the whole run, then stamp it in one fill: the first stamped element is the error, as before.
+    const end = start + n;
+    for (let i = start; i < end; i++) {
       const prev = stamps[i]!;
-      if (prev === 0) {
-        stamps[i] = mark;
-        continue;
-      }
+      if (prev === 0) continue;
       const block = Math.floor((i * gm.elemBytes) / this.alignmentBytes);
       if (prev === mark) throw new GmOverwriteError(this.kernel, gm.name, i, core, op);
       throw new GmWriteRaceError(this.kernel, gm.name, i, block, prev - 1, core, op);
     }
+    stamps.fill(mark, start, end);
   }
 
   private claimBlocks(gm: GmBuffer, start: number, n: number, mark: number, core: number, op: string): void {
     let owners = this.#blockOwners.get(gm);
     if (!owners) {
-      owners = new Uint8Array(Math.ceil((gm.length * gm.elemBytes) / this.alignmentBytes));
+      owners = this.arrays.take(Math.ceil((gm.length * gm.elemBytes) / this.alignmentBytes));
       this.#blockOwners.set(gm, owners);
     }
     const first = Math.floor((start * gm.elemBytes) / this.alignmentBytes);
