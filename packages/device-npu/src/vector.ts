@@ -182,12 +182,27 @@ export class VectorUnit {
     const o = this.arenaIndex('gather', offsets, oOff, n);
     const s0 = this.scalarIndex('gather', src, 0, src.elems);
     const a = this.a;
+    // Kernels realign shifted rows with a table 0, 1, 2, ...: when the offsets are consecutive integers, the
+    // two ends bound every read and the gather is one block move. Anything else takes the element loop.
+    const k0 = srcStart + a[o]!;
+    const k1 = srcStart + a[o + n - 1]!;
+    if (Number.isInteger(k0) && k1 === k0 + n - 1 && k0 >= 0 && k1 < src.elems && consecutive(a, o, n)) {
+      if (d + n <= s0 + k0 || s0 + k1 < d) a.copyWithin(d, s0 + k0, s0 + k1 + 1);
+      else this.gatherElements(d, src, s0, srcStart, o, n);
+    } else {
+      this.gatherElements(d, src, s0, srcStart, o, n);
+    }
+    this.count(n);
+  }
+
+  /** gather's general case: element by element, each offset checked as it is read. */
+  private gatherElements(d: number, src: UbBuf, s0: number, srcStart: number, o: number, n: number): void {
+    const a = this.a;
     for (let t = 0; t < n; t++) {
       const k = srcStart + a[o + t]!;
       if (!(k >= 0 && k < src.elems && Number.isInteger(k))) this.fail('gather', src, srcStart, n, `offset ${a[o + t]} at ${t} reads element ${k}, outside the buffer`);
       a[d + t] = a[s0 + k]!;
     }
-    this.count(n);
   }
 
   /** buf[off + t] = first + t * step (AscendC ArithProgression): e.g. a gather's offset table. */
@@ -476,6 +491,13 @@ export class VectorUnit {
     a[s] = t;
     this.counters.scalarOps += 4;
   }
+}
+
+/** Whether a[o + t] = a[o] + t for every t < n (an offset table that is a run of consecutive elements). */
+function consecutive(a: Float32Array, o: number, n: number): boolean {
+  const first = a[o]!;
+  for (let t = 1; t < n; t++) if (a[o + t] !== first + t) return false;
+  return true;
 }
 
 export function isHalf(dtype: NpuDType): dtype is 'float16' | 'bfloat16' {
