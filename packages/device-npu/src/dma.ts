@@ -100,6 +100,7 @@ export class DmaEngine {
       const hole = s.written.subarray(gmOff, gmOff + n).indexOf(0);
       if (hole >= 0) throw new UninitializedReadError(this.kernelName(), gm.name, gmOff + hole);
     }
+    ubBuf.version++;
     if (gm.dtype === 'float32') this.ub.f32.set((s.data as Float32Array).subarray(gmOff, gmOff + n), ubBuf.offset + ubOff);
     else this.ub.u16.set((s.data as Uint16Array).subarray(gmOff, gmOff + n), ubBuf.offset + ubOff);
     const c = this.counters;
@@ -170,6 +171,7 @@ export class DmaEngine {
   private fillUb(ubBuf: UbBuf, off: number, n: number, value: number | undefined): void {
     if (n <= 0) return;
     if (value === undefined && !this.poison()) return;
+    ubBuf.version++;
     const i = ubBuf.offset + off;
     if (ubBuf.dtype === 'float32') this.ub.f32.fill(value ?? NaN, i, i + n);
     else {

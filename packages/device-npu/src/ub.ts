@@ -17,6 +17,11 @@ export interface UbAllocOptions {
 /** A handle to one UB allocation. `offset` indexes the arena view of its dtype (float32 or uint16). */
 export class UbBuf {
   live = true;
+  /**
+   * Bumped by every instruction or DMA that may write this buffer. The vector unit uses it to trust what it
+   * already checked of the buffer's contents (gather's offset table) until something writes there again.
+   */
+  version = 0;
   constructor(
     readonly name: string,
     readonly dtype: NpuDType,

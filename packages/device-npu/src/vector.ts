@@ -91,9 +91,17 @@ export class VectorUnit {
 
   /**
    * Validate a float32 operand [off, off + n) of a live buffer of this UB and return its arena index. The
-   * operand must start on a 32-byte block (the vector unit addresses the UB in blocks).
+   * operand must start on a 32-byte block (the vector unit addresses the UB in blocks). An extension op may
+   * write any operand it indexes, so this marks the buffer written (`UbBuf.version`).
    */
   arenaIndex(op: string, buf: UbBuf, off: number, n: number): number {
+    const i = this.readIndex(op, buf, off, n);
+    buf.version++;
+    return i;
+  }
+
+  /** arenaIndex for an operand the instruction only reads (the buffer's version stays). */
+  private readIndex(op: string, buf: UbBuf, off: number, n: number): number {
     const i = this.scalarIndex(op, buf, off, n);
     this.assertAligned(op, buf, off, n);
     return i;
@@ -155,6 +163,7 @@ export class VectorUnit {
       );
     }
     // The hardware leaves partials there: anything a kernel kept in it is gone.
+    tmp.version++;
     this.a.fill(NaN, tmp.offset, tmp.offset + need);
   }
 
@@ -179,20 +188,47 @@ export class VectorUnit {
   gather(dst: UbBuf, dOff: number, src: UbBuf, srcStart: number, offsets: UbBuf, oOff: number, n: number): void {
     if (n === 0) return;
     const d = this.arenaIndex('gather', dst, dOff, n);
-    const o = this.arenaIndex('gather', offsets, oOff, n);
+    const o = this.readIndex('gather', offsets, oOff, n);
     const s0 = this.scalarIndex('gather', src, 0, src.elems);
     const a = this.a;
     // Kernels realign shifted rows with a table 0, 1, 2, ...: when the offsets are consecutive integers, the
     // two ends bound every read and the gather is one block move. Anything else takes the element loop.
     const k0 = srcStart + a[o]!;
     const k1 = srcStart + a[o + n - 1]!;
-    if (Number.isInteger(k0) && k1 === k0 + n - 1 && k0 >= 0 && k1 < src.elems && consecutive(a, o, n)) {
+    if (Number.isInteger(k0) && k1 === k0 + n - 1 && k0 >= 0 && k1 < src.elems && this.isRun(offsets, o, oOff, n)) {
       if (d + n <= s0 + k0 || s0 + k1 < d) a.copyWithin(d, s0 + k0, s0 + k1 + 1);
       else this.gatherElements(d, src, s0, srcStart, o, n);
     } else {
       this.gatherElements(d, src, s0, srcStart, o, n);
     }
     this.count(n);
+  }
+
+  // The offset table last found to be a run, and the range of it checked; valid while its version stands.
+  private runTable: UbBuf | null = null;
+  private runVersion = -1;
+  private runFrom = 0;
+  private runTo = 0;
+
+  /**
+   * Whether offsets[oOff + t] = offsets[oOff] + t for t < n (arena index o = offsets' index of oOff). A kernel
+   * gathers through one table thousands of times: once checked, a range is trusted until the table is written.
+   */
+  private isRun(offsets: UbBuf, o: number, oOff: number, n: number): boolean {
+    const known = offsets === this.runTable && offsets.version === this.runVersion;
+    if (known && oOff >= this.runFrom && oOff + n <= this.runTo) return true;
+    if (!consecutive(this.a, o, n)) return false;
+    // Two runs that share an element are one run: widen the known range; otherwise this one replaces it.
+    if (known && Math.max(oOff, this.runFrom) < Math.min(oOff + n, this.runTo)) {
+      this.runFrom = Math.min(this.runFrom, oOff);
+      this.runTo = Math.max(this.runTo, oOff + n);
+    } else {
+      this.runTable = offsets;
+      this.runVersion = offsets.version;
+      this.runFrom = oOff;
+      this.runTo = oOff + n;
+    }
+    return true;
   }
 
   /** gather's general case: element by element, each offset checked as it is read. */
@@ -237,7 +273,7 @@ export class VectorUnit {
   copy(dst: UbBuf, dOff: number, src: UbBuf, sOff: number, n: number): void {
     if (n === 0) return;
     const d = this.arenaIndex('copy', dst, dOff, n);
-    const s = this.arenaIndex('copy', src, sOff, n);
+    const s = this.readIndex('copy', src, sOff, n);
     this.a.copyWithin(d, s, s + n);
     this.count(n);
   }
@@ -246,7 +282,7 @@ export class VectorUnit {
   axpy(dst: UbBuf, dOff: number, src: UbBuf, sOff: number, alpha: number, n: number): void {
     if (n === 0) return;
     const d = this.arenaIndex('axpy', dst, dOff, n);
-    const s = this.arenaIndex('axpy', src, sOff, n);
+    const s = this.readIndex('axpy', src, sOff, n);
     const a = this.a;
     for (let k = 0; k < n; k++) a[d + k] += alpha * a[s + k]!;
     this.count(n);
@@ -263,7 +299,7 @@ export class VectorUnit {
   add(dst: UbBuf, dOff: number, src: UbBuf, sOff: number, n: number): void {
     if (n === 0) return;
     const d = this.arenaIndex('add', dst, dOff, n);
-    const s = this.arenaIndex('add', src, sOff, n);
+    const s = this.readIndex('add', src, sOff, n);
     const a = this.a;
     for (let k = 0; k < n; k++) a[d + k] += a[s + k]!;
     this.count(n);
@@ -329,7 +365,7 @@ export class VectorUnit {
 
   reduceMax(buf: UbBuf, off: number, n: number): number {
     if (n === 0) return -Infinity;
-    const i = this.arenaIndex('reduceMax', buf, off, n);
+    const i = this.readIndex('reduceMax', buf, off, n);
     this.reduceScratch('reduceMax', n);
     const a = this.a;
     let m = -Infinity;
@@ -343,7 +379,7 @@ export class VectorUnit {
 
   reduceSum(buf: UbBuf, off: number, n: number): number {
     if (n === 0) return 0;
-    const i = this.arenaIndex('reduceSum', buf, off, n);
+    const i = this.readIndex('reduceSum', buf, off, n);
     this.reduceScratch('reduceSum', n);
     const a = this.a;
     let s = 0;
@@ -354,8 +390,8 @@ export class VectorUnit {
 
   dot(x: UbBuf, xOff: number, y: UbBuf, yOff: number, n: number): number {
     if (n === 0) return 0;
-    const i = this.arenaIndex('dot', x, xOff, n);
-    const j = this.arenaIndex('dot', y, yOff, n);
+    const i = this.readIndex('dot', x, xOff, n);
+    const j = this.readIndex('dot', y, yOff, n);
     this.reduceScratch('dot', n);
     const a = this.a;
     let s = 0;
@@ -370,7 +406,7 @@ export class VectorUnit {
    */
   thresholdStats(buf: UbBuf, off: number, n: number, taus: Float64Array, k: number, sums: Float64Array, counts: Float64Array, shift = 0): void {
     if (n === 0) return;
-    const i = this.arenaIndex('thresholdStats', buf, off, n);
+    const i = this.readIndex('thresholdStats', buf, off, n);
     this.reduceScratch('thresholdStats', n);
     const a = this.a;
     for (let q = 0; q < k; q++) {
@@ -393,8 +429,8 @@ export class VectorUnit {
   /** Sum of g where p > 0, and how many: out[0] += sum, out[1] += count. */
   supportStats(p: UbBuf, pOff: number, g: UbBuf, gOff: number, n: number, out: Float64Array): void {
     if (n === 0) return;
-    const i = this.arenaIndex('supportStats', p, pOff, n);
-    const j = this.arenaIndex('supportStats', g, gOff, n);
+    const i = this.readIndex('supportStats', p, pOff, n);
+    const j = this.readIndex('supportStats', g, gOff, n);
     this.reduceScratch('supportStats', n);
     const a = this.a;
     let s = 0;
@@ -414,7 +450,7 @@ export class VectorUnit {
   softmaxGrad(g: UbBuf, gOff: number, p: UbBuf, pOff: number, n: number, dot: number): void {
     if (n === 0) return;
     const i = this.arenaIndex('softmaxGrad', g, gOff, n);
-    const j = this.arenaIndex('softmaxGrad', p, pOff, n);
+    const j = this.readIndex('softmaxGrad', p, pOff, n);
     const a = this.a;
     for (let k = 0; k < n; k++) a[i + k] = a[j + k]! * Math.fround(a[i + k]! - dot);
     this.count(n, 2);
@@ -424,7 +460,7 @@ export class VectorUnit {
   sparsemaxGrad(g: UbBuf, gOff: number, p: UbBuf, pOff: number, n: number, mean: number): void {
     if (n === 0) return;
     const i = this.arenaIndex('sparsemaxGrad', g, gOff, n);
-    const j = this.arenaIndex('sparsemaxGrad', p, pOff, n);
+    const j = this.readIndex('sparsemaxGrad', p, pOff, n);
     const a = this.a;
     for (let k = 0; k < n; k++) a[i + k] = a[j + k]! > 0 ? a[i + k]! - mean : 0;
     this.count(n, 2);
@@ -440,6 +476,7 @@ export class VectorUnit {
     };
     check(dst, dOff);
     check(src, sOff);
+    dst.version++;
     if (src.dtype === 'float32' && dst.dtype !== 'float32') {
       encodeHalf(dst.dtype, this.a, src.offset + sOff, this.h, dst.offset + dOff, n);
     } else if (src.dtype !== 'float32' && dst.dtype === 'float32') {
@@ -455,7 +492,7 @@ export class VectorUnit {
     if (n === 0) return;
     const s = this.arenaIndex('kahanAccumulate', sum, sOff, n);
     const c = this.arenaIndex('kahanAccumulate', comp, cOff, n);
-    const x = this.arenaIndex('kahanAccumulate', src, xOff, n);
+    const x = this.readIndex('kahanAccumulate', src, xOff, n);
     const a = this.a;
     for (let k = 0; k < n; k++) {
       const y = Math.fround(a[x + k]! - a[c + k]!);
@@ -476,6 +513,7 @@ export class VectorUnit {
   /** Scalar write of one float32 UB element (rounded to float32). */
   set(buf: UbBuf, i: number, value: number): void {
     const k = this.scalarIndex('set', buf, i, 1);
+    buf.version++;
     this.counters.scalarOps++;
     this.a[k] = value;
   }
@@ -484,6 +522,8 @@ export class VectorUnit {
   kahanAdd(sum: UbBuf, comp: UbBuf, i: number, value: number): void {
     const s = this.scalarIndex('kahanAdd', sum, i, 1);
     const c = this.scalarIndex('kahanAdd', comp, i, 1);
+    sum.version++;
+    comp.version++;
     const a = this.a;
     const y = Math.fround(Math.fround(value) - a[c]!);
     const t = Math.fround(a[s]! + y);
