@@ -20,7 +20,7 @@ export interface LedgerArrays {
 const FRESH_ARRAYS: LedgerArrays = { take: (length) => new Uint8Array(length), give: () => {} };
 
 export class WriteLedger {
-  readonly #stamps = new Map<GmBuffer, Uint8Array>();
+  readonly #stamps = new Map<GmBuffer, Stamps>();
   readonly #blockOwners = new Map<GmBuffer, Uint8Array>();
 
   constructor(
@@ -32,17 +32,20 @@ export class WriteLedger {
 
   /** Hands the stamp arrays back (end of the launch); the ledger is empty afterwards. */
   release(): void {
-    for (const a of this.#stamps.values()) this.arrays.give(a);
+    for (const a of this.#stamps.values()) this.arrays.give(a.bytes);
     for (const a of this.#blockOwners.values()) this.arrays.give(a);
     this.#stamps.clear();
     this.#blockOwners.clear();
   }
 
-  /** Stamp elements [start, start + n) of `gm` as written by `core` (cores are numbered from 0, at most 254). */
-  record(gm: GmBuffer, start: number, n: number, core: number, op: string): void {
+  /**
+   * Stamp elements [start, start + n) of `gm` as written by `core` (cores are numbered from 0, at most 254).
+   * `op` describes the write for an error message; a function is called only when there is one.
+   */
+  record(gm: GmBuffer, start: number, n: number, core: number, op: string | (() => string)): void {
     let stamps = this.#stamps.get(gm);
     if (!stamps) {
-      stamps = this.arrays.take(gm.length);
+      stamps = new Stamps(this.arrays.take(gm.length));
       this.#stamps.set(gm, stamps);
     }
     // One byte per element: cores are stamped 1..255 (a part has at most 48 vector cores).
@@ -50,17 +53,18 @@ export class WriteLedger {
     if (this.exclusiveBlocks && n > 0) this.claimBlocks(gm, start, n, mark, core, op);
     // Check the whole run, then stamp it in one fill: the first stamped element is the error, as before.
     const end = start + n;
-    for (let i = start; i < end; i++) {
-      const prev = stamps[i]!;
-      if (prev === 0) continue;
+    const i = stamps.firstNonZero(start, end);
+    if (i >= 0) {
+      const prev = stamps.bytes[i]!;
       const block = Math.floor((i * gm.elemBytes) / this.alignmentBytes);
-      if (prev === mark) throw new GmOverwriteError(this.kernel, gm.name, i, core, op);
-      throw new GmWriteRaceError(this.kernel, gm.name, i, block, prev - 1, core, op);
+      const what = typeof op === 'string' ? op : op();
+      if (prev === mark) throw new GmOverwriteError(this.kernel, gm.name, i, core, what);
+      throw new GmWriteRaceError(this.kernel, gm.name, i, block, prev - 1, core, what);
     }
-    stamps.fill(mark, start, end);
+    stamps.bytes.fill(mark, start, end);
   }
 
-  private claimBlocks(gm: GmBuffer, start: number, n: number, mark: number, core: number, op: string): void {
+  private claimBlocks(gm: GmBuffer, start: number, n: number, mark: number, core: number, op: string | (() => string)): void {
     let owners = this.#blockOwners.get(gm);
     if (!owners) {
       owners = this.arrays.take(Math.ceil((gm.length * gm.elemBytes) / this.alignmentBytes));
@@ -73,8 +77,34 @@ export class WriteLedger {
       if (prev === 0) owners[blk] = mark;
       else if (prev !== mark) {
         const element = Math.max(start, Math.ceil((blk * this.alignmentBytes) / gm.elemBytes));
-        throw new GmWriteRaceError(this.kernel, gm.name, element, blk, prev - 1, core, op, 'block');
+        throw new GmWriteRaceError(this.kernel, gm.name, element, blk, prev - 1, core, typeof op === 'string' ? op : op(), 'block');
       }
     }
+  }
+}
+
+/** One buffer's stamps, one byte per element, with a word view to skip four unwritten elements per compare. */
+class Stamps {
+  readonly words: Uint32Array;
+  constructor(readonly bytes: Uint8Array) {
+    this.words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteOffset % 4 === 0 ? bytes.byteLength >> 2 : 0);
+  }
+
+  /** The first index in [from, to) whose stamp is set, or -1. */
+  firstNonZero(from: number, to: number): number {
+    const b = this.bytes;
+    const w = this.words;
+    let i = from;
+    // Bytes up to a word boundary, whole words, then the tail.
+    const headEnd = w.length > 0 ? Math.min(to, Math.ceil(from / 4) * 4) : to;
+    for (; i < headEnd; i++) if (b[i] !== 0) return i;
+    const wordEnd = w.length > 0 ? Math.floor(to / 4) : 0;
+    for (let k = i / 4; k < wordEnd; k++) {
+      if (w[k] !== 0) {
+        for (let j = k * 4; ; j++) if (b[j] !== 0) return j;
+      }
+    }
+    for (i = Math.max(i, wordEnd * 4); i < to; i++) if (b[i] !== 0) return i;
+    return -1;
   }
 }
