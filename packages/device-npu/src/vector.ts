@@ -21,6 +21,7 @@
 import { type NpuDType, decodeHalf, encodeHalf } from './dtype.js';
 import { NpuAccessError, ReduceTmpBufferError, VectorAlignmentError } from './errors.js';
 import type { UbBuf, UnifiedBuffer } from './ub.js';
+import type { WasmArena } from './wasm-arena.js';
 
 export interface VectorCounters {
   /** Element operations (an op over n elements adds n; exp adds n too). */
@@ -87,6 +88,16 @@ export class VectorUnit {
   /** The float32 view of this core's UB arena. Index it only where `arenaIndex` says. */
   get arena(): Float32Array {
     return this.a;
+  }
+
+  /**
+   * The arena's WebAssembly memory, for fused instructions compiled to wasm (arena index i is byte 4 i of it),
+   * and the byte offset of the scratch after the UB where such an instruction passes arguments and results;
+   * null where the engine has no WebAssembly (run the JavaScript loops). Validate operands with `arenaIndex`
+   * and count with `count` exactly as a JavaScript instruction does.
+   */
+  get wasm(): WasmArena | null {
+    return this.ub.wasm;
   }
 
   /**
