@@ -68,34 +68,36 @@ export class DmaEngine {
   }
 
   private check(op: string, ubBuf: UbBuf, ubOff: number, gm: GmBuffer, gmOff: number, n: number): void {
-    // The message is built only for an error: a transfer that passes costs a few comparisons.
-    const where = (): string => `${op} in kernel '${this.kernelName()}' (UB '${ubBuf.name}' [${ubOff}, ${ubOff + n}), GM '${gm.name}' [${gmOff}, ${gmOff + n}))`;
-    if (ubBuf.owner !== this.ub || !ubBuf.live) throw new NpuAccessError(`${where()}: UB buffer is not live in this core's UB`);
-    if (ubBuf.dtype !== gm.dtype) {
-      throw new NpuAccessError(`${where()}: DMA does not convert; UB buffer is ${ubBuf.dtype}, GM is ${gm.dtype}. Stage through a ${gm.dtype} UB buffer and cast()`);
+    // Plain comparisons first; the message (and any closure) is made only for an error.
+    const live = ubBuf.owner === this.ub && ubBuf.live;
+    const sameType = ubBuf.dtype === gm.dtype;
+    const inUb = Number.isInteger(n) && n >= 0 && Number.isInteger(ubOff) && ubOff >= 0 && ubOff + n <= ubBuf.elems;
+    const inGm = Number.isInteger(gmOff) && gmOff >= 0 && gmOff + n <= gm.length;
+    if (live && sameType && inUb && inGm) return;
+    const where = `${op} in kernel '${this.kernelName()}' (UB '${ubBuf.name}' [${ubOff}, ${ubOff + n}), GM '${gm.name}' [${gmOff}, ${gmOff + n}))`;
+    if (!live) throw new NpuAccessError(`${where}: UB buffer is not live in this core's UB`);
+    if (!sameType) {
+      throw new NpuAccessError(`${where}: DMA does not convert; UB buffer is ${ubBuf.dtype}, GM is ${gm.dtype}. Stage through a ${gm.dtype} UB buffer and cast()`);
     }
-    if (!Number.isInteger(n) || n < 0 || !Number.isInteger(ubOff) || ubOff < 0 || ubOff + n > ubBuf.elems) {
-      throw new NpuAccessError(`${where()}: range outside the UB buffer of ${ubBuf.elems} elements`);
-    }
-    if (!Number.isInteger(gmOff) || gmOff < 0 || gmOff + n > gm.length) {
-      throw new NpuAccessError(`${where()}: range outside the GM buffer of ${gm.length} elements`);
-    }
+    if (!inUb) throw new NpuAccessError(`${where}: range outside the UB buffer of ${ubBuf.elems} elements`);
+    throw new NpuAccessError(`${where}: range outside the GM buffer of ${gm.length} elements`);
   }
 
-  private requireAligned(op: string, what: string, buffer: string, bytes: number, fix: string | (() => string)): void {
-    if (bytes % this.burstBytes !== 0) {
-      throw new DmaAlignmentError(this.kernelName(), op, what, buffer, bytes, this.burstBytes, typeof fix === 'string' ? fix : fix());
-    }
+  private requireAligned(op: string, what: string, buffer: string, bytes: number, fix: string): void {
+    if (bytes % this.burstBytes !== 0) throw new DmaAlignmentError(this.kernelName(), op, what, buffer, bytes, this.burstBytes, fix);
   }
 
   /** DataCopy's three rules: GM address, UB address and length in whole blocks. */
   private requireBlocks(op: 'copyIn' | 'copyOut', ubBuf: UbBuf, ubOff: number, gm: GmBuffer, gmOff: number, n: number): void {
     const e = gm.elemBytes;
+    const b = this.burstBytes;
+    const ubAt = ubBuf.byteOffset + ubOff * e;
+    if (ubAt % b === 0 && (gmOff * e) % b === 0 && (n * e) % b === 0) return;
     const pad = op === 'copyIn' ? 'copyInPad' : 'copyOutPad';
-    this.requireAligned(op, 'UB address', ubBuf.name, ubBuf.byteOffset + ubOff * e, 'Start UB transfers at a multiple of 32 bytes (pitch rows to whole blocks).');
-    this.requireAligned(op, 'GM address', gm.name, gmOff * e, () => `Use ${pad} (DataCopyPad) for a run that does not start on a block.`);
+    this.requireAligned(op, 'UB address', ubBuf.name, ubAt, 'Start UB transfers at a multiple of 32 bytes (pitch rows to whole blocks).');
+    this.requireAligned(op, 'GM address', gm.name, gmOff * e, `Use ${pad} (DataCopyPad) for a run that does not start on a block.`);
     this.requireAligned(op, 'length', gm.name, n * e,
-      () => `Move the tail with ${pad} (DataCopyPad); rounding the length up would ${op === 'copyOut' ? 'overwrite the neighbouring data' : 'read past the run'}.`);
+      `Move the tail with ${pad} (DataCopyPad); rounding the length up would ${op === 'copyOut' ? 'overwrite the neighbouring data' : 'read past the run'}.`);
   }
 
   private readGm(ubBuf: UbBuf, ubOff: number, gm: GmBuffer, gmOff: number, n: number): void {
@@ -115,7 +117,7 @@ export class DmaEngine {
 
   private writeGm(op: string, gm: GmBuffer, gmOff: number, ubBuf: UbBuf, ubOff: number, n: number): void {
     const s = gmStorage(gm, this.#key);
-    this.ledger?.record(gm, gmOff, n, this.coreId(), () => `${op} of ${n} elements at ${gmOff} from UB '${ubBuf.name}'`);
+    this.ledger?.record(gm, gmOff, n, this.coreId(), op, ubBuf.name);
     if (gm.dtype === 'float32') (s.data as Float32Array).set(this.ub.f32.subarray(ubBuf.offset + ubOff, ubBuf.offset + ubOff + n), gmOff);
     else (s.data as Uint16Array).set(this.ub.u16.subarray(ubBuf.offset + ubOff, ubBuf.offset + ubOff + n), gmOff);
     if (s.written) s.written.fill(1, gmOff, gmOff + n);

@@ -480,13 +480,8 @@ export class VectorUnit {
   /** Convert between a float32 buffer and a half buffer (float16/bfloat16), rounding to nearest even. */
   cast(dst: UbBuf, dOff: number, src: UbBuf, sOff: number, n: number): void {
     if (n === 0) return;
-    const check = (b: UbBuf, off: number): void => {
-      if (b.owner !== this.ub || !b.live) this.fail('cast', b, off, n, 'buffer is not live in this core\'s UB');
-      if (!(off >= 0 && off + n <= b.elems)) this.fail('cast', b, off, n, 'range outside the buffer');
-      this.assertAligned('cast', b, off, n);
-    };
-    check(dst, dOff);
-    check(src, sOff);
+    this.castOperand(dst, dOff, n);
+    this.castOperand(src, sOff, n);
     dst.version++;
     if (src.dtype === 'float32' && dst.dtype !== 'float32') {
       encodeHalf(dst.dtype, this.a, src.offset + sOff, this.h, dst.offset + dOff, n);
@@ -496,6 +491,13 @@ export class VectorUnit {
       this.fail('cast', dst, dOff, n, `cast needs one float32 and one half buffer, got ${src.dtype} -> ${dst.dtype}`);
     }
     this.count(n);
+  }
+
+  /** A cast operand: a live buffer of this UB (either dtype), in range, on a 32-byte block. */
+  private castOperand(b: UbBuf, off: number, n: number): void {
+    if (b.owner !== this.ub || !b.live) this.fail('cast', b, off, n, 'buffer is not live in this core\'s UB');
+    if (!(off >= 0 && off + n <= b.elems)) this.fail('cast', b, off, n, 'range outside the buffer');
+    this.assertAligned('cast', b, off, n);
   }
 
   /** Compensated (Kahan) accumulation of n elements: sum[k] += src[k], comp[k] tracking the lost low bits. */

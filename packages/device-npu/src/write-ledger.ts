@@ -40,9 +40,10 @@ export class WriteLedger {
 
   /**
    * Stamp elements [start, start + n) of `gm` as written by `core` (cores are numbered from 0, at most 254).
-   * `op` describes the write for an error message; a function is called only when there is one.
+   * `op` names the write for an error message; with `fromUb`, the message says which UB buffer it came from
+   * (made only when there is an error).
    */
-  record(gm: GmBuffer, start: number, n: number, core: number, op: string | (() => string)): void {
+  record(gm: GmBuffer, start: number, n: number, core: number, op: string, fromUb?: string): void {
     let stamps = this.#stamps.get(gm);
     if (!stamps) {
       stamps = new Stamps(this.arrays.take(gm.length));
@@ -50,21 +51,21 @@ export class WriteLedger {
     }
     // One byte per element: cores are stamped 1..255 (a part has at most 48 vector cores).
     const mark = (core % 255) + 1;
-    if (this.exclusiveBlocks && n > 0) this.claimBlocks(gm, start, n, mark, core, op);
+    if (this.exclusiveBlocks && n > 0) this.claimBlocks(gm, start, n, mark, core, op, fromUb);
     // Check the whole run, then stamp it in one fill: the first stamped element is the error, as before.
     const end = start + n;
     const i = stamps.firstNonZero(start, end);
     if (i >= 0) {
       const prev = stamps.bytes[i]!;
       const block = Math.floor((i * gm.elemBytes) / this.alignmentBytes);
-      const what = typeof op === 'string' ? op : op();
+      const what = describeWrite(op, fromUb, n, start);
       if (prev === mark) throw new GmOverwriteError(this.kernel, gm.name, i, core, what);
       throw new GmWriteRaceError(this.kernel, gm.name, i, block, prev - 1, core, what);
     }
     stamps.bytes.fill(mark, start, end);
   }
 
-  private claimBlocks(gm: GmBuffer, start: number, n: number, mark: number, core: number, op: string | (() => string)): void {
+  private claimBlocks(gm: GmBuffer, start: number, n: number, mark: number, core: number, op: string, fromUb: string | undefined): void {
     let owners = this.#blockOwners.get(gm);
     if (!owners) {
       owners = this.arrays.take(Math.ceil((gm.length * gm.elemBytes) / this.alignmentBytes));
@@ -77,10 +78,14 @@ export class WriteLedger {
       if (prev === 0) owners[blk] = mark;
       else if (prev !== mark) {
         const element = Math.max(start, Math.ceil((blk * this.alignmentBytes) / gm.elemBytes));
-        throw new GmWriteRaceError(this.kernel, gm.name, element, blk, prev - 1, core, typeof op === 'string' ? op : op(), 'block');
+        throw new GmWriteRaceError(this.kernel, gm.name, element, blk, prev - 1, core, describeWrite(op, fromUb, n, start), 'block');
       }
     }
   }
+}
+
+function describeWrite(op: string, fromUb: string | undefined, n: number, start: number): string {
+  return fromUb === undefined ? op : `${op} of ${n} elements at ${start} from UB '${fromUb}'`;
 }
 
 /** One buffer's stamps, one byte per element, with a word view to skip four unwritten elements per compare. */

@@ -25,14 +25,14 @@ describe('write ledger', () => {
             const ledger = new WriteLedger('k', 32);
             ledger.record(gm, a, an, 0, 'first');
             const overlap = Math.max(a, b) < Math.min(a + an, b + bn);
-            const e = firstError(() => ledger.record(gm, b, bn, 1, () => 'second'));
+            const e = firstError(() => ledger.record(gm, b, bn, 1, 'second', 'ubuf'));
             if (!overlap) {
               expect(e).toBeNull();
               continue;
             }
             expect(e).toBeInstanceOf(GmWriteRaceError);
             expect((e as GmWriteRaceError).element).toBe(Math.max(a, b));
-            expect((e as Error).message).toContain('second');
+            expect((e as Error).message).toContain(`second of ${bn} elements at ${b} from UB 'ubuf'`);
           }
         }
       }
