@@ -22,6 +22,7 @@ import { type NpuDType, decodeHalf, encodeHalf } from './dtype.js';
 import { NpuAccessError, ReduceTmpBufferError, VectorAlignmentError } from './errors.js';
 import type { UbBuf, UnifiedBuffer } from './ub.js';
 import type { WasmArena } from './wasm-arena.js';
+import { type VectorWasm, vectorWasm, vectorWasmEnabled } from './vector-wasm.js';
 
 export interface VectorCounters {
   /** Element operations (an op over n elements adds n; exp adds n too). */
@@ -56,6 +57,8 @@ export class VectorUnit {
   private readonly lanes: number;
   readonly counters: VectorCounters = { elemOps: 0, repeats: 0, scalarOps: 0, instructions: 0 };
   private sharedTmp: UbBuf | null = null;
+  /** The wasm loops on this arena (exponentials), or null. */
+  private readonly vw: VectorWasm | null;
 
   constructor(
     private readonly ub: UnifiedBuffer,
@@ -64,6 +67,7 @@ export class VectorUnit {
   ) {
     this.a = ub.f32;
     this.h = ub.u16;
+    this.vw = vectorWasm(ub.wasm);
     this.lanes = Math.max(1, Math.floor(vectorBytesPerCycle / 4));
   }
 
@@ -324,12 +328,24 @@ export class VectorUnit {
     this.count(n);
   }
 
+  /** The wasm loops, unless turned off (setVectorWasm). */
+  private get wasmLoops(): VectorWasm | null {
+    return this.vw !== null && vectorWasmEnabled() ? this.vw : null;
+  }
+
+  // The exponentials store Math.fround(Math.exp(x - shift)) per element: in wasm (the same float32 values,
+  // see wasm/vector.wat) where the arena is a wasm memory, else by the JavaScript loops.
+
   /** buf = exp(buf - shift) */
   expShift(buf: UbBuf, off: number, n: number, shift: number): void {
     if (n === 0) return;
     const i = this.arenaIndex('expShift', buf, off, n);
-    const a = this.a;
-    for (let k = i; k < i + n; k++) a[k] = Math.exp(a[k]! - shift);
+    const w = this.wasmLoops;
+    if (w !== null) w.expShift(4 * i, n, shift);
+    else {
+      const a = this.a;
+      for (let k = i; k < i + n; k++) a[k] = Math.exp(a[k]! - shift);
+    }
     this.count(n);
   }
 
@@ -338,12 +354,16 @@ export class VectorUnit {
     if (n === 0) return 0;
     const i = this.arenaIndex('expShiftSum', buf, off, n);
     this.reduceScratch('expShiftSum', n);
-    const a = this.a;
+    const w = this.wasmLoops;
     let s = 0;
-    for (let k = i; k < i + n; k++) {
-      const e = Math.fround(Math.exp(a[k]! - shift));
-      a[k] = e;
-      s += e;
+    if (w !== null) s = w.expShiftSum(4 * i, n, shift);
+    else {
+      const a = this.a;
+      for (let k = i; k < i + n; k++) {
+        const e = Math.fround(Math.exp(a[k]! - shift));
+        a[k] = e;
+        s += e;
+      }
     }
     this.count(n, 2);
     return s;
@@ -353,8 +373,12 @@ export class VectorUnit {
   expShiftScale(buf: UbBuf, off: number, n: number, shift: number, mul: number): void {
     if (n === 0) return;
     const i = this.arenaIndex('expShiftScale', buf, off, n);
-    const a = this.a;
-    for (let k = i; k < i + n; k++) a[k] = Math.fround(Math.exp(a[k]! - shift)) * mul;
+    const w = this.wasmLoops;
+    if (w !== null) w.expShiftScale(4 * i, n, shift, mul);
+    else {
+      const a = this.a;
+      for (let k = i; k < i + n; k++) a[k] = Math.fround(Math.exp(a[k]! - shift)) * mul;
+    }
     this.count(n, 2);
   }
 

@@ -1,0 +1,138 @@
+;; The vector unit's exponential instructions (vector.ts: expShift, expShiftSum, expShiftScale) over the UB
+;; arena, which lives in the imported memory from byte 0. Each element gets exactly the float32 value the
+;; JavaScript loop stores, Math.fround(Math.exp(x - shift)):
+;;   a fast exp e (k = round(d / ln2), Cody-Waite reduction, 12-term Taylor polynomial, times 2^k; relative
+;;   error below 1e-15 on [-707, 0]) decides the float32 when every value within a relative 2^-44 of e
+;;   rounds to the same float32. Math.exp is within one double ulp of exp(d) and e far closer than 2^-44,
+;;   so both round alike; otherwise (about one element in 500,000), and for d > 0 or NaN, the element
+;;   calls the imported Math.exp. d < -707 (-Infinity included) is +0, as fround(Math.exp(d)) is.
+;; Two elements a step (f64x2); sums add the float32 values one at a time in element order, as the loop does.
+;; Addresses are bytes. Assembled by packages/device-npu/tools/build-wasm.ts into vector.generated.ts.
+(module
+  (import "env" "memory" (memory 1))
+  (import "env" "exp" (func $mathExp (param f64) (result f64)))
+
+  ;; exp(d) for d in [-707, 0], error below 1e-15 relative (not correctly rounded: see $exp32).
+  (func $fast1 (param $d f64) (result f64)
+    (local $k f64) (local $r f64) (local $r2 f64) (local $r4 f64)
+    (local.set $k (f64.sub (f64.add (f64.mul (local.get $d) (f64.const 1.4426950408889634)) (f64.const 6755399441055744)) (f64.const 6755399441055744)))
+    (local.set $r (f64.sub (f64.sub (local.get $d) (f64.mul (local.get $k) (f64.const 0.6931471803691238))) (f64.mul (local.get $k) (f64.const 1.9082149292705877e-10))))
+    (local.set $r2 (f64.mul (local.get $r) (local.get $r)))
+    (local.set $r4 (f64.mul (local.get $r2) (local.get $r2)))
+    (f64.mul
+      (f64.add
+        (f64.add
+          (f64.add (f64.add (f64.const 1) (local.get $r)) (f64.mul (f64.add (f64.const 0.5) (f64.mul (f64.const 0.16666666666666666) (local.get $r))) (local.get $r2)))
+          (f64.mul (f64.add (f64.add (f64.const 0.041666666666666664) (f64.mul (f64.const 0.008333333333333333) (local.get $r))) (f64.mul (f64.add (f64.const 0.001388888888888889) (f64.mul (f64.const 0.0001984126984126984) (local.get $r))) (local.get $r2))) (local.get $r4)))
+        (f64.mul
+          (f64.add
+            (f64.add (f64.add (f64.const 0.0000248015873015873) (f64.mul (f64.const 0.0000027557319223985893) (local.get $r))) (f64.mul (f64.add (f64.const 2.755731922398589e-7) (f64.mul (f64.const 2.505210838544172e-8) (local.get $r))) (local.get $r2)))
+            (f64.mul (f64.const 2.08767569878681e-9) (local.get $r4)))
+          (f64.mul (local.get $r4) (local.get $r4))))
+      (f64.reinterpret_i64 (i64.shl (i64.add (i64.trunc_f64_s (local.get $k)) (i64.const 1023)) (i64.const 52)))))
+
+  ;; Both lanes of $fast1 (the same operations); every lane must lie in [-707, 0].
+  (func $fast2 (param $d v128) (result v128)
+    (local $t v128) (local $k v128) (local $r v128) (local $r2 v128) (local $r4 v128)
+    (local.set $t (f64x2.add (f64x2.mul (local.get $d) (v128.const f64x2 1.4426950408889634 1.4426950408889634)) (v128.const f64x2 6755399441055744 6755399441055744)))
+    (local.set $k (f64x2.sub (local.get $t) (v128.const f64x2 6755399441055744 6755399441055744)))
+    (local.set $r (f64x2.sub (f64x2.sub (local.get $d) (f64x2.mul (local.get $k) (v128.const f64x2 0.6931471803691238 0.6931471803691238))) (f64x2.mul (local.get $k) (v128.const f64x2 1.9082149292705877e-10 1.9082149292705877e-10))))
+    (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+    (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
+    (f64x2.mul
+      (f64x2.add
+        (f64x2.add
+          (f64x2.add (f64x2.add (v128.const f64x2 1 1) (local.get $r)) (f64x2.mul (f64x2.add (v128.const f64x2 0.5 0.5) (f64x2.mul (v128.const f64x2 0.16666666666666666 0.16666666666666666) (local.get $r))) (local.get $r2)))
+          (f64x2.mul (f64x2.add (f64x2.add (v128.const f64x2 0.041666666666666664 0.041666666666666664) (f64x2.mul (v128.const f64x2 0.008333333333333333 0.008333333333333333) (local.get $r))) (f64x2.mul (f64x2.add (v128.const f64x2 0.001388888888888889 0.001388888888888889) (f64x2.mul (v128.const f64x2 0.0001984126984126984 0.0001984126984126984) (local.get $r))) (local.get $r2))) (local.get $r4)))
+        (f64x2.mul
+          (f64x2.add
+            (f64x2.add (f64x2.add (v128.const f64x2 0.0000248015873015873 0.0000248015873015873) (f64x2.mul (v128.const f64x2 0.0000027557319223985893 0.0000027557319223985893) (local.get $r))) (f64x2.mul (f64x2.add (v128.const f64x2 2.755731922398589e-7 2.755731922398589e-7) (f64x2.mul (v128.const f64x2 2.505210838544172e-8 2.505210838544172e-8) (local.get $r))) (local.get $r2)))
+            (f64x2.mul (v128.const f64x2 2.08767569878681e-9 2.08767569878681e-9) (local.get $r4)))
+          (f64x2.mul (local.get $r4) (local.get $r4))))
+      ;; 2^k: t holds 1.5 * 2^52 + k, so its bits less those of 1.5 * 2^52 are k
+      (i64x2.shl (i64x2.add (i64x2.sub (local.get $t) (v128.const f64x2 6755399441055744 6755399441055744)) (v128.const i64x2 1023 1023)) (i32.const 52))))
+
+  ;; Math.fround(Math.exp(d)), as a float64.
+  (func $exp32 (param $d f64) (result f64)
+    (local $e f64) (local $lo f32)
+    (if (f64.ge (local.get $d) (f64.const -707))
+      (then
+        (if (f64.le (local.get $d) (f64.const 0))
+          (then
+            (local.set $e (call $fast1 (local.get $d)))
+            (local.set $lo (f32.demote_f64 (f64.sub (local.get $e) (f64.mul (local.get $e) (f64.const 5.684341886080802e-14)))))
+            (if (f32.eq (local.get $lo) (f32.demote_f64 (f64.add (local.get $e) (f64.mul (local.get $e) (f64.const 5.684341886080802e-14)))))
+              (then (return (f64.promote_f32 (local.get $lo))))))))
+      (else
+        (if (f64.lt (local.get $d) (f64.const -707)) (then (return (f64.const 0))))))
+    (f64.promote_f32 (f32.demote_f64 (call $mathExp (local.get $d)))))
+
+  ;; fround(exp(d)) of both lanes as float32 lanes 0 and 1 (lanes 2, 3 unused): the vector path when both lanes
+  ;; are in range and decided, else $exp32 per lane.
+  (func $pair (param $d v128) (result v128)
+    (local $e v128) (local $lo v128)
+    (if (i64x2.all_true (v128.and (f64x2.ge (local.get $d) (v128.const f64x2 -707 -707)) (f64x2.le (local.get $d) (v128.const f64x2 0 0))))
+      (then
+        (local.set $e (call $fast2 (local.get $d)))
+        (local.set $lo (f32x4.demote_f64x2_zero (f64x2.sub (local.get $e) (f64x2.mul (local.get $e) (v128.const f64x2 5.684341886080802e-14 5.684341886080802e-14)))))
+        (if (i32x4.all_true (i32x4.eq (local.get $lo) (f32x4.demote_f64x2_zero (f64x2.add (local.get $e) (f64x2.mul (local.get $e) (v128.const f64x2 5.684341886080802e-14 5.684341886080802e-14))))))
+          (then (return (local.get $lo))))))
+    (f32x4.replace_lane 1
+      (f32x4.replace_lane 0 (v128.const i32x4 0 0 0 0) (f32.demote_f64 (call $exp32 (f64x2.extract_lane 0 (local.get $d)))))
+      (f32.demote_f64 (call $exp32 (f64x2.extract_lane 1 (local.get $d))))))
+
+  ;; a[k] = fround(exp(a[k] - shift)) for k < n (bytes at..): expShift.
+  (func (export "expShift") (param $at i32) (param $n i32) (param $shift f64)
+    (local $p i32) (local $end i32) (local $sh v128)
+    (local.set $sh (f64x2.splat (local.get $shift)))
+    (local.set $p (local.get $at))
+    (local.set $end (i32.add (local.get $at) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2))))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (v128.store64_lane 0 (local.get $p)
+          (call $pair (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))) (local.get $sh))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (br $pairs)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (f32.store (local.get $p) (f32.demote_f64 (call $exp32 (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $shift))))))))
+
+  ;; expShift, returning the float64 sum of the float32 results in element order: expShiftSum.
+  (func (export "expShiftSum") (param $at i32) (param $n i32) (param $shift f64) (result f64)
+    (local $p i32) (local $end i32) (local $sh v128) (local $f v128) (local $s f64) (local $e f64)
+    (local.set $sh (f64x2.splat (local.get $shift)))
+    (local.set $p (local.get $at))
+    (local.set $end (i32.add (local.get $at) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2))))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $f (call $pair (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))) (local.get $sh))))
+        (v128.store64_lane 0 (local.get $p) (local.get $f))
+        (local.set $s (f64.add (f64.add (local.get $s) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $f)))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $f)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (br $pairs)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (local.set $e (call $exp32 (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $shift))))
+        (f32.store (local.get $p) (f32.demote_f64 (local.get $e)))
+        (local.set $s (f64.add (local.get $s) (local.get $e)))))
+    (local.get $s))
+
+  ;; a[k] = fround(exp(a[k] - shift)) * mul, rounded to float32: expShiftScale.
+  (func (export "expShiftScale") (param $at i32) (param $n i32) (param $shift f64) (param $mul f64)
+    (local $p i32) (local $end i32) (local $sh v128) (local $m v128)
+    (local.set $sh (f64x2.splat (local.get $shift)))
+    (local.set $m (f64x2.splat (local.get $mul)))
+    (local.set $p (local.get $at))
+    (local.set $end (i32.add (local.get $at) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2))))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (v128.store64_lane 0 (local.get $p)
+          (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4
+            (call $pair (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))) (local.get $sh)))) (local.get $m))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (br $pairs)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (f32.store (local.get $p) (f32.demote_f64 (f64.mul (call $exp32 (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $shift))) (local.get $mul)))))))
+)
