@@ -117,6 +117,9 @@ export class DmaEngine {
 
   private writeGm(op: string, gm: GmBuffer, gmOff: number, ubBuf: UbBuf, ubOff: number, n: number): void {
     const s = gmStorage(gm, this.#key);
+    if (s.borrowed === 'read') {
+      throw new NpuAccessError(`${op} in kernel '${this.kernelName()}' (UB '${ubBuf.name}' -> GM '${gm.name}' [${gmOff}, ${gmOff + n})): GM '${gm.name}' is an input (a host array adopted read-only); kernels may not write it`);
+    }
     this.ledger?.record(gm, gmOff, n, this.coreId(), op, ubBuf.name);
     if (gm.dtype === 'float32') (s.data as Float32Array).set(this.ub.f32.subarray(ubBuf.offset + ubOff, ubBuf.offset + ubOff + n), gmOff);
     else (s.data as Uint16Array).set(this.ub.u16.subarray(ubBuf.offset + ubOff, ubBuf.offset + ubOff + n), gmOff);

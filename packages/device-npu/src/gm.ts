@@ -33,6 +33,11 @@ export interface GmStorage {
   data: DTypeStorage;
   written: Uint8Array | null;
   freed: boolean;
+  /**
+   * null: the simulator's own storage (pooled when freed). 'read' / 'write': a host array adopted as GM
+   * without a copy (NpuSimulator.adopt), never pooled; kernels may not write a 'read' one.
+   */
+  readonly borrowed: 'read' | 'write' | null;
 }
 
 const registry = new WeakMap<GmBuffer, GmStorage>();

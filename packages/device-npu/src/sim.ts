@@ -215,7 +215,37 @@ export class NpuSimulator {
       data.fill(0);
     }
     const gm = new GmBuffer(this.#nextId++, name, dtype, [...shape], length);
-    registerGm(gm, { key: this.#key, data, written, freed: false });
+    registerGm(gm, { key: this.#key, data, written, freed: false, borrowed: null });
+    return gm;
+  }
+
+  /**
+   * A GM buffer over the host array `data` itself, without a copy: what the device's tensors stand for when
+   * their memory is the device's. 'read': an input; its values are the GM contents and a kernel writing it is
+   * an NpuAccessError (the host array is the caller's). 'write': an output the kernels fill, treated exactly as
+   * `alloc` treats a new buffer (NaN and a written-bitmap in poison mode), so the results land in `data`.
+   * `data` holds exactly the buffer's elements (float32 values, or float16/bfloat16 bit patterns); freeing the
+   * buffer hands it back untouched by the pools.
+   */
+  adopt(name: string, dtype: NpuDType, shape: readonly number[], data: DTypeStorage, access: 'read' | 'write'): GmBuffer {
+    this.hostGuard('adopt');
+    const length = shapeLength(shape, `adopt '${name}'`);
+    const kind = dtype === 'float32' ? Float32Array : Uint16Array;
+    if (!(data instanceof kind) || data.length !== length) {
+      throw new Error(`adopt '${name}': expected a ${kind.name} of ${length} elements for ${dtype} [${shape.join(', ')}], got ${data.constructor.name} of ${data.length}`);
+    }
+    let written: Uint8Array | null = null;
+    if (access === 'write') {
+      if (this.poison) {
+        if (data instanceof Float32Array) data.fill(NaN);
+        else data.fill(dtype === 'float16' ? FLOAT16_NAN_BITS : BFLOAT16_NAN_BITS);
+        written = this.takeBitmap(length);
+      } else {
+        data.fill(0);
+      }
+    }
+    const gm = new GmBuffer(this.#nextId++, name, dtype, [...shape], length);
+    registerGm(gm, { key: this.#key, data, written, freed: false, borrowed: access });
     return gm;
   }
 
@@ -228,7 +258,7 @@ export class NpuSimulator {
     }
     const data = this.takeStorage(dtype, length);
     const gm = new GmBuffer(this.#nextId++, name, dtype, [...shape], length);
-    registerGm(gm, { key: this.#key, data, written: null, freed: false });
+    registerGm(gm, { key: this.#key, data, written: null, freed: false, borrowed: null });
     this.write(gm, values);
     return gm;
   }
@@ -238,6 +268,7 @@ export class NpuSimulator {
     this.hostGuard('write');
     const s = gmStorage(gm, this.#key);
     if (values.length !== gm.length) throw new Error(`write '${gm.name}': expected ${gm.length} values, got ${values.length}`);
+    if (s.borrowed === 'read') throw new NpuAccessError(`write '${gm.name}': it is a read-only host array adopted as GM; adopt it for 'write' or upload a copy`);
     if (s.data instanceof Float32Array) {
       s.data.set(values);
     } else {
@@ -309,7 +340,7 @@ export class NpuSimulator {
     this.hostGuard('free');
     const s = gmStorage(gm, this.#key);
     s.freed = true;
-    this.#gmPool.free(gm.dtype === 'float32' ? 'float32' : 'float16', s.data);
+    if (s.borrowed === null) this.#gmPool.free(gm.dtype === 'float32' ? 'float32' : 'float16', s.data);
     if (s.written) {
       this.recycleBitmap(s.written);
       s.written = null;
