@@ -31,27 +31,6 @@
           (f64.mul (local.get $r4) (local.get $r4))))
       (f64.reinterpret_i64 (i64.shl (i64.add (i64.trunc_f64_s (local.get $k)) (i64.const 1023)) (i64.const 52)))))
 
-  ;; Both lanes of $fast1 (the same operations); every lane must lie in [-707, 0].
-  (func $fast2 (param $d v128) (result v128)
-    (local $t v128) (local $k v128) (local $r v128) (local $r2 v128) (local $r4 v128)
-    (local.set $t (f64x2.add (f64x2.mul (local.get $d) (v128.const f64x2 1.4426950408889634 1.4426950408889634)) (v128.const f64x2 6755399441055744 6755399441055744)))
-    (local.set $k (f64x2.sub (local.get $t) (v128.const f64x2 6755399441055744 6755399441055744)))
-    (local.set $r (f64x2.sub (f64x2.sub (local.get $d) (f64x2.mul (local.get $k) (v128.const f64x2 0.6931471803691238 0.6931471803691238))) (f64x2.mul (local.get $k) (v128.const f64x2 1.9082149292705877e-10 1.9082149292705877e-10))))
-    (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
-    (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
-    (f64x2.mul
-      (f64x2.add
-        (f64x2.add
-          (f64x2.add (f64x2.add (v128.const f64x2 1 1) (local.get $r)) (f64x2.mul (f64x2.add (v128.const f64x2 0.5 0.5) (f64x2.mul (v128.const f64x2 0.16666666666666666 0.16666666666666666) (local.get $r))) (local.get $r2)))
-          (f64x2.mul (f64x2.add (f64x2.add (v128.const f64x2 0.041666666666666664 0.041666666666666664) (f64x2.mul (v128.const f64x2 0.008333333333333333 0.008333333333333333) (local.get $r))) (f64x2.mul (f64x2.add (v128.const f64x2 0.001388888888888889 0.001388888888888889) (f64x2.mul (v128.const f64x2 0.0001984126984126984 0.0001984126984126984) (local.get $r))) (local.get $r2))) (local.get $r4)))
-        (f64x2.mul
-          (f64x2.add
-            (f64x2.add (f64x2.add (v128.const f64x2 0.0000248015873015873 0.0000248015873015873) (f64x2.mul (v128.const f64x2 0.0000027557319223985893 0.0000027557319223985893) (local.get $r))) (f64x2.mul (f64x2.add (v128.const f64x2 2.755731922398589e-7 2.755731922398589e-7) (f64x2.mul (v128.const f64x2 2.505210838544172e-8 2.505210838544172e-8) (local.get $r))) (local.get $r2)))
-            (f64x2.mul (v128.const f64x2 2.08767569878681e-9 2.08767569878681e-9) (local.get $r4)))
-          (f64x2.mul (local.get $r4) (local.get $r4))))
-      ;; 2^k: t holds 1.5 * 2^52 + k, so its bits less those of 1.5 * 2^52 are k
-      (i64x2.shl (i64x2.add (i64x2.sub (local.get $t) (v128.const f64x2 6755399441055744 6755399441055744)) (v128.const i64x2 1023 1023)) (i32.const 52))))
-
   ;; Math.fround(Math.exp(d)), as a float64.
   (func $exp32 (param $d f64) (result f64)
     (local $e f64) (local $lo f32)
@@ -67,60 +46,11 @@
         (if (f64.lt (local.get $d) (f64.const -707)) (then (return (f64.const 0))))))
     (f64.promote_f32 (f32.demote_f64 (call $mathExp (local.get $d)))))
 
-  ;; fround(exp(d)) of both lanes as float32 lanes 0 and 1 (lanes 2, 3 unused): the vector path when both lanes
-  ;; are in range and decided, else $exp32 per lane.
-  (func $pair (param $d v128) (result v128)
-    (local $e v128) (local $lo v128)
-    (if (i64x2.all_true (v128.and (f64x2.ge (local.get $d) (v128.const f64x2 -707 -707)) (f64x2.le (local.get $d) (v128.const f64x2 0 0))))
-      (then
-        (local.set $e (call $fast2 (local.get $d)))
-        (local.set $lo (f32x4.demote_f64x2_zero (f64x2.sub (local.get $e) (f64x2.mul (local.get $e) (v128.const f64x2 5.684341886080802e-14 5.684341886080802e-14)))))
-        (if (i32x4.all_true (i32x4.eq (local.get $lo) (f32x4.demote_f64x2_zero (f64x2.add (local.get $e) (f64x2.mul (local.get $e) (v128.const f64x2 5.684341886080802e-14 5.684341886080802e-14))))))
-          (then (return (local.get $lo))))))
-    (f32x4.replace_lane 1
-      (f32x4.replace_lane 0 (v128.const i32x4 0 0 0 0) (f32.demote_f64 (call $exp32 (f64x2.extract_lane 0 (local.get $d)))))
-      (f32.demote_f64 (call $exp32 (f64x2.extract_lane 1 (local.get $d))))))
-
-  ;; a[k] = fround(exp(a[k] - shift)) for k < n (bytes at..): expShift.
-  (func (export "expShift") (param $at i32) (param $n i32) (param $shift f64)
-    (local $p i32) (local $end i32) (local $sh v128)
-    (local.set $sh (f64x2.splat (local.get $shift)))
-    (local.set $p (local.get $at))
-    (local.set $end (i32.add (local.get $at) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2))))
-    (block $done
-      (loop $pairs
-        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-        (v128.store64_lane 0 (local.get $p)
-          (call $pair (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))) (local.get $sh))))
-        (local.set $p (i32.add (local.get $p) (i32.const 8)))
-        (br $pairs)))
-    (if (i32.and (local.get $n) (i32.const 1))
-      (then (f32.store (local.get $p) (f32.demote_f64 (call $exp32 (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $shift))))))))
-
-  ;; expShift, returning the float64 sum of the float32 results in element order: expShiftSum.
-  (func (export "expShiftSum") (param $at i32) (param $n i32) (param $shift f64) (result f64)
-    (local $p i32) (local $end i32) (local $sh v128) (local $f v128) (local $s f64) (local $e f64)
-    (local.set $sh (f64x2.splat (local.get $shift)))
-    (local.set $p (local.get $at))
-    (local.set $end (i32.add (local.get $at) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2))))
-    (block $done
-      (loop $pairs
-        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $f (call $pair (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))) (local.get $sh))))
-        (v128.store64_lane 0 (local.get $p) (local.get $f))
-        (local.set $s (f64.add (f64.add (local.get $s) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $f)))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $f)))))
-        (local.set $p (i32.add (local.get $p) (i32.const 8)))
-        (br $pairs)))
-    (if (i32.and (local.get $n) (i32.const 1))
-      (then
-        (local.set $e (call $exp32 (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $shift))))
-        (f32.store (local.get $p) (f32.demote_f64 (local.get $e)))
-        (local.set $s (f64.add (local.get $s) (local.get $e)))))
-    (local.get $s))
-
-  ;; a[k] = fround(exp(a[k] - shift)) * mul, rounded to float32: expShiftScale.
-  (func (export "expShiftScale") (param $at i32) (param $n i32) (param $shift f64) (param $mul f64)
-    (local $p i32) (local $end i32) (local $sh v128) (local $m v128)
+  ;; The three instructions' one loop (inlined fast path: V8 does not inline wasm calls here). mode 0: a = e;
+  ;; 1: a = e, returning the sum of the e in element order; 2: a = e * mul rounded to float32; e = fround(exp(a - shift)).
+  (func $run (param $at i32) (param $n i32) (param $shift f64) (param $mul f64) (param $mode i32) (result f64)
+    (local $p i32) (local $end i32) (local $sh v128) (local $m v128) (local $s f64) (local $e f64)
+    (local $d v128) (local $t v128) (local $k v128) (local $r v128) (local $r2 v128) (local $r4 v128) (local $x v128) (local $f v128)
     (local.set $sh (f64x2.splat (local.get $shift)))
     (local.set $m (f64x2.splat (local.get $mul)))
     (local.set $p (local.get $at))
@@ -128,11 +58,65 @@
     (block $done
       (loop $pairs
         (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-        (v128.store64_lane 0 (local.get $p)
-          (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4
-            (call $pair (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))) (local.get $sh)))) (local.get $m))))
+        (local.set $d (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))) (local.get $sh)))
+        (local.set $f
+          (if (result v128) (i64x2.all_true (v128.and (f64x2.ge (local.get $d) (v128.const f64x2 -707 -707)) (f64x2.le (local.get $d) (v128.const f64x2 0 0))))
+            (then
+              ;; $fast1 on both lanes (the same operations); 2^k from t = 1.5 * 2^52 + k: its bits less those of 1.5 * 2^52 are k
+              (local.set $t (f64x2.add (f64x2.mul (local.get $d) (v128.const f64x2 1.4426950408889634 1.4426950408889634)) (v128.const f64x2 6755399441055744 6755399441055744)))
+              (local.set $k (f64x2.sub (local.get $t) (v128.const f64x2 6755399441055744 6755399441055744)))
+              (local.set $r (f64x2.sub (f64x2.sub (local.get $d) (f64x2.mul (local.get $k) (v128.const f64x2 0.6931471803691238 0.6931471803691238))) (f64x2.mul (local.get $k) (v128.const f64x2 1.9082149292705877e-10 1.9082149292705877e-10))))
+              (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+              (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
+              (local.set $x
+                (f64x2.mul
+                  (f64x2.add
+                    (f64x2.add
+                      (f64x2.add (f64x2.add (v128.const f64x2 1 1) (local.get $r)) (f64x2.mul (f64x2.add (v128.const f64x2 0.5 0.5) (f64x2.mul (v128.const f64x2 0.16666666666666666 0.16666666666666666) (local.get $r))) (local.get $r2)))
+                      (f64x2.mul (f64x2.add (f64x2.add (v128.const f64x2 0.041666666666666664 0.041666666666666664) (f64x2.mul (v128.const f64x2 0.008333333333333333 0.008333333333333333) (local.get $r))) (f64x2.mul (f64x2.add (v128.const f64x2 0.001388888888888889 0.001388888888888889) (f64x2.mul (v128.const f64x2 0.0001984126984126984 0.0001984126984126984) (local.get $r))) (local.get $r2))) (local.get $r4)))
+                    (f64x2.mul
+                      (f64x2.add
+                        (f64x2.add (f64x2.add (v128.const f64x2 0.0000248015873015873 0.0000248015873015873) (f64x2.mul (v128.const f64x2 0.0000027557319223985893 0.0000027557319223985893) (local.get $r))) (f64x2.mul (f64x2.add (v128.const f64x2 2.755731922398589e-7 2.755731922398589e-7) (f64x2.mul (v128.const f64x2 2.505210838544172e-8 2.505210838544172e-8) (local.get $r))) (local.get $r2)))
+                        (f64x2.mul (v128.const f64x2 2.08767569878681e-9 2.08767569878681e-9) (local.get $r4)))
+                      (f64x2.mul (local.get $r4) (local.get $r4))))
+                  (i64x2.shl (i64x2.add (i64x2.sub (local.get $t) (v128.const f64x2 6755399441055744 6755399441055744)) (v128.const i64x2 1023 1023)) (i32.const 52))))
+              ;; decided when e(1 - 2^-44) and e(1 + 2^-44) round to the same float32
+              (local.set $f (f32x4.demote_f64x2_zero (f64x2.sub (local.get $x) (f64x2.mul (local.get $x) (v128.const f64x2 5.684341886080802e-14 5.684341886080802e-14)))))
+              (if (result v128) (i32x4.all_true (i32x4.eq (local.get $f) (f32x4.demote_f64x2_zero (f64x2.add (local.get $x) (f64x2.mul (local.get $x) (v128.const f64x2 5.684341886080802e-14 5.684341886080802e-14))))))
+                (then (local.get $f))
+                (else (call $slow (local.get $d)))))
+            (else (call $slow (local.get $d)))))
+        (if (i32.eq (local.get $mode) (i32.const 2))
+          (then (local.set $f (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4 (local.get $f)) (local.get $m))))))
+        (v128.store64_lane 0 (local.get $p) (local.get $f))
+        (if (i32.eq (local.get $mode) (i32.const 1))
+          (then (local.set $s (f64.add (f64.add (local.get $s) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $f)))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $f)))))))
         (local.set $p (i32.add (local.get $p) (i32.const 8)))
         (br $pairs)))
     (if (i32.and (local.get $n) (i32.const 1))
-      (then (f32.store (local.get $p) (f32.demote_f64 (f64.mul (call $exp32 (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $shift))) (local.get $mul)))))))
+      (then
+        (local.set $e (call $exp32 (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $shift))))
+        (if (i32.eq (local.get $mode) (i32.const 2))
+          (then (f32.store (local.get $p) (f32.demote_f64 (f64.mul (local.get $e) (local.get $mul)))))
+          (else (f32.store (local.get $p) (f32.demote_f64 (local.get $e)))))
+        (local.set $s (f64.add (local.get $s) (local.get $e)))))
+    (local.get $s))
+
+  ;; $exp32 of both lanes, as float32 lanes 0 and 1: the pairs the fast path leaves.
+  (func $slow (param $d v128) (result v128)
+    (f32x4.replace_lane 1
+      (f32x4.replace_lane 0 (v128.const i32x4 0 0 0 0) (f32.demote_f64 (call $exp32 (f64x2.extract_lane 0 (local.get $d)))))
+      (f32.demote_f64 (call $exp32 (f64x2.extract_lane 1 (local.get $d))))))
+
+  ;; a[k] = fround(exp(a[k] - shift)) for k < n (bytes at..): expShift.
+  (func (export "expShift") (param $at i32) (param $n i32) (param $shift f64)
+    (drop (call $run (local.get $at) (local.get $n) (local.get $shift) (f64.const 1) (i32.const 0))))
+
+  ;; expShift, returning the float64 sum of the float32 results in element order: expShiftSum.
+  (func (export "expShiftSum") (param $at i32) (param $n i32) (param $shift f64) (result f64)
+    (call $run (local.get $at) (local.get $n) (local.get $shift) (f64.const 1) (i32.const 1)))
+
+  ;; a[k] = fround(exp(a[k] - shift)) * mul, rounded to float32: expShiftScale.
+  (func (export "expShiftScale") (param $at i32) (param $n i32) (param $shift f64) (param $mul f64)
+    (drop (call $run (local.get $at) (local.get $n) (local.get $shift) (local.get $mul) (i32.const 2))))
 )
