@@ -1,7 +1,8 @@
 /**
- * The vector unit's exponential instructions compiled to WebAssembly (wasm/vector.wat): they store exactly
- * the float32 values of the JavaScript loops (Math.fround(Math.exp(x - shift))) at a fraction of the cost of
- * a Math.exp call per element, on the UB arena in place. One instance per arena memory; null where the
+ * The vector unit's hottest instructions compiled to WebAssembly (wasm/vector.wat): the exponentials store
+ * exactly the float32 values of the JavaScript loops (Math.fround(Math.exp(x - shift))) at a fraction of the
+ * cost of a Math.exp call per element; scale, softmaxGrad and reduceMax give the loops' exact results two or
+ * four elements a step. All run on the UB arena in place. One instance per arena memory; null where the
  * engine has no WebAssembly SIMD or the arena is a plain ArrayBuffer, and the JavaScript loops run.
  */
 import { VECTOR_WASM_BASE64 } from './wasm/vector.generated.js';
@@ -12,6 +13,10 @@ export interface VectorWasm {
   expShift(at: number, n: number, shift: number): void;
   expShiftSum(at: number, n: number, shift: number): number;
   expShiftScale(at: number, n: number, shift: number, mul: number): void;
+  scale(at: number, n: number, alpha: number): void;
+  softmaxGrad(g: number, p: number, n: number, dot: number): void;
+  /** The largest element, or NaN: then the JavaScript loop gives the exact answer (a NaN, or a signed zero). */
+  reduceMax(at: number, n: number): number;
 }
 
 interface WasmModule {

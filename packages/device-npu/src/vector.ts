@@ -323,8 +323,12 @@ export class VectorUnit {
   scale(buf: UbBuf, off: number, n: number, alpha: number): void {
     if (n === 0) return;
     const i = this.arenaIndex('scale', buf, off, n);
-    const a = this.a;
-    for (let k = i; k < i + n; k++) a[k] *= alpha;
+    const w = this.wasmLoops;
+    if (w !== null) w.scale(4 * i, n, alpha);
+    else {
+      const a = this.a;
+      for (let k = i; k < i + n; k++) a[k] *= alpha;
+    }
     this.count(n);
   }
 
@@ -402,11 +406,16 @@ export class VectorUnit {
     if (n === 0) return -Infinity;
     const i = this.readIndex('reduceMax', buf, off, n);
     this.reduceScratch('reduceMax', n);
-    const a = this.a;
-    let m = -Infinity;
-    for (let k = i; k < i + n; k++) {
-      const v = a[k]!;
-      if (v > m || v !== v) m = v;
+    const w = this.wasmLoops;
+    // wasm answers NaN when the loop must decide: a NaN in the row (the loop returns the last one) or a 0 maximum (its sign).
+    let m = w !== null ? w.reduceMax(4 * i, n) : NaN;
+    if (m !== m) {
+      const a = this.a;
+      m = -Infinity;
+      for (let k = i; k < i + n; k++) {
+        const v = a[k]!;
+        if (v > m || v !== v) m = v;
+      }
     }
     this.count(n);
     return m;
@@ -486,8 +495,13 @@ export class VectorUnit {
     if (n === 0) return;
     const i = this.arenaIndex('softmaxGrad', g, gOff, n);
     const j = this.readIndex('softmaxGrad', p, pOff, n);
-    const a = this.a;
-    for (let k = 0; k < n; k++) a[i + k] = a[j + k]! * Math.fround(a[i + k]! - dot);
+    const w = this.wasmLoops;
+    // Two elements a step read p before g is written there only when the rows are apart or the same.
+    if (w !== null && (i === j || i + n <= j || j + n <= i)) w.softmaxGrad(4 * i, 4 * j, n, dot);
+    else {
+      const a = this.a;
+      for (let k = 0; k < n; k++) a[i + k] = a[j + k]! * Math.fround(a[i + k]! - dot);
+    }
     this.count(n, 2);
   }
 

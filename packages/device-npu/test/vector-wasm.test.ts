@@ -1,7 +1,8 @@
 /**
- * The vector unit's exponentials in wasm (wasm/vector.wat) store exactly Math.fround(Math.exp(x - shift)),
- * the JavaScript loop's float32 values, and sum them in the same order: over every range the fast exp
- * decides (and the ones it hands to Math.exp: d > 0, NaN, below -707, undecided roundings).
+ * The vector unit's wasm loops (wasm/vector.wat) give the JavaScript loops' bits: the exponentials store exactly
+ * Math.fround(Math.exp(x - shift)) and sum in the same order, over every range the fast exp decides (and the
+ * ones it hands to Math.exp: d > 0, NaN, below -707, undecided roundings); scale, softmaxGrad and reduceMax
+ * give the loops' exact results, NaN rows and signed-zero maxima included.
  */
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '@mta/core';
@@ -66,4 +67,52 @@ describe('vector unit exponentials: wasm equals the JavaScript loops bit for bit
       }
     });
   }
+
+  it('scale, softmaxGrad (rows apart, the same row, overlapping rows) and reduceMax', () => {
+    const { xs } = inputs(5);
+    const ys = inputs(9).xs;
+    const rows: Array<{ label: string; values: number[] }> = [
+      { label: 'zeros of both signs', values: [-0, 0, -0, -1, -2, -0, 0] },
+      { label: 'negative zero alone', values: [-0, -3, -0, -1, -7] },
+      { label: 'NaN', values: [1, NaN, 3, 2, NaN, 0.5] },
+      { label: '-Infinity', values: [-Infinity, -Infinity, -Infinity] },
+      { label: 'plain', values: [0.25, -4, 9, 3, 9, 1, 2, 8, 7] },
+    ];
+    const runOps = (wasmOn: boolean): { bits: Uint32Array; maxima: number[] } => {
+      const was = setVectorWasm(wasmOn);
+      try {
+        let r: { bits: Uint32Array; maxima: number[] } | null = null;
+        new NpuSimulator(makeNpuSpec({ env: {} })).launch({ kernel: 'ops', plan: '', cores: 1 }, (ctx) => {
+          const a = ctx.alloc('a', N);
+          const b = ctx.alloc('b', N);
+          ctx.v.useSharedTmp(ctx.alloc('tmp', reduceTmpElems(N)));
+          ubWrite(ctx, a, xs);
+          ubWrite(ctx, b, ys);
+          const maxima: number[] = [ctx.v.reduceMax(a, 0, N), ctx.v.reduceMax(b, 8, 333)];
+          for (const row of rows) {
+            ubWrite(ctx, b, row.values);
+            maxima.push(ctx.v.reduceMax(b, 0, row.values.length));
+          }
+          ubWrite(ctx, b, ys);
+          ctx.v.scale(a, 0, N, 0.37);
+          ctx.v.scale(a, 8, 3, -1e30);
+          ctx.v.softmaxGrad(a, 0, b, 0, N, 0.125);
+          ctx.v.softmaxGrad(a, 0, a, 0, 1001, -0.5);
+          ctx.v.softmaxGrad(a, 8, a, 0, 1001, 0.75);
+          ctx.v.softmaxGrad(a, 0, a, 8, 1001, 0.75);
+          const arena = ctx.v.arena;
+          r = { bits: new Uint32Array(arena.buffer, arena.byteOffset + a.offset * 4, N).slice(), maxima };
+        });
+        return r!;
+      } finally {
+        setVectorWasm(was);
+      }
+    };
+    const js = runOps(false);
+    const wasm = runOps(true);
+    expect(wasm.maxima.map((m) => Object.is(m, -0) ? '-0' : m)).toEqual(js.maxima.map((m) => Object.is(m, -0) ? '-0' : m));
+    let diff = -1;
+    for (let i = 0; i < N && diff < 0; i++) if (wasm.bits[i] !== js.bits[i]) diff = i;
+    expect(diff).toBe(-1);
+  });
 });

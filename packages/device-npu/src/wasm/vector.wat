@@ -119,4 +119,69 @@
   ;; a[k] = fround(exp(a[k] - shift)) * mul, rounded to float32: expShiftScale.
   (func (export "expShiftScale") (param $at i32) (param $n i32) (param $shift f64) (param $mul f64)
     (drop (call $run (local.get $at) (local.get $n) (local.get $shift) (local.get $mul) (i32.const 2))))
+;; a[k] = a[k] * alpha rounded to float32, k < n: scale.
+  (func (export "scale") (param $at i32) (param $n i32) (param $alpha f64)
+    (local $p i32) (local $end i32) (local $al v128)
+    (local.set $al (f64x2.splat (local.get $alpha)))
+    (local.set $p (local.get $at))
+    (local.set $end (i32.add (local.get $at) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2))))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (v128.store64_lane 0 (local.get $p)
+          (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))) (local.get $al))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (br $pairs)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (f32.store (local.get $p) (f32.demote_f64 (f64.mul (f64.promote_f32 (f32.load (local.get $p))) (local.get $alpha)))))))
+
+  ;; g[k] = p[k] * fround(g[k] - dot) rounded to float32, k < n (g and p apart, or the same): softmaxGrad.
+  (func (export "softmaxGrad") (param $g i32) (param $pp i32) (param $n i32) (param $dot f64)
+    (local $t i32) (local $end i32) (local $d v128)
+    (local.set $d (f64x2.splat (local.get $dot)))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2)))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $t) (local.get $end)))
+        (v128.store64_lane 0 (i32.add (local.get $g) (local.get $t))
+          (f32x4.demote_f64x2_zero
+            (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $pp) (local.get $t))))
+              (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $g) (local.get $t)))) (local.get $d)))))))
+        (local.set $t (i32.add (local.get $t) (i32.const 8)))
+        (br $pairs)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (f32.store (i32.add (local.get $g) (local.get $t))
+          (f32.demote_f64 (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $pp) (local.get $t))))
+            (f64.promote_f32 (f32.demote_f64 (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $t)))) (local.get $dot))))))))))
+
+  ;; The largest of n float32 elements (n >= 1), or NaN when the caller must run the JavaScript loop for the
+  ;; exact answer: a NaN among them (which NaN it returns depends on the order) or a largest value of 0 (its sign does).
+  (func (export "reduceMax") (param $at i32) (param $n i32) (result f64)
+    (local $p i32) (local $end i32) (local $v v128) (local $m v128) (local $nan v128) (local $x f32) (local $r f32)
+    (local.set $m (v128.const f32x4 -inf -inf -inf -inf))
+    (local.set $p (local.get $at))
+    (local.set $end (i32.add (local.get $at) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done
+      (loop $quads
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $m (f32x4.pmax (local.get $m) (local.get $v)))
+        (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $quads)))
+    (local.set $r (f32.max (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
+                           (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m)))))
+    (local.set $end (i32.add (local.get $at) (i32.shl (local.get $n) (i32.const 2))))
+    (block $tail
+      (loop $rest
+        (br_if $tail (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $x (f32.load (local.get $p)))
+        (if (f32.ne (local.get $x) (local.get $x)) (then (return (f64.const nan))))
+        (local.set $r (f32.max (local.get $r) (local.get $x)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $rest)))
+    (if (i32.or (v128.any_true (local.get $nan)) (f32.eq (local.get $r) (f32.const 0))) (then (return (f64.const nan))))
+    (f64.promote_f32 (local.get $r)))
 )
+
