@@ -22,7 +22,7 @@ import {
 } from './dtype.js';
 import { type DmaCounters, DmaEngine, type DmaPadding } from './dma.js';
 import { NpuAccessError, UnwrittenOutputError } from './errors.js';
-import { GmBuffer, gmStorage, registerGm, shapeLength, unflatten } from './gm.js';
+import { GmBuffer, type GmStorage, gmStorage, registerGm, shapeLength, unflatten } from './gm.js';
 import { type ExplainReport, buildExplain } from './explain.js';
 import { LaunchLog, type GroupRecord, type LaunchRecord, type LaunchTotals } from './launch-records.js';
 import { type NpuSpec, makeNpuSpec, validateSpec } from './spec.js';
@@ -201,19 +201,19 @@ export class NpuSimulator {
   /**
    * A GM buffer for a kernel to write. In poison mode it starts as NaN and every element must be written
    * before anything reads it; otherwise it starts as zero.
+   *
+   * (The NaN is written lazily: while a buffer keeps its written-bitmap, an unwritten element is NaN by
+   * definition; kernels cannot read it (UninitializedReadError) and every host view of the data - download,
+   * a failed output check, freeing an adopted output - first fills the unwritten elements with NaN. An L = 1024
+   * map is 32 MiB: filling it at alloc cost as much as the kernel's own writes.)
    */
   alloc(name: string, dtype: NpuDType, shape: readonly number[]): GmBuffer {
     this.hostGuard('alloc');
     const length = shapeLength(shape, `alloc '${name}'`);
     const data = this.takeStorage(dtype, length);
-    let written: Uint8Array | null = null;
-    if (this.poison) {
-      if (data instanceof Float32Array) data.fill(NaN);
-      else data.fill(dtype === 'float16' ? FLOAT16_NAN_BITS : BFLOAT16_NAN_BITS);
-      written = this.takeBitmap(length);
-    } else {
-      data.fill(0);
-    }
+    // Poison mode: the written-bitmap says which elements are NaN (see poisonHoles); no fill now.
+    const written = this.poison ? this.takeBitmap(length) : null;
+    if (!this.poison) data.fill(0);
     const gm = new GmBuffer(this.#nextId++, name, dtype, [...shape], length);
     registerGm(gm, { key: this.#key, data, written, freed: false, borrowed: null });
     return gm;
@@ -236,13 +236,8 @@ export class NpuSimulator {
     }
     let written: Uint8Array | null = null;
     if (access === 'write') {
-      if (this.poison) {
-        if (data instanceof Float32Array) data.fill(NaN);
-        else data.fill(dtype === 'float16' ? FLOAT16_NAN_BITS : BFLOAT16_NAN_BITS);
-        written = this.takeBitmap(length);
-      } else {
-        data.fill(0);
-      }
+      if (this.poison) written = this.takeBitmap(length);
+      else data.fill(0);
     }
     const gm = new GmBuffer(this.#nextId++, name, dtype, [...shape], length);
     registerGm(gm, { key: this.#key, data, written, freed: false, borrowed: access });
@@ -285,6 +280,20 @@ export class NpuSimulator {
     }
   }
 
+  /** Fills the elements the bitmap marks unwritten with NaN: what alloc's poison promised, made visible. */
+  private poisonHoles(gm: GmBuffer, s: GmStorage): void {
+    const w = s.written;
+    if (!w) return;
+    const nan = gm.dtype === 'float32' ? NaN : gm.dtype === 'float16' ? FLOAT16_NAN_BITS : BFLOAT16_NAN_BITS;
+    for (let start = w.indexOf(0); start >= 0; start = w.indexOf(0, start)) {
+      let end = w.indexOf(1, start);
+      if (end < 0) end = w.length;
+      s.data.fill(nan, start, end);
+      if (end >= w.length) break;
+      start = end;
+    }
+  }
+
   private recycleBitmap(w: Uint8Array): void {
     this.#bitmapPool.free('bool', w);
   }
@@ -299,6 +308,7 @@ export class NpuSimulator {
   download(gm: GmBuffer): Float32Array {
     this.hostGuard('download');
     const s = gmStorage(gm, this.#key);
+    this.poisonHoles(gm, s);
     if (s.data instanceof Float32Array) return s.data.slice();
     const out = new Float32Array(gm.length);
     decodeHalf(gm.dtype as 'float16' | 'bfloat16', s.data, 0, out, 0, gm.length);
@@ -315,6 +325,7 @@ export class NpuSimulator {
       throw new Error(`downloadInto '${gm.name}': ${gm.length} values do not fit in a destination of ${dst.length} at offset ${offset}; pass a Float32Array with room for them`);
     }
     const s = gmStorage(gm, this.#key);
+    this.poisonHoles(gm, s);
     if (s.data instanceof Float32Array) dst.set(s.data, offset);
     else decodeHalf(gm.dtype as 'float16' | 'bfloat16', s.data, 0, dst, offset, gm.length);
   }
@@ -322,7 +333,9 @@ export class NpuSimulator {
   /** Host read of the raw storage (float32 values or 16-bit patterns), copied. */
   downloadRaw(gm: GmBuffer): Float32Array | Uint16Array {
     this.hostGuard('downloadRaw');
-    return gmStorage(gm, this.#key).data.slice();
+    const s = gmStorage(gm, this.#key);
+    this.poisonHoles(gm, s);
+    return s.data.slice();
   }
 
   /** How many elements were never written (poison mode); 0 when fully initialised or poison is off. */
@@ -341,6 +354,8 @@ export class NpuSimulator {
     const s = gmStorage(gm, this.#key);
     s.freed = true;
     if (s.borrowed === null) this.#gmPool.free(gm.dtype === 'float32' ? 'float32' : 'float16', s.data);
+    // The host keeps an adopted output's array: it shows NaN where nothing was written, as alloc promised.
+    else if (s.borrowed === 'write') this.poisonHoles(gm, s);
     if (s.written) {
       this.recycleBitmap(s.written);
       s.written = null;
@@ -455,6 +470,7 @@ export class NpuSimulator {
     if (first >= 0) {
       let count = 0;
       for (let i = first; i < w.length; i++) if (w[i] === 0) count++;
+      this.poisonHoles(gm, s);
       throw new UnwrittenOutputError(kernel, gm.name, first, count, gm.length, unflatten(first, gm.shape));
     }
     // Fully written: the bitmap has done its job.
