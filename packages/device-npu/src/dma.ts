@@ -10,8 +10,8 @@
  *   writes exactly n elements.
  *
  * It counts bytes asked for, 32-byte bursts actually moved (a run touching part of a block moves the whole
- * block) and transfers. In poison mode it refuses to read GM elements nobody has written, marks written
- * elements in the output's bitmap, and stamps every element written in this launch with its core (the
+ * block) and transfers. In poison mode it refuses to read GM elements nobody has written, adds what it
+ * writes to the buffer's written runs, and records every element written in this launch with its core (the
  * write ledger), so a second write of an element is a race or an overwrite.
  */
 import { BFLOAT16_NAN_BITS, FLOAT16_NAN_BITS, toBfloat16Bits, toFloat16Bits } from './dtype.js';
@@ -103,8 +103,8 @@ export class DmaEngine {
   private readGm(ubBuf: UbBuf, ubOff: number, gm: GmBuffer, gmOff: number, n: number): void {
     const s = gmStorage(gm, this.#key);
     if (s.written) {
-      const hole = s.written.subarray(gmOff, gmOff + n).indexOf(0);
-      if (hole >= 0) throw new UninitializedReadError(this.kernelName(), gm.name, gmOff + hole);
+      const hole = s.written.firstGap(gmOff, gmOff + n);
+      if (hole >= 0) throw new UninitializedReadError(this.kernelName(), gm.name, hole);
     }
     ubBuf.version++;
     if (gm.dtype === 'float32') this.ub.f32.set((s.data as Float32Array).subarray(gmOff, gmOff + n), ubBuf.offset + ubOff);
@@ -123,7 +123,7 @@ export class DmaEngine {
     this.ledger?.record(gm, gmOff, n, this.coreId(), op, ubBuf.name);
     if (gm.dtype === 'float32') (s.data as Float32Array).set(this.ub.f32.subarray(ubBuf.offset + ubOff, ubBuf.offset + ubOff + n), gmOff);
     else (s.data as Uint16Array).set(this.ub.u16.subarray(ubBuf.offset + ubOff, ubBuf.offset + ubOff + n), gmOff);
-    if (s.written) s.written.fill(1, gmOff, gmOff + n);
+    if (s.written) s.written.union(gmOff, gmOff + n);
     const c = this.counters;
     c.writeBytes += n * gm.elemBytes;
     c.writeBurstBytes += this.bursts(gmOff, n, gm.elemBytes);

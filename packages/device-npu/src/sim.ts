@@ -28,6 +28,7 @@ import { LaunchLog, type GroupRecord, type LaunchRecord, type LaunchTotals } fro
 import { type NpuSpec, makeNpuSpec, validateSpec } from './spec.js';
 import { type UbAllocOptions, type UbBuf, UnifiedBuffer } from './ub.js';
 import { VectorUnit } from './vector.js';
+import { RunSet } from './run-set.js';
 import { WriteLedger } from './write-ledger.js';
 
 export interface KernelContext {
@@ -78,13 +79,13 @@ export interface SimulatorOptions {
    * count them all, so a long run holds a bounded log instead of ~0.7 KB per launch forever.
    */
   readonly recordLimit?: number;
-  /** Most bytes of freed GM (and poison bitmaps) kept for reuse (default 16 MiB); the oldest go first. */
+  /** Most bytes of freed GM (and write-ledger block maps) kept for reuse (default 16 MiB); the oldest go first. */
   readonly maxPooledBytes?: number;
   /**
-   * Let the GM and bitmap pools keep up to the peak working set when that exceeds maxPooledBytes (default
-   * true), as the cpu device's allocator does: an L = 1024 call's maps are 32 MiB each, and fresh pages cost
-   * ~100 ms per 32 MiB on first touch, so without it every call pays for its GM, poison bitmaps and write
-   * ledgers again. The pools never hold more than max(peak working set, live + maxPooledBytes).
+   * Let the GM pools keep up to the peak working set when that exceeds maxPooledBytes (default true), as the
+   * cpu device's allocator does: an L = 1024 call's maps are 32 MiB each, and fresh pages cost ~100 ms per
+   * 32 MiB on first touch, so without it every call pays for its GM again. The pools never hold more than
+   * max(peak working set, live + maxPooledBytes).
    */
   readonly retainPeak?: boolean;
   /**
@@ -151,7 +152,7 @@ export class NpuSimulator {
   readonly #key: object = Object.freeze({});
   #running: string | null = null;
   #nextId = 1;
-  // GM and poison bitmaps come from size-classed, capped pools: shapes that vary call to call reuse buffers
+  // GM and the ledger's block maps come from size-classed, capped pools: shapes that vary call to call reuse buffers
   // instead of growing one exact-length list per shape.
   readonly #gmPool: CachingAllocator;
   readonly #bitmapPool: CachingAllocator;
@@ -187,12 +188,12 @@ export class NpuSimulator {
     return this.#bitmapPool.alloc('bool', length, true);
   }
 
-  /** Bytes of freed GM and poison bitmaps held for reuse. */
+  /** Bytes of freed GM (and ledger block maps) held for reuse. */
   get pooledBytes(): number {
     return this.#gmPool.stats.pooledBytes + this.#bitmapPool.stats.pooledBytes;
   }
 
-  /** Drops every pooled GM buffer and bitmap (what `device.memoryStats()`'s emptyCache does for tensors). */
+  /** Drops every pooled GM buffer and block map (what `device.memoryStats()`'s emptyCache does for tensors). */
   emptyCache(): void {
     this.#gmPool.emptyCache();
     this.#bitmapPool.emptyCache();
@@ -202,7 +203,7 @@ export class NpuSimulator {
    * A GM buffer for a kernel to write. In poison mode it starts as NaN and every element must be written
    * before anything reads it; otherwise it starts as zero.
    *
-   * (The NaN is written lazily: while a buffer keeps its written-bitmap, an unwritten element is NaN by
+   * (The NaN is written lazily: while a buffer keeps its written runs, an unwritten element is NaN by
    * definition; kernels cannot read it (UninitializedReadError) and every host view of the data - download,
    * a failed output check, freeing an adopted output - first fills the unwritten elements with NaN. An L = 1024
    * map is 32 MiB: filling it at alloc cost as much as the kernel's own writes.)
@@ -211,8 +212,8 @@ export class NpuSimulator {
     this.hostGuard('alloc');
     const length = shapeLength(shape, `alloc '${name}'`);
     const data = this.takeStorage(dtype, length);
-    // Poison mode: the written-bitmap says which elements are NaN (see poisonHoles); no fill now.
-    const written = this.poison ? this.takeBitmap(length) : null;
+    // Poison mode: what was written is tracked as runs; the rest is NaN (see poisonHoles), no fill now.
+    const written = this.poison ? new RunSet() : null;
     if (!this.poison) data.fill(0);
     const gm = new GmBuffer(this.#nextId++, name, dtype, [...shape], length);
     registerGm(gm, { key: this.#key, data, written, freed: false, borrowed: null });
@@ -223,7 +224,7 @@ export class NpuSimulator {
    * A GM buffer over the host array `data` itself, without a copy: what the device's tensors stand for when
    * their memory is the device's. 'read': an input; its values are the GM contents and a kernel writing it is
    * an NpuAccessError (the host array is the caller's). 'write': an output the kernels fill, treated exactly as
-   * `alloc` treats a new buffer (NaN and a written-bitmap in poison mode), so the results land in `data`.
+   * `alloc` treats a new buffer (NaN and tracked written runs in poison mode), so the results land in `data`.
    * `data` holds exactly the buffer's elements (float32 values, or float16/bfloat16 bit patterns); freeing the
    * buffer hands it back untouched by the pools.
    */
@@ -234,9 +235,9 @@ export class NpuSimulator {
     if (!(data instanceof kind) || data.length !== length) {
       throw new Error(`adopt '${name}': expected a ${kind.name} of ${length} elements for ${dtype} [${shape.join(', ')}], got ${data.constructor.name} of ${data.length}`);
     }
-    let written: Uint8Array | null = null;
+    let written: RunSet | null = null;
     if (access === 'write') {
-      if (this.poison) written = this.takeBitmap(length);
+      if (this.poison) written = new RunSet();
       else data.fill(0);
     }
     const gm = new GmBuffer(this.#nextId++, name, dtype, [...shape], length);
@@ -274,31 +275,22 @@ export class NpuSimulator {
         for (let i = 0; i < gm.length; i++) s.data[i] = toBits(values[i]!);
       }
     }
-    if (s.written) {
-      this.recycleBitmap(s.written);
-      s.written = null;
-    }
+    s.written = null;
   }
 
-  /** Fills the elements the bitmap marks unwritten with NaN: what alloc's poison promised, made visible. */
+  /** Fills the elements no write covered with NaN: what alloc's poison promised, made visible. */
   private poisonHoles(gm: GmBuffer, s: GmStorage): void {
     const w = s.written;
-    if (!w) return;
+    if (!w || w.covered === gm.length) return;
     const nan = gm.dtype === 'float32' ? NaN : gm.dtype === 'float16' ? FLOAT16_NAN_BITS : BFLOAT16_NAN_BITS;
-    for (let start = w.indexOf(0); start >= 0; start = w.indexOf(0, start)) {
-      let end = w.indexOf(1, start);
-      if (end < 0) end = w.length;
-      s.data.fill(nan, start, end);
-      if (end >= w.length) break;
-      start = end;
-    }
+    for (const [start, end] of w.gaps(gm.length)) s.data.fill(nan, start, end);
   }
 
   private recycleBitmap(w: Uint8Array): void {
     this.#bitmapPool.free('bool', w);
   }
 
-  /** The write ledger's per-launch stamp arrays come from the bitmap pool (zeroed) and go back after the launch. */
+  /** The write ledger's block-owner maps (exclusiveBlocks) come from a pool (zeroed) and go back after the launch. */
   readonly #ledgerArrays = {
     take: (length: number): Uint8Array => this.takeBitmap(length),
     give: (array: Uint8Array): void => this.recycleBitmap(array),
@@ -342,10 +334,7 @@ export class NpuSimulator {
   unwrittenCount(gm: GmBuffer): number {
     this.hostGuard('unwrittenCount');
     const w = gmStorage(gm, this.#key).written;
-    if (!w) return 0;
-    let n = 0;
-    for (let i = 0; i < w.length; i++) if (w[i] === 0) n++;
-    return n;
+    return w ? gm.length - w.covered : 0;
   }
 
   /** Return a buffer's memory to the simulator's pool (later allocations of the same size reuse it). */
@@ -356,10 +345,7 @@ export class NpuSimulator {
     if (s.borrowed === null) this.#gmPool.free(gm.dtype === 'float32' ? 'float32' : 'float16', s.data);
     // The host keeps an adopted output's array: it shows NaN where nothing was written, as alloc promised.
     else if (s.borrowed === 'write') this.poisonHoles(gm, s);
-    if (s.written) {
-      this.recycleBitmap(s.written);
-      s.written = null;
-    }
+    s.written = null;
   }
 
   /** Run `fn` as one logical op: its launches are summed in explain() against the op's own minimum traffic. */
@@ -466,15 +452,13 @@ export class NpuSimulator {
     const s = gmStorage(gm, this.#key);
     const w = s.written;
     if (!w) return;
-    const first = w.indexOf(0);
+    const first = w.firstGap(0, gm.length);
     if (first >= 0) {
-      let count = 0;
-      for (let i = first; i < w.length; i++) if (w[i] === 0) count++;
+      const count = gm.length - w.covered;
       this.poisonHoles(gm, s);
       throw new UnwrittenOutputError(kernel, gm.name, first, count, gm.length, unflatten(first, gm.shape));
     }
-    // Fully written: the bitmap has done its job.
-    this.recycleBitmap(w);
+    // Fully written: the runs have done their job.
     s.written = null;
   }
 

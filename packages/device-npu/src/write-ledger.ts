@@ -9,8 +9,9 @@
  */
 import { GmOverwriteError, GmWriteRaceError } from './errors.js';
 import type { GmBuffer } from './gm.js';
+import { RunSet } from './run-set.js';
 
-/** Where a ledger gets its zeroed per-buffer arrays and returns them (the simulator's bitmap pool). */
+/** Where a ledger gets its zeroed block-owner arrays (exclusiveBlocks) and returns them (the simulator's bitmap pool). */
 export interface LedgerArrays {
   take(length: number): Uint8Array;
   give(array: Uint8Array): void;
@@ -20,7 +21,7 @@ export interface LedgerArrays {
 const FRESH_ARRAYS: LedgerArrays = { take: (length) => new Uint8Array(length), give: () => {} };
 
 export class WriteLedger {
-  readonly #stamps = new Map<GmBuffer, Stamps>();
+  readonly #runs = new Map<GmBuffer, RunSet>();
   readonly #blockOwners = new Map<GmBuffer, Uint8Array>();
 
   constructor(
@@ -30,11 +31,10 @@ export class WriteLedger {
     private readonly arrays: LedgerArrays = FRESH_ARRAYS,
   ) {}
 
-  /** Hands the stamp arrays back (end of the launch); the ledger is empty afterwards. */
+  /** Hands the block-owner arrays back (end of the launch); the ledger is empty afterwards. */
   release(): void {
-    for (const a of this.#stamps.values()) this.arrays.give(a.bytes);
     for (const a of this.#blockOwners.values()) this.arrays.give(a);
-    this.#stamps.clear();
+    this.#runs.clear();
     this.#blockOwners.clear();
   }
 
@@ -44,25 +44,26 @@ export class WriteLedger {
    * (made only when there is an error).
    */
   record(gm: GmBuffer, start: number, n: number, core: number, op: string, fromUb?: string): void {
-    let stamps = this.#stamps.get(gm);
-    if (!stamps) {
-      stamps = new Stamps(this.arrays.take(gm.length));
-      this.#stamps.set(gm, stamps);
+    let runs = this.#runs.get(gm);
+    if (!runs) {
+      runs = new RunSet();
+      this.#runs.set(gm, runs);
     }
-    // One byte per element: cores are stamped 1..255 (a part has at most 48 vector cores).
+    // Cores are stamped 1..255 (a part has at most 48 vector cores).
     const mark = (core % 255) + 1;
     if (this.exclusiveBlocks && n > 0) this.claimBlocks(gm, start, n, mark, core, op, fromUb);
-    // Check the whole run, then stamp it in one fill: the first stamped element is the error, as before.
-    const end = start + n;
-    const i = stamps.firstNonZero(start, end);
-    if (i >= 0) {
-      const prev = stamps.bytes[i]!;
+    if (n <= 0) return;
+    // The runs already written this launch say who wrote each element: the first one in this run is the error.
+    const k = runs.overlapping(start, start + n);
+    if (k >= 0) {
+      const i = Math.max(start, runs.startOf(k));
+      const prev = runs.tagOf(k);
       const block = Math.floor((i * gm.elemBytes) / this.alignmentBytes);
       const what = describeWrite(op, fromUb, n, start);
       if (prev === mark) throw new GmOverwriteError(this.kernel, gm.name, i, core, what);
       throw new GmWriteRaceError(this.kernel, gm.name, i, block, prev - 1, core, what);
     }
-    stamps.bytes.fill(mark, start, end);
+    runs.addDisjoint(start, start + n, mark);
   }
 
   private claimBlocks(gm: GmBuffer, start: number, n: number, mark: number, core: number, op: string, fromUb: string | undefined): void {
@@ -86,30 +87,4 @@ export class WriteLedger {
 
 function describeWrite(op: string, fromUb: string | undefined, n: number, start: number): string {
   return fromUb === undefined ? op : `${op} of ${n} elements at ${start} from UB '${fromUb}'`;
-}
-
-/** One buffer's stamps, one byte per element, with a word view to skip four unwritten elements per compare. */
-class Stamps {
-  readonly words: Uint32Array;
-  constructor(readonly bytes: Uint8Array) {
-    this.words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteOffset % 4 === 0 ? bytes.byteLength >> 2 : 0);
-  }
-
-  /** The first index in [from, to) whose stamp is set, or -1. */
-  firstNonZero(from: number, to: number): number {
-    const b = this.bytes;
-    const w = this.words;
-    let i = from;
-    // Bytes up to a word boundary, whole words, then the tail.
-    const headEnd = w.length > 0 ? Math.min(to, Math.ceil(from / 4) * 4) : to;
-    for (; i < headEnd; i++) if (b[i] !== 0) return i;
-    const wordEnd = w.length > 0 ? Math.floor(to / 4) : 0;
-    for (let k = i / 4; k < wordEnd; k++) {
-      if (w[k] !== 0) {
-        for (let j = k * 4; ; j++) if (b[j] !== 0) return j;
-      }
-    }
-    for (i = Math.max(i, wordEnd * 4); i < to; i++) if (b[i] !== 0) return i;
-    return -1;
-  }
 }

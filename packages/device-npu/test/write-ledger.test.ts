@@ -1,6 +1,6 @@
 /**
- * The write ledger checks a run a word (four stamps) at a time: a second write must still be reported at its
- * first element already written, wherever the runs start and end relative to the words.
+ * The write ledger keeps each launch's writes as runs (run-set.ts): a second write must be reported at its
+ * first element already written, with the core that wrote it, wherever the runs start and end.
  */
 import { describe, expect, it } from 'vitest';
 import { GmBuffer, GmOverwriteError, GmWriteRaceError, WriteLedger } from '../src/index.js';
@@ -39,10 +39,10 @@ describe('write ledger', () => {
     }
   });
 
-  it('names the same core writing twice an overwrite, and takes its arrays from the pool it was given', () => {
+  it('names the same core writing twice an overwrite, and takes its block-owner arrays from the pool it was given', () => {
     const taken: Uint8Array[] = [];
     const given: Uint8Array[] = [];
-    const ledger = new WriteLedger('k', 32, false, {
+    const ledger = new WriteLedger('k', 32, true, {
       take: (length) => {
         const a = new Uint8Array(length);
         taken.push(a);
