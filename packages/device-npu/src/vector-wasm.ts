@@ -17,6 +17,8 @@ export interface VectorWasm {
   softmaxGrad(g: number, p: number, n: number, dot: number): void;
   /** The largest element, or NaN: then the JavaScript loop gives the exact answer (a NaN, or a signed zero). */
   reduceMax(at: number, n: number): number;
+  /** memmove of `bytes` bytes. */
+  move(dst: number, src: number, bytes: number): void;
 }
 
 interface WasmModule {

@@ -211,8 +211,13 @@ export class VectorUnit {
     const k0 = srcStart + a[o]!;
     const k1 = srcStart + a[o + n - 1]!;
     if (Number.isInteger(k0) && k1 === k0 + n - 1 && k0 >= 0 && k1 < src.elems && this.isRun(offsets, o, oOff, n)) {
-      if (d + n <= s0 + k0 || s0 + k1 < d) a.copyWithin(d, s0 + k0, s0 + k1 + 1);
-      else this.gatherElements(d, src, s0, srcStart, o, n);
+      if (d + n <= s0 + k0 || s0 + k1 < d) {
+        const w = this.wasmLoops;
+        if (w !== null) w.move(4 * d, 4 * (s0 + k0), 4 * n);
+        else a.copyWithin(d, s0 + k0, s0 + k1 + 1);
+      } else {
+        this.gatherElements(d, src, s0, srcStart, o, n);
+      }
     } else {
       this.gatherElements(d, src, s0, srcStart, o, n);
     }

@@ -12,10 +12,10 @@ import wabtInit from 'wabt';
 export const VECTOR_WAT_PATH = new URL('../src/wasm/vector.wat', import.meta.url);
 export const VECTOR_GENERATED_PATH = new URL('../src/wasm/vector.generated.ts', import.meta.url);
 
-/** Assembled and validated bytes (SIMD128). */
+/** Assembled and validated bytes (SIMD128, bulk memory). */
 export async function assembleVector(source = readFileSync(VECTOR_WAT_PATH, 'utf8')): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const module = wabt.parseWat('vector.wat', source, { simd: true });
+  const module = wabt.parseWat('vector.wat', source, { simd: true, bulk_memory: true });
   try {
     module.validate();
     return new Uint8Array(module.toBinary({ log: false, write_debug_names: false }).buffer);
