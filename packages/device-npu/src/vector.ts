@@ -315,6 +315,33 @@ export class VectorUnit {
     this.counters.scalarOps += k;
   }
 
+  /**
+   * getRow for `rows` rows of `cols` elements, row r at buf[i + r * rowStride], into out[outOff + r * cols ..]:
+   * the same scalar reads (counted the same) with one range check for all of them.
+   */
+  getRows(buf: UbBuf, i: number, rowStride: number, rows: number, cols: number, out: Float64Array, outOff = 0): void {
+    if (rows <= 0 || cols <= 0) return;
+    const s = this.stridedIndex('getRows', buf, i, rowStride, rows, cols);
+    const a = this.a;
+    for (let r = 0; r < rows; r++) {
+      const from = s + r * rowStride;
+      const to = outOff + r * cols;
+      for (let q = 0; q < cols; q++) out[to + q] = a[from + q]!;
+    }
+    this.counters.scalarOps += rows * cols;
+  }
+
+  /**
+   * Validate rows of a strided scalar access, buf[i + r * rowStride + q] for r < rows, q < cols (rowStride may be
+   * anything, negative included): every element lies in the buffer when the lowest and highest rows do.
+   */
+  private stridedIndex(op: string, buf: UbBuf, i: number, rowStride: number, rows: number, cols: number): number {
+    if (!Number.isInteger(rowStride)) this.fail(op, buf, i, cols, `row stride ${rowStride} is not an integer`);
+    const last = i + (rows - 1) * rowStride;
+    this.scalarIndex(op, buf, Math.min(i, last), Math.max(i, last) - Math.min(i, last) + cols);
+    return buf.offset + i;
+  }
+
   /** dst += src */
   add(dst: UbBuf, dOff: number, src: UbBuf, sOff: number, n: number): void {
     if (n === 0) return;
@@ -586,6 +613,30 @@ export class VectorUnit {
     a[c] = Math.fround(t - a[s]!) - y;
     a[s] = t;
     this.counters.scalarOps += 4;
+  }
+
+  /**
+   * kahanAdd of values[vOff + r * cols + q] into sum and comp at i + r * rowStride + q, for r < rows, q < cols, in
+   * that order: the same scalar operations (counted the same) with one range check for all of them.
+   */
+  kahanAddRows(sum: UbBuf, comp: UbBuf, i: number, rowStride: number, rows: number, cols: number, values: Float64Array, vOff = 0): void {
+    if (rows <= 0 || cols <= 0) return;
+    const s0 = this.stridedIndex('kahanAdd', sum, i, rowStride, rows, cols);
+    const c0 = this.stridedIndex('kahanAdd', comp, i, rowStride, rows, cols);
+    sum.version++;
+    comp.version++;
+    const a = this.a;
+    for (let r = 0; r < rows; r++) {
+      for (let q = 0; q < cols; q++) {
+        const s = s0 + r * rowStride + q;
+        const c = c0 + r * rowStride + q;
+        const y = Math.fround(Math.fround(values[vOff + r * cols + q]!) - a[c]!);
+        const t = Math.fround(a[s]! + y);
+        a[c] = Math.fround(t - a[s]!) - y;
+        a[s] = t;
+      }
+    }
+    this.counters.scalarOps += 4 * rows * cols;
   }
 }
 

@@ -134,4 +134,43 @@ describe('vector unit', () => {
       expect(got).toEqual(want);
     });
   });
+
+  it('getRows and kahanAddRows equal their per-row and per-element instructions, counts included, and check the whole span', () => {
+    const n = 64;
+    const xs = seededValues(n, 5);
+    const values = Float64Array.from(seededValues(12, 6), (x) => x * 1e3);
+    const results: Array<{ rows: number[]; sum: number[]; comp: number[]; scalarOps: number }> = [];
+    for (const batched of [true, false]) {
+      expect(run((ctx) => {
+        const w = ctx.alloc('w', n);
+        const sum = ctx.alloc('sum', n);
+        const comp = ctx.alloc('comp', n);
+        ubWrite(ctx, w, xs);
+        ctx.v.fill(sum, 0, n, 0.5);
+        ctx.v.fill(comp, 0, n, 0);
+        const out = new Float64Array(12);
+        const before = ctx.v.counters.scalarOps;
+        for (let rep = 0; rep < 3; rep++) {
+          if (batched) {
+            ctx.v.getRows(w, 5, 9, 4, 3, out);
+            ctx.v.kahanAddRows(sum, comp, 5, 9, 4, 3, values);
+            ctx.v.kahanAddRows(sum, comp, 40, -13, 3, 3, values, 2);
+          } else {
+            for (let r = 0; r < 4; r++) ctx.v.getRow(w, 5 + r * 9, 3, out, r * 3);
+            for (let r = 0; r < 4; r++) for (let q = 0; q < 3; q++) ctx.v.kahanAdd(sum, comp, 5 + r * 9 + q, values[r * 3 + q]!);
+            for (let r = 0; r < 3; r++) for (let q = 0; q < 3; q++) ctx.v.kahanAdd(sum, comp, 40 - r * 13 + q, values[2 + r * 3 + q]!);
+          }
+        }
+        results.push({ rows: Array.from(out), sum: Array.from(ubRead(ctx, sum, n)), comp: Array.from(ubRead(ctx, comp, n)), scalarOps: ctx.v.counters.scalarOps - before });
+      })).toBeNull();
+    }
+    expect(results[0]).toEqual(results[1]);
+    for (const [start, stride] of [[-1, 9], [5, 20], [40, -21]] as const) {
+      const e = run((ctx) => {
+        const w = ctx.alloc('w', n);
+        ctx.v.getRows(w, start, stride, 4, 3, new Float64Array(12));
+      });
+      expect(e, `start ${start} stride ${stride}`).toBeInstanceOf(NpuAccessError);
+    }
+  });
 });
