@@ -29,8 +29,9 @@ export const npuDevice = new Device({
   // The simulated chip runs only the kernels op packages register for it; the rest of a model runs on the host.
   fallback: 'cpu',
   // Tensors on the npu are staged into the simulator's GM, which pools its own buffers: a smaller host pool
-  // keeps the two together within the varying-shapes memory bound (reliability.md).
-  memory: new NpuHostMemory(new CachingAllocator(16 * 2 ** 20)),
+  // keeps the two together within the varying-shapes memory bound (reliability.md). Like the cpu's, it keeps
+  // the peak working set (retainPeak): an L = 1024 map is 32 MiB, and fresh pages cost ~100 ms per 32 MiB.
+  memory: new NpuHostMemory(new CachingAllocator(16 * 2 ** 20, Number.POSITIVE_INFINITY, true)),
 });
 
 /** Registers the npu device; returns a disposer. Calling it again while registered changes nothing. */

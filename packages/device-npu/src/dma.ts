@@ -10,8 +10,8 @@
  *   writes exactly n elements.
  *
  * It counts bytes asked for, 32-byte bursts actually moved (a run touching part of a block moves the whole
- * block) and transfers. In poison mode it refuses to read GM elements nobody has written, marks written
- * elements in the output's bitmap, and stamps every element written in this launch with its core (the
+ * block) and transfers. In poison mode it refuses to read GM elements nobody has written, adds what it
+ * writes to the buffer's written runs, and records every element written in this launch with its core (the
  * write ledger), so a second write of an element is a race or an overwrite.
  */
 import { BFLOAT16_NAN_BITS, FLOAT16_NAN_BITS, toBfloat16Bits, toFloat16Bits } from './dtype.js';
@@ -68,17 +68,19 @@ export class DmaEngine {
   }
 
   private check(op: string, ubBuf: UbBuf, ubOff: number, gm: GmBuffer, gmOff: number, n: number): void {
+    // Plain comparisons first; the message (and any closure) is made only for an error.
+    const live = ubBuf.owner === this.ub && ubBuf.live;
+    const sameType = ubBuf.dtype === gm.dtype;
+    const inUb = Number.isInteger(n) && n >= 0 && Number.isInteger(ubOff) && ubOff >= 0 && ubOff + n <= ubBuf.elems;
+    const inGm = Number.isInteger(gmOff) && gmOff >= 0 && gmOff + n <= gm.length;
+    if (live && sameType && inUb && inGm) return;
     const where = `${op} in kernel '${this.kernelName()}' (UB '${ubBuf.name}' [${ubOff}, ${ubOff + n}), GM '${gm.name}' [${gmOff}, ${gmOff + n}))`;
-    if (ubBuf.owner !== this.ub || !ubBuf.live) throw new NpuAccessError(`${where}: UB buffer is not live in this core's UB`);
-    if (ubBuf.dtype !== gm.dtype) {
+    if (!live) throw new NpuAccessError(`${where}: UB buffer is not live in this core's UB`);
+    if (!sameType) {
       throw new NpuAccessError(`${where}: DMA does not convert; UB buffer is ${ubBuf.dtype}, GM is ${gm.dtype}. Stage through a ${gm.dtype} UB buffer and cast()`);
     }
-    if (!Number.isInteger(n) || n < 0 || !Number.isInteger(ubOff) || ubOff < 0 || ubOff + n > ubBuf.elems) {
-      throw new NpuAccessError(`${where}: range outside the UB buffer of ${ubBuf.elems} elements`);
-    }
-    if (!Number.isInteger(gmOff) || gmOff < 0 || gmOff + n > gm.length) {
-      throw new NpuAccessError(`${where}: range outside the GM buffer of ${gm.length} elements`);
-    }
+    if (!inUb) throw new NpuAccessError(`${where}: range outside the UB buffer of ${ubBuf.elems} elements`);
+    throw new NpuAccessError(`${where}: range outside the GM buffer of ${gm.length} elements`);
   }
 
   private requireAligned(op: string, what: string, buffer: string, bytes: number, fix: string): void {
@@ -86,20 +88,25 @@ export class DmaEngine {
   }
 
   /** DataCopy's three rules: GM address, UB address and length in whole blocks. */
-  private requireBlocks(op: string, ubBuf: UbBuf, ubOff: number, gm: GmBuffer, gmOff: number, n: number): void {
+  private requireBlocks(op: 'copyIn' | 'copyOut', ubBuf: UbBuf, ubOff: number, gm: GmBuffer, gmOff: number, n: number): void {
     const e = gm.elemBytes;
+    const b = this.burstBytes;
+    const ubAt = ubBuf.byteOffset + ubOff * e;
+    if (ubAt % b === 0 && (gmOff * e) % b === 0 && (n * e) % b === 0) return;
     const pad = op === 'copyIn' ? 'copyInPad' : 'copyOutPad';
-    this.requireAligned(op, 'UB address', ubBuf.name, ubBuf.byteOffset + ubOff * e, 'Start UB transfers at a multiple of 32 bytes (pitch rows to whole blocks).');
+    this.requireAligned(op, 'UB address', ubBuf.name, ubAt, 'Start UB transfers at a multiple of 32 bytes (pitch rows to whole blocks).');
     this.requireAligned(op, 'GM address', gm.name, gmOff * e, `Use ${pad} (DataCopyPad) for a run that does not start on a block.`);
-    this.requireAligned(op, 'length', gm.name, n * e, `Move the tail with ${pad} (DataCopyPad); rounding the length up would ${op === 'copyOut' ? 'overwrite the neighbouring data' : 'read past the run'}.`);
+    this.requireAligned(op, 'length', gm.name, n * e,
+      `Move the tail with ${pad} (DataCopyPad); rounding the length up would ${op === 'copyOut' ? 'overwrite the neighbouring data' : 'read past the run'}.`);
   }
 
   private readGm(ubBuf: UbBuf, ubOff: number, gm: GmBuffer, gmOff: number, n: number): void {
     const s = gmStorage(gm, this.#key);
     if (s.written) {
-      const hole = s.written.subarray(gmOff, gmOff + n).indexOf(0);
-      if (hole >= 0) throw new UninitializedReadError(this.kernelName(), gm.name, gmOff + hole);
+      const hole = s.written.firstGap(gmOff, gmOff + n);
+      if (hole >= 0) throw new UninitializedReadError(this.kernelName(), gm.name, hole);
     }
+    ubBuf.version++;
     if (gm.dtype === 'float32') this.ub.f32.set((s.data as Float32Array).subarray(gmOff, gmOff + n), ubBuf.offset + ubOff);
     else this.ub.u16.set((s.data as Uint16Array).subarray(gmOff, gmOff + n), ubBuf.offset + ubOff);
     const c = this.counters;
@@ -110,10 +117,13 @@ export class DmaEngine {
 
   private writeGm(op: string, gm: GmBuffer, gmOff: number, ubBuf: UbBuf, ubOff: number, n: number): void {
     const s = gmStorage(gm, this.#key);
-    this.ledger?.record(gm, gmOff, n, this.coreId(), `${op} of ${n} elements at ${gmOff} from UB '${ubBuf.name}'`);
+    if (s.borrowed === 'read') {
+      throw new NpuAccessError(`${op} in kernel '${this.kernelName()}' (UB '${ubBuf.name}' -> GM '${gm.name}' [${gmOff}, ${gmOff + n})): GM '${gm.name}' is an input (a host array adopted read-only); kernels may not write it`);
+    }
+    this.ledger?.record(gm, gmOff, n, this.coreId(), op, ubBuf.name);
     if (gm.dtype === 'float32') (s.data as Float32Array).set(this.ub.f32.subarray(ubBuf.offset + ubOff, ubBuf.offset + ubOff + n), gmOff);
     else (s.data as Uint16Array).set(this.ub.u16.subarray(ubBuf.offset + ubOff, ubBuf.offset + ubOff + n), gmOff);
-    if (s.written) s.written.fill(1, gmOff, gmOff + n);
+    if (s.written) s.written.union(gmOff, gmOff + n);
     const c = this.counters;
     c.writeBytes += n * gm.elemBytes;
     c.writeBurstBytes += this.bursts(gmOff, n, gm.elemBytes);
@@ -170,6 +180,7 @@ export class DmaEngine {
   private fillUb(ubBuf: UbBuf, off: number, n: number, value: number | undefined): void {
     if (n <= 0) return;
     if (value === undefined && !this.poison()) return;
+    ubBuf.version++;
     const i = ubBuf.offset + off;
     if (ubBuf.dtype === 'float32') this.ub.f32.fill(value ?? NaN, i, i + n);
     else {

@@ -6,6 +6,7 @@
  */
 import { type DTypeStorage, type NpuDType, dtypeBytes } from './dtype.js';
 import { NpuAccessError } from './errors.js';
+import type { RunSet } from './run-set.js';
 
 export class GmBuffer {
   /** Bytes per element in GM. */
@@ -27,12 +28,20 @@ export class GmBuffer {
   }
 }
 
-/** What the registry keeps per buffer. `written` is the poison-mode bitmap (1 = written). */
+/**
+ * What the registry keeps per buffer. `written` (poison mode) holds the elements ever written, as runs; null
+ * once the buffer is known to be fully written (or outside poison mode).
+ */
 export interface GmStorage {
   readonly key: object;
   data: DTypeStorage;
-  written: Uint8Array | null;
+  written: RunSet | null;
   freed: boolean;
+  /**
+   * null: the simulator's own storage (pooled when freed). 'read' / 'write': a host array adopted as GM
+   * without a copy (NpuSimulator.adopt), never pooled; kernels may not write a 'read' one.
+   */
+  readonly borrowed: 'read' | 'write' | null;
 }
 
 const registry = new WeakMap<GmBuffer, GmStorage>();

@@ -9,6 +9,8 @@ export * from './soc.js';
 export * from './errors.js';
 export { GmBuffer } from './gm.js';
 export { UbBuf, UnifiedBuffer, type UbAllocOptions } from './ub.js';
+export { WASM_SCRATCH_BYTES, type WasmArena, type WasmArenaMemory } from './wasm-arena.js';
+export { setVectorWasm } from './vector-wasm.js';
 export { MAX_REPEAT, VECTOR_BLOCK_BYTES, VectorUnit, reduceTmpElems, type VectorCounters } from './vector.js';
 export type { DmaCounters, DmaPadding } from './dma.js';
 export { WriteLedger } from './write-ledger.js';

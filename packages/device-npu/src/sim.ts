@@ -22,12 +22,13 @@ import {
 } from './dtype.js';
 import { type DmaCounters, DmaEngine, type DmaPadding } from './dma.js';
 import { NpuAccessError, UnwrittenOutputError } from './errors.js';
-import { GmBuffer, gmStorage, registerGm, shapeLength, unflatten } from './gm.js';
+import { GmBuffer, type GmStorage, gmStorage, registerGm, shapeLength, unflatten } from './gm.js';
 import { type ExplainReport, buildExplain } from './explain.js';
 import { LaunchLog, type GroupRecord, type LaunchRecord, type LaunchTotals } from './launch-records.js';
 import { type NpuSpec, makeNpuSpec, validateSpec } from './spec.js';
 import { type UbAllocOptions, type UbBuf, UnifiedBuffer } from './ub.js';
 import { VectorUnit } from './vector.js';
+import { RunSet } from './run-set.js';
 import { WriteLedger } from './write-ledger.js';
 
 export interface KernelContext {
@@ -78,8 +79,15 @@ export interface SimulatorOptions {
    * count them all, so a long run holds a bounded log instead of ~0.7 KB per launch forever.
    */
   readonly recordLimit?: number;
-  /** Most bytes of freed GM (and poison bitmaps) kept for reuse (default 16 MiB); the oldest go first. */
+  /** Most bytes of freed GM (and write-ledger block maps) kept for reuse (default 16 MiB); the oldest go first. */
   readonly maxPooledBytes?: number;
+  /**
+   * Let the GM pools keep up to the peak working set when that exceeds maxPooledBytes (default true), as the
+   * cpu device's allocator does: an L = 1024 call's maps are 32 MiB each, and fresh pages cost ~100 ms per
+   * 32 MiB on first touch, so without it every call pays for its GM again. The pools never hold more than
+   * max(peak working set, live + maxPooledBytes).
+   */
+  readonly retainPeak?: boolean;
   /**
    * Poison mode's write ledger also refuses two cores writing *different* elements of one 32-byte GM block in
    * a launch (default false). The default ledger is per element: DataCopyPad writes exactly its elements, so
@@ -144,7 +152,7 @@ export class NpuSimulator {
   readonly #key: object = Object.freeze({});
   #running: string | null = null;
   #nextId = 1;
-  // GM and poison bitmaps come from size-classed, capped pools: shapes that vary call to call reuse buffers
+  // GM and the ledger's block maps come from size-classed, capped pools: shapes that vary call to call reuse buffers
   // instead of growing one exact-length list per shape.
   readonly #gmPool: CachingAllocator;
   readonly #bitmapPool: CachingAllocator;
@@ -158,8 +166,9 @@ export class NpuSimulator {
     this.spec = spec;
     this.poison = options.poison ?? true;
     const pooled = options.maxPooledBytes ?? 16 * 2 ** 20;
-    this.#gmPool = new CachingAllocator(pooled);
-    this.#bitmapPool = new CachingAllocator(pooled / 4);
+    const retainPeak = options.retainPeak ?? true;
+    this.#gmPool = new CachingAllocator(pooled, Number.POSITIVE_INFINITY, retainPeak);
+    this.#bitmapPool = new CachingAllocator(pooled / 4, Number.POSITIVE_INFINITY, retainPeak);
     this.#log = new LaunchLog(options.recordLimit ?? 256);
     this.#exclusiveBlocks = options.exclusiveBlocks ?? false;
     this.#core = new CoreContext(spec, this.#key, () => this.poison);
@@ -179,12 +188,12 @@ export class NpuSimulator {
     return this.#bitmapPool.alloc('bool', length, true);
   }
 
-  /** Bytes of freed GM and poison bitmaps held for reuse. */
+  /** Bytes of freed GM (and ledger block maps) held for reuse. */
   get pooledBytes(): number {
     return this.#gmPool.stats.pooledBytes + this.#bitmapPool.stats.pooledBytes;
   }
 
-  /** Drops every pooled GM buffer and bitmap (what `device.memoryStats()`'s emptyCache does for tensors). */
+  /** Drops every pooled GM buffer and block map (what `device.memoryStats()`'s emptyCache does for tensors). */
   emptyCache(): void {
     this.#gmPool.emptyCache();
     this.#bitmapPool.emptyCache();
@@ -193,21 +202,46 @@ export class NpuSimulator {
   /**
    * A GM buffer for a kernel to write. In poison mode it starts as NaN and every element must be written
    * before anything reads it; otherwise it starts as zero.
+   *
+   * (The NaN is written lazily: while a buffer keeps its written runs, an unwritten element is NaN by
+   * definition; kernels cannot read it (UninitializedReadError) and every host view of the data - download,
+   * a failed output check, freeing an adopted output - first fills the unwritten elements with NaN. An L = 1024
+   * map is 32 MiB: filling it at alloc cost as much as the kernel's own writes.)
    */
   alloc(name: string, dtype: NpuDType, shape: readonly number[]): GmBuffer {
     this.hostGuard('alloc');
     const length = shapeLength(shape, `alloc '${name}'`);
     const data = this.takeStorage(dtype, length);
-    let written: Uint8Array | null = null;
-    if (this.poison) {
-      if (data instanceof Float32Array) data.fill(NaN);
-      else data.fill(dtype === 'float16' ? FLOAT16_NAN_BITS : BFLOAT16_NAN_BITS);
-      written = this.takeBitmap(length);
-    } else {
-      data.fill(0);
+    // Poison mode: what was written is tracked as runs; the rest is NaN (see poisonHoles), no fill now.
+    const written = this.poison ? new RunSet() : null;
+    if (!this.poison) data.fill(0);
+    const gm = new GmBuffer(this.#nextId++, name, dtype, [...shape], length);
+    registerGm(gm, { key: this.#key, data, written, freed: false, borrowed: null });
+    return gm;
+  }
+
+  /**
+   * A GM buffer over the host array `data` itself, without a copy: what the device's tensors stand for when
+   * their memory is the device's. 'read': an input; its values are the GM contents and a kernel writing it is
+   * an NpuAccessError (the host array is the caller's). 'write': an output the kernels fill, treated exactly as
+   * `alloc` treats a new buffer (NaN and tracked written runs in poison mode), so the results land in `data`.
+   * `data` holds exactly the buffer's elements (float32 values, or float16/bfloat16 bit patterns); freeing the
+   * buffer hands it back untouched by the pools.
+   */
+  adopt(name: string, dtype: NpuDType, shape: readonly number[], data: DTypeStorage, access: 'read' | 'write'): GmBuffer {
+    this.hostGuard('adopt');
+    const length = shapeLength(shape, `adopt '${name}'`);
+    const kind = dtype === 'float32' ? Float32Array : Uint16Array;
+    if (!(data instanceof kind) || data.length !== length) {
+      throw new Error(`adopt '${name}': expected a ${kind.name} of ${length} elements for ${dtype} [${shape.join(', ')}], got ${data.constructor.name} of ${data.length}`);
+    }
+    let written: RunSet | null = null;
+    if (access === 'write') {
+      if (this.poison) written = new RunSet();
+      else data.fill(0);
     }
     const gm = new GmBuffer(this.#nextId++, name, dtype, [...shape], length);
-    registerGm(gm, { key: this.#key, data, written, freed: false });
+    registerGm(gm, { key: this.#key, data, written, freed: false, borrowed: access });
     return gm;
   }
 
@@ -220,7 +254,7 @@ export class NpuSimulator {
     }
     const data = this.takeStorage(dtype, length);
     const gm = new GmBuffer(this.#nextId++, name, dtype, [...shape], length);
-    registerGm(gm, { key: this.#key, data, written: null, freed: false });
+    registerGm(gm, { key: this.#key, data, written: null, freed: false, borrowed: null });
     this.write(gm, values);
     return gm;
   }
@@ -230,6 +264,7 @@ export class NpuSimulator {
     this.hostGuard('write');
     const s = gmStorage(gm, this.#key);
     if (values.length !== gm.length) throw new Error(`write '${gm.name}': expected ${gm.length} values, got ${values.length}`);
+    if (s.borrowed === 'read') throw new NpuAccessError(`write '${gm.name}': it is a read-only host array adopted as GM; adopt it for 'write' or upload a copy`);
     if (s.data instanceof Float32Array) {
       s.data.set(values);
     } else {
@@ -240,20 +275,32 @@ export class NpuSimulator {
         for (let i = 0; i < gm.length; i++) s.data[i] = toBits(values[i]!);
       }
     }
-    if (s.written) {
-      this.recycleBitmap(s.written);
-      s.written = null;
-    }
+    s.written = null;
+  }
+
+  /** Fills the elements no write covered with NaN: what alloc's poison promised, made visible. */
+  private poisonHoles(gm: GmBuffer, s: GmStorage): void {
+    const w = s.written;
+    if (!w || w.covered === gm.length) return;
+    const nan = gm.dtype === 'float32' ? NaN : gm.dtype === 'float16' ? FLOAT16_NAN_BITS : BFLOAT16_NAN_BITS;
+    for (const [start, end] of w.gaps(gm.length)) s.data.fill(nan, start, end);
   }
 
   private recycleBitmap(w: Uint8Array): void {
     this.#bitmapPool.free('bool', w);
   }
 
+  /** The write ledger's block-owner maps (exclusiveBlocks) come from a pool (zeroed) and go back after the launch. */
+  readonly #ledgerArrays = {
+    take: (length: number): Uint8Array => this.takeBitmap(length),
+    give: (array: Uint8Array): void => this.recycleBitmap(array),
+  };
+
   /** Host read of a whole buffer as float32 values (half formats decoded exactly). */
   download(gm: GmBuffer): Float32Array {
     this.hostGuard('download');
     const s = gmStorage(gm, this.#key);
+    this.poisonHoles(gm, s);
     if (s.data instanceof Float32Array) return s.data.slice();
     const out = new Float32Array(gm.length);
     decodeHalf(gm.dtype as 'float16' | 'bfloat16', s.data, 0, out, 0, gm.length);
@@ -270,6 +317,7 @@ export class NpuSimulator {
       throw new Error(`downloadInto '${gm.name}': ${gm.length} values do not fit in a destination of ${dst.length} at offset ${offset}; pass a Float32Array with room for them`);
     }
     const s = gmStorage(gm, this.#key);
+    this.poisonHoles(gm, s);
     if (s.data instanceof Float32Array) dst.set(s.data, offset);
     else decodeHalf(gm.dtype as 'float16' | 'bfloat16', s.data, 0, dst, offset, gm.length);
   }
@@ -277,17 +325,16 @@ export class NpuSimulator {
   /** Host read of the raw storage (float32 values or 16-bit patterns), copied. */
   downloadRaw(gm: GmBuffer): Float32Array | Uint16Array {
     this.hostGuard('downloadRaw');
-    return gmStorage(gm, this.#key).data.slice();
+    const s = gmStorage(gm, this.#key);
+    this.poisonHoles(gm, s);
+    return s.data.slice();
   }
 
   /** How many elements were never written (poison mode); 0 when fully initialised or poison is off. */
   unwrittenCount(gm: GmBuffer): number {
     this.hostGuard('unwrittenCount');
     const w = gmStorage(gm, this.#key).written;
-    if (!w) return 0;
-    let n = 0;
-    for (let i = 0; i < w.length; i++) if (w[i] === 0) n++;
-    return n;
+    return w ? gm.length - w.covered : 0;
   }
 
   /** Return a buffer's memory to the simulator's pool (later allocations of the same size reuse it). */
@@ -295,11 +342,10 @@ export class NpuSimulator {
     this.hostGuard('free');
     const s = gmStorage(gm, this.#key);
     s.freed = true;
-    this.#gmPool.free(gm.dtype === 'float32' ? 'float32' : 'float16', s.data);
-    if (s.written) {
-      this.recycleBitmap(s.written);
-      s.written = null;
-    }
+    if (s.borrowed === null) this.#gmPool.free(gm.dtype === 'float32' ? 'float32' : 'float16', s.data);
+    // The host keeps an adopted output's array: it shows NaN where nothing was written, as alloc promised.
+    else if (s.borrowed === 'write') this.poisonHoles(gm, s);
+    s.written = null;
   }
 
   /** Run `fn` as one logical op: its launches are summed in explain() against the op's own minimum traffic. */
@@ -325,7 +371,8 @@ export class NpuSimulator {
     let read = 0, write = 0, readBurst = 0, writeBurst = 0, transfers = 0, elemOps = 0, busiest = 0, peak = 0;
     let error: unknown = null;
     this.#running = info.kernel;
-    ctx.ledger = this.poison ? new WriteLedger(info.kernel, this.spec.alignmentBytes, this.#exclusiveBlocks) : null;
+    const ledger = this.poison ? new WriteLedger(info.kernel, this.spec.alignmentBytes, this.#exclusiveBlocks, this.#ledgerArrays) : null;
+    ctx.ledger = ledger;
     try {
       for (let core = 0; core < info.cores; core++) {
         ctx.kernel = info.kernel;
@@ -356,6 +403,7 @@ export class NpuSimulator {
     } finally {
       this.#running = null;
       ctx.ledger = null;
+      ledger?.release();
     }
     if (error === null && this.poison) {
       try {
@@ -404,14 +452,13 @@ export class NpuSimulator {
     const s = gmStorage(gm, this.#key);
     const w = s.written;
     if (!w) return;
-    const first = w.indexOf(0);
+    const first = w.firstGap(0, gm.length);
     if (first >= 0) {
-      let count = 0;
-      for (let i = first; i < w.length; i++) if (w[i] === 0) count++;
+      const count = gm.length - w.covered;
+      this.poisonHoles(gm, s);
       throw new UnwrittenOutputError(kernel, gm.name, first, count, gm.length, unflatten(first, gm.shape));
     }
-    // Fully written: the bitmap has done its job.
-    this.recycleBitmap(w);
+    // Fully written: the runs have done their job.
     s.written = null;
   }
 

@@ -6,6 +6,7 @@
  */
 import { BFLOAT16_NAN_BITS, FLOAT16_NAN_BITS, type NpuDType, dtypeBytes } from './dtype.js';
 import { NpuAccessError, UbOverflowError } from './errors.js';
+import { type WasmArena, allocateArena } from './wasm-arena.js';
 
 export interface UbAllocOptions {
   /** Element type in the UB. Vector arithmetic runs on float32 buffers only; half buffers stage casts. */
@@ -17,6 +18,11 @@ export interface UbAllocOptions {
 /** A handle to one UB allocation. `offset` indexes the arena view of its dtype (float32 or uint16). */
 export class UbBuf {
   live = true;
+  /**
+   * Bumped by every instruction or DMA that may write this buffer. The vector unit uses it to trust what it
+   * already checked of the buffer's contents (gather's offset table) until something writes there again.
+   */
+  version = 0;
   constructor(
     readonly name: string,
     readonly dtype: NpuDType,
@@ -43,6 +49,8 @@ export interface UbLabels {
 export class UnifiedBuffer {
   readonly f32: Float32Array;
   readonly u16: Uint16Array;
+  /** The arena's WebAssembly memory (arena byte 0 is its byte 0), or null where the engine has none. */
+  readonly wasm: WasmArena | null;
   private holes: Hole[] = [];
   private liveBufs: UbBuf[] = [];
   private used = 0;
@@ -55,9 +63,11 @@ export class UnifiedBuffer {
     private readonly labels: UbLabels,
     private readonly poison: () => boolean,
   ) {
-    const arena = new ArrayBuffer(capacityBytes);
-    this.f32 = new Float32Array(arena);
-    this.u16 = new Uint16Array(arena);
+    const arena = allocateArena(capacityBytes);
+    this.wasm = arena.wasm;
+    // The views cover the UB exactly: whatever follows it in a wasm memory is not UB.
+    this.f32 = new Float32Array(arena.buffer, 0, capacityBytes / 4);
+    this.u16 = new Uint16Array(arena.buffer, 0, capacityBytes / 2);
     this.reset();
   }
 

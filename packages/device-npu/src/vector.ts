@@ -21,6 +21,8 @@
 import { type NpuDType, decodeHalf, encodeHalf } from './dtype.js';
 import { NpuAccessError, ReduceTmpBufferError, VectorAlignmentError } from './errors.js';
 import type { UbBuf, UnifiedBuffer } from './ub.js';
+import type { WasmArena } from './wasm-arena.js';
+import { type VectorWasm, vectorWasm, vectorWasmEnabled } from './vector-wasm.js';
 
 export interface VectorCounters {
   /** Element operations (an op over n elements adds n; exp adds n too). */
@@ -55,6 +57,8 @@ export class VectorUnit {
   private readonly lanes: number;
   readonly counters: VectorCounters = { elemOps: 0, repeats: 0, scalarOps: 0, instructions: 0 };
   private sharedTmp: UbBuf | null = null;
+  /** The wasm loops on this arena (exponentials), or null. */
+  private readonly vw: VectorWasm | null;
 
   constructor(
     private readonly ub: UnifiedBuffer,
@@ -63,6 +67,7 @@ export class VectorUnit {
   ) {
     this.a = ub.f32;
     this.h = ub.u16;
+    this.vw = vectorWasm(ub.wasm);
     this.lanes = Math.max(1, Math.floor(vectorBytesPerCycle / 4));
   }
 
@@ -90,10 +95,28 @@ export class VectorUnit {
   }
 
   /**
+   * The arena's WebAssembly memory, for fused instructions compiled to wasm (arena index i is byte 4 i of it),
+   * and the byte offset of the scratch after the UB where such an instruction passes arguments and results;
+   * null where the engine has no WebAssembly (run the JavaScript loops). Validate operands with `arenaIndex`
+   * and count with `count` exactly as a JavaScript instruction does.
+   */
+  get wasm(): WasmArena | null {
+    return this.ub.wasm;
+  }
+
+  /**
    * Validate a float32 operand [off, off + n) of a live buffer of this UB and return its arena index. The
-   * operand must start on a 32-byte block (the vector unit addresses the UB in blocks).
+   * operand must start on a 32-byte block (the vector unit addresses the UB in blocks). An extension op may
+   * write any operand it indexes, so this marks the buffer written (`UbBuf.version`).
    */
   arenaIndex(op: string, buf: UbBuf, off: number, n: number): number {
+    const i = this.readIndex(op, buf, off, n);
+    buf.version++;
+    return i;
+  }
+
+  /** arenaIndex for an operand the instruction only reads (the buffer's version stays). */
+  private readIndex(op: string, buf: UbBuf, off: number, n: number): number {
     const i = this.scalarIndex(op, buf, off, n);
     this.assertAligned(op, buf, off, n);
     return i;
@@ -155,6 +178,7 @@ export class VectorUnit {
       );
     }
     // The hardware leaves partials there: anything a kernel kept in it is gone.
+    tmp.version++;
     this.a.fill(NaN, tmp.offset, tmp.offset + need);
   }
 
@@ -179,15 +203,62 @@ export class VectorUnit {
   gather(dst: UbBuf, dOff: number, src: UbBuf, srcStart: number, offsets: UbBuf, oOff: number, n: number): void {
     if (n === 0) return;
     const d = this.arenaIndex('gather', dst, dOff, n);
-    const o = this.arenaIndex('gather', offsets, oOff, n);
+    const o = this.readIndex('gather', offsets, oOff, n);
     const s0 = this.scalarIndex('gather', src, 0, src.elems);
+    const a = this.a;
+    // Kernels realign shifted rows with a table 0, 1, 2, ...: when the offsets are consecutive integers, the
+    // two ends bound every read and the gather is one block move. Anything else takes the element loop.
+    const k0 = srcStart + a[o]!;
+    const k1 = srcStart + a[o + n - 1]!;
+    if (Number.isInteger(k0) && k1 === k0 + n - 1 && k0 >= 0 && k1 < src.elems && this.isRun(offsets, o, oOff, n)) {
+      if (d + n <= s0 + k0 || s0 + k1 < d) {
+        const w = this.wasmLoops;
+        if (w !== null) w.move(4 * d, 4 * (s0 + k0), 4 * n);
+        else a.copyWithin(d, s0 + k0, s0 + k1 + 1);
+      } else {
+        this.gatherElements(d, src, s0, srcStart, o, n);
+      }
+    } else {
+      this.gatherElements(d, src, s0, srcStart, o, n);
+    }
+    this.count(n);
+  }
+
+  // The offset table last found to be a run, and the range of it checked; valid while its version stands.
+  private runTable: UbBuf | null = null;
+  private runVersion = -1;
+  private runFrom = 0;
+  private runTo = 0;
+
+  /**
+   * Whether offsets[oOff + t] = offsets[oOff] + t for t < n (arena index o = offsets' index of oOff). A kernel
+   * gathers through one table thousands of times: once checked, a range is trusted until the table is written.
+   */
+  private isRun(offsets: UbBuf, o: number, oOff: number, n: number): boolean {
+    const known = offsets === this.runTable && offsets.version === this.runVersion;
+    if (known && oOff >= this.runFrom && oOff + n <= this.runTo) return true;
+    if (!consecutive(this.a, o, n)) return false;
+    // Two runs that share an element are one run: widen the known range; otherwise this one replaces it.
+    if (known && Math.max(oOff, this.runFrom) < Math.min(oOff + n, this.runTo)) {
+      this.runFrom = Math.min(this.runFrom, oOff);
+      this.runTo = Math.max(this.runTo, oOff + n);
+    } else {
+      this.runTable = offsets;
+      this.runVersion = offsets.version;
+      this.runFrom = oOff;
+      this.runTo = oOff + n;
+    }
+    return true;
+  }
+
+  /** gather's general case: element by element, each offset checked as it is read. */
+  private gatherElements(d: number, src: UbBuf, s0: number, srcStart: number, o: number, n: number): void {
     const a = this.a;
     for (let t = 0; t < n; t++) {
       const k = srcStart + a[o + t]!;
       if (!(k >= 0 && k < src.elems && Number.isInteger(k))) this.fail('gather', src, srcStart, n, `offset ${a[o + t]} at ${t} reads element ${k}, outside the buffer`);
       a[d + t] = a[s0 + k]!;
     }
-    this.count(n);
   }
 
   /** buf[off + t] = first + t * step (AscendC ArithProgression): e.g. a gather's offset table. */
@@ -222,7 +293,7 @@ export class VectorUnit {
   copy(dst: UbBuf, dOff: number, src: UbBuf, sOff: number, n: number): void {
     if (n === 0) return;
     const d = this.arenaIndex('copy', dst, dOff, n);
-    const s = this.arenaIndex('copy', src, sOff, n);
+    const s = this.readIndex('copy', src, sOff, n);
     this.a.copyWithin(d, s, s + n);
     this.count(n);
   }
@@ -231,7 +302,7 @@ export class VectorUnit {
   axpy(dst: UbBuf, dOff: number, src: UbBuf, sOff: number, alpha: number, n: number): void {
     if (n === 0) return;
     const d = this.arenaIndex('axpy', dst, dOff, n);
-    const s = this.arenaIndex('axpy', src, sOff, n);
+    const s = this.readIndex('axpy', src, sOff, n);
     const a = this.a;
     for (let k = 0; k < n; k++) a[d + k] += alpha * a[s + k]!;
     this.count(n);
@@ -244,11 +315,38 @@ export class VectorUnit {
     this.counters.scalarOps += k;
   }
 
+  /**
+   * getRow for `rows` rows of `cols` elements, row r at buf[i + r * rowStride], into out[outOff + r * cols ..]:
+   * the same scalar reads (counted the same) with one range check for all of them.
+   */
+  getRows(buf: UbBuf, i: number, rowStride: number, rows: number, cols: number, out: Float64Array, outOff = 0): void {
+    if (rows <= 0 || cols <= 0) return;
+    const s = this.stridedIndex('getRows', buf, i, rowStride, rows, cols);
+    const a = this.a;
+    for (let r = 0; r < rows; r++) {
+      const from = s + r * rowStride;
+      const to = outOff + r * cols;
+      for (let q = 0; q < cols; q++) out[to + q] = a[from + q]!;
+    }
+    this.counters.scalarOps += rows * cols;
+  }
+
+  /**
+   * Validate rows of a strided scalar access, buf[i + r * rowStride + q] for r < rows, q < cols (rowStride may be
+   * anything, negative included): every element lies in the buffer when the lowest and highest rows do.
+   */
+  private stridedIndex(op: string, buf: UbBuf, i: number, rowStride: number, rows: number, cols: number): number {
+    if (!Number.isInteger(rowStride)) this.fail(op, buf, i, cols, `row stride ${rowStride} is not an integer`);
+    const last = i + (rows - 1) * rowStride;
+    this.scalarIndex(op, buf, Math.min(i, last), Math.max(i, last) - Math.min(i, last) + cols);
+    return buf.offset + i;
+  }
+
   /** dst += src */
   add(dst: UbBuf, dOff: number, src: UbBuf, sOff: number, n: number): void {
     if (n === 0) return;
     const d = this.arenaIndex('add', dst, dOff, n);
-    const s = this.arenaIndex('add', src, sOff, n);
+    const s = this.readIndex('add', src, sOff, n);
     const a = this.a;
     for (let k = 0; k < n; k++) a[d + k] += a[s + k]!;
     this.count(n);
@@ -257,17 +355,33 @@ export class VectorUnit {
   scale(buf: UbBuf, off: number, n: number, alpha: number): void {
     if (n === 0) return;
     const i = this.arenaIndex('scale', buf, off, n);
-    const a = this.a;
-    for (let k = i; k < i + n; k++) a[k] *= alpha;
+    const w = this.wasmLoops;
+    if (w !== null) w.scale(4 * i, n, alpha);
+    else {
+      const a = this.a;
+      for (let k = i; k < i + n; k++) a[k] *= alpha;
+    }
     this.count(n);
   }
+
+  /** The wasm loops, unless turned off (setVectorWasm). */
+  private get wasmLoops(): VectorWasm | null {
+    return this.vw !== null && vectorWasmEnabled() ? this.vw : null;
+  }
+
+  // The exponentials store Math.fround(Math.exp(x - shift)) per element: in wasm (the same float32 values,
+  // see wasm/vector.wat) where the arena is a wasm memory, else by the JavaScript loops.
 
   /** buf = exp(buf - shift) */
   expShift(buf: UbBuf, off: number, n: number, shift: number): void {
     if (n === 0) return;
     const i = this.arenaIndex('expShift', buf, off, n);
-    const a = this.a;
-    for (let k = i; k < i + n; k++) a[k] = Math.exp(a[k]! - shift);
+    const w = this.wasmLoops;
+    if (w !== null) w.expShift(4 * i, n, shift);
+    else {
+      const a = this.a;
+      for (let k = i; k < i + n; k++) a[k] = Math.exp(a[k]! - shift);
+    }
     this.count(n);
   }
 
@@ -276,12 +390,16 @@ export class VectorUnit {
     if (n === 0) return 0;
     const i = this.arenaIndex('expShiftSum', buf, off, n);
     this.reduceScratch('expShiftSum', n);
-    const a = this.a;
+    const w = this.wasmLoops;
     let s = 0;
-    for (let k = i; k < i + n; k++) {
-      const e = Math.fround(Math.exp(a[k]! - shift));
-      a[k] = e;
-      s += e;
+    if (w !== null) s = w.expShiftSum(4 * i, n, shift);
+    else {
+      const a = this.a;
+      for (let k = i; k < i + n; k++) {
+        const e = Math.fround(Math.exp(a[k]! - shift));
+        a[k] = e;
+        s += e;
+      }
     }
     this.count(n, 2);
     return s;
@@ -291,8 +409,12 @@ export class VectorUnit {
   expShiftScale(buf: UbBuf, off: number, n: number, shift: number, mul: number): void {
     if (n === 0) return;
     const i = this.arenaIndex('expShiftScale', buf, off, n);
-    const a = this.a;
-    for (let k = i; k < i + n; k++) a[k] = Math.fround(Math.exp(a[k]! - shift)) * mul;
+    const w = this.wasmLoops;
+    if (w !== null) w.expShiftScale(4 * i, n, shift, mul);
+    else {
+      const a = this.a;
+      for (let k = i; k < i + n; k++) a[k] = Math.fround(Math.exp(a[k]! - shift)) * mul;
+    }
     this.count(n, 2);
   }
 
@@ -314,13 +436,18 @@ export class VectorUnit {
 
   reduceMax(buf: UbBuf, off: number, n: number): number {
     if (n === 0) return -Infinity;
-    const i = this.arenaIndex('reduceMax', buf, off, n);
+    const i = this.readIndex('reduceMax', buf, off, n);
     this.reduceScratch('reduceMax', n);
-    const a = this.a;
-    let m = -Infinity;
-    for (let k = i; k < i + n; k++) {
-      const v = a[k]!;
-      if (v > m || v !== v) m = v;
+    const w = this.wasmLoops;
+    // wasm answers NaN when the loop must decide: a NaN in the row (the loop returns the last one) or a 0 maximum (its sign).
+    let m = w !== null ? w.reduceMax(4 * i, n) : NaN;
+    if (m !== m) {
+      const a = this.a;
+      m = -Infinity;
+      for (let k = i; k < i + n; k++) {
+        const v = a[k]!;
+        if (v > m || v !== v) m = v;
+      }
     }
     this.count(n);
     return m;
@@ -328,7 +455,7 @@ export class VectorUnit {
 
   reduceSum(buf: UbBuf, off: number, n: number): number {
     if (n === 0) return 0;
-    const i = this.arenaIndex('reduceSum', buf, off, n);
+    const i = this.readIndex('reduceSum', buf, off, n);
     this.reduceScratch('reduceSum', n);
     const a = this.a;
     let s = 0;
@@ -339,8 +466,8 @@ export class VectorUnit {
 
   dot(x: UbBuf, xOff: number, y: UbBuf, yOff: number, n: number): number {
     if (n === 0) return 0;
-    const i = this.arenaIndex('dot', x, xOff, n);
-    const j = this.arenaIndex('dot', y, yOff, n);
+    const i = this.readIndex('dot', x, xOff, n);
+    const j = this.readIndex('dot', y, yOff, n);
     this.reduceScratch('dot', n);
     const a = this.a;
     let s = 0;
@@ -355,7 +482,7 @@ export class VectorUnit {
    */
   thresholdStats(buf: UbBuf, off: number, n: number, taus: Float64Array, k: number, sums: Float64Array, counts: Float64Array, shift = 0): void {
     if (n === 0) return;
-    const i = this.arenaIndex('thresholdStats', buf, off, n);
+    const i = this.readIndex('thresholdStats', buf, off, n);
     this.reduceScratch('thresholdStats', n);
     const a = this.a;
     for (let q = 0; q < k; q++) {
@@ -378,8 +505,8 @@ export class VectorUnit {
   /** Sum of g where p > 0, and how many: out[0] += sum, out[1] += count. */
   supportStats(p: UbBuf, pOff: number, g: UbBuf, gOff: number, n: number, out: Float64Array): void {
     if (n === 0) return;
-    const i = this.arenaIndex('supportStats', p, pOff, n);
-    const j = this.arenaIndex('supportStats', g, gOff, n);
+    const i = this.readIndex('supportStats', p, pOff, n);
+    const j = this.readIndex('supportStats', g, gOff, n);
     this.reduceScratch('supportStats', n);
     const a = this.a;
     let s = 0;
@@ -399,9 +526,14 @@ export class VectorUnit {
   softmaxGrad(g: UbBuf, gOff: number, p: UbBuf, pOff: number, n: number, dot: number): void {
     if (n === 0) return;
     const i = this.arenaIndex('softmaxGrad', g, gOff, n);
-    const j = this.arenaIndex('softmaxGrad', p, pOff, n);
-    const a = this.a;
-    for (let k = 0; k < n; k++) a[i + k] = a[j + k]! * Math.fround(a[i + k]! - dot);
+    const j = this.readIndex('softmaxGrad', p, pOff, n);
+    const w = this.wasmLoops;
+    // Two elements a step read p before g is written there only when the rows are apart or the same.
+    if (w !== null && (i === j || i + n <= j || j + n <= i)) w.softmaxGrad(4 * i, 4 * j, n, dot);
+    else {
+      const a = this.a;
+      for (let k = 0; k < n; k++) a[i + k] = a[j + k]! * Math.fround(a[i + k]! - dot);
+    }
     this.count(n, 2);
   }
 
@@ -409,7 +541,7 @@ export class VectorUnit {
   sparsemaxGrad(g: UbBuf, gOff: number, p: UbBuf, pOff: number, n: number, mean: number): void {
     if (n === 0) return;
     const i = this.arenaIndex('sparsemaxGrad', g, gOff, n);
-    const j = this.arenaIndex('sparsemaxGrad', p, pOff, n);
+    const j = this.readIndex('sparsemaxGrad', p, pOff, n);
     const a = this.a;
     for (let k = 0; k < n; k++) a[i + k] = a[j + k]! > 0 ? a[i + k]! - mean : 0;
     this.count(n, 2);
@@ -418,13 +550,9 @@ export class VectorUnit {
   /** Convert between a float32 buffer and a half buffer (float16/bfloat16), rounding to nearest even. */
   cast(dst: UbBuf, dOff: number, src: UbBuf, sOff: number, n: number): void {
     if (n === 0) return;
-    const check = (b: UbBuf, off: number): void => {
-      if (b.owner !== this.ub || !b.live) this.fail('cast', b, off, n, 'buffer is not live in this core\'s UB');
-      if (!(off >= 0 && off + n <= b.elems)) this.fail('cast', b, off, n, 'range outside the buffer');
-      this.assertAligned('cast', b, off, n);
-    };
-    check(dst, dOff);
-    check(src, sOff);
+    this.castOperand(dst, dOff, n);
+    this.castOperand(src, sOff, n);
+    dst.version++;
     if (src.dtype === 'float32' && dst.dtype !== 'float32') {
       encodeHalf(dst.dtype, this.a, src.offset + sOff, this.h, dst.offset + dOff, n);
     } else if (src.dtype !== 'float32' && dst.dtype === 'float32') {
@@ -435,12 +563,19 @@ export class VectorUnit {
     this.count(n);
   }
 
+  /** A cast operand: a live buffer of this UB (either dtype), in range, on a 32-byte block. */
+  private castOperand(b: UbBuf, off: number, n: number): void {
+    if (b.owner !== this.ub || !b.live) this.fail('cast', b, off, n, 'buffer is not live in this core\'s UB');
+    if (!(off >= 0 && off + n <= b.elems)) this.fail('cast', b, off, n, 'range outside the buffer');
+    this.assertAligned('cast', b, off, n);
+  }
+
   /** Compensated (Kahan) accumulation of n elements: sum[k] += src[k], comp[k] tracking the lost low bits. */
   kahanAccumulate(sum: UbBuf, sOff: number, comp: UbBuf, cOff: number, src: UbBuf, xOff: number, n: number): void {
     if (n === 0) return;
     const s = this.arenaIndex('kahanAccumulate', sum, sOff, n);
     const c = this.arenaIndex('kahanAccumulate', comp, cOff, n);
-    const x = this.arenaIndex('kahanAccumulate', src, xOff, n);
+    const x = this.readIndex('kahanAccumulate', src, xOff, n);
     const a = this.a;
     for (let k = 0; k < n; k++) {
       const y = Math.fround(a[x + k]! - a[c + k]!);
@@ -461,6 +596,7 @@ export class VectorUnit {
   /** Scalar write of one float32 UB element (rounded to float32). */
   set(buf: UbBuf, i: number, value: number): void {
     const k = this.scalarIndex('set', buf, i, 1);
+    buf.version++;
     this.counters.scalarOps++;
     this.a[k] = value;
   }
@@ -469,6 +605,8 @@ export class VectorUnit {
   kahanAdd(sum: UbBuf, comp: UbBuf, i: number, value: number): void {
     const s = this.scalarIndex('kahanAdd', sum, i, 1);
     const c = this.scalarIndex('kahanAdd', comp, i, 1);
+    sum.version++;
+    comp.version++;
     const a = this.a;
     const y = Math.fround(Math.fround(value) - a[c]!);
     const t = Math.fround(a[s]! + y);
@@ -476,6 +614,37 @@ export class VectorUnit {
     a[s] = t;
     this.counters.scalarOps += 4;
   }
+
+  /**
+   * kahanAdd of values[vOff + r * cols + q] into sum and comp at i + r * rowStride + q, for r < rows, q < cols, in
+   * that order: the same scalar operations (counted the same) with one range check for all of them.
+   */
+  kahanAddRows(sum: UbBuf, comp: UbBuf, i: number, rowStride: number, rows: number, cols: number, values: Float64Array, vOff = 0): void {
+    if (rows <= 0 || cols <= 0) return;
+    const s0 = this.stridedIndex('kahanAdd', sum, i, rowStride, rows, cols);
+    const c0 = this.stridedIndex('kahanAdd', comp, i, rowStride, rows, cols);
+    sum.version++;
+    comp.version++;
+    const a = this.a;
+    for (let r = 0; r < rows; r++) {
+      for (let q = 0; q < cols; q++) {
+        const s = s0 + r * rowStride + q;
+        const c = c0 + r * rowStride + q;
+        const y = Math.fround(Math.fround(values[vOff + r * cols + q]!) - a[c]!);
+        const t = Math.fround(a[s]! + y);
+        a[c] = Math.fround(t - a[s]!) - y;
+        a[s] = t;
+      }
+    }
+    this.counters.scalarOps += 4 * rows * cols;
+  }
+}
+
+/** Whether a[o + t] = a[o] + t for every t < n (an offset table that is a run of consecutive elements). */
+function consecutive(a: Float32Array, o: number, n: number): boolean {
+  const first = a[o]!;
+  for (let t = 1; t < n; t++) if (a[o + t] !== first + t) return false;
+  return true;
 }
 
 export function isHalf(dtype: NpuDType): dtype is 'float16' | 'bfloat16' {

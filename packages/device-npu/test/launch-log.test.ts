@@ -30,10 +30,27 @@ describe('launch log', () => {
     expect([sim.records.length, sim.totals.launches]).toEqual([0, 0]);
   });
 
-  it('pools freed GM within its cap under varying lengths', () => {
-    const sim = new NpuSimulator(makeNpuSpec({ env: {} }), { maxPooledBytes: 2 ** 20 });
+  it('pools freed GM within its cap under varying lengths (retainPeak off)', () => {
+    const sim = new NpuSimulator(makeNpuSpec({ env: {} }), { maxPooledBytes: 2 ** 20, retainPeak: false });
     for (let i = 0; i < 300; i++) sim.free(sim.alloc('x', 'float32', [1000 + 997 * i]));
     expect(sim.pooledBytes).toBeLessThanOrEqual(2 ** 20 + 2 ** 18);
+    sim.emptyCache();
+    expect(sim.pooledBytes).toBe(0);
+  });
+
+  it('with retainPeak (the default) keeps at most the peak working set, so a call larger than the cap reuses its GM', () => {
+    const sim = new NpuSimulator(makeNpuSpec({ env: {} }), { maxPooledBytes: 2 ** 20 });
+    // One buffer live at a time: the peak working set is the largest one (its size class, at most 2x with reuse).
+    const largest = (1000 + 997 * 299) * 4;
+    for (let i = 0; i < 300; i++) sim.free(sim.alloc('x', 'float32', [1000 + 997 * i]));
+    expect(sim.pooledBytes).toBeLessThanOrEqual(2 * largest);
+    // 4 MiB maps, over the 1 MiB cap: after the first call they come from the pool, so it stops growing.
+    const call = (): void => { for (const b of [sim.alloc('a', 'float32', [2 ** 20]), sim.alloc('b', 'float32', [2 ** 20])]) sim.free(b); };
+    call();
+    const after = sim.pooledBytes;
+    for (let i = 0; i < 5; i++) call();
+    expect(sim.pooledBytes).toBe(after);
+    expect(after).toBeGreaterThanOrEqual(2 * 4 * 2 ** 20);
     sim.emptyCache();
     expect(sim.pooledBytes).toBe(0);
   });

@@ -199,7 +199,7 @@ function bandForwardCore(ctx: KernelContext, a: BandForwardArgs, t: BandTiling):
             if (slotRow[slot] !== iy) throw new Error(`internal: ring slot ${slot} holds row ${slotRow[slot]}, expected ${iy}`);
             for (let c = 0; c < cig; c++) {
               // One ring row feeds every output channel of the group: read it once for all of them.
-              for (let o = 0; o < cog; o++) v.getRow(weight, (((g * cog + o) * cig + c) * kH + kh) * kW, kW, wrows, o * kW);
+              v.getRows(weight, (((g * cog) * cig + c) * kH + kh) * kW, cig * kH * kW, cog, kW, wrows);
               // Tap q reads the ring row shifted by q*dw: realign each shift to a block, then run the taps aligned.
               for (let q = 0; q < kW; q++) v.gather(phases, q * cwp, ring, ringOff(slot, c) + q * dw, gatherIndex, 0, nValid);
               axpyTapsMulti(v, acc, 0, cwp, cog, phases, 0, cwp, wrows, kW, nValid);

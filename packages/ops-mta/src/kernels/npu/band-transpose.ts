@@ -226,13 +226,11 @@ function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs, t: BandTili
               // One ring row feeds every input channel of the group: read it once for all of them.
               const wIdx0 = (((g * cog + o) * cig) * kH + kh) * kW;
               const wStride = kH * kW;
-              for (let c = 0; c < cig; c++) v.getRow(weight, wIdx0 + c * wStride, kW, wrows, c * kW);
+              v.getRows(weight, wIdx0, wStride, cig, kW, wrows);
               if (dwsum && dwcomp) {
                 // dx gets the transposed convolution; dW the products of the operand with the same ring row.
                 axpyDotTapsMulti(v, dx, 0, cwp, cig, phases, 0, cwp, wrows, kW, nValid, operand, 0, cwp, dots);
-                for (let c = 0; c < cig; c++) {
-                  for (let kw = 0; kw < kW; kw++) v.kahanAdd(dwsum, dwcomp, wIdx0 + c * wStride + kw, dots[c * kW + kw]!);
-                }
+                v.kahanAddRows(dwsum, dwcomp, wIdx0, wStride, cig, kW, dots);
               } else {
                 axpyTapsMulti(v, dx, 0, cwp, cig, phases, 0, cwp, wrows, kW, nValid);
               }

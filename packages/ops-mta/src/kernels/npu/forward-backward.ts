@@ -22,6 +22,19 @@ export interface NpuMtaOptions {
   /** A plan from `planNpuMta` for this exact call; planned with `planOptions` when absent. */
   readonly plan?: NpuMtaPlan;
   readonly planOptions?: Omit<NpuMtaPlanOptions, 'config' | 'bias' | 'planner'>;
+  /**
+   * GM buffers to write the output O and (post mode) the probabilities P into, e.g. host arrays adopted with
+   * `sim.adopt(..., 'write')` so the results need no download; allocated when absent. The result owns
+   * neither: the caller frees them.
+   */
+  readonly outputs?: { readonly out?: GmBuffer; readonly probs?: GmBuffer };
+}
+
+/** GM buffers for the backward's gradients (e.g. adopted host arrays); allocated when absent. */
+export interface NpuMtaGradOutputs {
+  readonly gradScores?: GmBuffer;
+  readonly gradWeight?: GmBuffer;
+  readonly gradBias?: GmBuffer;
 }
 
 /** What the backward needs from the forward. Holds GM buffers: free them with `npuMtaFreeSaved`. */
@@ -105,10 +118,16 @@ export function npuMtaForward(
   const minRead = sTri + wBytes;
   const minWrite = outFull + (post ? B * Cin * L * L * e : 0);
 
+  const given = options.outputs ?? {};
+  if (given.out) checkBuffer(given.out, 'outputs.out', [B, Cout, L, L], [dtype]);
+  if (given.probs) {
+    if (!post) throw new Error('outputs.probs: pre mode has no probability map (its saved map is the output)');
+    checkBuffer(given.probs, 'outputs.probs', [B, Cin, L, L], [dtype]);
+  }
   return sim.group('mta.forward', { readBytes: minRead, writeBytes: minWrite }, () => {
-    const out = sim.alloc('mta.out', dtype, [B, Cout, L, L]);
+    const out = given.out ?? sim.alloc('mta.out', dtype, [B, Cout, L, L]);
     if (post) {
-      const probs = sim.alloc('mta.probs', dtype, [B, Cin, L, L]);
+      const probs = given.probs ?? sim.alloc('mta.probs', dtype, [B, Cin, L, L]);
       const band = getKernel(ks, 'mta.post.fwd.band');
       let stats: GmBuffer | null = null;
       if (band.tiling.kind === 'band' && band.tiling.pass === 'multi') {
@@ -149,7 +168,7 @@ export function npuMtaForward(
   });
 }
 
-export function npuMtaBackward(sim: NpuSimulator, gradOut: GmBuffer, saved: NpuMtaSaved): NpuMtaBackwardResult {
+export function npuMtaBackward(sim: NpuSimulator, gradOut: GmBuffer, saved: NpuMtaSaved, outputs: NpuMtaGradOutputs = {}): NpuMtaBackwardResult {
   const geo: MtaGeometry = npuCallGeometry(saved.shape, saved.config, saved.hasBias);
   const { B, Cin, Cout, L, wElems } = geo;
   const dtype = saved.probs.dtype;
@@ -169,10 +188,16 @@ export function npuMtaBackward(sim: NpuSimulator, gradOut: GmBuffer, saved: NpuM
   const minRead = gTri + pTri + sTri + wBytes;
   const minWrite = dsFull + gradBytes;
 
+  if (outputs.gradScores) checkBuffer(outputs.gradScores, 'outputs.gradScores', [B, Cin, L, L], [dtype]);
+  if (outputs.gradWeight) checkBuffer(outputs.gradWeight, 'outputs.gradWeight', saved.weight.shape, [saved.weight.dtype]);
+  if (outputs.gradBias) {
+    if (!hasBias) throw new Error('outputs.gradBias: the call has no bias');
+    checkBuffer(outputs.gradBias, 'outputs.gradBias', [Cout], [saved.weight.dtype]);
+  }
   return sim.group('mta.backward', { readBytes: minRead, writeBytes: minWrite }, () => {
-    const gradScores = sim.alloc('mta.grad_scores', dtype, [B, Cin, L, L]);
-    const gradWeight = sim.alloc('mta.grad_weight', saved.weight.dtype, [...saved.weight.shape]);
-    const gradBias = hasBias ? sim.alloc('mta.grad_bias', saved.weight.dtype, [Cout]) : null;
+    const gradScores = outputs.gradScores ?? sim.alloc('mta.grad_scores', dtype, [B, Cin, L, L]);
+    const gradWeight = outputs.gradWeight ?? sim.alloc('mta.grad_weight', saved.weight.dtype, [...saved.weight.shape]);
+    const gradBias = hasBias ? outputs.gradBias ?? sim.alloc('mta.grad_bias', saved.weight.dtype, [Cout]) : null;
     const reduce = getKernel(ks, 'mta.bwd.wgrad-reduce');
     const partialRows = reduce.tiling.kind === 'reduce' ? reduce.tiling.partials : 0;
     const partials = sim.alloc('mta.bwd.wgrad-partials', 'float32', [partialRows, gradPartialPitch(geo, hasBias)]);

@@ -18,11 +18,12 @@ export { cachedNpuMtaPlan } from './plan-cache.js';
 export { planCoverage, blocksBeforeDiagonalUnwritten, type CoverageEntry } from './plan-coverage.js';
 export { formatNpuPlanReport, type PlanReportOptions } from './plan-report.js';
 export {
-  npuMtaForward, npuMtaBackward, npuMtaFreeSaved, type NpuMtaOptions, type NpuMtaSaved, type NpuMtaForwardResult, type NpuMtaBackwardResult,
+  npuMtaForward, npuMtaBackward, npuMtaFreeSaved, type NpuMtaOptions, type NpuMtaGradOutputs, type NpuMtaSaved, type NpuMtaForwardResult, type NpuMtaBackwardResult,
 } from './forward-backward.js';
 export { runLigerPr1122SoftmaxForward, runLigerRowSoftmaxForward, type PrForwardResult } from './pr1122-forward.js';
 export { SparsemaxTauSearch, type ThresholdEvaluator } from './sparsemax-tau.js';
 export { axpyTaps, dotTaps, axpyDotTaps, axpyTapsMulti, axpyDotTapsMulti } from './vector-taps.js';
+export { setWasmTaps } from './vector-taps-wasm.js';
 export { DEFAULT_LINT_GRID, LINT_VARIANTS, powerOfTwoNeighbourhood, type LintGrid, type LintVariant } from './lint-grid.js';
 export {
   lintNpu, ruleOf, type LintCase, type LintKernelSummary, type LintOptions, type LintReport, type LintViolation,

@@ -1,14 +1,15 @@
 import { MtaArgumentError } from '../../errors.js';
-import { registerKernel, readElement, writeElement, type KernelDef, type Tensor, hostData } from '@mta/core';
+import { registerKernel, writeElement, type KernelDef, type Tensor, hostData } from '@mta/core';
 import { npuSimulator, type GmBuffer, type NpuDType, type NpuSimulator } from '@mta/device-npu';
 import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp, type MtaAttrs } from '../../ops.js';
-import { type NpuMtaSaved, npuMtaBackward, npuMtaForward, npuMtaFreeSaved } from './forward-backward.js';
+import { type NpuMtaBackwardResult, type NpuMtaSaved, npuMtaBackward, npuMtaForward } from './forward-backward.js';
 import { cachedNpuMtaPlan } from './plan-cache.js';
 
 /**
- * MTA on the npu device: tensors are staged into the simulator's GM at the kernel boundary, the UB-planned
- * kernels run, results come back into the output tensors. GM traffic inside the kernels is what explain()
- * counts; the staging stands for data that would already live in device memory.
+ * MTA on the npu device: the tensors' host arrays are adopted as the simulator's GM without a copy (inputs
+ * read-only, outputs written in place), the UB-planned kernels run, and the results are already in the
+ * output tensors. GM traffic inside the kernels is what explain() counts; the tensors stand for data that
+ * would already live in device memory.
  */
 function gmDtype(t: Tensor): NpuDType {
   if (t.dtype === 'float32' || t.dtype === 'float16' || t.dtype === 'bfloat16') return t.dtype;
@@ -16,22 +17,22 @@ function gmDtype(t: Tensor): NpuDType {
     t.dtype, "cast with .cast('float32')");
 }
 
-function asNumbers(t: Tensor): ArrayLike<number> {
+/** The tensor's elements in its host array: float32 values or float16/bfloat16 bit patterns, as GM holds them. */
+function elements(t: Tensor): Float32Array | Uint16Array {
   const data = hostData(t);
-  if (t.dtype === 'float32') return data.subarray(t.offset, t.offset + t.size) as Float32Array;
-  const out = new Float32Array(t.size);
-  for (let i = 0; i < t.size; i++) out[i] = readElement(t.dtype, data, t.offset + i);
-  return out;
+  if (!(data instanceof Float32Array || data instanceof Uint16Array)) throw new Error(`npu MTA: unexpected host storage for ${t.describe()}`);
+  return data.subarray(t.offset, t.offset + t.size);
 }
 
-function upload(sim: NpuSimulator, name: string, t: Tensor): GmBuffer {
-  return sim.upload(name, gmDtype(t), t.shape, asNumbers(t));
+/** An input tensor as read-only GM (no copy). */
+function input(sim: NpuSimulator, name: string, t: Tensor): GmBuffer {
+  return sim.adopt(name, gmDtype(t), t.shape, elements(t), 'read');
 }
 
+/** GM values into an existing tensor of any dtype (converting). */
 function downloadInto(sim: NpuSimulator, gm: GmBuffer, t: Tensor): void {
   const data = hostData(t);
   if (t.dtype === 'float32') {
-    // Straight into the tensor's storage: no intermediate host copy of a map that may be L x L per channel.
     sim.downloadInto(gm, data as Float32Array, t.offset);
     return;
   }
@@ -39,18 +40,25 @@ function downloadInto(sim: NpuSimulator, gm: GmBuffer, t: Tensor): void {
   for (let i = 0; i < values.length; i++) writeElement(t.dtype, data, t.offset + i, values[i]!);
 }
 
+/** An output tensor as GM the kernels write (no download afterwards). */
+function output(sim: NpuSimulator, name: string, t: Tensor): GmBuffer {
+  return sim.adopt(name, gmDtype(t), t.shape, elements(t), 'write');
+}
+
 // Kernel functions are module constants, so that registering twice is recognised as the same registration.
 const npuMtaForwardKernel: KernelDef<MtaAttrs>['run'] = ({ inputs: [scores, weight, bias], outputs: [out, probs], attrs }) => {
   const sim = npuSimulator();
-  const gm = [upload(sim, 'scores', scores!), upload(sim, 'weight', weight!), ...(bias ? [upload(sim, 'bias', bias)] : [])];
+  const gm = [input(sim, 'scores', scores!), input(sim, 'weight', weight!), ...(bias ? [input(sim, 'bias', bias)] : [])];
   // The geometry is a superset of the npu kernels' shape and config, so it passes as both.
   const { geometry } = attrs;
   const plan = cachedNpuMtaPlan(sim.spec, geometry, geometry, gm[0]!.dtype, gm[2] !== undefined);
-  const res = npuMtaForward(sim, gm[0]!, gm[1]!, gm[2] ?? null, geometry, geometry, { plan });
-  downloadInto(sim, res.out, out!);
-  if (probs) downloadInto(sim, res.saved.probs, probs);
-  npuMtaFreeSaved(sim, res.saved); // post: P; pre: nothing (its map is res.out)
-  for (const b of [...gm, res.out]) sim.free(b);
+  // O and (post) P have the scores' dtype, as their tensors do: the kernels write straight into them.
+  const outputs = { out: output(sim, 'mta.out', out!), ...(probs ? { probs: output(sim, 'mta.probs', probs) } : {}) };
+  try {
+    npuMtaForward(sim, gm[0]!, gm[1]!, gm[2] ?? null, geometry, geometry, { plan, outputs });
+  } finally {
+    for (const b of [...gm, outputs.out, ...(outputs.probs ? [outputs.probs] : [])]) sim.free(b);
+  }
 };
 
 const npuMtaBackwardKernel: KernelDef<MtaAttrs>['run'] = ({ inputs, outputs: [gradScores, gradWeight, gradBias], attrs }) => {
@@ -58,13 +66,19 @@ const npuMtaBackwardKernel: KernelDef<MtaAttrs>['run'] = ({ inputs, outputs: [gr
   const post = attrs.geometry.mode === 'post';
   const [g, probsOrOut, scoresOrWeight, preWeight] = inputs;
   const weightT = post ? scoresOrWeight! : preWeight!;
-  const gradOut = upload(sim, 'gradOut', g!);
+  const gradOut = input(sim, 'gradOut', g!);
   const saved = savedFrom(sim, attrs, probsOrOut!, post ? null : scoresOrWeight!, weightT);
-  const res = npuMtaBackward(sim, gradOut, saved);
-  downloadInto(sim, res.gradScores, gradScores!);
-  downloadInto(sim, res.gradWeight, gradWeight!);
-  if (gradBias && res.gradBias) downloadInto(sim, res.gradBias, gradBias);
-  for (const b of [gradOut, res.gradScores, res.gradWeight, res.gradBias, saved.probs, saved.scores, saved.weight]) if (b) sim.free(b);
+  // dS has the scores' dtype, as its tensor does; dW and db (the weight's dtype in GM, a few elements) are
+  // downloaded and converted to their tensors' dtype.
+  const gs = output(sim, 'mta.grad_scores', gradScores!);
+  let res: NpuMtaBackwardResult | null = null;
+  try {
+    res = npuMtaBackward(sim, gradOut, saved, { gradScores: gs });
+    downloadInto(sim, res.gradWeight, gradWeight!);
+    if (gradBias && res.gradBias) downloadInto(sim, res.gradBias, gradBias);
+  } finally {
+    for (const b of [gradOut, gs, res?.gradWeight, res?.gradBias, saved.probs, saved.scores, saved.weight]) if (b) sim.free(b);
+  }
 };
 
 export function registerNpuMtaKernels(): () => void {
@@ -84,9 +98,9 @@ function savedFrom(sim: NpuSimulator, attrs: MtaAttrs, probs: Tensor, scores: Te
     config: geometry,
     // The forward's plan (same spec, shape, config, dtype and bias), not a second planning of the call.
     plan: cachedNpuMtaPlan(sim.spec, geometry, geometry, dtype, geometry.hasBias),
-    probs: upload(sim, 'probs', probs),
-    scores: scores ? upload(sim, 'scores', scores) : null,
-    weight: upload(sim, 'weight', weight),
+    probs: input(sim, 'probs', probs),
+    scores: scores ? input(sim, 'scores', scores) : null,
+    weight: input(sim, 'weight', weight),
     hasBias: geometry.hasBias,
   };
 }

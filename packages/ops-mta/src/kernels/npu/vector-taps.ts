@@ -8,6 +8,7 @@
  * its own with `gather` and pass the taps as rows `step` apart.
  */
 import type { UbBuf, VectorUnit } from '@mta/device-npu';
+import { SUMS_AT, type WasmTaps, wasmTaps } from './vector-taps-wasm.js';
 
 /**
  * dst[t] += sum_q w[q] * src[sOff + t + q * step] for t < n, q < k: one row of a 1-D convolution with k taps
@@ -136,6 +137,12 @@ export function axpyTapsMulti(v: VectorUnit, dst: UbBuf, dOff: number, dStride: 
   if (m > 1) v.assertRowStride('axpyTapsMulti', dst, dStride);
   v.assertDisjoint('axpyTapsMulti', dst, d, (m - 1) * dStride + n, sLo, span);
   const s = src.offset + sOff;
+  const wt = k === 3 ? wasmTaps(v) : null;
+  if (wt) {
+    tapsMultiWasm(wt, d, dStride, m, s, step, w, n);
+    v.count(n, k * m);
+    return;
+  }
   const a = v.arena;
   let j = 0;
   if (k === 3) {
@@ -169,6 +176,21 @@ export function axpyTapsMulti(v: VectorUnit, dst: UbBuf, dOff: number, dStride: 
     tapsRow(a, d + j * dStride, s, step, w, j * k, k, n);
   }
   v.count(n, k * m);
+}
+
+/** axpyTapsMulti's k = 3 rows in wasm: four, then two, then one at a time, as the JavaScript loop groups them. */
+function tapsMultiWasm(wt: WasmTaps, d: number, dStride: number, m: number, s: number, step: number, w: Float64Array, n: number): void {
+  const f = wt.f64;
+  let j = 0;
+  for (; j < m;) {
+    const rows = j + 4 <= m ? 4 : j + 2 <= m ? 2 : 1;
+    for (let q = 0; q < 3 * rows; q++) f[q] = w[3 * j + q]!;
+    const at = 4 * (d + j * dStride);
+    if (rows === 4) wt.k.fwd3x4(at, 4 * dStride, 4 * s, 4 * step, n, wt.scr);
+    else if (rows === 2) wt.k.fwd3x2(at, 4 * dStride, 4 * s, 4 * step, n, wt.scr);
+    else wt.k.fwd3x1(at, 0, 4 * s, 4 * step, n, wt.scr);
+    j += rows;
+  }
 }
 
 function tapsRow(a: Float32Array, d: number, s: number, step: number, w: Float64Array, wOff: number, k: number, n: number): void {
@@ -221,7 +243,17 @@ export function axpyDotTapsMulti(
   const s = src.offset + sOff;
   const a = v.arena;
   let j = 0;
-  if (k === 3) {
+  const wt = k === 3 ? wasmTaps(v) : null;
+  if (wt) {
+    // Row pairs in wasm (the JavaScript loop's pairs); an odd last row runs the JavaScript row below.
+    const f = wt.f64;
+    for (; j + 2 <= m; j += 2) {
+      const wj = j * 3;
+      for (let q = 0; q < 6; q++) f[q] = w[wj + q]!;
+      wt.k.bwd3x2(4 * (d + j * dStride), 4 * dStride, 4 * s, 4 * step, n, 4 * (xi + j * xStride), 4 * xStride, wt.scr);
+      for (let q = 0; q < 6; q++) out[wj + q] = f[SUMS_AT + q]!;
+    }
+  } else if (k === 3) {
     const s1 = s + step, s2 = s + 2 * step;
     for (; j + 2 <= m; j += 2) {
       const d0 = d + j * dStride, d1 = d0 + dStride;

@@ -1,0 +1,75 @@
+/**
+ * The vector unit's hottest instructions compiled to WebAssembly (wasm/vector.wat): the exponentials store
+ * exactly the float32 values of the JavaScript loops (Math.fround(Math.exp(x - shift))) at a fraction of the
+ * cost of a Math.exp call per element; scale, softmaxGrad and reduceMax give the loops' exact results two or
+ * four elements a step. All run on the UB arena in place. One instance per arena memory; null where the
+ * engine has no WebAssembly SIMD or the arena is a plain ArrayBuffer, and the JavaScript loops run.
+ */
+import { VECTOR_WASM_BASE64 } from './wasm/vector.generated.js';
+import type { WasmArena, WasmArenaMemory } from './wasm-arena.js';
+
+/** Byte addresses in the arena's memory; n elements. */
+export interface VectorWasm {
+  expShift(at: number, n: number, shift: number): void;
+  expShiftSum(at: number, n: number, shift: number): number;
+  expShiftScale(at: number, n: number, shift: number, mul: number): void;
+  scale(at: number, n: number, alpha: number): void;
+  softmaxGrad(g: number, p: number, n: number, dot: number): void;
+  /** The largest element, or NaN: then the JavaScript loop gives the exact answer (a NaN, or a signed zero). */
+  reduceMax(at: number, n: number): number;
+  /** memmove of `bytes` bytes. */
+  move(dst: number, src: number, bytes: number): void;
+}
+
+interface WasmModule {
+  readonly wasmModuleBrand?: never;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  readonly Module: new (bytes: Uint8Array) => WasmModule;
+  readonly Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { readonly exports: Record<string, unknown> };
+}
+const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+let module: WasmModule | null | undefined;
+let enabled = true;
+const instances = new WeakMap<WasmArenaMemory, VectorWasm>();
+
+function compiled(): WasmModule | null {
+  if (module !== undefined) return module;
+  module = null;
+  if (wasm === undefined) return module;
+  const text = atob(VECTOR_WASM_BASE64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  if (wasm.validate(bytes)) module = new wasm.Module(bytes);
+  return module;
+}
+
+/** The instance on this arena, or null (no wasm arena, no WebAssembly SIMD). */
+export function vectorWasm(arena: WasmArena | null): VectorWasm | null {
+  if (arena === null) return null;
+  let w = instances.get(arena.memory);
+  if (w === undefined) {
+    const m = compiled();
+    if (m === null || wasm === undefined) return null;
+    w = new wasm.Instance(m, { env: { memory: arena.memory, exp: Math.exp } }).exports as unknown as VectorWasm;
+    instances.set(arena.memory, w);
+  }
+  return w;
+}
+
+/** Whether the vector unit uses its wasm loops (default true). */
+export function vectorWasmEnabled(): boolean {
+  return enabled;
+}
+
+/**
+ * Turn the wasm loops of the vector unit off (the JavaScript loops run) or back on; returns the previous
+ * setting. For tests that compare the two, and for measuring what the wasm loops save.
+ */
+export function setVectorWasm(on: boolean): boolean {
+  const was = enabled;
+  enabled = on;
+  return was;
+}

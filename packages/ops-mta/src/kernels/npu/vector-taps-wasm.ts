@@ -1,0 +1,77 @@
+/**
+ * The k = 3 tap instructions compiled to WebAssembly (wasm/taps.wat): f64x2 loops that compute exactly what
+ * vector-taps.ts's JavaScript loops compute, about three times as fast. They run on the UB arena in place,
+ * through the vector unit's `wasm` extension point (the arena's memory and a scratch after the UB for
+ * weights and sums). One instance per arena memory; null where the engine has no WebAssembly SIMD, and the
+ * JavaScript loops run instead.
+ */
+import type { VectorUnit, WasmArenaMemory } from '@mta/device-npu';
+import { NPU_TAPS_BASE64 } from './wasm/taps.generated.js';
+
+/** The module's exports. Addresses are bytes; `scr` is the scratch (float64 weights at 0, sums at 128). */
+interface TapExports {
+  fwd3x4(d: number, ds: number, s: number, step: number, n: number, scr: number): void;
+  fwd3x2(d: number, ds: number, s: number, step: number, n: number, scr: number): void;
+  fwd3x1(d: number, ds: number, s: number, step: number, n: number, scr: number): void;
+  bwd3x2(d: number, ds: number, s: number, step: number, n: number, x: number, xs: number, scr: number): void;
+}
+
+/** An instance on one arena: its exports, the scratch's byte offset and a float64 view of it. */
+export interface WasmTaps {
+  readonly k: TapExports;
+  readonly scr: number;
+  readonly f64: Float64Array;
+}
+
+/** Float64 index of the sums in the scratch (byte 128). */
+export const SUMS_AT = 16;
+
+interface WasmModule {
+  readonly wasmModuleBrand?: never;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  readonly Module: new (bytes: Uint8Array) => WasmModule;
+  readonly Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { readonly exports: Record<string, unknown> };
+}
+const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+let module: WasmModule | null | undefined;
+let enabled = true;
+const instances = new WeakMap<WasmArenaMemory, WasmTaps>();
+
+function compiled(): WasmModule | null {
+  if (module !== undefined) return module;
+  module = null;
+  if (wasm === undefined) return module;
+  const text = atob(NPU_TAPS_BASE64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  if (wasm.validate(bytes)) module = new wasm.Module(bytes);
+  return module;
+}
+
+/** The wasm taps on v's arena, or null (no WebAssembly SIMD, no wasm arena, or turned off). */
+export function wasmTaps(v: VectorUnit): WasmTaps | null {
+  const arena = v.wasm;
+  if (!enabled || arena === null) return null;
+  let taps = instances.get(arena.memory);
+  if (taps === undefined) {
+    const m = compiled();
+    if (m === null || wasm === undefined) return null;
+    const instance = new wasm.Instance(m, { env: { memory: arena.memory } });
+    taps = { k: instance.exports as unknown as TapExports, scr: arena.scratchByteOffset, f64: new Float64Array(arena.memory.buffer, arena.scratchByteOffset, 32) };
+    instances.set(arena.memory, taps);
+  }
+  return taps;
+}
+
+/**
+ * Turn the wasm taps off (the JavaScript loops run) or back on; returns the previous setting. For tests that
+ * compare the two, and for measuring what the wasm loops save.
+ */
+export function setWasmTaps(on: boolean): boolean {
+  const was = enabled;
+  enabled = on;
+  return was;
+}
