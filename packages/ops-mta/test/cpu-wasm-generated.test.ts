@@ -28,8 +28,9 @@ describe('rows-f32.generated.ts', () => {
 
 /**
  * Node 20 runs the relaxed (FMA) module only under --experimental-wasm-relaxed-simd, so the kernel tests
- * in this process exercise the mul + add one. This runs both in a child with the flag: the same 3x3
- * convolution and weight-gradient sums from each, against a float64 reference.
+ * in this process exercise the mul + add one. This runs all four in a child with the flag (FMA or not, over
+ * a shared or a private memory): the same 3x3 convolution and weight-gradient sums from each, against a
+ * float64 reference.
  */
 describe('the relaxed-simd (FMA) variant', () => {
   it('validates under --experimental-wasm-relaxed-simd and agrees with the mul + add variant to float32 rounding', () => {
@@ -38,10 +39,10 @@ describe('the relaxed-simd (FMA) variant', () => {
       const text = readFileSync(${JSON.stringify(GENERATED_PATH.pathname)}, 'utf8');
       const bytes = (name) => Buffer.from(text.split(name + ' =')[1].split("'")[1], 'base64');
       const n = 37, results = {};
-      for (const name of ['ROWS_F32_RELAXED_BASE64', 'ROWS_F32_FALLBACK_BASE64']) {
+      for (const name of ['ROWS_F32_RELAXED_SHARED_BASE64', 'ROWS_F32_FALLBACK_SHARED_BASE64', 'ROWS_F32_RELAXED_PRIVATE_BASE64', 'ROWS_F32_FALLBACK_PRIVATE_BASE64']) {
         const b = bytes(name);
         if (!WebAssembly.validate(b)) throw new Error(name + ' does not validate');
-        const memory = new WebAssembly.Memory({ initial: 1 });
+        const memory = name.includes('SHARED') ? new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true }) : new WebAssembly.Memory({ initial: 1 });
         const k = new WebAssembly.Instance(new WebAssembly.Module(b), { env: { memory } }).exports;
         const f = new Float32Array(memory.buffer);
         let seed = 7; const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
@@ -60,6 +61,7 @@ describe('the relaxed-simd (FMA) variant', () => {
       console.log(JSON.stringify(results));`;
     const out = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--input-type=module', '-e', script], { encoding: 'utf8' });
     const results = JSON.parse(out) as Record<string, { conv: number[]; ref: number[]; dw: number[]; dref: number[] }>;
+    expect(Object.keys(results)).toHaveLength(4);
     for (const r of Object.values(results)) {
       r.conv.forEach((v, j) => expect(Math.abs(v - r.ref[j]!)).toBeLessThanOrEqual(1e-5));
       r.dw.forEach((v, q) => expect(Math.abs(v - r.dref[q]!)).toBeLessThanOrEqual(1e-5));
