@@ -11,7 +11,7 @@ import { defaultScratchBlocks } from './scratch-block.js';
 import { f32Layout, useArenaMemory } from './scratch-f32.js';
 import { f32RowModule } from './wasm-rows-f32.js';
 import type {
-  MtaArray, MtaBackwardOutputs, MtaBackwardResult, MtaForwardOutputs, MtaForwardResult, MtaSaved,
+  MtaArray, MtaBackwardOutputs, MtaBackwardResult, MtaForwardOutputs, MtaForwardResult, MtaInferenceOutputs, MtaInferenceResult, MtaSaved,
 } from './types.js';
 import type { MtaCpuWorkspace } from './workspace.js';
 
@@ -22,15 +22,22 @@ import type { MtaCpuWorkspace } from './workspace.js';
  * With a workspace holding a pool, large calls run on all of the pool's threads; results are
  * bit-identical to the single-thread path because the work split depends only on the shape.
  * `geometry` comes from mtaGeometry and is trusted; only the arrays are checked against it.
+ * With `outputs.probs` null (inference), post mode saves nothing and `saved` is null.
  */
+export function mtaForward<T extends MtaArray>(
+  scores: T, weight: MtaArray, bias: MtaArray | null, geometry: MtaGeometry, outputs: MtaInferenceOutputs<T>, workspace?: MtaCpuWorkspace,
+): MtaInferenceResult<T>;
+export function mtaForward<T extends MtaArray>(
+  scores: T, weight: MtaArray, bias: MtaArray | null, geometry: MtaGeometry, outputs?: T | MtaForwardOutputs<T>, workspace?: MtaCpuWorkspace,
+): MtaForwardResult<T>;
 export function mtaForward<T extends MtaArray>(
   scores: T,
   weight: MtaArray,
   bias: MtaArray | null,
   geometry: MtaGeometry,
-  outputs?: T | MtaForwardOutputs<T>,
+  outputs?: T | MtaForwardOutputs<T> | MtaInferenceOutputs<T>,
   workspace?: MtaCpuWorkspace,
-): MtaForwardResult<T> {
+): MtaForwardResult<T> | MtaInferenceResult<T> {
   const { B, Cin, Cout, L, wElems } = geometry;
   const pre = geometry.mode === 'pre';
   checkLength('mtaForward', 'scores', scores, B * Cin * L * L, '(B, Cin, L, L)');
@@ -42,18 +49,19 @@ export function mtaForward<T extends MtaArray>(
   }
   if (bias !== null) checkLength('mtaForward', 'bias', bias, Cout, '(Cout)');
   const plan = planCpuWork(geometry);
-  const given: MtaForwardOutputs<T> = outputs === undefined ? {} : ArrayBuffer.isView(outputs) ? { out: outputs } : outputs;
+  const given: MtaForwardOutputs<T> | MtaInferenceOutputs<T> = outputs === undefined ? {} : ArrayBuffer.isView(outputs) ? { out: outputs } : outputs;
   const outLength = B * Cout * L * L;
   const probsLength = B * Cin * L * L;
   if (given.out !== undefined) checkOutput('mtaForward', 'out', given.out, scores, outLength, '(B, Cout, L, L)', [scores]);
-  const givenProbs = pre ? undefined : given.probs;
+  const inference = given.probs === null;
+  const givenProbs = pre || given.probs === null ? undefined : given.probs;
   if (givenProbs !== undefined) {
     checkOutput('mtaForward', 'probs', givenProbs, scores, probsLength, '(B, Cin, L, L)', given.out ? [scores, given.out] : [scores]);
   }
   const parallel = workspace?.parallelFor(plan) === true;
   const params = packParams(plan, weight, bias, parallel ? workspace : undefined);
   const out = given.out ?? allocateLike(scores, outLength, parallel);
-  const probs = pre ? null : (givenProbs ?? allocateLike(scores, probsLength, parallel));
+  const probs = pre || inference ? null : (givenProbs ?? allocateLike(scores, probsLength, parallel));
   if (!parallel || workspace === undefined) {
     const f32 = placeF32(plan, workspace, false, { scores, out, probs });
     runJobSync({ kind: 'forward', plan, scores, params, out, probs, f32 } satisfies ForwardJob);
@@ -68,6 +76,7 @@ export function mtaForward<T extends MtaArray>(
     if (outTarget !== out) out.set(outTarget);
     if (probs !== null && probsTarget !== probs && probsTarget !== null) probs.set(probsTarget);
   }
+  if (inference && !pre) return { out, saved: null };
   const saved: MtaSaved<T> = { geometry, probs: probs ?? out };
   return { out, saved };
 }
