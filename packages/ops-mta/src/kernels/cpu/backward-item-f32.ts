@@ -28,7 +28,8 @@ function loadGradRow(job: BackwardJob, s: F32Scratch, b: number, i: number, owne
     // Gradient rows >= i - bottom read this row up to column i + bottom + left.
     const zeroEnd = Math.min(slot + s.slotBytes, col0 + 4 * ((n + bottom + left + 3) & ~3));
     const g = s.inRow(gradOut as Float32Array, place.gradOut, rowStart, n, 0);
-    let biasSum = kernels.loadRow(col0, g, n, zeroEnd);
+    kernels.loadRow(col0, g, n, zeroEnd);
+    let biasSum = 0;
     if (pre) {
       // Gy = softmax VJP of the row through the saved output O.
       const o = s.inRow(probs as Float32Array, place.probs, rowStart, n, 3);
@@ -39,6 +40,8 @@ function loadGradRow(job: BackwardJob, s: F32Scratch, b: number, i: number, owne
         biasSum = dot * (1 - kernels.dot(o, 0, n));
       }
       kernels.softmaxVjp(o, col0, n);
+    } else if (owned && hasBias) {
+      biasSum = kernels.dot(col0, 0, n);
     }
     if (owned && hasBias) partials[partialBase + wElems + co] += biasSum;
   }

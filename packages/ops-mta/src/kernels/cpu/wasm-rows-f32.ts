@@ -19,8 +19,8 @@ export interface F32RowKernels {
   convRows(acc: number, table: number, bias: number, n: number, count: number): void;
   /** dp = 0, then grad3 for `count` (g, w, dW) address triples in the i32 table, all with this dp and x. */
   grad3Multi(dp: number, x: number, table: number, n: number, count: number): void;
-  /** Ring row dst = src (c < n, tail lanes 0), zeros to zeroEnd; returns the float64 sum of src[c < n]. */
-  loadRow(dst: number, src: number, n: number, zeroEnd: number): number;
+  /** Ring row dst = src (c < n), zeros from column n to zeroEnd. */
+  loadRow(dst: number, src: number, n: number, zeroEnd: number): void;
   /** Map row dst (L floats) = src[c < n], then zeros. */
   storeRow(dst: number, src: number, n: number, L: number): void;
   /** Softmax of src into ring (tail lanes 0); into map row out too when out != 0; ring zeros to zeroEnd. */
