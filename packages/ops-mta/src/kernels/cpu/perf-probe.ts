@@ -83,11 +83,13 @@ async function probe(L: number, workspace: MtaCpuWorkspace, label: string, quiet
   const forward: number[] = [];
   const both: number[] = [];
   const cpuBoth: number[] = [];
+  const cpuForward: number[] = [];
   for (let rep = 0; rep < reps + 2; rep++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const result = mtaForward(scores, weight, bias, geometry, { out, probs }, workspace);
     const t1 = performance.now();
+    const cf = process.cpuUsage(c0);
     mtaBackward(gradOut, result.saved, scores, weight, { gradScores }, workspace);
     const t2 = performance.now();
     const c1 = process.cpuUsage(c0);
@@ -95,11 +97,12 @@ async function probe(L: number, workspace: MtaCpuWorkspace, label: string, quiet
       forward.push(t1 - t0);
       both.push(t2 - t0);
       cpuBoth.push((c1.user + c1.system) / 1000);
+      cpuForward.push((cf.user + cf.system) / 1000);
     }
   }
   for (const range of taken.splice(0)) cpuArena.give(range);
   // CPU time (all threads) next to wall time tells a loaded machine from a slow kernel.
-  if (!quiet) console.log(`L=${L} ${label}: forward ${stats(forward)} | forward+backward ${stats(both)} | cpu fwd+bwd ${stats(cpuBoth)}`);
+  if (!quiet) console.log(`L=${L} ${label}: forward ${stats(forward)} | forward+backward ${stats(both)} | cpu time: forward ${stats(cpuForward)}, fwd+bwd ${stats(cpuBoth)}`);
 }
 
 if (jsLoops) setSimdRowKernelsEnabled(false);
