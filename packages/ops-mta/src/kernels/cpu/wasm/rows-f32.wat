@@ -418,7 +418,7 @@
         (local.set $sum (call $addPromoted (local.get $sum) (local.get $v)))))
     (local.set $inv (f32x4.splat (f32.demote_f64 (f64.div (f64.const 1)
       (f64.add (f64x2.extract_lane 0 (local.get $sum)) (f64x2.extract_lane 1 (local.get $sum)))))))
-    ;; scale the ring row (whole quads: the last one's lanes >= n are 0 and stay 0), then out from it
+    ;; scale the ring row, then out from it
     (local.set $p (local.get $ring))
     (local.set $quadsEnd (i32.add (local.get $ring) (local.get $full)))
     (block $done
@@ -427,9 +427,11 @@
         (v128.store align=4 (local.get $p) (f32x4.mul (v128.load align=4 (local.get $p)) (local.get $inv)))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br $next)))
+    ;; the last quad's lanes >= n stay 0: masked again, since a NaN row scales its zeros by 1/0
     (if (local.get $rem)
       (then
-        (v128.store align=4 (local.get $p) (f32x4.mul (v128.load align=4 (local.get $p)) (local.get $inv)))))
+        (v128.store align=4 (local.get $p)
+          (v128.and (local.get $mask) (f32x4.mul (v128.load align=4 (local.get $p)) (local.get $inv))))))
     (if (local.get $out) (then (call $putRow (local.get $out) (local.get $ring) (local.get $n) (local.get $L))))
     (if (local.get $rem) (then (local.set $p (i32.add (local.get $p) (i32.const 16)))))
     (call $zeroRange (local.get $p) (local.get $zeroEnd)))
