@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GENERATED_PATH, assembleRows, expandFma, generatedRowsModule } from '../tools/wasm/assemble';
+import { F64_GENERATED_PATH, GENERATED_PATH, assembleRows, expandFma, generatedF64RowsModule, generatedRowsModule } from '../tools/wasm/assemble';
+import { EXP_FLUSH_BELOW, EXP_ROUND_SHIFT, EXP_TAYLOR, LN2_HI, LN2_LO, LOG2E } from '../src/kernels/cpu/softmax-exp';
 
 /**
  * The committed wasm bytes (src/kernels/cpu/wasm/rows-f32.generated.ts) are exactly what wabt makes of
@@ -10,6 +11,18 @@ import { GENERATED_PATH, assembleRows, expandFma, generatedRowsModule } from '..
 describe('rows-f32.generated.ts', () => {
   it('equals the wabt assembly of rows-f32.wat', async () => {
     expect(readFileSync(GENERATED_PATH, 'utf8')).toBe(await generatedRowsModule());
+  });
+
+  it('rows-f64.generated.ts equals the wabt assembly of rows-f64.wat', async () => {
+    expect(readFileSync(F64_GENERATED_PATH, 'utf8')).toBe(await generatedF64RowsModule());
+  });
+
+  it("rows-f64.wat's softmax constants are softmax-exp.ts's, bit for bit", () => {
+    const wat = readFileSync(new URL('../src/kernels/cpu/wasm/rows-f64.wat', import.meta.url), 'utf8');
+    const body = wat.slice(wat.indexOf('(func (export "softmax")'));
+    // The splatted f64 constants of softmax, in the order the function sets them.
+    const constants = [...body.matchAll(/\(f64x2\.splat \(f64\.const ([^)]+)\)\)/g)].map((m) => hexFloat(m[1]!));
+    expect(constants).toEqual([LOG2E, EXP_ROUND_SHIFT, LN2_HI, LN2_LO, EXP_FLUSH_BELOW, ...EXP_TAYLOR]);
   });
 
   it('has FMA only in the relaxed variant', () => {
@@ -68,3 +81,13 @@ describe('the relaxed-simd (FMA) variant', () => {
     }
   });
 });
+
+/** The float64 a WebAssembly hexadecimal float literal ([-]0x1.hhhp[+-]e) stands for (each step is exact). */
+function hexFloat(literal: string): number {
+  const m = /^(-?)0x([0-9a-f])(?:\.([0-9a-f]*))?p([+-]\d+)$/i.exec(literal.trim());
+  if (m === null) throw new Error(`not a hexadecimal float: ${literal}`);
+  const [, sign, lead, fraction = '', exponent] = m;
+  let mantissa = Number.parseInt(lead!, 16);
+  for (let k = 0; k < fraction.length; k++) mantissa += Number.parseInt(fraction[k]!, 16) / 16 ** (k + 1);
+  return (sign === '-' ? -1 : 1) * mantissa * 2 ** Number(exponent);
+}
