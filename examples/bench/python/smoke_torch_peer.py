@@ -1,4 +1,4 @@
-"""Smoke test of torch_peer.py on a machine with PyTorch (this project's machine has none):
+"""Smoke test of torch_peer.py on a machine with PyTorch (Debian: apt-get install python3-torch, then run it with /usr/bin/python3):
     python3 examples/bench/python/smoke_torch_peer.py
 Drives the peer through its line protocol at L = 64 and compares its forward with a float64 numpy reference."""
 import json, os, subprocess, sys, tempfile

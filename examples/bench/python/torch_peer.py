@@ -28,13 +28,25 @@ def rss_bytes():
         return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
 
 
+def cpu_capability():
+    """The SIMD level PyTorch's CPU kernels use: torch.backends.cpu.get_cpu_capability() from PyTorch 2.0,
+    else the 'CPU capability usage' line of the build configuration (Debian's python3-torch is 1.13)."""
+    get = getattr(getattr(torch.backends, 'cpu', None), 'get_cpu_capability', None)
+    if get is not None:
+        return get()
+    for line in torch.__config__.show().splitlines():
+        if 'CPU capability usage:' in line:
+            return line.split(':', 1)[1].strip()
+    return 'unknown'
+
+
 class Peer:
     def __init__(self, threads):
         torch.set_num_threads(threads)
         self.state = None
 
     def info(self):
-        capability = getattr(torch.backends.cpu, 'get_cpu_capability', lambda: 'unknown')()
+        capability = cpu_capability()
         return {
             'runtime': f'PyTorch {torch.__version__} CPU eager (python {sys.version.split()[0]})',
             'threads': torch.get_num_threads(),

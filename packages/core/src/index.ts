@@ -4,6 +4,7 @@ export * from './shape.js';
 export * from './errors.js';
 export * from './allocator.js';
 export * from './size-class.js';
+export * from './wasm-arena.js';
 export * from './device-memory.js';
 export * from './host-memory.js';
 export * from './device.js';

@@ -1,4 +1,4 @@
-import { CachingAllocator, Device, HostMemory, registerDevice } from '@mta/core';
+import { CachingAllocator, Device, HostMemory, WasmArena, registerDevice } from '@mta/core';
 import { registerCpuKernels } from './kernels/register-all.js';
 
 /**
@@ -8,6 +8,15 @@ import { registerCpuKernels } from './kernels/register-all.js';
  */
 const SHARED_ABOVE_BYTES = typeof SharedArrayBuffer === 'function' ? 2 ** 20 : Number.POSITIVE_INFINITY;
 
+/**
+ * Where those shared buffers live while it has room: one shared WebAssembly.Memory (at most 4 GiB), which
+ * the fused MTA kernels' wasm instances (on the calling thread and in every pool worker) import, so they
+ * read and write the maps in place instead of copying each row in and out of the wasm memory. Larger
+ * working sets spill to SharedArrayBuffers (and those kernels copy rows). The memory never shrinks: pages
+ * the cpu device once used stay resident until the process ends (emptyCache() makes them reusable).
+ */
+export const cpuArena = new WasmArena();
+
 /** The cpu device: host typed-array memory and a kernel for every primitive. */
 export const cpuDevice = new Device({
   name: 'cpu',
@@ -15,7 +24,7 @@ export const cpuDevice = new Device({
   // Freed buffers stay cached in size classes up to 32 MiB, or up to the peak working set when that is
   // larger (retainPeak): varying shapes cannot grow the heap past the largest call's needs, and a call
   // whose maps exceed 32 MiB (L >= 1024) reuses its buffers instead of touching fresh pages every time.
-  memory: new HostMemory(new CachingAllocator(32 * 2 ** 20, SHARED_ABOVE_BYTES, true)),
+  memory: new HostMemory(new CachingAllocator(32 * 2 ** 20, SHARED_ABOVE_BYTES, true, cpuArena)),
 });
 
 /**

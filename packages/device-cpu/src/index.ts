@@ -2,6 +2,6 @@
  * @mta/device-cpu: the reference device. Importing this module registers nothing: call `registerCpu()`,
  * or import '@mta/device-cpu/register' once at your program's entry.
  */
-export { cpuDevice, registerCpu } from './device.js';
+export { cpuArena, cpuDevice, registerCpu } from './device.js';
 export { registerCpuKernels } from './kernels/register-all.js';
 export { gemm } from './kernels/matmul.js';

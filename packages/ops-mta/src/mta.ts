@@ -1,4 +1,4 @@
-import { findKernel, runOp, type Tensor } from '@mta/core';
+import { findKernel, isGradEnabled, runOp, type Tensor } from '@mta/core';
 import { mtaGeometryOf } from './call-geometry.js';
 import { mtaComposite } from './composite.js';
 import { requireOptionFieldsNotNull, requireOptionalTensor, requireOptions, requireTensor } from './check-args.js';
@@ -39,11 +39,18 @@ export function multiTokenAttention(scores: Tensor, weight: Tensor, bias?: Tenso
   requirePathDType(fused, scores);
   if (!fused) return mtaComposite(scores, weight, bias ?? null, geometry);
   const inputs = bias ? [scores, weight, bias] : [scores, weight];
-  const [out, probs] = runOp(MultiTokenAttentionOp, inputs, { geometry });
+  // The tape records the call exactly when grad mode is on and an input needs a gradient (core's
+  // recordCall); otherwise no backward will read P, and a device that can skip it does not save it.
+  const recorded = isGradEnabled() && inputs.some((t) => t.requiresGrad);
+  const savesMap = recorded || !SKIPS_UNUSED_MAP.has(scores.device.name);
+  const [out, probs] = runOp(MultiTokenAttentionOp, inputs, { geometry, savesMap });
   // probs lives on through the tape node (the backward reads it); callers only see out.
   void probs;
   return out!;
 }
+
+/** Devices whose fused forward runs without the saved map (MtaAttrs.savesMap false). */
+const SKIPS_UNUSED_MAP: ReadonlySet<string> = new Set(['cpu']);
 
 /** 'auto' asks the registry whether the device has the fused kernel; dispatch then finds it again to run it. */
 function runsFused(impl: MtaImpl, scores: Tensor): boolean {

@@ -8,7 +8,8 @@ import type { MtaGeometry } from './geometry.js';
  * written once here; each device registers kernels (kernels/cpu, kernels/npu).
  *
  * Outputs of MultiTokenAttentionOp: [out] in 'pre' mode (the output is the probability map the backward
- * needs), [out, probs] in 'post' mode (probs is the one saved (B, Cin, L, L) map).
+ * needs), [out, probs] in 'post' mode (probs is the one saved (B, Cin, L, L) map), [out] in 'post' mode
+ * when `savesMap` is false.
  */
 export interface MtaAttrs {
   /**
@@ -17,6 +18,12 @@ export interface MtaAttrs {
    * the same way.
    */
   readonly geometry: MtaGeometry;
+  /**
+   * Post mode: whether the forward keeps P for a backward (default true). multiTokenAttention sets false
+   * for a call no tape records (inference) on a device whose kernel can leave the map out (cpu): P is then
+   * neither an output nor written, a (B, Cin, L, L) map less of memory and of memory traffic.
+   */
+  readonly savesMap?: boolean;
 }
 
 const mapShape = (g: MtaGeometry, channels: number): number[] => [g.B, channels, g.L, g.L];
@@ -43,9 +50,9 @@ export const MultiTokenAttentionBackwardOp = defineOp<MtaAttrs>({
 export const MultiTokenAttentionOp = defineOp<MtaAttrs>({
   name: 'MultiTokenAttention',
   minInputs: 2,
-  infer: (_, { geometry: g }) => {
+  infer: (_, { geometry: g, savesMap }) => {
     const specs: OutputSpec[] = [{ shape: mapShape(g, g.Cout), dtype: g.dtype }];
-    if (g.mode === 'post') specs.push({ shape: mapShape(g, g.Cin), dtype: g.dtype });
+    if (g.mode === 'post' && savesMap !== false) specs.push({ shape: mapShape(g, g.Cin), dtype: g.dtype });
     return specs;
   },
   backwardOps: [MultiTokenAttentionBackwardOp],

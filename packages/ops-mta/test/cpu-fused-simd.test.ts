@@ -10,7 +10,7 @@ import { geometryFor } from './support/raw-geometry';
 import { mtaGeometry } from '../src/geometry';
 
 /**
- * The hand-assembled float64 WebAssembly SIMD row loops against the JavaScript loops they replace: each
+ * The float64 WebAssembly SIMD row loops (wasm/rows-f64.wat) against the JavaScript loops they replace: each
  * output element uses the same operations in the same order, so outputs and grad_scores are
  * bit-identical; the weight/bias gradient sums are reassociated (two lanes), so those agree to rounding.
  * (Float32 softmax calls with 3-wide kernels normally run on the f32x4 loops; here those are switched

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GENERATED_PATH, assembleRows, expandFma, generatedRowsModule } from '../tools/wasm/assemble';
+import { F64_GENERATED_PATH, GENERATED_PATH, assembleRows, expandFma, generatedF64RowsModule, generatedRowsModule } from '../tools/wasm/assemble';
+import { EXP_FLUSH_BELOW, EXP_ROUND_SHIFT, EXP_TAYLOR, LN2_HI, LN2_LO, LOG2E } from '../src/kernels/cpu/softmax-exp';
 
 /**
  * The committed wasm bytes (src/kernels/cpu/wasm/rows-f32.generated.ts) are exactly what wabt makes of
@@ -10,6 +11,18 @@ import { GENERATED_PATH, assembleRows, expandFma, generatedRowsModule } from '..
 describe('rows-f32.generated.ts', () => {
   it('equals the wabt assembly of rows-f32.wat', async () => {
     expect(readFileSync(GENERATED_PATH, 'utf8')).toBe(await generatedRowsModule());
+  });
+
+  it('rows-f64.generated.ts equals the wabt assembly of rows-f64.wat', async () => {
+    expect(readFileSync(F64_GENERATED_PATH, 'utf8')).toBe(await generatedF64RowsModule());
+  });
+
+  it("rows-f64.wat's softmax constants are softmax-exp.ts's, bit for bit", () => {
+    const wat = readFileSync(new URL('../src/kernels/cpu/wasm/rows-f64.wat', import.meta.url), 'utf8');
+    const body = wat.slice(wat.indexOf('(func (export "softmax")'));
+    // The splatted f64 constants of softmax, in the order the function sets them.
+    const constants = [...body.matchAll(/\(f64x2\.splat \(f64\.const ([^)]+)\)\)/g)].map((m) => hexFloat(m[1]!));
+    expect(constants).toEqual([LOG2E, EXP_ROUND_SHIFT, LN2_HI, LN2_LO, EXP_FLUSH_BELOW, ...EXP_TAYLOR]);
   });
 
   it('has FMA only in the relaxed variant', () => {
@@ -28,8 +41,9 @@ describe('rows-f32.generated.ts', () => {
 
 /**
  * Node 20 runs the relaxed (FMA) module only under --experimental-wasm-relaxed-simd, so the kernel tests
- * in this process exercise the mul + add one. This runs both in a child with the flag: the same 3x3
- * convolution and weight-gradient sums from each, against a float64 reference.
+ * in this process exercise the mul + add one. This runs all four in a child with the flag (FMA or not, over
+ * a shared or a private memory): the same 3x3 convolution and weight-gradient sums from each, against a
+ * float64 reference.
  */
 describe('the relaxed-simd (FMA) variant', () => {
   it('validates under --experimental-wasm-relaxed-simd and agrees with the mul + add variant to float32 rounding', () => {
@@ -38,10 +52,10 @@ describe('the relaxed-simd (FMA) variant', () => {
       const text = readFileSync(${JSON.stringify(GENERATED_PATH.pathname)}, 'utf8');
       const bytes = (name) => Buffer.from(text.split(name + ' =')[1].split("'")[1], 'base64');
       const n = 37, results = {};
-      for (const name of ['ROWS_F32_RELAXED_BASE64', 'ROWS_F32_FALLBACK_BASE64']) {
+      for (const name of ['ROWS_F32_RELAXED_SHARED_BASE64', 'ROWS_F32_FALLBACK_SHARED_BASE64', 'ROWS_F32_RELAXED_PRIVATE_BASE64', 'ROWS_F32_FALLBACK_PRIVATE_BASE64']) {
         const b = bytes(name);
         if (!WebAssembly.validate(b)) throw new Error(name + ' does not validate');
-        const memory = new WebAssembly.Memory({ initial: 1 });
+        const memory = name.includes('SHARED') ? new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true }) : new WebAssembly.Memory({ initial: 1 });
         const k = new WebAssembly.Instance(new WebAssembly.Module(b), { env: { memory } }).exports;
         const f = new Float32Array(memory.buffer);
         let seed = 7; const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
@@ -60,9 +74,20 @@ describe('the relaxed-simd (FMA) variant', () => {
       console.log(JSON.stringify(results));`;
     const out = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--input-type=module', '-e', script], { encoding: 'utf8' });
     const results = JSON.parse(out) as Record<string, { conv: number[]; ref: number[]; dw: number[]; dref: number[] }>;
+    expect(Object.keys(results)).toHaveLength(4);
     for (const r of Object.values(results)) {
       r.conv.forEach((v, j) => expect(Math.abs(v - r.ref[j]!)).toBeLessThanOrEqual(1e-5));
       r.dw.forEach((v, q) => expect(Math.abs(v - r.dref[q]!)).toBeLessThanOrEqual(1e-5));
     }
   });
 });
+
+/** The float64 a WebAssembly hexadecimal float literal ([-]0x1.hhhp[+-]e) stands for (each step is exact). */
+function hexFloat(literal: string): number {
+  const m = /^(-?)0x([0-9a-f])(?:\.([0-9a-f]*))?p([+-]\d+)$/i.exec(literal.trim());
+  if (m === null) throw new Error(`not a hexadecimal float: ${literal}`);
+  const [, sign, lead, fraction = '', exponent] = m;
+  let mantissa = Number.parseInt(lead!, 16);
+  for (let k = 0; k < fraction.length; k++) mantissa += Number.parseInt(fraction[k]!, 16) / 16 ** (k + 1);
+  return (sign === '-' ? -1 : 1) * mantissa * 2 ** Number(exponent);
+}

@@ -2,8 +2,9 @@
  * PyTorch CPU as a peer (opt-in: `pnpm bench --peers torch`), driven through python/torch_peer.py in a
  * child process. The Node harness times each call (one line each way over a pipe, ~0.1 ms, next to
  * runs of 10 ms and more) and applies the same memory formula to the python process's rss and maxRSS
- * (memoryUsage()), so the row is measured like every other. Where `python3 -c "import torch"` fails,
- * setup throws BackendSkipped and every cell of the backend says skipped, with python's error.
+ * (memoryUsage()), so the row is measured like every other. The interpreter is MTA_BENCH_PYTHON, else the
+ * first of `python3` and /usr/bin/python3 that imports torch (the row names it); where none does, setup
+ * throws BackendSkipped and every cell of the backend says skipped, with python's errors.
  * python/smoke_torch_peer.py exercises the python side where torch exists.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -18,16 +19,41 @@ import {
 } from '../types';
 
 const SCRIPT = fileURLToPath(new URL('../../python/torch_peer.py', import.meta.url));
-/** MTA_BENCH_PYTHON picks another interpreter (a virtual environment with torch). */
-const python = (): string => process.env['MTA_BENCH_PYTHON'] ?? 'python3';
 
-/** Why PyTorch cannot run here, or undefined when `python3 -c "import torch"` works. */
-export function torchUnavailable(): string | undefined {
-  const probe = spawnSync(python(), ['-c', 'import torch, numpy'], { encoding: 'utf8', timeout: 120_000 });
-  if (probe.error !== undefined) return `${python()} could not start: ${probe.error.message}`;
+/**
+ * The interpreters tried, in order: MTA_BENCH_PYTHON alone when set (a virtual environment with torch), else
+ * `python3` from PATH and then /usr/bin/python3, where Debian's `apt-get install python3-torch` puts torch
+ * (a pyenv or venv python3 on PATH does not see it).
+ */
+function candidates(): string[] {
+  const chosen = process.env['MTA_BENCH_PYTHON'];
+  return chosen !== undefined && chosen !== '' ? [chosen] : ['python3', '/usr/bin/python3'];
+}
+
+/** Why `python` cannot run the peer, or undefined when `import torch, numpy` works there. */
+function importProblem(python: string): string | undefined {
+  const probe = spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8', timeout: 120_000 });
+  if (probe.error !== undefined) return `${python} could not start: ${probe.error.message}`;
   if (probe.status === 0) return undefined;
   const last = probe.stderr.trim().split('\n').pop() ?? `exit code ${probe.status}`;
-  return `\`${python()} -c "import torch, numpy"\` failed: ${last}`;
+  return `\`${python} -c "import torch, numpy"\` failed: ${last}`;
+}
+
+/** The first interpreter that imports torch, or every candidate's reason (set MTA_BENCH_PYTHON to choose one). */
+export function findTorchPython(): { python: string } | { reason: string } {
+  const reasons: string[] = [];
+  for (const python of candidates()) {
+    const problem = importProblem(python);
+    if (problem === undefined) return { python };
+    reasons.push(problem);
+  }
+  return { reason: `${reasons.join('; ')} (MTA_BENCH_PYTHON names an interpreter with torch)` };
+}
+
+/** Why PyTorch cannot run here, or undefined when some candidate interpreter imports it. */
+export function torchUnavailable(): string | undefined {
+  const found = findTorchPython();
+  return 'reason' in found ? found.reason : undefined;
 }
 
 /** One python process; commands are answered in order, one JSON line each. */
@@ -38,8 +64,8 @@ class TorchProcess {
   private stderr = '';
   private exited: string | null = null;
 
-  constructor(threads: number) {
-    this.child = spawn(python(), [SCRIPT, String(threads)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(python: string, threads: number) {
+    this.child = spawn(python, [SCRIPT, String(threads)], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (chunk: string) => { this.stderr = (this.stderr + chunk).slice(-2000); });
     this.lines = createInterface({ input: this.child.stdout });
@@ -111,11 +137,13 @@ export function createTorchBackend(): BenchBackend {
       return undefined;
     },
     async setup(): Promise<void> {
-      const reason = torchUnavailable();
-      if (reason !== undefined) throw new BackendSkipped(reason);
+      const found = findTorchPython();
+      if ('reason' in found) throw new BackendSkipped(found.reason);
       // Every core, as ort-node gets (PyTorch defaults to one thread on this kind of machine).
-      torch = new TorchProcess(os.availableParallelism());
-      info = await torch.call<RuntimeInfo>({ cmd: 'info' });
+      torch = new TorchProcess(found.python, os.availableParallelism());
+      const reported = await torch.call<RuntimeInfo>({ cmd: 'info' });
+      // The row names the interpreter too: which python found torch is part of the setup.
+      info = { ...reported, runtime: `${reported.runtime} via ${found.python}` };
     },
     async prepare(inputs: BenchInputs): Promise<PreparedRun> {
       if (torch === null) throw new Error('torch peer: prepare before setup');

@@ -1,3 +1,4 @@
+import { cpuArena } from '@mta/device-cpu';
 import type { MtaArray } from './types.js';
 
 export type MtaDType = 'float32' | 'float64';
@@ -29,8 +30,8 @@ export function isShared(array: MtaArray): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && array.buffer instanceof SharedArrayBuffer;
 }
 
-/** True when the two arrays share any bytes. */
+/** True when the two arrays share any bytes (arena views of one memory may sit on different buffer objects). */
 export function overlaps(a: MtaArray, b: MtaArray): boolean {
-  if (a.buffer !== b.buffer) return false;
+  if (a.buffer !== b.buffer && !(cpuArena.owns(a) && cpuArena.owns(b))) return false;
   return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }

@@ -1,67 +1,71 @@
 import type { BackwardJob } from './backward-item.js';
+import { UNPLACED } from './placement-f32.js';
 import type { F32Scratch } from './scratch-f32.js';
 
 /**
  * The backward work item on float32 data with the f32x4 wasm loops (softmax, kW = 3, column dilation 1;
  * backward-item.ts covers everything else in float64). A ring of zero-padded Gy rows (masked dO in post
- * mode, the softmax VJP through the saved output in pre mode) slides down the band. Per gradient row
- * and input channel, the x row (P or masked S) is copied into scratch once and serves every
- * (output channel, kernel row): the transposed convolution into dP and, from the same loads, the
- * weight-gradient sums (float32 over at most 16 quads, then float64). The bias gradient is a float64
- * sum of each owned Gy row.
+ * mode, the softmax VJP through the saved output in pre mode) slides down the band. Per gradient row and
+ * input channel, one wasm call runs every (output channel, kernel row) over the x row (P or masked S, read
+ * where it lies): the transposed convolution into dP and, from the same loads, the weight-gradient sums
+ * (float32 over at most 16 quads, then float64); a second writes the dS row. The bias gradient is a float64
+ * sum of each owned Gy row. Stages (rows outside the arena): 0 gradOut in, 1 x in, 2 gradScores out, 3 O in.
  */
+
+const slotOf = (job: BackwardJob, s: F32Scratch, co: number, i: number) => s.slot(co * job.plan.geometry.depth + (i % job.plan.geometry.depth));
 
 function loadGradRow(job: BackwardJob, s: F32Scratch, b: number, i: number, owned: boolean, partialBase: number): void {
   const { plan, gradOut, probs, partials } = job;
-  const { L, Cout, depth: span, pl: left, pr: right, pb: bottom, hasBias, wElems } = plan.geometry;
+  const { L, Cout, pl: left, pb: bottom, hasBias, wElems } = plan.geometry;
+  const place = job.f32 ?? UNPLACED;
   const pre = plan.geometry.mode === 'pre';
-  const { ring, row, stride, kernels, ringAddress, rowAddress } = s;
+  const { kernels } = s;
   const n = i + 1;
   for (let co = 0; co < Cout; co++) {
-    const src = ((b * Cout + co) * L + i) * L;
-    // Column 0 at the address parity of the row in gradOut (see loadInputRow in forward-item-f32.ts).
-    const slot = (co * span + (i % span)) * stride;
-    const base = slot + ((right + src) & 1);
-    const start = base + right;
-    ring.fill(0, base, start);
-    ring.set(gradOut.subarray(src, src + n), start);
+    const rowStart = ((b * Cout + co) * L + i) * L;
+    const slot = slotOf(job, s, co, i);
+    const col0 = slot + 16;
+    // Gradient rows >= i - bottom read this row up to column i + bottom + left.
+    const zeroEnd = Math.min(slot + s.slotBytes, col0 + 4 * ((n + bottom + left + 3) & ~3));
+    const g = s.inRow(gradOut as Float32Array, place.gradOut, rowStart, n, 0);
+    kernels.loadRow(col0, g, n, zeroEnd);
     let biasSum = 0;
     if (pre) {
       // Gy = softmax VJP of the row through the saved output O.
-      row.set(probs.subarray(src, src + n));
+      const o = s.inRow(probs as Float32Array, place.probs, rowStart, n, 3);
       if (owned && hasBias) {
         // sum_c O_c (g_c - dot) = dot (1 - sum_c O_c) with dot = sum_c O_c g_c, in float64: zero up to
         // O's rounding, where summing the float32 VJP would leave float32 noise (the float64 path's value).
-        const dot = kernels.dot(rowAddress, ringAddress + 4 * start, n);
-        biasSum = dot * (1 - kernels.dot(rowAddress, 0, n));
+        const dot = kernels.dot(o, col0, n);
+        biasSum = dot * (1 - kernels.dot(o, 0, n));
       }
-      kernels.softmaxVjp(rowAddress, ringAddress + 4 * start, n);
+      kernels.softmaxVjp(o, col0, n);
     } else if (owned && hasBias) {
-      biasSum = kernels.dot(ringAddress + 4 * start, 0, n);
+      biasSum = kernels.dot(col0, 0, n);
     }
-    ring.fill(0, start + n, Math.min(slot + stride, start + n + bottom + left));
     if (owned && hasBias) partials[partialBase + wElems + co] += biasSum;
   }
 }
 
-/** Float index of ring row i of output channel co (its column -right), as loadGradRow placed it. */
-function origin(job: BackwardJob, stride: number, b: number, co: number, i: number): number {
-  const { L, Cout, depth: span, pr: right } = job.plan.geometry;
-  return (co * span + (i % span)) * stride + ((right + ((b * Cout + co) * L + i) * L) & 1);
+/** Byte address of ring row i of output channel co at its column -right (what grad3 reads first). */
+function origin(job: BackwardJob, s: F32Scratch, co: number, i: number): number {
+  return slotOf(job, s, co, i) + 16 - 4 * job.plan.geometry.pr;
 }
 
 function computeGradRow(job: BackwardJob, s: F32Scratch, b: number, r: number): void {
   const { plan, probs, scores, gradScores } = job;
   const { L, Cin, pt: top, kH, dh, cig: cinPerGroup, cog: coutPerGroup } = plan.geometry;
+  const place = job.f32 ?? UNPLACED;
   const pre = plan.geometry.mode === 'pre';
-  const { acc: dp, row, table, stride, kernels, ringAddress, accAddress, rowAddress, paramsAddress, weightGradAddress, tableAddress } = s;
+  const { kernels, i32, acc: dp, table, params, weightGrad } = s;
   const taps = kH * 3;
-  const x = pre ? scores : probs;
+  const xArray = (pre ? scores : probs) as Float32Array;
+  const xAddress = pre ? place.scores : place.probs;
+  const t = table >>> 2;
   const n = r + 1;
   for (let ci = 0; ci < Cin; ci++) {
     const rowStart = ((b * Cin + ci) * L + r) * L;
-    row.set(x.subarray(rowStart, rowStart + n));
-    dp.fill(0, 0, n);
+    const x = s.inRow(xArray, xAddress, rowStart, n, 1);
     const group = (ci / cinPerGroup) | 0;
     const cil = ci - group * cinPerGroup;
     // Every (output channel, kernel row) pair in one wasm call (addresses through the table).
@@ -73,16 +77,17 @@ function computeGradRow(job: BackwardJob, s: F32Scratch, b: number, r: number): 
         const i = r + top - kh * dh;
         if (i < 0 || i >= L) continue; // padding rows of Gy are zero
         const wo = wBase + 3 * kh;
-        table[3 * count] = ringAddress + 4 * origin(job, stride, b, co, i);
-        table[3 * count + 1] = paramsAddress + 4 * wo;
-        table[3 * count + 2] = weightGradAddress + 8 * wo;
+        i32[t + 3 * count] = origin(job, s, co, i);
+        i32[t + 3 * count + 1] = params + 4 * wo;
+        i32[t + 3 * count + 2] = weightGrad + 8 * wo;
         count++;
       }
     }
-    kernels.grad3Multi(accAddress, rowAddress, tableAddress, n, count);
-    if (!pre) kernels.softmaxVjp(rowAddress, accAddress, n);
-    gradScores.set(dp.subarray(0, n), rowStart);
-    gradScores.fill(0, rowStart + n, rowStart + L);
+    kernels.grad3Multi(dp, x, table, n, count);
+    const dst = s.outRow(place.gradScores, rowStart, 2);
+    if (pre) kernels.storeRow(dst, dp, n, L);
+    else kernels.vjpStore(dst, x, dp, n, L);
+    s.flushRow(gradScores as Float32Array, place.gradScores, rowStart, L, 2);
   }
 }
 
@@ -95,13 +100,13 @@ export function runBackwardItemF32(job: BackwardJob, s: F32Scratch, item: number
   const r1 = plan.bandStarts[band + 1]!;
   const partialBase = item * (wElems + Cout);
   partials.fill(0, partialBase, partialBase + wElems + Cout);
-  s.params.set(job.params);
-  s.weightGrad.fill(0);
+  s.beginItem(job.params, wElems);
   let nextRow = Math.max(0, r0 - bottom);
   for (let r = r0; r < r1; r++) {
     const lastNeeded = Math.min(L - 1, r + top);
     for (; nextRow <= lastNeeded; nextRow++) loadGradRow(job, s, b, nextRow, nextRow >= r0 && nextRow < r1, partialBase);
     computeGradRow(job, s, b, r);
   }
-  partials.set(s.weightGrad, partialBase);
+  const wg = s.weightGrad >>> 3;
+  partials.set(s.f64.subarray(wg, wg + wElems), partialBase);
 }

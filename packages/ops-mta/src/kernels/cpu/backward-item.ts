@@ -1,6 +1,7 @@
 import { pairwiseDot, softmaxVjpRow, sparsemaxVjpRow } from './activation-rows.js';
 import { gradRow3, gradRowGeneric } from './conv-rows.js';
 import type { MtaCpuPlan } from './plan.js';
+import type { F32Placement } from './placement-f32.js';
 import type { MtaScratch } from './scratch.js';
 import type { MtaArray } from './types.js';
 
@@ -20,6 +21,8 @@ export interface BackwardJob {
    * their own slice, so threads never share an accumulator and the final sum has a fixed order.
    */
   readonly partials: Float64Array;
+  /** Where the float32 loops find the maps (arena addresses or staging); absent: every row staged. */
+  readonly f32?: F32Placement;
 }
 
 /**

@@ -1,84 +1,94 @@
 import type { ForwardJob } from './forward-item.js';
+import { UNPLACED } from './placement-f32.js';
 import type { F32Scratch } from './scratch-f32.js';
 
 /**
  * The forward work item on float32 data with the f32x4 wasm loops (softmax, kW = 3, column dilation 1;
  * forward-item.ts covers everything else in float64). Same structure as forward-item.ts: a ring of
- * zero-padded float32 input rows slides down the band; every score row is loaded, activated and saved
- * once, and each output row is bias + convolution over ring rows that sit in L1/L2.
+ * zero-padded float32 input rows slides down the band; every score row is read, activated and saved once,
+ * and each output row is bias + convolution over ring rows that sit in L1/L2. Map rows are read and written
+ * in place where the job's placement has them in the arena (no copies), else through staging rows.
+ * Stages: 0 scores in, 1 probs out, 2 out.
  */
+
+/** Ring slot of input channel ci's row r; column 0 sits 16 bytes in (see scratch-f32.ts). */
+const slotOf = (job: ForwardJob, s: F32Scratch, ci: number, r: number) => s.slot(ci * job.plan.geometry.depth + (r % job.plan.geometry.depth));
 
 function loadInputRow(job: ForwardJob, s: F32Scratch, b: number, r: number, owned: boolean): void {
   const { plan, scores, probs } = job;
-  const { L, Cin, depth: span, pl: left, pt: top, pr: right } = plan.geometry;
+  const { L, Cin, pt: top, pr: right } = plan.geometry;
+  const place = job.f32 ?? UNPLACED;
   const pre = plan.geometry.mode === 'pre';
-  const { ring, stride, kernels, ringAddress } = s;
+  const { kernels } = s;
   const n = r + 1;
   for (let ci = 0; ci < Cin; ci++) {
-    const src = ((b * Cin + ci) * L + r) * L;
-    // The slot's first float is padding when that gives column 0 the address parity (mod 8 bytes) of
-    // the row in the scores: V8 copies between a SharedArrayBuffer and other memory word by word only
-    // when both ends share that alignment, byte by byte otherwise (3-5x slower; these copies are a
-    // third of the kernel's time). computeOutputRow finds the row the same way (origin()).
-    const slot = (ci * span + (r % span)) * stride;
-    const base = slot + ((left + src) & 1);
-    const start = base + left;
-    ring.fill(0, base, start);
-    ring.set(scores.subarray(src, src + n), start);
-    if (!pre) {
-      kernels.softmax(ringAddress + 4 * start, n);
-      // Only the band that owns the row writes it to the saved map (halo rows are recomputed).
-      if (owned && probs !== null) {
-        probs.set(ring.subarray(start, start + n), src);
-        probs.fill(0, src + n, src + L);
-      }
+    const rowStart = ((b * Cin + ci) * L + r) * L;
+    const slot = slotOf(job, s, ci, r);
+    const col0 = slot + 16;
+    // Output rows <= r + top read this row up to column r + top + right: zeros there, whole quads, in the slot.
+    const zeroEnd = Math.min(slot + s.slotBytes, col0 + 4 * ((n + top + right + 3) & ~3));
+    const src = s.inRow(scores as Float32Array, place.scores, rowStart, n, 0);
+    if (pre) {
+      kernels.loadRow(col0, src, n, zeroEnd);
+      continue;
     }
-    ring.fill(0, start + n, Math.min(slot + stride, start + n + top + right));
+    // Only the band that owns the row writes it to the saved map (halo rows are recomputed).
+    const save = owned && probs !== null;
+    const dst = save ? s.outRow(place.probs, rowStart, 1) : 0;
+    kernels.softmaxRow(src, col0, dst, n, zeroEnd, L);
+    if (save) s.flushRow(probs as Float32Array, place.probs, rowStart, L, 1);
   }
 }
 
-/** Float index of ring row r of input channel ci (its column -left), as loadInputRow placed it. */
-function origin(job: ForwardJob, stride: number, b: number, ci: number, r: number): number {
-  const { L, Cin, depth: span, pl: left } = job.plan.geometry;
-  return (ci * span + (r % span)) * stride + ((left + ((b * Cin + ci) * L + r) * L) & 1);
+/** Byte address of ring row r of input channel ci at its column -left (what the convolution reads first). */
+function origin(job: ForwardJob, s: F32Scratch, ci: number, r: number): number {
+  return slotOf(job, s, ci, r) + 16 - 4 * job.plan.geometry.pl;
 }
 
 function computeOutputRow(job: ForwardJob, s: F32Scratch, b: number, i: number): void {
   const { plan, out } = job;
-  const { L, Cout, pt: top, kH, dh, cig: cinPerGroup, cog: coutPerGroup, hasBias, wElems } = plan.geometry;
+  const { L, Cout, pt: top, pl: left, kH, dh, cig: cinPerGroup, cog: coutPerGroup, hasBias, wElems } = plan.geometry;
+  const place = job.f32 ?? UNPLACED;
   const pre = plan.geometry.mode === 'pre';
-  const { acc, params, table, stride, kernels, ringAddress, accAddress, paramsAddress, tableAddress } = s;
+  const { kernels, i32, f32, acc, table, params } = s;
   const taps = kH * 3;
   const n = i + 1;
   const firstRow = i - top;
-  const threeRows = kH === 3 && firstRow >= 0 && firstRow + 2 * dh < L;
+  // Padding rows of the input read as the row of zeros.
+  const zero = s.zeroRow + 16 - 4 * left;
+  const t = table >>> 2;
   for (let co = 0; co < Cout; co++) {
-    acc.fill(hasBias ? params[wElems + co] : 0, 0, n);
+    const bias = hasBias ? f32[(params >>> 2) + wElems + co]! : 0;
     const firstCin = ((co / coutPerGroup) | 0) * cinPerGroup;
     const wBase = co * cinPerGroup * taps;
-    if (threeRows) {
+    if (kH === 3) {
       // All input channels of the group in one wasm call (row addresses through the table).
       for (let cil = 0; cil < cinPerGroup; cil++) {
         const ci = firstCin + cil;
-        table[3 * cil] = ringAddress + 4 * origin(job, stride, b, ci, firstRow);
-        table[3 * cil + 1] = ringAddress + 4 * origin(job, stride, b, ci, firstRow + dh);
-        table[3 * cil + 2] = ringAddress + 4 * origin(job, stride, b, ci, firstRow + 2 * dh);
+        for (let kh = 0; kh < 3; kh++) {
+          const r = firstRow + kh * dh;
+          i32[t + 3 * cil + kh] = r < 0 || r >= L ? zero : origin(job, s, ci, r);
+        }
       }
-      kernels.conv3x3Multi(accAddress, tableAddress, paramsAddress + 4 * wBase, n, cinPerGroup);
+      kernels.convRow(acc, table, params + 4 * wBase, bias, n, cinPerGroup);
     } else {
+      let count = 0;
       for (let cil = 0; cil < cinPerGroup; cil++) {
-        const ci = firstCin + cil;
         for (let kh = 0; kh < kH; kh++) {
           const r = firstRow + kh * dh;
           if (r < 0 || r >= L) continue; // zero padding rows contribute nothing
-          kernels.conv3(accAddress, ringAddress + 4 * origin(job, stride, b, ci, r), paramsAddress + 4 * (wBase + cil * taps + 3 * kh), n);
+          i32[t + 2 * count] = origin(job, s, firstCin + cil, r);
+          i32[t + 2 * count + 1] = params + 4 * (wBase + cil * taps + 3 * kh);
+          count++;
         }
       }
+      kernels.convRows(acc, table, bias, n, count);
     }
-    if (pre) kernels.softmax(accAddress, n);
-    const dst = ((b * Cout + co) * L + i) * L;
-    out.set(acc.subarray(0, n), dst);
-    out.fill(0, dst + n, dst + L);
+    const rowStart = ((b * Cout + co) * L + i) * L;
+    const dst = s.outRow(place.out, rowStart, 2);
+    if (pre) kernels.softmaxRow(acc, acc, dst, n, 0, L);
+    else kernels.storeRow(dst, acc, n, L);
+    s.flushRow(out as Float32Array, place.out, rowStart, L, 2);
   }
 }
 
@@ -89,7 +99,7 @@ export function runForwardItemF32(job: ForwardJob, s: F32Scratch, item: number):
   const [b, band] = plan.items[item]!;
   const r0 = plan.bandStarts[band]!;
   const r1 = plan.bandStarts[band + 1]!;
-  s.params.set(job.params);
+  s.beginItem(job.params, 0);
   let nextRow = Math.max(0, r0 - top);
   for (let i = r0; i < r1; i++) {
     const lastNeeded = Math.min(L - 1, i + bottom);

@@ -1,6 +1,7 @@
 import { sparsemaxRow } from './activation-rows.js';
 import { convRow3, convRowGeneric, convRows3x3 } from './conv-rows.js';
 import type { MtaCpuPlan } from './plan.js';
+import type { F32Placement } from './placement-f32.js';
 import type { MtaScratch } from './scratch.js';
 import { softmaxInPlace } from './softmax-exp.js';
 import type { MtaArray } from './types.js';
@@ -14,6 +15,8 @@ export interface ForwardJob {
   readonly out: MtaArray;
   /** Post mode: the (B, Cin, L, L) probability map to save. Null in pre mode. */
   readonly probs: MtaArray | null;
+  /** Where the float32 loops find the maps (arena addresses or staging); absent: every row staged. */
+  readonly f32?: F32Placement;
 }
 
 /**

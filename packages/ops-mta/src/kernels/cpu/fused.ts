@@ -1,12 +1,17 @@
+import { cpuArena } from '@mta/device-cpu';
 import { MtaArgumentError } from '../../errors.js';
 import type { MtaGeometry } from '../../geometry.js';
 import { allocateLike, dtypeOf, isShared, overlaps } from './arrays.js';
 import type { BackwardJob } from './backward-item.js';
 import type { ForwardJob } from './forward-item.js';
-import { runJobSync, type MtaJob } from './job.js';
+import { f32RowKernelsActive, runJobSync, type MtaJob } from './job.js';
+import { UNPLACED, type F32Placement } from './placement-f32.js';
 import { planCpuWork, type MtaCpuPlan } from './plan.js';
+import { defaultScratchBlocks } from './scratch-block.js';
+import { f32Layout, useArenaMemory } from './scratch-f32.js';
+import { f32RowModule } from './wasm-rows-f32.js';
 import type {
-  MtaArray, MtaBackwardOutputs, MtaBackwardResult, MtaForwardOutputs, MtaForwardResult, MtaSaved,
+  MtaArray, MtaBackwardOutputs, MtaBackwardResult, MtaForwardOutputs, MtaForwardResult, MtaInferenceOutputs, MtaInferenceResult, MtaSaved,
 } from './types.js';
 import type { MtaCpuWorkspace } from './workspace.js';
 
@@ -17,15 +22,22 @@ import type { MtaCpuWorkspace } from './workspace.js';
  * With a workspace holding a pool, large calls run on all of the pool's threads; results are
  * bit-identical to the single-thread path because the work split depends only on the shape.
  * `geometry` comes from mtaGeometry and is trusted; only the arrays are checked against it.
+ * With `outputs.probs` null (inference), post mode saves nothing and `saved` is null.
  */
+export function mtaForward<T extends MtaArray>(
+  scores: T, weight: MtaArray, bias: MtaArray | null, geometry: MtaGeometry, outputs: MtaInferenceOutputs<T>, workspace?: MtaCpuWorkspace,
+): MtaInferenceResult<T>;
+export function mtaForward<T extends MtaArray>(
+  scores: T, weight: MtaArray, bias: MtaArray | null, geometry: MtaGeometry, outputs?: T | MtaForwardOutputs<T>, workspace?: MtaCpuWorkspace,
+): MtaForwardResult<T>;
 export function mtaForward<T extends MtaArray>(
   scores: T,
   weight: MtaArray,
   bias: MtaArray | null,
   geometry: MtaGeometry,
-  outputs?: T | MtaForwardOutputs<T>,
+  outputs?: T | MtaForwardOutputs<T> | MtaInferenceOutputs<T>,
   workspace?: MtaCpuWorkspace,
-): MtaForwardResult<T> {
+): MtaForwardResult<T> | MtaInferenceResult<T> {
   const { B, Cin, Cout, L, wElems } = geometry;
   const pre = geometry.mode === 'pre';
   checkLength('mtaForward', 'scores', scores, B * Cin * L * L, '(B, Cin, L, L)');
@@ -37,30 +49,34 @@ export function mtaForward<T extends MtaArray>(
   }
   if (bias !== null) checkLength('mtaForward', 'bias', bias, Cout, '(Cout)');
   const plan = planCpuWork(geometry);
-  const given: MtaForwardOutputs<T> = outputs === undefined ? {} : ArrayBuffer.isView(outputs) ? { out: outputs } : outputs;
+  const given: MtaForwardOutputs<T> | MtaInferenceOutputs<T> = outputs === undefined ? {} : ArrayBuffer.isView(outputs) ? { out: outputs } : outputs;
   const outLength = B * Cout * L * L;
   const probsLength = B * Cin * L * L;
   if (given.out !== undefined) checkOutput('mtaForward', 'out', given.out, scores, outLength, '(B, Cout, L, L)', [scores]);
-  const givenProbs = pre ? undefined : given.probs;
+  const inference = given.probs === null;
+  const givenProbs = pre || given.probs === null ? undefined : given.probs;
   if (givenProbs !== undefined) {
     checkOutput('mtaForward', 'probs', givenProbs, scores, probsLength, '(B, Cin, L, L)', given.out ? [scores, given.out] : [scores]);
   }
   const parallel = workspace?.parallelFor(plan) === true;
   const params = packParams(plan, weight, bias, parallel ? workspace : undefined);
   const out = given.out ?? allocateLike(scores, outLength, parallel);
-  const probs = pre ? null : (givenProbs ?? allocateLike(scores, probsLength, parallel));
+  const probs = pre || inference ? null : (givenProbs ?? allocateLike(scores, probsLength, parallel));
   if (!parallel || workspace === undefined) {
-    runJobSync({ kind: 'forward', plan, scores, params, out, probs } satisfies ForwardJob);
+    const f32 = placeF32(plan, workspace, false, { scores, out, probs });
+    runJobSync({ kind: 'forward', plan, scores, params, out, probs, f32 } satisfies ForwardJob);
   } else {
     const outTarget = sharedTarget(workspace, 'out', out);
     const probsTarget = probs === null ? null : sharedTarget(workspace, 'probs', probs);
+    const staged = sharedInput(workspace, 'scores', scores);
     runOnPool(workspace, {
-      kind: 'forward', plan, params, out: outTarget, probs: probsTarget,
-      scores: sharedInput(workspace, 'scores', scores),
+      kind: 'forward', plan, params, out: outTarget, probs: probsTarget, scores: staged,
+      f32: placeF32(plan, workspace, true, { scores: staged, out: outTarget, probs: probsTarget }),
     } satisfies ForwardJob);
     if (outTarget !== out) out.set(outTarget);
     if (probs !== null && probsTarget !== probs && probsTarget !== null) probs.set(probsTarget);
   }
+  if (inference && !pre) return { out, saved: null };
   const saved: MtaSaved<T> = { geometry, probs: probs ?? out };
   return { out, saved };
 }
@@ -102,15 +118,17 @@ export function mtaBackward<T extends MtaArray, W extends MtaArray>(
   const partials = parallel && workspace ? workspace.buffer('partials', 'float64', partialLength) : new Float64Array(partialLength);
   const gradScores = outputs.gradScores ?? allocateLike(scores, gradScoresLength, parallel);
   if (!parallel || workspace === undefined) {
-    runJobSync({ kind: 'backward', plan, gradOut, probs: saved.probs, scores, params, gradScores, partials } satisfies BackwardJob);
+    const f32 = placeF32(plan, workspace, false, { gradOut, probs: saved.probs, scores, gradScores });
+    runJobSync({ kind: 'backward', plan, gradOut, probs: saved.probs, scores, params, gradScores, partials, f32 } satisfies BackwardJob);
   } else {
     const target = sharedTarget(workspace, 'gradScores', gradScores);
     const probs = sharedInput(workspace, 'probs', saved.probs);
+    const stagedGradOut = sharedInput(workspace, 'gradOut', gradOut);
+    // Post mode never reads the scores; do not pay for a staging copy.
+    const stagedScores = pre ? sharedInput(workspace, 'scores', scores) : probs;
     runOnPool(workspace, {
-      kind: 'backward', plan, params, partials, gradScores: target, probs,
-      gradOut: sharedInput(workspace, 'gradOut', gradOut),
-      // Post mode never reads the scores; do not pay for a staging copy.
-      scores: pre ? sharedInput(workspace, 'scores', scores) : probs,
+      kind: 'backward', plan, params, partials, gradScores: target, probs, gradOut: stagedGradOut, scores: stagedScores,
+      f32: placeF32(plan, workspace, true, { gradOut: stagedGradOut, probs, scores: stagedScores, gradScores: target }),
     } satisfies BackwardJob);
     if (target !== gradScores) gradScores.set(target);
   }
@@ -147,6 +165,26 @@ function packParams(plan: MtaCpuPlan, weight: MtaArray, bias: MtaArray | null, w
   if (bias !== null) params.set(bias, weightCount);
   else params.fill(0, weightCount);
   return params;
+}
+
+/**
+ * Where the float32 loops find this call's maps and scratch (undefined: the job does not run on them). With
+ * the cpu arena here (and, for the pool, bound in every worker), scratch is a block of the arena and every
+ * map that lives in the arena is read and written in place; other maps are staged row by row.
+ */
+function placeF32(
+  plan: MtaCpuPlan, workspace: MtaCpuWorkspace | undefined, parallel: boolean,
+  maps: { readonly [K in 'scores' | 'out' | 'probs' | 'gradOut' | 'gradScores']?: MtaArray | null },
+): F32Placement | undefined {
+  if (!f32RowKernelsActive(plan)) return undefined;
+  const memory = cpuArena.memory;
+  const pool = parallel ? (workspace?.pool ?? null) : null;
+  if (memory === null || f32RowModule('shared') === null || (pool !== null && pool.arenaMemory !== memory)) return UNPLACED;
+  const block = (workspace?.scratchBlocks ?? defaultScratchBlocks).block(f32Layout(plan).bytes, pool?.threads ?? 1);
+  if (block === null) return UNPLACED;
+  useArenaMemory(memory);
+  const at = (array: MtaArray | null | undefined): number => (array != null && cpuArena.owns(array) ? array.byteOffset : -1);
+  return { scratch: block, scores: at(maps.scores), out: at(maps.out), probs: at(maps.probs), gradOut: at(maps.gradOut), gradScores: at(maps.gradScores) };
 }
 
 function runOnPool(workspace: MtaCpuWorkspace, job: MtaJob): void {

@@ -1,14 +1,17 @@
 /**
  * Ad-hoc timing of the fused CPU kernels (not a test: no assertions).
  *   pnpm exec tsx packages/ops-mta/src/kernels/cpu/perf-probe.ts [L ...] [--threads N] [--reps N]
- *     [--mode post|pre] [--sparse] [--dtype float32|float64] [--unshared] [--js] [--f64]
+ *     [--mode post|pre] [--sparse] [--dtype float32|float64] [--unshared | --sab] [--js] [--f64]
  * Default: the benchmarks.md setting, B=2, Cin=Cout=4, 3x3, padding 1, bias, float32, L = 512 1024 2048,
  * 1 thread (synchronous path) and the pool with all cores. Buffers are preallocated and reused, as a
- * caching allocator would; --unshared keeps inputs/outputs in plain ArrayBuffers (staging copies);
+ * caching allocator would, in the cpu arena as the cpu device keeps them (the float32 loops work on them
+ * in place); --sab puts them in SharedArrayBuffers (rows staged through scratch, as past the arena's 4 GiB),
+ * --unshared in plain ArrayBuffers (the pool stages whole maps, then works in place);
  * --js times the JavaScript row loops instead of the wasm SIMD ones (calling thread only, no pool).
  * Wall time and process CPU time (all threads) are both printed: on a shared machine the CPU time
  * shows whether a slow run was the kernel or the neighbours.
  */
+import { cpuArena } from '@mta/device-cpu';
 import type { MtaConfig } from '../../config.js';
 import { mtaGeometry } from '../../geometry.js';
 import { allocateMtaArray, type MtaDType } from './arrays.js';
@@ -29,6 +32,7 @@ const dtype = (option('--dtype') ?? 'float32') as MtaDType;
 const mode = (option('--mode') ?? 'post') as MtaConfig['mode'];
 const sparse = argv.includes('--sparse');
 const shared = !argv.includes('--unshared');
+const inArena = shared && !argv.includes('--sab');
 const maxThreads = Number(option('--threads') ?? 0) || undefined;
 const jsLoops = argv.includes('--js');
 // --f64 times the float64 f64x2 loops on float32 data (the kernels before the f32x4 ones).
@@ -50,30 +54,42 @@ function stats(times: number[]): string {
   return `median ${sorted[sorted.length >> 1].toFixed(1)} ms, min ${sorted[0].toFixed(1)} ms`;
 }
 
+/** A map where the cpu device would keep it (the arena), or per the flags; arena ranges go back after the probe. */
+const taken: Uint8Array[] = [];
+function mapArray(length: number): Float32Array | Float64Array {
+  const bytes = length * (dtype === 'float32' ? 4 : 8);
+  const range = inArena ? cpuArena.take(bytes) : undefined;
+  if (range === undefined) return allocateMtaArray(dtype, length, { shared });
+  taken.push(range);
+  return dtype === 'float32' ? new Float32Array(range.buffer, range.byteOffset, length) : new Float64Array(range.buffer, range.byteOffset, length);
+}
+
 async function probe(L: number, workspace: MtaCpuWorkspace, label: string, quiet = false): Promise<void> {
   const geometry = mtaGeometry({ B, Cin: C, Cout: C, L, kH: 3, kW: 3 }, config, { hasBias: true, dtype });
   const map = B * C * L * L;
-  const scores = allocateMtaArray(dtype, map, { shared });
-  const gradOut = allocateMtaArray(dtype, map, { shared });
+  const scores = mapArray(map);
+  const gradOut = mapArray(map);
   fillRandom(scores, 1);
   fillRandom(gradOut, 1);
   const weight = allocateMtaArray(dtype, C * C * 9);
   const bias = allocateMtaArray(dtype, C);
   fillRandom(weight, 0.3);
   fillRandom(bias, 0.1);
-  const out = allocateMtaArray(dtype, map, { shared });
-  const probs = allocateMtaArray(dtype, map, { shared });
-  const gradScores = allocateMtaArray(dtype, map, { shared });
+  const out = mapArray(map);
+  const probs = mapArray(map);
+  const gradScores = mapArray(map);
   // Touch every page once so first-touch cost (benchmarks.md) is not measured.
   out.fill(0); probs.fill(0); gradScores.fill(0);
   const forward: number[] = [];
   const both: number[] = [];
   const cpuBoth: number[] = [];
+  const cpuForward: number[] = [];
   for (let rep = 0; rep < reps + 2; rep++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const result = mtaForward(scores, weight, bias, geometry, { out, probs }, workspace);
     const t1 = performance.now();
+    const cf = process.cpuUsage(c0);
     mtaBackward(gradOut, result.saved, scores, weight, { gradScores }, workspace);
     const t2 = performance.now();
     const c1 = process.cpuUsage(c0);
@@ -81,10 +97,12 @@ async function probe(L: number, workspace: MtaCpuWorkspace, label: string, quiet
       forward.push(t1 - t0);
       both.push(t2 - t0);
       cpuBoth.push((c1.user + c1.system) / 1000);
+      cpuForward.push((cf.user + cf.system) / 1000);
     }
   }
+  for (const range of taken.splice(0)) cpuArena.give(range);
   // CPU time (all threads) next to wall time tells a loaded machine from a slow kernel.
-  if (!quiet) console.log(`L=${L} ${label}: forward ${stats(forward)} | forward+backward ${stats(both)} | cpu fwd+bwd ${stats(cpuBoth)}`);
+  if (!quiet) console.log(`L=${L} ${label}: forward ${stats(forward)} | forward+backward ${stats(both)} | cpu time: forward ${stats(cpuForward)}, fwd+bwd ${stats(cpuBoth)}`);
 }
 
 if (jsLoops) setSimdRowKernelsEnabled(false);
@@ -92,7 +110,7 @@ if (f64Loops) setF32RowKernelsEnabled(false);
 const pool = jsLoops ? null : await MtaCpuPool.create(maxThreads ? { threads: maxThreads } : {});
 const sync = new MtaCpuWorkspace();
 const threaded = pool ? new MtaCpuWorkspace({ pool }) : null;
-console.log(`B=${B} Cin=Cout=${C} K=3x3 pads 1 ${mode}${sparse ? ' sparsemax' : ' softmax'} ${dtype}, ${shared ? 'shared' : 'unshared'} buffers, ${jsLoops ? 'JavaScript' : 'wasm SIMD'} row loops, ${reps} reps after warm-up`);
+console.log(`B=${B} Cin=Cout=${C} K=3x3 pads 1 ${mode}${sparse ? ' sparsemax' : ' softmax'} ${dtype}, ${inArena ? 'arena' : shared ? 'SharedArrayBuffer' : 'unshared'} buffers, ${jsLoops ? 'JavaScript' : 'wasm SIMD'} row loops, ${reps} reps after warm-up`);
 // JIT warm-up on every thread (the first size measured would otherwise pay for it).
 for (let k = 0; k < 3; k++) {
   await probe(256, sync, 'warm-up', true);

@@ -4,10 +4,12 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { cpuArena } from '@mta/device-cpu';
 import { runJobItem, type MtaJob } from './job.js';
 import {
   CONTROL_INTS, ERROR_LENGTH, NEXT_ITEM, STOP_ITEMS, WORKERS_DONE, WORKER_ITEMS, drainItems, readControlError,
 } from './pool-protocol.js';
+import type { WasmMemory } from './wasm-rows-f32.js';
 
 export interface MtaCpuPoolOptions {
   /** Threads working on a call, the calling thread included (it works too). Default: available cores. */
@@ -25,6 +27,8 @@ export interface MtaCpuPoolOptions {
  * worker_threads helpers for the fused kernels. `run` is synchronous: the caller posts the job (its
  * arrays must live in SharedArrayBuffers), works on items itself, then blocks in Atomics.wait until
  * every worker has reported. Node allows Atomics.wait on the main thread; browsers do not.
+ * Every worker is handed the cpu arena's shared WebAssembly.Memory when it starts (and its index), so the
+ * float32 loops on every thread work on the maps the cpu device keeps there, in place.
  */
 export class MtaCpuPool {
   private broken: string | null = null;
@@ -34,6 +38,8 @@ export class MtaCpuPool {
     private readonly control: Int32Array,
     private readonly timeoutMs: number,
     private readonly callerWorks: boolean,
+    /** The arena memory every worker's float32 loops use (null: none; jobs then stage every row). */
+    readonly arenaMemory: WasmMemory | null,
   ) {
     for (const worker of workers) {
       worker.on('error', (error) => { this.broken ??= `a worker failed: ${error.message}`; });
@@ -47,10 +53,13 @@ export class MtaCpuPool {
       throw new Error(`MtaCpuPool.create: threads: expected an integer >= 1, got ${threads}.`);
     }
     const control = new Int32Array(new SharedArrayBuffer(CONTROL_INTS * 4));
+    const memory = cpuArena.memory;
     const source = workerSource();
     const workers: Worker[] = [];
     try {
-      for (let k = 1; k < threads; k++) workers.push(new Worker(source.code, { eval: source.evalCode, workerData: { control } }));
+      for (let k = 1; k < threads; k++) {
+        workers.push(new Worker(source.code, { eval: source.evalCode, workerData: { control, memory, index: k } }));
+      }
       await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
         worker.once('message', () => resolve());
         worker.once('error', reject);
@@ -62,7 +71,7 @@ export class MtaCpuPool {
     }
     // Idle workers must not keep the process alive.
     for (const worker of workers) worker.unref();
-    return new MtaCpuPool(workers, control, options.timeoutMs ?? 600_000, options.callerWorks ?? true);
+    return new MtaCpuPool(workers, control, options.timeoutMs ?? 600_000, options.callerWorks ?? true, memory);
   }
 
   get threads(): number {

@@ -30,8 +30,10 @@ function view(t: Tensor, what: string): MtaArray {
 
 // Kernel functions are module constants, so that registering twice is recognised as the same registration.
 const cpuMtaForward: KernelDef<MtaAttrs>['run'] = ({ inputs: [scores, weight, bias], outputs: [out, probs], attrs }) => {
-  mtaForward(view(scores!, 'scores'), view(weight!, 'weight'), bias ? view(bias, 'bias') : null, attrs.geometry,
-    { out: view(out!, 'out'), probs: probs ? view(probs, 'probs') : undefined }, workspace);
+  // No probs output in post mode: an inference call (attrs.savesMap false), nothing to save.
+  const args = [view(scores!, 'scores'), view(weight!, 'weight'), bias ? view(bias, 'bias') : null, attrs.geometry] as const;
+  if (probs) mtaForward(...args, { out: view(out!, 'out'), probs: view(probs, 'probs') }, workspace);
+  else mtaForward(...args, { out: view(out!, 'out'), probs: null }, workspace);
 };
 
 const cpuMtaBackward: KernelDef<MtaAttrs>['run'] = ({ inputs, outputs: [gradScores, gradWeight, gradBias], attrs }) => {

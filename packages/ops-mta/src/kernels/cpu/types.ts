@@ -29,6 +29,23 @@ export interface MtaForwardOutputs<T extends MtaArray> {
   readonly probs?: T;
 }
 
+/**
+ * Forward outputs of an inference call: `probs: null` says no backward will follow, so post mode neither
+ * allocates nor writes P (a map less of memory and of memory traffic).
+ */
+export interface MtaInferenceOutputs<T extends MtaArray> {
+  /** (B, Cout, L, L). */
+  readonly out?: T;
+  readonly probs: null;
+}
+
+export interface MtaInferenceResult<T extends MtaArray> {
+  /** (B, Cout, L, L). */
+  readonly out: T;
+  /** Pre mode: as MtaForwardResult (the output is the map). Post mode: null, nothing was saved. */
+  readonly saved: MtaSaved<T> | null;
+}
+
 export interface MtaBackwardResult<T extends MtaArray, W extends MtaArray> {
   /** (B, Cin, L, L); masked entries (j > i) are exact zeros. */
   readonly gradScores: T;

@@ -1,11 +1,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runJobItem, type MtaJob } from './job.js';
 import { NEXT_ITEM, STOP_ITEMS, WORKERS_DONE, WORKER_ITEMS, drainItems, writeControlError } from './pool-protocol.js';
+import { bindF32Thread } from './scratch-f32.js';
+import type { WasmMemory } from './wasm-rows-f32.js';
 
 /** A pool worker: runs the items of each posted job it can claim, then reports done (see pool.ts). */
 const port = parentPort;
 if (port === null) throw new Error('mta worker-entry: must run as a worker_threads Worker (no parentPort).');
-const control = (workerData as { control: Int32Array }).control;
+const data = workerData as { control: Int32Array; memory: WasmMemory | null; index: number };
+const control = data.control;
+// The calling thread's cpu arena (never this thread's own): jobs place maps and scratch in it.
+bindF32Thread(data.memory, data.index);
 
 port.on('message', (job: MtaJob) => {
   try {

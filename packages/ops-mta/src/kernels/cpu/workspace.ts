@@ -1,6 +1,8 @@
+import { cpuArena } from '@mta/device-cpu';
 import { allocateMtaArray, type MtaDType } from './arrays.js';
 import type { MtaCpuPlan } from './plan.js';
 import type { MtaCpuPool } from './pool.js';
+import { F32ScratchBlocks } from './scratch-block.js';
 import type { MtaArray } from './types.js';
 
 export interface MtaCpuWorkspaceOptions {
@@ -15,13 +17,15 @@ export interface MtaCpuWorkspaceOptions {
 
 /**
  * Buffers reused across calls: shared staging copies for inputs/outputs that are not in a
- * SharedArrayBuffer (only when a pool is used), the float64 parameter block and the per-item
- * gradient sums. Outputs handed back to the caller are never workspace buffers, so results of one
+ * SharedArrayBuffer (only when a pool is used; in the cpu arena when it has room, so the float32 loops then
+ * work on them in place), the float64 parameter block, the per-item gradient sums and the float32 loops'
+ * per-thread scratch. Outputs handed back to the caller are never workspace buffers, so results of one
  * call survive the next. Not for concurrent use by two calls at once.
  */
 export class MtaCpuWorkspace {
   readonly pool: MtaCpuPool | null;
   readonly minParallelMacs: number;
+  readonly scratchBlocks = new F32ScratchBlocks();
   private readonly buffers = new Map<string, MtaArray>();
 
   constructor(options: MtaCpuWorkspaceOptions = {}) {
@@ -41,9 +45,18 @@ export class MtaCpuWorkspace {
     const key = `${role}:${dtype}`;
     let array = this.buffers.get(key);
     if (array === undefined || array.length < length) {
-      array = allocateMtaArray(dtype, length, { shared: true });
+      if (array !== undefined && cpuArena.owns(array)) cpuArena.give(array);
+      array = arenaArray(dtype, length) ?? allocateMtaArray(dtype, length, { shared: true });
       this.buffers.set(key, array);
     }
     return array.length === length ? array : array.subarray(0, length);
   }
+}
+
+/** A `length`-element array in the cpu arena, or undefined where it has no room. */
+function arenaArray(dtype: MtaDType, length: number): MtaArray | undefined {
+  const bytes = length * (dtype === 'float32' ? 4 : 8);
+  const range = cpuArena.take(bytes);
+  if (range === undefined) return undefined;
+  return dtype === 'float32' ? new Float32Array(range.buffer, range.byteOffset, length) : new Float64Array(range.buffer, range.byteOffset, length);
 }

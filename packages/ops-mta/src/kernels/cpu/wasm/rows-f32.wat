@@ -1,18 +1,24 @@
 ;; float32 row loops of the fused MTA kernels: 4 lanes (f32x4), FMA where the engine has relaxed SIMD.
 ;;
-;; Source of rows-f32.generated.ts (tools/wasm/build.ts assembles it with wabt, twice):
-;;   every fma form, fma(A, B, C) = A * B + C, becomes f32x4.relaxed_madd in the "relaxed" module and
-;;   f32x4.add (f32x4.mul A B) C in the "fallback" module (engines without relaxed SIMD, e.g. Node 20).
+;; Source of rows-f32.generated.ts (tools/wasm/build.ts assembles it with wabt, four times):
+;;   every fma form, fma(A, B, C) = A * B + C, becomes f32x4.relaxed_madd in the "relaxed" modules and
+;;   f32x4.add (f32x4.mul A B) C in the "fallback" ones (engines without relaxed SIMD, e.g. Node 20);
+;;   the "shared" modules import a shared memory (the cpu device's arena, where tensors live, so the loops
+;;   read and write map rows in place, on every pool thread), the "private" ones a plain memory (engines
+;;   without shared memory: every map row is staged through it).
 ;;
-;; Arguments are byte addresses in the imported memory (env.memory), n the row length (columns c < n).
-;; Rows live in a ring whose slots have at least 4 floats of slack after column L + pads, so the
-;; element-wise loops run whole quads: lanes at c >= n compute garbage that callers never read. Every
-;; reduction masks those lanes (the product, so garbage NaN becomes 0) before adding.
+;; Arguments are byte addresses in the imported memory (env.memory), n the valid columns of a row (c < n),
+;; L the length of a map row. Three kinds of rows:
+;;   - ring and scratch rows (kernels/cpu/scratch-f32.ts): slots with slack, so element-wise loops run whole
+;;     quads; lanes at c >= n compute garbage that nobody reads (or that is masked before it counts);
+;;   - input map rows (scores, gradOut, the saved map): read in whole quads, so up to 3 floats past n (past the
+;;     row's end when n = L: the arena leaves 64 bytes of slack after every range); those lanes are masked;
+;;   - output map rows: written only through $putRow, which writes exactly L floats (values, then zeros).
 ;; Reductions that can span a whole row (weight/bias gradient sums, softmax sums, dots) end in float64:
 ;; float32 lanes add at most 16 terms, then fold into float64 (plain float32 sums over B*L^2 terms put
 ;; grad_weight outside 1e-5).
 (module
-  (import "env" "memory" (memory 1))
+  (import "env" "memory" (memory 1 65535 shared))
 
   ;; All-ones in lanes k < rem (0 <= rem < 4), zero elsewhere.
   (func $tailMask (param $rem i32) (result v128)
@@ -23,6 +29,32 @@
     (f64x2.add
       (f64x2.add (local.get $sum) (f64x2.promote_low_f32x4 (local.get $v)))
       (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+
+  ;; Zeros from byte address p up to end (exclusive; end - p a multiple of 4; nothing when end <= p).
+  (func $zeroRange (export "zero") (param $p i32) (param $end i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
+        (v128.store align=4 (local.get $p) (v128.const i64x2 0 0))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $next)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (f32.store (local.get $p) (f32.const 0))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $next))))
+
+  ;; Output map row dst (L floats) = src[c] for c < n, then zeros: writes nothing outside the row, so rows
+  ;; that other threads own stay untouched. memory.copy and memory.fill (the engine's memmove and memset)
+  ;; write map rows 2-3x faster than v128 stores here: they store whole cache lines without reading them
+  ;; first, where v128 stores to a line not in cache read it from memory before writing it.
+  (func $putRow (export "storeRow") (param $dst i32) (param $src i32) (param $n i32) (param $L i32)
+    (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))
+    (memory.copy (local.get $dst) (local.get $src) (local.get $bytes))
+    (memory.fill (i32.add (local.get $dst) (local.get $bytes)) (i32.const 0)
+      (i32.shl (i32.sub (local.get $L) (local.get $n)) (i32.const 2))))
 
   ;; acc[j] += sum_{r,k} w[3r + k] * x_r[j + k], j < n (3x3 kernel, column dilation 1, three rows).
   (func $conv3x3 (export "conv3x3") (param $acc i32) (param $x0 i32) (param $x1 i32) (param $x2 i32) (param $w i32) (param $n i32)
@@ -62,7 +94,7 @@
         (br $next))))
 
   ;; acc[j] += sum_k w[k] * x[j + k], j < n (one row of a kW = 3 kernel, column dilation 1).
-  (func (export "conv3") (param $acc i32) (param $x i32) (param $w i32) (param $n i32)
+  (func $conv3 (param $acc i32) (param $x i32) (param $w i32) (param $n i32)
     (local $end i32) (local $w0 v128) (local $w1 v128) (local $w2 v128)
     (local.set $w0 (v128.load32_splat (local.get $w)))
     (local.set $w1 (v128.load32_splat offset=4 (local.get $w)))
@@ -148,10 +180,11 @@
     (f64.store offset=16 (local.get $dW) (f64.add (f64.load offset=16 (local.get $dW))
       (f64.add (f64x2.extract_lane 0 (local.get $d2)) (f64x2.extract_lane 1 (local.get $d2))))))
 
-  ;; conv3x3 over `count` input channels in one call (one JavaScript-to-wasm transition per output row
-  ;; and channel instead of one per input channel): table holds 3 i32 row addresses per channel, the
-  ;; channels' 9 weights follow each other from w.
-  (func (export "conv3x3Multi") (param $acc i32) (param $table i32) (param $w i32) (param $n i32) (param $count i32)
+  ;; acc = bias in the quads of c < n, then conv3x3 over `count` input channels (one JavaScript-to-wasm
+  ;; transition per output row and channel): table holds 3 i32 row addresses per channel (a row of zeros
+  ;; stands for a padding row), the channels' 9 weights follow each other from w.
+  (func (export "convRow") (param $acc i32) (param $table i32) (param $w i32) (param $bias f32) (param $n i32) (param $count i32)
+    (call $fillRow (local.get $acc) (local.get $bias) (local.get $n))
     (block $done
       (loop $next
         (br_if $done (i32.eqz (local.get $count)))
@@ -163,8 +196,34 @@
         (local.set $count (i32.sub (local.get $count) (i32.const 1)))
         (br $next))))
 
-  ;; grad3 over `count` (gradient row, weights, dW) triples in one call: table holds 3 i32 addresses each.
+  ;; acc = bias in the quads of c < n, then one conv3 per (row, weights) address pair of the table: kernels
+  ;; with kH != 3.
+  (func (export "convRows") (param $acc i32) (param $table i32) (param $bias f32) (param $n i32) (param $count i32)
+    (call $fillRow (local.get $acc) (local.get $bias) (local.get $n))
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $count)))
+        (call $conv3 (local.get $acc) (i32.load (local.get $table)) (i32.load offset=4 (local.get $table)) (local.get $n))
+        (local.set $table (i32.add (local.get $table) (i32.const 8)))
+        (local.set $count (i32.sub (local.get $count) (i32.const 1)))
+        (br $next))))
+
+  ;; value in every quad of c < n.
+  (func $fillRow (param $p i32) (param $value f32) (param $n i32)
+    (local $end i32) (local $v v128)
+    (local.set $v (f32x4.splat (local.get $value)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (v128.store align=4 (local.get $p) (local.get $v))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $next))))
+
+  ;; dp = 0 in the quads of c < n, then grad3 for `count` (gradient row, weights, dW) address triples of the
+  ;; table, all with this dp and input row x.
   (func (export "grad3Multi") (param $dp i32) (param $x i32) (param $table i32) (param $n i32) (param $count i32)
+    (call $fillRow (local.get $dp) (f32.const 0) (local.get $n))
     (block $done
       (loop $next
         (br_if $done (i32.eqz (local.get $count)))
@@ -174,24 +233,47 @@
         (local.set $count (i32.sub (local.get $count) (i32.const 1)))
         (br $next))))
 
-  ;; sum_{c < n} a[c] * b[c] (b = 0: sum_{c < n} a[c]), float32 products added in float64.
+  ;; Ring row dst = src[c] for c < n, zeros from there to zeroEnd (a byte address; nothing when zeroEnd is
+  ;; not past it): memory.copy reads the map row (see $putRow), then the few zeros.
+  (func (export "loadRow") (param $dst i32) (param $src i32) (param $n i32) (param $zeroEnd i32)
+    (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))
+    (memory.copy (local.get $dst) (local.get $src) (local.get $bytes))
+    (call $zeroRange (i32.add (local.get $dst) (local.get $bytes)) (local.get $zeroEnd)))
+
+  ;; sum_{c < n} a[c] * b[c] (b = 0: sum_{c < n} a[c]): float32 partial sums of at most 16 quads, then
+  ;; float64 (one float64 add chain per quad was the loop's bound).
   (func $dot (export "dot") (param $a i32) (param $b i32) (param $n i32) (result f64)
-    (local $end i32) (local $v v128) (local $sum v128) (local $rem i32)
+    (local $end i32) (local $blockEnd i32) (local $v v128) (local $part v128) (local $sum v128) (local $rem i32)
     (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
-        (local.set $v (v128.load align=4 (local.get $a)))
-        (if (local.get $b)
-          (then
-            (local.set $v (f32x4.mul (local.get $v) (v128.load align=4 (local.get $b))))
-            (local.set $b (i32.add (local.get $b) (i32.const 16)))))
-        ;; $addPromoted, inlined (the engine does not inline wasm calls)
-        (local.set $sum (f64x2.add
-          (f64x2.add (local.get $sum) (f64x2.promote_low_f32x4 (local.get $v)))
-          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
-        (local.set $a (i32.add (local.get $a) (i32.const 16)))
-        (br $next)))
+    (if (local.get $b)
+      (then
+        (block $done
+          (loop $block
+            (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+            (local.set $blockEnd (i32.add (local.get $a) (i32.const 256)))
+            (if (i32.gt_u (local.get $blockEnd) (local.get $end)) (then (local.set $blockEnd (local.get $end))))
+            (local.set $part (v128.const i64x2 0 0))
+            (loop $next
+              (local.set $part (f32x4.add (local.get $part) (f32x4.mul (v128.load align=4 (local.get $a)) (v128.load align=4 (local.get $b)))))
+              (local.set $a (i32.add (local.get $a) (i32.const 16)))
+              (local.set $b (i32.add (local.get $b) (i32.const 16)))
+              (br_if $next (i32.lt_u (local.get $a) (local.get $blockEnd))))
+            (local.set $sum (call $addPromoted (local.get $sum) (local.get $part)))
+            (br $block))))
+      (else
+        (block $done
+          (loop $block
+            (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+            (local.set $blockEnd (i32.add (local.get $a) (i32.const 256)))
+            (if (i32.gt_u (local.get $blockEnd) (local.get $end)) (then (local.set $blockEnd (local.get $end))))
+            (local.set $part (v128.const i64x2 0 0))
+            (loop $next
+              (local.set $part (f32x4.add (local.get $part) (v128.load align=4 (local.get $a))))
+              (local.set $a (i32.add (local.get $a) (i32.const 16)))
+              (br_if $next (i32.lt_u (local.get $a) (local.get $blockEnd))))
+            (local.set $sum (call $addPromoted (local.get $sum) (local.get $part)))
+            (br $block)))))
     (local.set $rem (i32.and (local.get $n) (i32.const 3)))
     (if (local.get $rem)
       (then
@@ -200,11 +282,12 @@
         (local.set $sum (call $addPromoted (local.get $sum) (v128.and (call $tailMask (local.get $rem)) (local.get $v))))))
     (f64.add (f64x2.extract_lane 0 (local.get $sum)) (f64x2.extract_lane 1 (local.get $sum))))
 
-  ;; g[c] = p[c] * (g[c] - dot(p, g)) for c < n, in place: the softmax VJP.
-  (func (export "softmaxVjp") (param $p i32) (param $g i32) (param $n i32)
-    (local $end i32) (local $d v128)
+  ;; g[c] = p[c] * (g[c] - dot(p, g)) for c < n, in place: the softmax VJP. Lanes >= n of the last quad are
+  ;; written as 0 (p may be a map row, with other values past n).
+  (func $softmaxVjp (export "softmaxVjp") (param $p i32) (param $g i32) (param $n i32)
+    (local $end i32) (local $d v128) (local $rem i32)
     (local.set $d (f32x4.splat (f32.demote_f64 (call $dot (local.get $p) (local.get $g) (local.get $n)))))
-    (local.set $end (i32.add (local.get $g) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end (i32.add (local.get $g) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $g) (local.get $end)))
@@ -212,27 +295,34 @@
           (f32x4.mul (v128.load align=4 (local.get $p)) (f32x4.sub (v128.load align=4 (local.get $g)) (local.get $d))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (local.set $g (i32.add (local.get $g) (i32.const 16)))
-        (br $next))))
+        (br $next)))
+    (local.set $rem (i32.and (local.get $n) (i32.const 3)))
+    (if (local.get $rem)
+      (then
+        (v128.store align=4 (local.get $g) (v128.and (call $tailMask (local.get $rem))
+          (f32x4.mul (v128.load align=4 (local.get $p)) (f32x4.sub (v128.load align=4 (local.get $g)) (local.get $d))))))))
 
-  ;; exp(d) for d <= 0 (lanes; softmax's main loop has a copy inlined): k = round(d / ln2) by the 1.5 * 2^23 trick, r = (d - k ln2_hi) - k ln2_lo,
-  ;; exp(d) = 2^k * (degree-7 Taylor of exp(r)), |r| <= ln2 / 2, relative error ~1e-7. 2^k is added to the
-  ;; exponent field, exact while the result is normal: d < -86 (and NaN) gives 0 (exp(-86) ~ 4e-38).
+  ;; Output map row dst = the softmax VJP of g through p (c < n), zeros after: post mode's dS row.
+  (func (export "vjpStore") (param $dst i32) (param $p i32) (param $g i32) (param $n i32) (param $L i32)
+    (call $softmaxVjp (local.get $p) (local.get $g) (local.get $n))
+    (call $putRow (local.get $dst) (local.get $g) (local.get $n) (local.get $L)))
+
+  ;; exp(d) for d <= 0, four lanes (softmaxRow's main loop has a copy inlined): k = round(d / ln2) by the
+  ;; 1.5 * 2^23 trick, r = (d - k ln2_hi) - k ln2_lo (|r| <= ln2 / 2), exp(r) ~ 1 + r p(r) with p of degree 4
+  ;; fitted for the least maximum relative error (1.8e-7 in float32 arithmetic, ~1.5 ulp; five multiply-adds
+  ;; where the degree-7 Taylor polynomial before took seven, at 1.0e-7), and 2^k added to the exponent field,
+  ;; exact while the result is normal: d < -86 (and NaN) gives 0 (exp(-86) ~ 4e-38).
   (func $exp (param $d v128) (result v128)
     (local $t v128) (local $k v128) (local $r v128) (local $p v128)
-    (local.set $t (f32x4.add (f32x4.mul (local.get $d) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))
-      (v128.const f32x4 12582912 12582912 12582912 12582912)))
+    (local.set $t (f32x4.add (f32x4.mul (local.get $d) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
     (local.set $k (f32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)))
     (local.set $r (f32x4.sub
       (f32x4.sub (local.get $d) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
       (f32x4.mul (local.get $k) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-    ;; Horner from 1/7! down to 1
-    (local.set $p (v128.const f32x4 1.98412698e-4 1.98412698e-4 1.98412698e-4 1.98412698e-4))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.38888889e-3 1.38888889e-3 1.38888889e-3 1.38888889e-3)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.33333333e-3 8.33333333e-3 8.33333333e-3 8.33333333e-3)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.16666667e-2 4.16666667e-2 4.16666667e-2 4.16666667e-2)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.166666667 0.166666667 0.166666667 0.166666667)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    (local.set $p (f32x4.add (f32x4.mul (v128.const f32x4 0.008290315046906471 0.008290315046906471 0.008290315046906471 0.008290315046906471) (local.get $r)) (v128.const f32x4 0.04189793020486832 0.04189793020486832 0.04189793020486832 0.04189793020486832)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.1666763573884964 0.1666763573884964 0.1666763573884964 0.1666763573884964)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.4999915063381195 0.4999915063381195 0.4999915063381195 0.4999915063381195)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.9999997019767761 0.9999997019767761 0.9999997019767761 0.9999997019767761)))
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
     ;; bits(t) - bits(1.5 * 2^23) = k (two's complement in the low mantissa bits)
     (v128.and
@@ -240,91 +330,109 @@
         (i32x4.shl (i32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)) (i32.const 23)))
       (f32x4.ge (local.get $d) (v128.const f32x4 -86 -86 -86 -86))))
 
-  ;; In-place softmax of the n floats at row. Lanes c >= n of the last quad are written as 0 (they may be
-  ;; a ring slot's zero padding). A NaN or +Inf entry, or all entries -Inf, makes the row all NaN.
-  (func (export "softmax") (param $row i32) (param $n i32)
-    (local $p i32) (local $end i32) (local $quadsEnd i32) (local $rem i32)
-    (local $max v128) (local $m f32) (local $v v128) (local $mask v128) (local $sum v128) (local $inv v128)
+  ;; Softmax of the n floats at src into ring (src may be ring), ring lanes c >= n of the last quad written
+  ;; as 0; when out != 0, the row into out as a map row of L floats (zeros after n); then zeros in ring from
+  ;; the end of its last quad to zeroEnd (a byte address; nothing when zeroEnd is not past it).
+  ;; A NaN or +Inf entry, or all entries -Inf, makes the row all NaN.
+  (func (export "softmaxRow") (param $src i32) (param $ring i32) (param $out i32) (param $n i32) (param $zeroEnd i32) (param $L i32)
+    (local $p i32) (local $q i32) (local $quadsEnd i32) (local $blockEnd i32) (local $full i32) (local $rem i32)
+    (local $max v128) (local $nan v128) (local $m f32) (local $x v128) (local $v v128) (local $mask v128)
+    (local $sum v128) (local $part v128) (local $inv v128)
     (local $d v128) (local $t v128) (local $k v128) (local $r v128) (local $e v128)
-    (local $cLog2e v128) (local $cShift v128) (local $cLn2Hi v128) (local $cLn2Lo v128) (local $c7 v128) (local $c6 v128)
-    (local $c5 v128) (local $c4 v128) (local $c3 v128) (local $c2 v128) (local $c1 v128) (local $cFlush v128)
-    (local.set $end (i32.add (local.get $row) (i32.shl (local.get $n) (i32.const 2))))
-    (local.set $quadsEnd (i32.add (local.get $row) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (local $cLog2e v128) (local $cShift v128) (local $cLn2Hi v128) (local $cLn2Lo v128) (local $c5 v128) (local $c4 v128)
+    (local $c3 v128) (local $c2 v128) (local $c1 v128) (local $cOne v128) (local $cFlush v128)
+    (local.set $full (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $quadsEnd (i32.add (local.get $src) (local.get $full)))
     (local.set $rem (i32.and (local.get $n) (i32.const 3)))
     (local.set $mask (call $tailMask (local.get $rem)))
-    ;; max; f32x4.max propagates NaN
-    (local.set $max (f32x4.splat (f32.load (local.get $row))))
-    (local.set $p (local.get $row))
+    ;; max with f32x4.pmax (one instruction; f32x4.max's NaN and signed-zero rules take ~8 on x64); a NaN
+    ;; entry is tracked apart and makes the max NaN, as f32x4.max would
+    (local.set $max (f32x4.splat (f32.load (local.get $src))))
+    (local.set $p (local.get $src))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $p) (local.get $quadsEnd)))
-        (local.set $max (f32x4.max (local.get $max) (v128.load align=4 (local.get $p))))
+        (local.set $x (v128.load align=4 (local.get $p)))
+        (local.set $max (f32x4.pmax (local.get $max) (local.get $x)))
+        (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $x) (local.get $x))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br $next)))
     (if (local.get $rem)
       (then
-        (local.set $max (f32x4.max (local.get $max)
-          (v128.bitselect (v128.load align=4 (local.get $p)) (v128.const f32x4 -inf -inf -inf -inf) (local.get $mask))))))
+        (local.set $x (v128.bitselect (v128.load align=4 (local.get $p)) (v128.const f32x4 -inf -inf -inf -inf) (local.get $mask)))
+        (local.set $max (f32x4.pmax (local.get $max) (local.get $x)))
+        (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $x) (local.get $x))))))
     (local.set $m (f32.max
       (f32.max (f32x4.extract_lane 0 (local.get $max)) (f32x4.extract_lane 1 (local.get $max)))
       (f32.max (f32x4.extract_lane 2 (local.get $max)) (f32x4.extract_lane 3 (local.get $max)))))
+    (if (v128.any_true (local.get $nan)) (then (local.set $m (f32.const nan))))
     (local.set $max (f32x4.splat (local.get $m)))
-    ;; exp and sum (float64)
+    ;; exp and sum: float32 partial sums of at most 16 quads, then float64
     ;; constants in locals: V8 rematerialises a v128.const at every use inside a loop
     (local.set $cLog2e (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))
     (local.set $cShift (v128.const f32x4 12582912 12582912 12582912 12582912))
     (local.set $cLn2Hi (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))
     (local.set $cLn2Lo (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))
-    (local.set $c7 (v128.const f32x4 1.98412698e-4 1.98412698e-4 1.98412698e-4 1.98412698e-4))
-    (local.set $c6 (v128.const f32x4 1.38888889e-3 1.38888889e-3 1.38888889e-3 1.38888889e-3))
-    (local.set $c5 (v128.const f32x4 8.33333333e-3 8.33333333e-3 8.33333333e-3 8.33333333e-3))
-    (local.set $c4 (v128.const f32x4 4.16666667e-2 4.16666667e-2 4.16666667e-2 4.16666667e-2))
-    (local.set $c3 (v128.const f32x4 0.166666667 0.166666667 0.166666667 0.166666667))
-    (local.set $c2 (v128.const f32x4 0.5 0.5 0.5 0.5))
-    (local.set $c1 (v128.const f32x4 1 1 1 1))
+    (local.set $c5 (v128.const f32x4 0.008290315046906471 0.008290315046906471 0.008290315046906471 0.008290315046906471))
+    (local.set $c4 (v128.const f32x4 0.04189793020486832 0.04189793020486832 0.04189793020486832 0.04189793020486832))
+    (local.set $c3 (v128.const f32x4 0.1666763573884964 0.1666763573884964 0.1666763573884964 0.1666763573884964))
+    (local.set $c2 (v128.const f32x4 0.4999915063381195 0.4999915063381195 0.4999915063381195 0.4999915063381195))
+    (local.set $c1 (v128.const f32x4 0.9999997019767761 0.9999997019767761 0.9999997019767761 0.9999997019767761))
+    (local.set $cOne (v128.const f32x4 1 1 1 1))
     (local.set $cFlush (v128.const f32x4 -86 -86 -86 -86))
-    (local.set $p (local.get $row))
+    (local.set $p (local.get $src))
+    (local.set $q (local.get $ring))
     (block $done
-      (loop $next
+      (loop $block
         (br_if $done (i32.ge_u (local.get $p) (local.get $quadsEnd)))
-        ;; $exp and $addPromoted, inlined (the engine does not inline wasm calls)
-        (local.set $d (f32x4.sub (v128.load align=4 (local.get $p)) (local.get $max)))
-        (local.set $t (f32x4.add (f32x4.mul (local.get $d) (local.get $cLog2e))
-          (local.get $cShift)))
-        (local.set $k (f32x4.sub (local.get $t) (local.get $cShift)))
-        (local.set $r (f32x4.sub
-          (f32x4.sub (local.get $d) (f32x4.mul (local.get $k) (local.get $cLn2Hi)))
-          (f32x4.mul (local.get $k) (local.get $cLn2Lo))))
-        (local.set $e (local.get $c7))
-        (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (local.get $c6)))
-        (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (local.get $c5)))
-        (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (local.get $c4)))
-        (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (local.get $c3)))
-        (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (local.get $c2)))
-        (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (local.get $c1)))
-        (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (local.get $c1)))
-        (local.set $v (v128.and
-          (i32x4.add (local.get $e)
-            (i32x4.shl (i32x4.sub (local.get $t) (local.get $cShift)) (i32.const 23)))
-          (f32x4.ge (local.get $d) (local.get $cFlush))))
-        (v128.store align=4 (local.get $p) (local.get $v))
-        (local.set $sum (f64x2.add
-          (f64x2.add (local.get $sum) (f64x2.promote_low_f32x4 (local.get $v)))
-          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
-        (local.set $p (i32.add (local.get $p) (i32.const 16)))
-        (br $next)))
+        (local.set $blockEnd (i32.add (local.get $p) (i32.const 256)))
+        (if (i32.gt_u (local.get $blockEnd) (local.get $quadsEnd)) (then (local.set $blockEnd (local.get $quadsEnd))))
+        (local.set $part (v128.const i64x2 0 0))
+        (loop $next
+          ;; $exp, inlined (the engine does not inline wasm calls)
+          (local.set $d (f32x4.sub (v128.load align=4 (local.get $p)) (local.get $max)))
+          (local.set $t (f32x4.add (f32x4.mul (local.get $d) (local.get $cLog2e)) (local.get $cShift)))
+          (local.set $k (f32x4.sub (local.get $t) (local.get $cShift)))
+          (local.set $r (f32x4.sub
+            (f32x4.sub (local.get $d) (f32x4.mul (local.get $k) (local.get $cLn2Hi)))
+            (f32x4.mul (local.get $k) (local.get $cLn2Lo))))
+          (local.set $e (f32x4.add (f32x4.mul (local.get $c5) (local.get $r)) (local.get $c4)))
+          (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (local.get $c3)))
+          (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (local.get $c2)))
+          (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (local.get $c1)))
+          (local.set $e (f32x4.add (f32x4.mul (local.get $e) (local.get $r)) (local.get $cOne)))
+          (local.set $v (v128.and
+            (i32x4.add (local.get $e) (i32x4.shl (i32x4.sub (local.get $t) (local.get $cShift)) (i32.const 23)))
+            (f32x4.ge (local.get $d) (local.get $cFlush))))
+          (v128.store align=4 (local.get $q) (local.get $v))
+          (local.set $part (f32x4.add (local.get $part) (local.get $v)))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (local.set $q (i32.add (local.get $q) (i32.const 16)))
+          (br_if $next (i32.lt_u (local.get $p) (local.get $blockEnd))))
+        (local.set $sum (call $addPromoted (local.get $sum) (local.get $part)))
+        (br $block)))
     (if (local.get $rem)
       (then
         (local.set $v (v128.and (local.get $mask) (call $exp (f32x4.sub (v128.load align=4 (local.get $p)) (local.get $max)))))
-        (v128.store align=4 (local.get $p) (local.get $v))
+        (v128.store align=4 (local.get $q) (local.get $v))
         (local.set $sum (call $addPromoted (local.get $sum) (local.get $v)))))
     (local.set $inv (f32x4.splat (f32.demote_f64 (f64.div (f64.const 1)
       (f64.add (f64x2.extract_lane 0 (local.get $sum)) (f64x2.extract_lane 1 (local.get $sum)))))))
-    (local.set $p (local.get $row))
+    ;; scale the ring row, then out from it
+    (local.set $p (local.get $ring))
+    (local.set $quadsEnd (i32.add (local.get $ring) (local.get $full)))
     (block $done
       (loop $next
-        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (br_if $done (i32.ge_u (local.get $p) (local.get $quadsEnd)))
         (v128.store align=4 (local.get $p) (f32x4.mul (v128.load align=4 (local.get $p)) (local.get $inv)))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
-        (br $next))))
+        (br $next)))
+    ;; the last quad's lanes >= n stay 0: masked again, since a NaN row scales its zeros by 1/0
+    (if (local.get $rem)
+      (then
+        (v128.store align=4 (local.get $p)
+          (v128.and (local.get $mask) (f32x4.mul (v128.load align=4 (local.get $p)) (local.get $inv))))))
+    (if (local.get $out) (then (call $putRow (local.get $out) (local.get $ring) (local.get $n) (local.get $L))))
+    (if (local.get $rem) (then (local.set $p (i32.add (local.get $p) (i32.const 16)))))
+    (call $zeroRange (local.get $p) (local.get $zeroEnd)))
 )
