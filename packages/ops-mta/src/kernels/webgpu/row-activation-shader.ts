@@ -1,5 +1,6 @@
 import type { MtaGeometry } from '../../geometry.js';
 import { ENTRY_PARAMS, geometryConstants, TREE_SUM } from './constants.js';
+import { mapInput, mapLoad, mapOutput, packedHelpers, packedRowStore, sharesWords, type MapStorage } from './map-storage.js';
 
 /**
  * Row-wise masked softmax or sparsemax: one workgroup per (batch, channel, row r) of a (B, C, L, L) map;
@@ -15,20 +16,48 @@ import { ENTRY_PARAMS, geometryConstants, TREE_SUM } from './constants.js';
  * drop a NaN, a +Inf makes sparsemax's tau +Inf and max(Inf - Inf, 0) is 0, and a softmax row holding +Inf
  * came out finite on SwiftShader): a row with a NaN or +Inf, or with only -Inf, is all NaN, as on the cpu; -Inf entries of any
  * other row get 0.
+ *
+ * `storage`: of the source and destination maps (map-storage.ts). A packed (float16) destination is never the
+ * source (not `inPlace`): pre mode activates an f32 scratch into it. Its row is stored as whole words from
+ * `rowValue(c)`, which reads the row's statistics from private variables.
  */
-export function rowActivationShader(g: MtaGeometry, channels: number, workgroupSize: number, inPlace: boolean): string {
+export interface RowStorage {
+  readonly src: MapStorage;
+  readonly dst: MapStorage;
+  /** Test instrumentation of a packed destination's stores (map-storage.ts, WrittenMap.ledger): binding 2. */
+  readonly ledger?: boolean;
+}
+
+export function rowActivationShader(g: MtaGeometry, channels: number, workgroupSize: number, inPlace: boolean,
+  storage: RowStorage = { src: 'f32', dst: 'f32' }): string {
+  if (inPlace && (storage.src !== 'f32' || storage.dst !== 'f32')) throw new Error('webgpu MTA: an in-place activation runs on an f32 map only');
+  const packed = storage.dst === 'f16';
   const src = inPlace ? 'x' : 'src';
   const dst = inPlace ? 'x' : 'dst';
+  const load = (index: string): string => mapLoad(src, storage.src, index);
   const bindings = inPlace
     ? '@group(0) @binding(0) var<storage, read_write> x: array<f32>;'
-    : `@group(0) @binding(0) var<storage, read> src: array<f32>;
-@group(0) @binding(1) var<storage, read_write> dst: array<f32>;`;
+    : `${mapInput(0, 'src', storage.src)}
+${mapOutput(1, 'dst', storage.dst, sharesWords(g))}`;
+  const helpers = packedHelpers([['src', storage.src]], { name: 'dst', storage: storage.dst, shared: sharesWords(g), ...(storage.ledger ? { ledger: 2 } : {}) });
+  // A packed destination: the row's values come from rowValue(c), which reads what the row's branch left in these.
+  const rowValue = `var<private> rowBase: u32;
+var<private> rowN: u32;
+var<private> rowNan: bool;
+var<private> rowM: f32;
+var<private> rowK: f32;
+fn rowValue(c: u32) -> f32 {
+  if (c >= rowN) { return 0.0; }
+  if (rowNan) { return fromBits(0x7fc00000u); }
+  ${g.sparse ? `return max(${load('rowBase + c')} - rowM - rowK, 0.0);` : `return exp(${load('rowBase + c')} - rowM) * rowK;`}
+}`;
+  const store = packedRowStore('dst', sharesWords(g));
   // Decided by the bits before any arithmetic (see above); every invocation reaches the uniform branch.
   const nonFiniteRow = `
   var nanOrInf = 0.0;
   var negInf = 0.0;
   for (var c = lid; c < n; c += WG) {
-    let bits = bitcast<u32>(${src}[base + c]);
+    let bits = bitcast<u32>(${load('base + c')});
     let magnitude = bits & 0x7fffffffu;
     if (magnitude > 0x7f800000u || bits == 0x7f800000u) { nanOrInf += 1.0; }
     if (bits == 0xff800000u) { negInf += 1.0; }
@@ -42,7 +71,8 @@ export function rowActivationShader(g: MtaGeometry, channels: number, workgroupS
   let nonFinite = workgroupUniformLoad(&red2[0]);
   workgroupBarrier(); // every invocation has read red2[0] before the activation writes it again
   if (nonFinite.x > 0.0 || nonFinite.y == f32(n)) {
-    for (var c = lid; c < L; c += WG) { ${dst}[base + c] = select(0.0, fromBits(0x7fc00000u), c < n); }
+    ${packed ? `rowNan = true;
+    ${store}` : `for (var c = lid; c < L; c += WG) { ${dst}[base + c] = select(0.0, fromBits(0x7fc00000u), c < n); }`}
     return;
   }`;
   const softmax = `
@@ -55,13 +85,15 @@ export function rowActivationShader(g: MtaGeometry, channels: number, workgroupS
   let m = red[0];
   workgroupBarrier();
   var total = 0.0;
-  for (var c = lid; c < n; c += WG) { total += exp(${src}[base + c] - m); }
+  for (var c = lid; c < n; c += WG) { total += exp(${load('base + c')} - m); }
   red[lid] = total;
   ${TREE_SUM}
   let inv = 1.0 / red[0];
-  for (var c = lid; c < L; c += WG) {
+  ${packed ? `rowM = m;
+  rowK = inv;
+  ${store}` : `for (var c = lid; c < L; c += WG) {
     if (c < n) { ${dst}[base + c] = exp(${src}[base + c] - m) * inv; } else { ${dst}[base + c] = 0.0; }
-  }`;
+  }`}`;
   const sparsemax = `
   red2[lid] = vec2<f32>(rowMax, 0.0);
   workgroupBarrier();
@@ -75,7 +107,7 @@ export function rowActivationShader(g: MtaGeometry, channels: number, workgroupS
   for (var iteration = 0u; iteration <= L; iteration++) {
     var part = vec2<f32>(0.0, 0.0);
     for (var c = lid; c < n; c += WG) {
-      let v = ${src}[base + c] - m;
+      let v = ${load('base + c')} - m;
       if (v > tau) { part += vec2<f32>(1.0, v); }
     }
     red2[lid] = part;
@@ -89,16 +121,18 @@ export function rowActivationShader(g: MtaGeometry, channels: number, workgroupS
     count = support.x;
     tau = (support.y - 1.0) / support.x;
   }
-  for (var c = lid; c < L; c += WG) {
+  ${packed ? `rowM = m;
+  rowK = tau;
+  ${store}` : `for (var c = lid; c < L; c += WG) {
     if (c < n) { ${dst}[base + c] = max(${src}[base + c] - m - tau, 0.0); } else { ${dst}[base + c] = 0.0; }
-  }`;
+  }`}`;
   return `${geometryConstants(g, workgroupSize)}
 ${bindings}
 var<workgroup> red: array<f32, ${workgroupSize}>;
 var<workgroup> red2: array<vec2<f32>, ${workgroupSize}>;
 const ROWS: u32 = ${g.B * channels * g.L}u;
 // The bits as a parameter, so that the NaN is made at run time: WGSL rejects a NaN constant expression.
-fn fromBits(b: u32) -> f32 { return bitcast<f32>(b); }
+fn fromBits(b: u32) -> f32 { return bitcast<f32>(b); }${helpers ? `\n${helpers}` : ''}${packed ? `\n${rowValue}` : ''}
 @compute @workgroup_size(${workgroupSize})
 fn main(${ENTRY_PARAMS}) {
   let row = linearGroup(wg, groups);
@@ -106,8 +140,8 @@ fn main(${ENTRY_PARAMS}) {
   let r = row % L;
   let n = r + 1u;
   let base = row * L;
-  var rowMax = -3.0e38;
-  for (var c = lid; c < n; c += WG) { rowMax = max(rowMax, ${src}[base + c]); }
+  var rowMax = -3.0e38;${packed ? '\n  rowBase = base;\n  rowN = n;' : ''}
+  for (var c = lid; c < n; c += WG) { rowMax = max(rowMax, ${load('base + c')}); }
   ${nonFiniteRow}
   ${g.sparse ? sparsemax : softmax}
 }`;
