@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Bundles tools/gpu-bench.ts into one .mjs for a GPU machine without node_modules (see bench/h200/README.md).
+# Bundles tools/gpu-bench.ts (or the tool given second, e.g. tools/gpu-profile.ts) into one .mjs for a GPU machine without node_modules (see bench/h200/README.md).
 # The native packages stay external: ../shared/tools/gpu-bundle.sh carries webgpu (Dawn) and onnxruntime-node.
-# Usage, from the repository root: bash examples/bench/tools/bundle-gpu-bench.sh OUT.mjs
+# Usage, from the repository root: bash examples/bench/tools/bundle-gpu-bench.sh OUT.mjs [examples/bench/tools/TOOL.ts]
 set -euo pipefail
-out=${1:?usage: bundle-gpu-bench.sh OUT.mjs}
+out=${1:?usage: bundle-gpu-bench.sh OUT.mjs [TOOL.ts]}
 here=$(cd "$(dirname "$0")" && pwd)
-"$here/../node_modules/.bin/esbuild" "$here/gpu-bench.ts" --bundle --platform=node --format=esm --target=node20 \
+entry=${2:-$here/gpu-bench.ts}
+"$here/../node_modules/.bin/esbuild" "$entry" --bundle --platform=node --format=esm --target=node20 \
   --conditions=node --outfile="$out" --log-level=warning \
   --external:onnxruntime-node --external:onnxruntime-web --external:webgpu \
   --banner:js="import { createRequire as __mtaCreateRequire } from 'node:module'; const require = __mtaCreateRequire(import.meta.url);"

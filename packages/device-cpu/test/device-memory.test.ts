@@ -58,6 +58,16 @@ describe('a device that owns its memory', () => {
     t.dispose();
   });
 
+  it('tensor() hands a typed array to the device once, and the tensor never aliases it (cpu and an opaque device)', async () => {
+    for (const device of ['cpu', OFF_HOST]) {
+      const src = new Float32Array([1, 2, 3]);
+      const t = tensor(src, { device });
+      src[1] = 99;
+      expect(Array.from(await t.data()), device).toEqual([1, 2, 3]);
+      t.dispose();
+    }
+  });
+
   it('a synchronous read is refused with the way out, and host kernels cannot reach its bytes', () => {
     const t = tensor([1, 2], { device: OFF_HOST });
     expect(() => t.toArray()).toThrow(/device 'off-host-test-device' reads its memory asynchronously; use `await tensor.data\(\)`/);

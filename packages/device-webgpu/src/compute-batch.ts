@@ -3,6 +3,7 @@ import type { WebgpuContext } from './context.js';
 import { GpuBuffer } from './gpu-memory.js';
 import { realignedHalves } from './half-realign.js';
 import { KERNEL_FAULT_WORDS } from './kernel-faults.js';
+import type { BatchPassTimes } from './pass-timer.js';
 
 /** A storage binding: a whole buffer or a byte range of one. */
 export type StorageBinding = GPUBufferBinding;
@@ -16,9 +17,12 @@ export class ComputeBatch {
   private readonly encoder: GPUCommandEncoder;
   private readonly scratchBuffers: GPUBuffer[] = [];
   private submitted = false;
+  /** Timestamps of each pass, while the context times passes (see pass-timer.ts). */
+  private readonly passTimes: BatchPassTimes | null;
 
   constructor(readonly context: WebgpuContext) {
     this.encoder = context.device.createCommandEncoder();
+    this.passTimes = context.passTimer?.begin() ?? null;
   }
 
   /** Records one dispatch of `wgsl` (entry point `main`, bindings 0..n-1 of group 0 in order). */
@@ -28,7 +32,8 @@ export class ComputeBatch {
       layout: pipeline.getBindGroupLayout(0),
       entries: bindings.map((resource, binding) => ({ binding, resource })),
     });
-    const pass = this.encoder.beginComputePass({ label });
+    const timestampWrites = this.passTimes?.writes(label);
+    const pass = this.encoder.beginComputePass(timestampWrites ? { label, timestampWrites } : { label });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     const [x, y, z] = this.context.grid(workgroups);
@@ -127,7 +132,9 @@ export class ComputeBatch {
   submit(): void {
     if (this.submitted) throw new Error('webgpu: a compute batch was submitted twice');
     this.submitted = true;
+    const readTimes = this.passTimes?.resolve(this.encoder) ?? null;
     this.context.device.queue.submit([this.encoder.finish()]);
+    readTimes?.();
     for (const b of this.scratchBuffers) this.context.memory.release(b);
   }
 }

@@ -1,6 +1,7 @@
 import type { GpuMemory } from './gpu-memory.js';
 import { BufferUsage } from './gpu-flags.js';
 import { KERNEL_FAULT_WORDS } from './kernel-faults.js';
+import { PassTimer, type PassTime } from './pass-timer.js';
 
 /**
  * What kernels get from an initialised webgpu device: the GPUDevice, its limits (tile sizes come from
@@ -76,6 +77,30 @@ export class WebgpuContext {
       this.pipelines.set(wgsl, pipeline);
     }
     return pipeline;
+  }
+
+  /** Set while passes are timed: every ComputeBatch then records GPU timestamps around each pass. */
+  passTimer: PassTimer | null = null;
+
+  /**
+   * Starts timing every compute pass on the GPU (needs the adapter's `timestamp-query` feature, which the
+   * device requests when the adapter has it). For finding the slow pass of a kernel, not for the bench's
+   * wall-clock rows: the timestamps add a resolve and a readback to every batch.
+   */
+  startPassTiming(): void {
+    if (!this.device.features.has('timestamp-query')) {
+      throw new Error(`webgpu: this adapter (${this.adapterInfo}) has no 'timestamp-query' feature, so passes cannot be timed on the GPU; ` +
+        'time calls with queue.onSubmittedWorkDone() instead');
+    }
+    this.passTimer = new PassTimer(this.device);
+  }
+
+  /** Stops timing and returns the GPU milliseconds per pass label, slowest first. */
+  async stopPassTiming(): Promise<{ passes: PassTime[]; untimedPasses: number }> {
+    const timer = this.passTimer;
+    if (!timer) throw new Error('webgpu: stopPassTiming() without startPassTiming()');
+    this.passTimer = null;
+    return timer.collect();
   }
 
   get pipelineCount(): number {

@@ -29,7 +29,10 @@ async function initialise(): Promise<void> {
   }
   const a = adapter.limits;
   // Ask for what the adapter has, not WebGPU's defaults (128 MiB bindings would cap L near 2,900 at C = 4).
+  // timestamp-query lets a kernel author time each pass on the GPU (WebgpuContext.startPassTiming); asked for where offered.
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
   const device = await adapter.requestDevice({
+    requiredFeatures,
     requiredLimits: {
       maxStorageBufferBindingSize: a.maxStorageBufferBindingSize,
       maxBufferSize: a.maxBufferSize,

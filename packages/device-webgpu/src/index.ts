@@ -7,6 +7,7 @@ export { registerWebgpu, releaseWebgpu, setGpuSource, webgpuDevice, webgpuMemory
 export { webgpuContext } from './active-context.js';
 export { WebgpuContext, type WebgpuLimits } from './context.js';
 export { ComputeBatch, type StorageBinding } from './compute-batch.js';
+export type { PassTime } from './pass-timer.js';
 export { GpuBuffer, GpuMemory } from './gpu-memory.js';
 export { defaultGpuSource, type GpuSource } from './gpu-source.js';
 export { NoWebgpuAdapterError, noAdapterReason } from './no-adapter.js';

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  add, cast, conv2d, indexSelect, initDevice, InvalidArgumentError, matmul, MissingKernelError, mul, setFallback, sum, tensor, tidy, type Tensor,
+  add, cast, defineOp, hostData, indexSelect, registerKernel, runOp1, initDevice, InvalidArgumentError, matmul, MissingKernelError, mul, setFallback, sum, tensor, tidy, type Tensor,
 } from '@mta/core';
 import '@mta/device-cpu/register';
-import { releaseWebgpu, setGpuSource, WebgpuDtypeError, WebgpuKernelError, webgpuDevice, webgpuMemory, webgpuStatus } from '../src/index.js';
+import { releaseWebgpu, setGpuSource, WebgpuDtypeError, WebgpuKernelError, webgpuContext, webgpuDevice, webgpuMemory, webgpuStatus } from '../src/index.js';
 import { webgpuForTests } from '../src/testing.js';
 
 /**
@@ -15,6 +15,10 @@ const title = gpu.ready ? `webgpu device (${gpu.adapter})` : `webgpu device (ski
 afterAll(() => releaseWebgpu());
 
 const values = async (t: Tensor): Promise<number[]> => Array.from(await t.data());
+
+/** An op with a cpu kernel only: what the fallback rules are about. */
+const CPU_ONLY_OP = defineOp<Record<string, never>>({ name: 'TestCpuOnlyNegate', differentiable: false, infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }] });
+registerKernel(CPU_ONLY_OP, 'cpu', ({ inputs: [x], outputs: [y] }) => { hostData(y!).set(hostData(x!).map((v) => -v)); });
 
 describe.skipIf(!gpu.ready)(title, () => {
   it('tensor.data() round-trips what was written, views included', async () => {
@@ -28,6 +32,14 @@ describe.skipIf(!gpu.ready)(title, () => {
     const bools = tensor([true, false, true], { device: 'webgpu', dtype: 'bool' });
     expect(await values(bools)).toEqual([1, 0, 1]);
     t.dispose(); ints.dispose(); bools.dispose();
+  });
+
+  it('tensor() copies its typed array: changing the array afterwards changes nothing on the device', async () => {
+    const src = new Float32Array([1, 2, 3]);
+    const t = tensor(src, { device: 'webgpu' });
+    src[0] = 99;
+    expect(await values(t)).toEqual([1, 2, 3]);
+    t.dispose();
   });
 
   it('toArray() refuses with the way out; the cpu fallback is refused too', () => {
@@ -72,6 +84,26 @@ describe.skipIf(!gpu.ready)(title, () => {
     }
   });
 
+  it('a full pool makes room for the buffers just freed: calls of a new shape reuse theirs', () => {
+    const cap = webgpuMemory.maxPooledBytes;
+    webgpuMemory.emptyCache();
+    webgpuMemory.resetPeak();
+    webgpuMemory.maxPooledBytes = 3 * 65536;
+    try {
+      const call = (n: number) => tidy(() => { for (let k = 0; k < 3; k++) tensor(new Float32Array(n), [n], { device: 'webgpu' }); });
+      call(16384); // three 64 KiB buffers fill the pool
+      webgpuMemory.resetPeak();
+      call(32768); // three 128 KiB buffers: the older, smaller ones must give way
+      const created = webgpuMemory.counters().allocations;
+      call(32768);
+      expect(webgpuMemory.counters().allocations).toBe(created);
+      expect(webgpuMemory.counters().pooledBytes).toBeLessThanOrEqual(Math.max(3 * 65536, webgpuMemory.poolBudget()));
+    } finally {
+      webgpuMemory.maxPooledBytes = cap;
+      webgpuMemory.resetPeak();
+    }
+  });
+
   it('zero-filled allocations read back as zeros even from a reused buffer', async () => {
     tidy(() => { tensor(new Float32Array(64).fill(5), [64], { device: 'webgpu' }); });
     const z = tensor(new Float32Array(64), [64], { device: 'webgpu' });
@@ -107,18 +139,38 @@ describe.skipIf(!gpu.ready)(title, () => {
   });
 });
 
+describe.skipIf(!gpu.ready)('GPU timing of passes (timestamp-query)', () => {
+  it('times every pass of every batch by label, and refuses a stop without a start', async () => {
+    const ctx = webgpuContext();
+    if (!ctx.device.features.has('timestamp-query')) {
+      expect(() => ctx.startPassTiming()).toThrow(/no 'timestamp-query' feature/);
+      return;
+    }
+    const a = tensor([[1, 2], [3, 4]], { device: 'webgpu' });
+    ctx.startPassTiming();
+    const ys = [matmul(a, a), matmul(a, a), sum(a)];
+    const { passes, untimedPasses } = await ctx.stopPassTiming();
+    expect(untimedPasses).toBe(0);
+    expect(passes.map((p) => [p.label, p.count]).sort()).toEqual([['matmul', 2], ['sum', 1]]);
+    for (const p of passes) expect(p.totalMs).toBeGreaterThanOrEqual(0);
+    // Off again: nothing more is recorded.
+    ys.push(matmul(a, a));
+    await expect(ctx.stopPassTiming()).rejects.toThrow('stopPassTiming() without startPassTiming()');
+    for (const t of [a, ...ys]) t.dispose();
+  });
+});
+
 describe.skipIf(!gpu.ready)('webgpu kernels refuse what they cannot take, by name', () => {
   it('an op without a webgpu kernel is a MissingKernelError even with cpu fallback turned on (its copies would read synchronously)', () => {
     // Found by the webgpu fuzz, which turns fallback on: the fallback's synchronous copy threw a raw Error.
     const previous = setFallback({ enabled: true, strict: false, onFirstFallback: null });
     try {
-      const x = tensor([[[[1, 2], [3, 4]]]], { device: 'webgpu' });
-      const w = tensor([[[[1]]]], { device: 'webgpu' });
-      expect(() => conv2d(x, w)).toThrow(MissingKernelError);
-      expect(() => conv2d(x, w)).toThrow(/reads its memory asynchronously, so it cannot fall back to cpu/);
+      const x = tensor([[1, 2], [3, 4]], { device: 'webgpu' });
+      expect(() => runOp1(CPU_ONLY_OP, [x], {})).toThrow(MissingKernelError);
+      expect(() => runOp1(CPU_ONLY_OP, [x], {})).toThrow(/reads its memory asynchronously, so it cannot fall back to cpu/);
       // The way out it names is the asynchronous move: .to('cpu') would throw on this device.
-      expect(() => conv2d(x, w)).toThrow("move the inputs with `await tensor.toAsync('cpu')`");
-      x.dispose(); w.dispose();
+      expect(() => runOp1(CPU_ONLY_OP, [x], {})).toThrow("move the inputs with `await tensor.toAsync('cpu')`");
+      x.dispose();
     } finally {
       setFallback(previous);
     }

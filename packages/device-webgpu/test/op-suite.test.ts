@@ -20,7 +20,6 @@ const SKIP = [
   { match: /^comparison: .*float16/, reason: 'float16 is storage on webgpu (casts, copies, the fused MTA kernels): cast to float32 to compare', refusedWith: /dtype float16 is not supported on webgpu/ },
   { match: /^cast: .*bfloat16/, reason: 'webgpu stores no bfloat16 and no float64', refusedWith: /dtype (bfloat16|float64) is not supported on webgpu/ },
   { match: /^cast: .* -> float64/, reason: 'webgpu stores no float64', refusedWith: /dtype float64 is not supported on webgpu/ },
-  { match: /^conv2d: /, reason: 'no conv2d kernels on webgpu: the toy models convolve score maps in the fused MTA kernels', refusedWith: /no kernel for op 'Conv2d\w*' on device 'webgpu'/ },
 ];
 
 if (gpu.ready) {

@@ -3,7 +3,7 @@ import { tensor, tidy } from '@mta/core';
 import { releaseWebgpu, webgpuContext, webgpuMemory } from '@mta/device-webgpu';
 import { webgpuForTests } from '@mta/device-webgpu/testing';
 import { registerMtaWebgpu, timeMtaWebgpu } from '@mta/ops-mta/webgpu';
-import { multiTokenAttention, type MtaOptions, registerMta } from '@mta/ops-mta';
+import { multiTokenAttention, type MtaOptions, registerMta, sparsemax } from '@mta/ops-mta';
 import { runMtaOnWebgpu } from './support/webgpu-run';
 import { exactlyZeroGrads, randomOperands, runErrors, runMta, type MtaOperands, type MtaRun } from './support/op-harness';
 
@@ -82,8 +82,40 @@ describe.skipIf(!gpu.ready)(title, () => {
     for (const x of [out, both, scores, weight.grad, weight, bias, gradOut]) x?.dispose();
   });
 
+  it('the composite path (masks, softmax or sparsemax, conv2d in primitives) runs on webgpu and matches the cpu fused kernel', async () => {
+    for (const c of CASES.slice(1, 4)) {
+      const ops = randomOperands(11, c.sizes);
+      const want = runMta(ops, { ...c.options, impl: 'fused' }, { device: 'cpu', dtype: 'float32' });
+      expectClose(await runMtaOnWebgpu(ops, { ...c.options, impl: 'composite' }), want, ops, c.options, `composite: ${c.name}`);
+    }
+  }, SOFTWARE_GPU_TIMEOUT_MS);
+
+  it('sparsemax along a middle axis, and its gradient, match cpu', async () => {
+    const values = Array.from({ length: 2 * 5 * 3 }, (_, k) => Math.sin(k * 1.7) * 2);
+    const upstream = Array.from({ length: 2 * 5 * 3 }, (_, k) => Math.cos(k * 0.9));
+    const results: number[][] = [];
+    for (const device of ['cpu', 'webgpu']) {
+      const x = tensor(values, [2, 5, 3], { device, requiresGrad: true });
+      const y = sparsemax(x, 1);
+      y.backward(tensor(upstream, [2, 5, 3], { device }));
+      results.push([...await y.data(), ...await x.grad!.data()]);
+      for (const t of [x, y, x.grad]) t?.dispose();
+    }
+    const [cpu, gpu] = results;
+    expect(gpu!.length).toBe(60);
+    gpu!.forEach((v, k) => expect(v, `element ${k}`).toBeCloseTo(cpu![k]!, 5));
+  }, SOFTWARE_GPU_TIMEOUT_MS);
+
   it('the timing helper runs forward and forward+backward on the device and reports first call and steady state', async () => {
-    const t = await timeMtaWebgpu({ B: 1, C: 2, L: 32, repeats: 2 });
+    const t = await timeMtaWebgpu({ B: 1, C: 2, L: 32, repeats: 2, passTiming: webgpuContext().device.features.has('timestamp-query') });
+    if (t.passes) {
+      // Every pass of a call, once per call: the forward's two, the backward's four more.
+      const perCall = (xs: readonly { label: string; count: number }[]) => xs.map((p) => [p.label, p.count]).sort();
+      expect(perCall(t.passes.forward)).toEqual([['mta-activation', 1], ['mta-conv', 1]]);
+      expect(perCall(t.passes.forwardBackward)).toEqual([
+        ['mta-activation', 1], ['mta-activation-vjp', 1], ['mta-conv', 1], ['mta-conv-transpose', 1], ['mta-weight-grad', 1], ['mta-weight-grad-sum', 1],
+      ]);
+    }
     expect(t.workgroupSize).toBe(webgpuContext().limits.workgroupSize);
     for (const ms of [t.firstForwardMs, t.firstForwardBackwardMs, t.forwardMs, t.forwardBackwardMs]) expect(ms).toBeGreaterThan(0);
     expect(t.peakBytes).toBeGreaterThanOrEqual(3 * 32 * 32 * 2 * 4);

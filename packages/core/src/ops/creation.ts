@@ -49,11 +49,15 @@ export function tensor(data: NestedArray | TypedArray | ArrayLike<number>, shape
   }
   const dtype = options.dtype ?? dtypeOfArray(values) ?? (typeof data === 'boolean' ? 'bool' : 'float32');
   if (!isDType(dtype)) throw new Error(`tensor(): unknown dtype '${String(dtype)}'`);
-  const host = newStorageArray(dtype, values.length);
-  if (dtypeOfArray(values) === dtype) host.set(values as TypedArray);
-  else for (let i = 0; i < values.length; i++) writeElement(dtype, host, i, values[i]!);
   const t = Tensor.empty(shape, dtype, options.device ?? 'cpu');
-  writeTensor(t, host);
+  // A typed array of the dtype's storage type goes to the device as it is: the device's write copies it (the
+  // memory contract), so a staging copy here would only double the host traffic of a large upload.
+  if (dtypeOfArray(values) === dtype) writeTensor(t, values as TypedArray);
+  else {
+    const host = newStorageArray(dtype, values.length);
+    for (let i = 0; i < values.length; i++) writeElement(dtype, host, i, values[i]!);
+    writeTensor(t, host);
+  }
   if (options.requiresGrad) t.requiresGrad = true;
   if (options.name) t.name = options.name;
   return t;

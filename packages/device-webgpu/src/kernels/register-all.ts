@@ -1,6 +1,7 @@
 import { registerBandMaskKernel } from './band-mask.js';
 import { registerCastKernel } from './cast.js';
 import { registerConcatKernel } from './concat.js';
+import { registerConvKernels } from './conv.js';
 import { registerContiguousKernel } from './contiguous.js';
 import { registerElementwiseKernels } from './elementwise.js';
 import { registerIndexingKernels } from './indexing.js';
@@ -18,6 +19,7 @@ export function registerWebgpuKernels(): () => void {
   const disposers = [
     registerContiguousKernel(), registerElementwiseKernels(), registerCastKernel(), registerReduceKernels(), registerMatmulKernel(),
     registerSoftmaxKernels(), registerIndexingKernels(), registerBandMaskKernel(), registerPadKernel(), registerConcatKernel(), registerOptimizerKernels(),
+    registerConvKernels(),
   ];
   return () => disposers.forEach((d) => d());
 }

@@ -10,12 +10,13 @@ const values = async (t: Tensor): Promise<Float64Array> => f64(t.dtype === 'floa
 export type WebgpuMtaDType = 'float32' | 'float16';
 
 /**
- * Forward and backward of the fused MTA on the webgpu device, read back asynchronously; every tensor
- * freed. `scoresAt` maps the scores leaf before the call (e.g. to a view at an offset). In float16 every
- * operand is rounded to float16 once (from float64) on the way in, as a float16 caller's data would be.
+ * Forward and backward of MTA on the webgpu device (fused unless `options.impl` says otherwise), read back
+ * asynchronously; every tensor freed. `scoresAt` maps the scores leaf before the call (e.g. to a view at an
+ * offset). In float16 every operand is rounded to float16 once (from float64) on the way in, as a float16
+ * caller's data would be.
  */
 export async function runMtaOnWebgpu(ops: MtaOperands, options: MtaOptions, scoresAt?: (x: Tensor) => Tensor, dtype: WebgpuMtaDType = 'float32'): Promise<MtaRun> {
-  return runOnWebgpu(ops, dtype, (scores, weight, bias) => multiTokenAttention(scoresAt ? scoresAt(scores) : scores, weight, bias, { ...options, impl: 'fused' }));
+  return runOnWebgpu(ops, dtype, (scores, weight, bias) => multiTokenAttention(scoresAt ? scoresAt(scores) : scores, weight, bias, { impl: 'fused', ...options }));
 }
 
 /**

@@ -14,7 +14,7 @@ export { registerWebgpuMtaKernels };
 export { mtaForwardWebgpu } from './mta-forward.js';
 export { mtaBackwardWebgpu, type MtaBackwardInputs } from './mta-backward.js';
 export { planWeightGrad, type WeightGradPlan } from './weight-grad-shaders.js';
-export { timeMtaWebgpu, type MtaWebgpuTiming, type MtaWebgpuTimingOptions } from './timing.js';
+export { timeMtaWebgpu, type MtaPassTimes, type MtaWebgpuTiming, type MtaWebgpuTimingOptions } from './timing.js';
 
 /** The webgpu device (no GPU touched until `initDevice('webgpu')`) and the MTA kernels on it; one disposer. */
 export function registerMtaWebgpu(): () => void {

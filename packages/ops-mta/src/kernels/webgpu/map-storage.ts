@@ -90,22 +90,22 @@ fn storeHalf_${name}(e: u32, v: f32) {
 }
 
 /**
- * The store of a row r written by one workgroup: elements base .. base + L - 1 of `name`, as words spread
- * over the invocations (word w by invocation w mod WG), from `fn rowValue(c: u32) -> f32` (c < L). With L
- * even the row is whole words; with L odd its first or last word is shared with the neighbouring row and
- * only this row's half of it is stored.
+ * The store of a contiguous row written by one workgroup: elements base .. base + WIDTH - 1 of `name`, as
+ * words spread over the invocations (word w by invocation w mod WG), from `fn rowValue(c: u32) -> f32`
+ * (c < WIDTH). With WIDTH (L) even the row is whole words; with it odd the row's first or last word is
+ * shared with the neighbouring row and only this row's half of it is stored.
  */
 export function packedRowStore(name: string, shared: boolean): string {
   if (!shared) {
-    return `for (var w = (base >> 1u) + lid; w < ((base + L) >> 1u); w += WG) {
+    return `for (var w = (base >> 1u) + lid; w < ((base + WIDTH) >> 1u); w += WG) {
     let c = 2u * w - base;
     storeWord_${name}(w, vec2<f32>(rowValue(c), rowValue(c + 1u)));
   }`;
   }
-  return `for (var w = (base >> 1u) + lid; w <= ((base + L - 1u) >> 1u); w += WG) {
+  return `for (var w = (base >> 1u) + lid; w <= ((base + WIDTH - 1u) >> 1u); w += WG) {
     let e = 2u * w;
     if (e < base) { storeHalf_${name}(e + 1u, rowValue(0u)); }
-    else if (e + 1u == base + L) { storeHalf_${name}(e, rowValue(L - 1u)); }
+    else if (e + 1u == base + WIDTH) { storeHalf_${name}(e, rowValue(WIDTH - 1u)); }
     else { storeWord_${name}(w, vec2<f32>(rowValue(e - base), rowValue(e + 1u - base))); }
   }`;
 }

@@ -5,6 +5,7 @@ import type { MtaGeometry } from '../../geometry.js';
 import { MultiTokenAttentionBackwardOp, MultiTokenAttentionOp, type MtaAttrs } from '../../ops.js';
 import { mtaBackwardWebgpu } from './mta-backward.js';
 import { mtaForwardWebgpu } from './mta-forward.js';
+import { registerWebgpuSparsemaxKernels } from './sparsemax.js';
 
 /** What the kernels store: float32, or float16 packed two to a word (map-storage.ts); both compute in f32. */
 const STORED: readonly string[] = ['float32', 'float16'];
@@ -38,8 +39,11 @@ const backwardKernel: KernelDef<MtaAttrs>['run'] = ({ inputs, outputs: [gradScor
   }, gradScores!, gradWeight!, gradBias ?? null);
 };
 
-/** The fused MTA forward and backward on the webgpu device (module constants: registering twice changes nothing). */
+/** The fused MTA forward and backward, and sparsemax (for the composite path), on the webgpu device (module constants: registering twice changes nothing). */
 export function registerWebgpuMtaKernels(): () => void {
-  const disposers = [registerKernel(MultiTokenAttentionOp, 'webgpu', forwardKernel), registerKernel(MultiTokenAttentionBackwardOp, 'webgpu', backwardKernel)];
+  const disposers = [
+    registerKernel(MultiTokenAttentionOp, 'webgpu', forwardKernel), registerKernel(MultiTokenAttentionBackwardOp, 'webgpu', backwardKernel),
+    registerWebgpuSparsemaxKernels(),
+  ];
   return () => disposers.forEach((d) => d());
 }

@@ -1,6 +1,26 @@
 import type { MtaGeometry } from '../../geometry.js';
 import { ENTRY_PARAMS, geometryConstants, TREE_SUM } from './constants.js';
-import { mapInput, mapLoad, mapOutput, packedHelpers, packedRowStore, sharesWords, type MapStorage } from './map-storage.js';
+import { mapInput, mapLoad, mapOutput, packedHelpers, packedRowStore, type MapStorage } from './map-storage.js';
+
+/**
+ * Where a row-wise shader finds its rows: `rows` rows of `width` entries, entry c of row `row` at
+ * `base + c * STRIDE`, of which the first `n` take part (the rest of the row is written as 0). `base` and
+ * `n` are WGSL expressions of `row`; `constants` declares what they use. An MTA map's rows are causal
+ * (n = r + 1, stride 1); a sparsemax along any axis of a tensor has n = width and stride = the inner size.
+ */
+export interface RowLayout {
+  readonly constants: string;
+  readonly rows: number;
+  readonly width: number;
+  readonly stride: number;
+  readonly base: string;
+  readonly n: string;
+}
+
+/** The rows of a (B, channels, L, L) map under MTA's causal mask. */
+export function mtaRows(g: MtaGeometry, channels: number, workgroupSize: number): RowLayout {
+  return { constants: geometryConstants(g, workgroupSize), rows: g.B * channels * g.L, width: g.L, stride: 1, base: 'row * L', n: 'row % L + 1u' };
+}
 
 /**
  * Row-wise masked softmax or sparsemax: one workgroup per (batch, channel, row r) of a (B, C, L, L) map;
@@ -18,8 +38,8 @@ import { mapInput, mapLoad, mapOutput, packedHelpers, packedRowStore, sharesWord
  * other row get 0.
  *
  * `storage`: of the source and destination maps (map-storage.ts). A packed (float16) destination is never the
- * source (not `inPlace`): pre mode activates an f32 scratch into it. Its row is stored as whole words from
- * `rowValue(c)`, which reads the row's statistics from private variables.
+ * source (not `inPlace`; pre mode activates an f32 scratch into it) and its rows are contiguous (stride 1).
+ * Its row is stored as whole words from `rowValue(c)`, which reads the row's statistics from private variables.
  */
 export interface RowStorage {
   readonly src: MapStorage;
@@ -28,18 +48,28 @@ export interface RowStorage {
   readonly ledger?: boolean;
 }
 
-export function rowActivationShader(g: MtaGeometry, channels: number, workgroupSize: number, inPlace: boolean,
-  storage: RowStorage = { src: 'f32', dst: 'f32' }): string {
-  if (inPlace && (storage.src !== 'f32' || storage.dst !== 'f32')) throw new Error('webgpu MTA: an in-place activation runs on an f32 map only');
+const F32_ROWS: RowStorage = { src: 'f32', dst: 'f32' };
+
+export function rowActivationShader(g: MtaGeometry, channels: number, workgroupSize: number, inPlace: boolean, storage: RowStorage = F32_ROWS): string {
+  return rowActivationWgsl(mtaRows(g, channels, workgroupSize), g.sparse ? 'sparsemax' : 'softmax', workgroupSize, inPlace, storage);
+}
+
+/** Softmax or sparsemax of the rows of `layout` (the non-finite rule and tau search as described above). */
+export function rowActivationWgsl(layout: RowLayout, activation: 'softmax' | 'sparsemax', workgroupSize: number, inPlace: boolean,
+  storage: RowStorage = F32_ROWS): string {
   const packed = storage.dst === 'f16';
+  if (inPlace && (storage.src !== 'f32' || packed)) throw new Error('webgpu MTA: an in-place activation runs on an f32 map only');
+  if (packed && layout.stride !== 1) throw new Error('webgpu MTA: a packed activation writes contiguous rows only');
+  // Rows of odd width start mid-word every other row: their boundary words have two writers (map-storage.ts).
+  const shared = layout.width % 2 === 1;
   const src = inPlace ? 'x' : 'src';
   const dst = inPlace ? 'x' : 'dst';
   const load = (index: string): string => mapLoad(src, storage.src, index);
   const bindings = inPlace
     ? '@group(0) @binding(0) var<storage, read_write> x: array<f32>;'
     : `${mapInput(0, 'src', storage.src)}
-${mapOutput(1, 'dst', storage.dst, sharesWords(g))}`;
-  const helpers = packedHelpers([['src', storage.src]], { name: 'dst', storage: storage.dst, shared: sharesWords(g), ...(storage.ledger ? { ledger: 2 } : {}) });
+${mapOutput(1, 'dst', storage.dst, shared)}`;
+  const helpers = packedHelpers([['src', storage.src]], { name: 'dst', storage: storage.dst, shared, ...(storage.ledger ? { ledger: 2 } : {}) });
   // A packed destination: the row's values come from rowValue(c), which reads what the row's branch left in these.
   const rowValue = `var<private> rowBase: u32;
 var<private> rowN: u32;
@@ -49,15 +79,15 @@ var<private> rowK: f32;
 fn rowValue(c: u32) -> f32 {
   if (c >= rowN) { return 0.0; }
   if (rowNan) { return fromBits(0x7fc00000u); }
-  ${g.sparse ? `return max(${load('rowBase + c')} - rowM - rowK, 0.0);` : `return exp(${load('rowBase + c')} - rowM) * rowK;`}
+  ${activation === 'sparsemax' ? `return max(${load('rowBase + c')} - rowM - rowK, 0.0);` : `return exp(${load('rowBase + c')} - rowM) * rowK;`}
 }`;
-  const store = packedRowStore('dst', sharesWords(g));
+  const store = packedRowStore('dst', shared);
   // Decided by the bits before any arithmetic (see above); every invocation reaches the uniform branch.
   const nonFiniteRow = `
   var nanOrInf = 0.0;
   var negInf = 0.0;
   for (var c = lid; c < n; c += WG) {
-    let bits = bitcast<u32>(${load('base + c')});
+    let bits = bitcast<u32>(${load('base + c * STRIDE')});
     let magnitude = bits & 0x7fffffffu;
     if (magnitude > 0x7f800000u || bits == 0x7f800000u) { nanOrInf += 1.0; }
     if (bits == 0xff800000u) { negInf += 1.0; }
@@ -72,7 +102,7 @@ fn rowValue(c: u32) -> f32 {
   workgroupBarrier(); // every invocation has read red2[0] before the activation writes it again
   if (nonFinite.x > 0.0 || nonFinite.y == f32(n)) {
     ${packed ? `rowNan = true;
-    ${store}` : `for (var c = lid; c < L; c += WG) { ${dst}[base + c] = select(0.0, fromBits(0x7fc00000u), c < n); }`}
+    ${store}` : `for (var c = lid; c < WIDTH; c += WG) { ${dst}[base + c * STRIDE] = select(0.0, fromBits(0x7fc00000u), c < n); }`}
     return;
   }`;
   const softmax = `
@@ -85,14 +115,14 @@ fn rowValue(c: u32) -> f32 {
   let m = red[0];
   workgroupBarrier();
   var total = 0.0;
-  for (var c = lid; c < n; c += WG) { total += exp(${load('base + c')} - m); }
+  for (var c = lid; c < n; c += WG) { total += exp(${load('base + c * STRIDE')} - m); }
   red[lid] = total;
   ${TREE_SUM}
   let inv = 1.0 / red[0];
   ${packed ? `rowM = m;
   rowK = inv;
-  ${store}` : `for (var c = lid; c < L; c += WG) {
-    if (c < n) { ${dst}[base + c] = exp(${src}[base + c] - m) * inv; } else { ${dst}[base + c] = 0.0; }
+  ${store}` : `for (var c = lid; c < WIDTH; c += WG) {
+    if (c < n) { ${dst}[base + c * STRIDE] = exp(${load('base + c * STRIDE')} - m) * inv; } else { ${dst}[base + c * STRIDE] = 0.0; }
   }`}`;
   const sparsemax = `
   red2[lid] = vec2<f32>(rowMax, 0.0);
@@ -104,10 +134,10 @@ fn rowValue(c: u32) -> f32 {
   let m = workgroupUniformLoad(&red2[0]).x;
   var tau = -1.0;
   var count = 0.0;
-  for (var iteration = 0u; iteration <= L; iteration++) {
+  for (var iteration = 0u; iteration <= WIDTH; iteration++) {
     var part = vec2<f32>(0.0, 0.0);
     for (var c = lid; c < n; c += WG) {
-      let v = ${load('base + c')} - m;
+      let v = ${load('base + c * STRIDE')} - m;
       if (v > tau) { part += vec2<f32>(1.0, v); }
     }
     red2[lid] = part;
@@ -123,26 +153,27 @@ fn rowValue(c: u32) -> f32 {
   }
   ${packed ? `rowM = m;
   rowK = tau;
-  ${store}` : `for (var c = lid; c < L; c += WG) {
-    if (c < n) { ${dst}[base + c] = max(${src}[base + c] - m - tau, 0.0); } else { ${dst}[base + c] = 0.0; }
+  ${store}` : `for (var c = lid; c < WIDTH; c += WG) {
+    if (c < n) { ${dst}[base + c * STRIDE] = max(${load('base + c * STRIDE')} - m - tau, 0.0); } else { ${dst}[base + c * STRIDE] = 0.0; }
   }`}`;
-  return `${geometryConstants(g, workgroupSize)}
+  return `${layout.constants}
+const WIDTH: u32 = ${layout.width}u;
+const STRIDE: u32 = ${layout.stride}u;
 ${bindings}
 var<workgroup> red: array<f32, ${workgroupSize}>;
 var<workgroup> red2: array<vec2<f32>, ${workgroupSize}>;
-const ROWS: u32 = ${g.B * channels * g.L}u;
+const ROWS: u32 = ${layout.rows}u;
 // The bits as a parameter, so that the NaN is made at run time: WGSL rejects a NaN constant expression.
 fn fromBits(b: u32) -> f32 { return bitcast<f32>(b); }${helpers ? `\n${helpers}` : ''}${packed ? `\n${rowValue}` : ''}
 @compute @workgroup_size(${workgroupSize})
 fn main(${ENTRY_PARAMS}) {
   let row = linearGroup(wg, groups);
   if (row >= ROWS) { return; }
-  let r = row % L;
-  let n = r + 1u;
-  let base = row * L;
+  let n = ${layout.n};
+  let base = ${layout.base};
   var rowMax = -3.0e38;${packed ? '\n  rowBase = base;\n  rowN = n;' : ''}
-  for (var c = lid; c < n; c += WG) { rowMax = max(rowMax, ${load('base + c')}); }
+  for (var c = lid; c < n; c += WG) { rowMax = max(rowMax, ${load('base + c * STRIDE')}); }
   ${nonFiniteRow}
-  ${g.sparse ? sparsemax : softmax}
+  ${activation === 'sparsemax' ? sparsemax : softmax}
 }`;
 }

@@ -1,5 +1,5 @@
 import { initDevice, tensor, tidy, type Tensor } from '@mta/core';
-import { webgpuContext } from '@mta/device-webgpu';
+import { webgpuContext, type PassTime } from '@mta/device-webgpu';
 import { multiTokenAttention } from '../../mta.js';
 import type { MtaOptions } from '../../options.js';
 
@@ -18,6 +18,16 @@ export interface MtaWebgpuTimingOptions {
   readonly repeats?: number;
   /** float32 (the default) or float16 (every map packed two to a word, map-storage.ts). */
   readonly dtype?: 'float32' | 'float16';
+  /** Also time each pass on the GPU (timestamp queries) over extra runs after the timed ones: see `passes`. */
+  readonly passTiming?: boolean;
+}
+
+/** GPU milliseconds per pass label, averaged per call (the runs timed this way are not the ones in the medians). */
+export interface MtaPassTimes {
+  readonly forward: readonly PassTime[];
+  readonly forwardBackward: readonly PassTime[];
+  /** Calls each average is over. */
+  readonly calls: number;
 }
 
 export interface MtaWebgpuTiming {
@@ -31,6 +41,7 @@ export interface MtaWebgpuTiming {
   readonly forwardBackwardMs: number;
   /** Peak bytes of the device's memory during the runs. */
   readonly peakBytes: number;
+  readonly passes?: MtaPassTimes;
 }
 
 export async function timeMtaWebgpu(options: MtaWebgpuTimingOptions): Promise<MtaWebgpuTiming> {
@@ -70,9 +81,21 @@ export async function timeMtaWebgpu(options: MtaWebgpuTimingOptions): Promise<Mt
     const both: number[] = [];
     for (let k = 0; k < repeats; k++) fwd.push(await forward());
     for (let k = 0; k < repeats; k++) both.push(await forwardBackward());
+    const peakBytes = ctx.memory.counters().peakBytes;
+    let passes: MtaPassTimes | undefined;
+    if (options.passTiming) {
+      const perCall = (xs: readonly PassTime[]) => xs.map((p) => ({ ...p, count: p.count / repeats, totalMs: p.totalMs / repeats }));
+      ctx.startPassTiming();
+      for (let k = 0; k < repeats; k++) await forward();
+      const f = await ctx.stopPassTiming();
+      ctx.startPassTiming();
+      for (let k = 0; k < repeats; k++) await forwardBackward();
+      const fb = await ctx.stopPassTiming();
+      passes = { forward: perCall(f.passes), forwardBackward: perCall(fb.passes), calls: repeats };
+    }
     return {
       adapter: ctx.adapterInfo, workgroupSize: ctx.limits.workgroupSize, firstForwardMs, firstForwardBackwardMs,
-      forwardMs: median(fwd), forwardBackwardMs: median(both), peakBytes: ctx.memory.counters().peakBytes,
+      forwardMs: median(fwd), forwardBackwardMs: median(both), peakBytes, ...(passes ? { passes } : {}),
     };
   } finally {
     clearGrads();

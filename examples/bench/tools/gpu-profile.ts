@@ -1,0 +1,42 @@
+/**
+ * Where the webgpu MTA's time goes on a GPU: for each L, the wall-clock medians (device-resident, as the
+ * bench's `webgpu` row) and the GPU time of every pass from timestamp queries, per call. Bundled like
+ * gpu-bench.ts (`tools/bundle-gpu-bench.sh OUT.mjs tools/gpu-profile.ts`) and run on the GPU machine:
+ *   bash .gpu/run.sh node gpu-profile.mjs --L 2048,4096 --out DIR
+ * Writes DIR/profile.json and prints a table per L.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { integer, listOf, parseFlags, text } from '@mta/args';
+import { initDevice } from '@mta/core';
+import { registerMtaWebgpu, timeMtaWebgpu, type MtaWebgpuTiming } from '@mta/ops-mta/webgpu';
+import { DEFAULT_SIZE } from '../src/problem';
+
+const { values } = parseFlags(process.argv.slice(2), {
+  L: { value: listOf(integer({ min: 1 })), default: [1024, 2048, 4096], help: 'sequence lengths' },
+  repeats: { value: integer({ min: 1 }), default: 5, help: 'calls per median and per pass average' },
+  out: { value: text('a directory'), default: 'gpu-profile-out', help: 'output directory' },
+});
+
+async function main(): Promise<void> {
+  registerMtaWebgpu();
+  await initDevice('webgpu');
+  const rows: (MtaWebgpuTiming & { L: number })[] = [];
+  for (const L of values.L) {
+    const t = await timeMtaWebgpu({ B: DEFAULT_SIZE.B, C: DEFAULT_SIZE.C, L, K: DEFAULT_SIZE.K, repeats: values.repeats, passTiming: true, mta: { padding: DEFAULT_SIZE.padding } });
+    rows.push({ L, ...t });
+    console.log(`L=${L} (${t.adapter}, workgroup ${t.workgroupSize}): forward ${t.forwardMs.toFixed(3)} ms, forward+backward ${t.forwardBackwardMs.toFixed(3)} ms (wall medians); first calls ${t.firstForwardMs.toFixed(0)} / ${t.firstForwardBackwardMs.toFixed(0)} ms`);
+    for (const [phase, passes] of [['forward', t.passes?.forward ?? []], ['forward+backward', t.passes?.forwardBackward ?? []]] as const) {
+      const total = passes.reduce((s, p) => s + p.totalMs, 0);
+      console.log(`  ${phase}: GPU ${total.toFixed(3)} ms per call = ${passes.map((p) => `${p.label} ${p.totalMs.toFixed(3)}`).join(', ')}`);
+    }
+  }
+  mkdirSync(values.out, { recursive: true });
+  writeFileSync(path.join(values.out, 'profile.json'), `${JSON.stringify(rows, null, 2)}\n`);
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
