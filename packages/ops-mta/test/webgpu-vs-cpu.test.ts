@@ -97,9 +97,10 @@ describe.skipIf(!gpu.ready)(title, () => {
     for (const device of ['cpu', 'webgpu']) {
       const x = tensor(values, [2, 5, 3], { device, requiresGrad: true });
       const y = sparsemax(x, 1);
-      y.backward(tensor(upstream, [2, 5, 3], { device }));
+      const g = tensor(upstream, [2, 5, 3], { device });
+      y.backward(g);
       results.push([...await y.data(), ...await x.grad!.data()]);
-      for (const t of [x, y, x.grad]) t?.dispose();
+      for (const t of [x, y, x.grad, g]) t?.dispose();
     }
     const [cpu, gpu] = results;
     expect(gpu!.length).toBe(60);
