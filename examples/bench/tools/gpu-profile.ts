@@ -16,16 +16,30 @@ const { values } = parseFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 1 })), default: [1024, 2048, 4096], help: 'sequence lengths' },
   repeats: { value: integer({ min: 1 }), default: 5, help: 'calls per median and per pass average' },
   out: { value: text('a directory'), default: 'gpu-profile-out', help: 'output directory' },
+  variants: {
+    value: listOf(text('NAME or NAME:VAR=VALUE+VAR=VALUE')), default: ['default'],
+    help: 'kernel variants to compare in this process, each with the environment variables it sets (e.g. loop:MTA_WEBGPU_CONV=loop)',
+  },
 });
+
+/** A variant's name and the environment it runs under (variables of the others are unset). */
+function parseVariant(spec: string): { name: string; env: Record<string, string> } {
+  const [name, settings] = spec.split(':', 2) as [string, string | undefined];
+  const env = Object.fromEntries((settings ? settings.split('+') : []).map((kv) => kv.split('=', 2) as [string, string]));
+  return { name, env };
+}
 
 async function main(): Promise<void> {
   registerMtaWebgpu();
   await initDevice('webgpu');
-  const rows: (MtaWebgpuTiming & { L: number })[] = [];
-  for (const L of values.L) {
+  const variants = values.variants.map(parseVariant);
+  const rows: (MtaWebgpuTiming & { L: number; variant: string })[] = [];
+  for (const L of values.L) for (const variant of variants) {
+    for (const v of variants) for (const key of Object.keys(v.env)) delete process.env[key];
+    Object.assign(process.env, variant.env);
     const t = await timeMtaWebgpu({ B: DEFAULT_SIZE.B, C: DEFAULT_SIZE.C, L, K: DEFAULT_SIZE.K, repeats: values.repeats, passTiming: true, mta: { padding: DEFAULT_SIZE.padding } });
-    rows.push({ L, ...t });
-    console.log(`L=${L} (${t.adapter}, workgroup ${t.workgroupSize}): forward ${t.forwardMs.toFixed(3)} ms, forward+backward ${t.forwardBackwardMs.toFixed(3)} ms (wall medians); first calls ${t.firstForwardMs.toFixed(0)} / ${t.firstForwardBackwardMs.toFixed(0)} ms`);
+    rows.push({ L, variant: variant.name, ...t });
+    console.log(`L=${L} ${variant.name} (${t.adapter}, workgroup ${t.workgroupSize}): forward ${t.forwardMs.toFixed(3)} ms, forward+backward ${t.forwardBackwardMs.toFixed(3)} ms (wall medians); first calls ${t.firstForwardMs.toFixed(0)} / ${t.firstForwardBackwardMs.toFixed(0)} ms`);
     for (const [phase, passes] of [['forward', t.passes?.forward ?? []], ['forward+backward', t.passes?.forwardBackward ?? []]] as const) {
       const total = passes.reduce((s, p) => s + p.totalMs, 0);
       console.log(`  ${phase}: GPU ${total.toFixed(3)} ms per call = ${passes.map((p) => `${p.label} ${p.totalMs.toFixed(3)}`).join(', ')}`);

@@ -71,6 +71,23 @@ export class ComputeBatch {
   }
 
   /**
+   * The binding of a small tensor as a uniform buffer of vec4s (its size rounded up to 16 bytes), or null
+   * where it cannot be one (larger than the adapter's uniform limit, or starting at an offset a uniform
+   * binding cannot): the kernel then reads it as storage. Uniform reads that every invocation makes alike
+   * (a convolution's weights) go through the GPU's constant path instead of a load each.
+   */
+  bindUniform(t: Tensor): StorageBinding | null {
+    const buffer = t.storage.buffer;
+    if (!(buffer instanceof GpuBuffer)) return null;
+    const bytesPer = bytesPerElement(buffer.dtype);
+    const offset = t.offset * bytesPer;
+    const size = Math.ceil((t.size * bytesPer) / 16) * 16;
+    const limits = this.context.device.limits;
+    if (size === 0 || size > limits.maxUniformBufferBindingSize || offset % limits.minUniformBufferOffsetAlignment !== 0 || offset + size > buffer.capacity) return null;
+    return { buffer: buffer.gpuBuffer, offset, size };
+  }
+
+  /**
    * A tensor's elements as `parts` consecutive equal bindings: how a kernel splits a map larger than one
    * storage binding (by batch). Each part must start at an aligned offset and fit one binding.
    */

@@ -16,7 +16,8 @@ export class GpuBuffer implements DeviceBuffer {
 }
 
 /** Usage of every pooled buffer: kernels bind it as storage; writes, reads and copies go through the queue. */
-const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+// UNIFORM too: a kernel may read a small operand (a convolution's weights) through the uniform path.
+const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.UNIFORM | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 /** What the memory needs from the device it lives on (set once the asynchronous init found a GPU). */
 export interface GpuMemoryHost {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  add, cast, defineOp, hostData, indexSelect, registerKernel, runOp1, initDevice, InvalidArgumentError, matmul, MissingKernelError, mul, setFallback, sum, tensor, tidy, type Tensor,
+  add, cast, defineOp, hostData, logSoftmax, softmax, indexSelect, registerKernel, runOp1, initDevice, InvalidArgumentError, matmul, MissingKernelError, mul, setFallback, sum, tensor, tidy, type Tensor,
 } from '@mta/core';
 import '@mta/device-cpu/register';
 import { releaseWebgpu, setGpuSource, WebgpuDtypeError, WebgpuKernelError, webgpuContext, webgpuDevice, webgpuMemory, webgpuStatus } from '../src/index.js';
@@ -126,6 +126,15 @@ describe.skipIf(!gpu.ready)(title, () => {
     expect(await values(mul(a.permute([1, 0]), tensor([[1], [2], [3]], { device: 'webgpu' })))).toEqual([1, 4, 4, 10, 9, 18]);
     const i = tensor([3, 4], { device: 'webgpu', dtype: 'int32' });
     expect(await values(add(i, i))).toEqual([6, 8]);
+  });
+
+  it('softmax and log-softmax of rows with NaN, +Inf or only -Inf are NaN as on cpu (found by the MTA fuzz)', async () => {
+    const rows = [[-Infinity, -Infinity], [-Infinity, 1], [Infinity, 1], [Number.NaN, 1], [1, 2]];
+    for (const f of [softmax, logSoftmax]) {
+      const got = await values(f(tensor(rows, { device: 'webgpu' }), -1));
+      const want = Array.from(f(tensor(rows), -1).toArray() as Float32Array);
+      got.forEach((v, k) => (Number.isNaN(want[k]!) ? expect(v, `${f.name} ${k}`).toBeNaN() : expect(v, `${f.name} ${k}`).toBeCloseTo(want[k]!, 6)));
+    }
   });
 
   it('cast, contiguous copies and sums', async () => {

@@ -100,7 +100,7 @@ describe.skipIf(!gpu.ready)(title, () => {
       const g = tensor(upstream, [2, 5, 3], { device });
       y.backward(g);
       results.push([...await y.data(), ...await x.grad!.data()]);
-      for (const t of [x, y, x.grad, g]) t?.dispose();
+      for (const t of [x, y, g, x.grad]) t?.dispose();
     }
     const [cpu, gpu] = results;
     expect(gpu!.length).toBe(60);

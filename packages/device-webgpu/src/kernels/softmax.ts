@@ -4,12 +4,14 @@ import {
 import { ComputeBatch } from '../compute-batch.js';
 import { webgpuContext } from '../active-context.js';
 import { WebgpuDtypeError } from '../errors.js';
-import { FROM_BITS, NEG_INF, elementwiseMain, workgroupsFor } from './wgsl.js';
+import { FROM_BITS, NAN, NEG_INF, elementwiseMain, workgroupsFor } from './wgsl.js';
 
 /**
  * The softmax family along one axis of contiguous float32 tensors, viewed as (outer, length, inner): one
  * invocation per lane (`length` elements `inner` apart). Every lane subtracts its max before exp, so
- * logits of 1000 and masks of -1e9 neither overflow nor make NaN. The backward ops take (y, g):
+ * logits of 1000 and masks of -1e9 neither overflow nor make NaN. A lane holding a NaN or +Inf, or only -Inf,
+ * is all NaN, as on cpu, decided from the bits first: WGSL may assume finite math, and SwiftShader turned
+ * the row [+Inf, 1] into [NaN, 0] (found by the MTA fuzz's composite path). The backward ops take (y, g):
  * softmax dx = y (g - sum(g y)); log-softmax dx = g - exp(y) sum(g).
  */
 type Kind = 'softmax' | 'logSoftmax' | 'softmaxBackward' | 'logSoftmaxBackward';
@@ -17,14 +19,30 @@ type Kind = 'softmax' | 'logSoftmax' | 'softmaxBackward' | 'logSoftmaxBackward';
 const BODIES: Record<Kind, string> = {
   softmax: `
   var m = ${NEG_INF};
-  for (var j = 0u; j < LEN; j++) { let v = x[at(j)]; if (v > m || isNan(v)) { m = v; } }
+  var nanOrInf = false;
+  for (var j = 0u; j < LEN; j++) {
+    let v = x[at(j)];
+    if (isNan(v) || bitcast<u32>(v) == 0x7f800000u) { nanOrInf = true; } else if (v > m) { m = v; }
+  }
+  if (nanOrInf || bitcast<u32>(m) == 0xff800000u) {
+    for (var j = 0u; j < LEN; j++) { y[at(j)] = ${NAN}; }
+    return;
+  }
   var s = 0.0;
   for (var j = 0u; j < LEN; j++) { let e = exp(x[at(j)] - m); y[at(j)] = e; s += e; }
   let scale = 1.0 / s;
   for (var j = 0u; j < LEN; j++) { y[at(j)] = y[at(j)] * scale; }`,
   logSoftmax: `
   var m = ${NEG_INF};
-  for (var j = 0u; j < LEN; j++) { let v = x[at(j)]; if (v > m || isNan(v)) { m = v; } }
+  var nanOrInf = false;
+  for (var j = 0u; j < LEN; j++) {
+    let v = x[at(j)];
+    if (isNan(v) || bitcast<u32>(v) == 0x7f800000u) { nanOrInf = true; } else if (v > m) { m = v; }
+  }
+  if (nanOrInf || bitcast<u32>(m) == 0xff800000u) {
+    for (var j = 0u; j < LEN; j++) { y[at(j)] = ${NAN}; }
+    return;
+  }
   var s = 0.0;
   for (var j = 0u; j < LEN; j++) { s += exp(x[at(j)] - m); }
   let logSum = m + log(s);

@@ -27,7 +27,7 @@ export type ScoreDType = 'float32' | 'float64' | 'float16' | 'bfloat16';
 /**
  * What one fuzz run draws from. The host space (cpu, npu) is the original fuzz; the webgpu space draws
  * float32 more often (float32 and float16 are the dtypes the device stores; the others must be named errors) and the fused
- * path more often (the composite path's Conv2d has no webgpu kernel). Maps stay as small as the host's
+ * path more often (the composite path runs several primitive kernels per call). Maps stay as small as the host's
  * (L <= 9): SwiftShader compiles pipelines per geometry and 100 cases then take about 6 s.
  */
 export interface FuzzSpace {

@@ -183,3 +183,115 @@ fn main(${ENTRY_PARAMS}) {
   }
 }`;
 }
+
+/**
+ * Weights every invocation reads alike, as a uniform buffer of vec4s, with the channel and tap loops
+ * unrolled in the source: each weight index is then a constant, which GPUs serve from their constant path
+ * (NVIDIA folds it into the multiply-add) instead of one storage load per multiply-add. Used where the
+ * weights fit one uniform binding and the unrolled body stays small (`unrolledConvFits`).
+ */
+const MAX_UNROLLED_TERMS = 256;
+
+export function unrolledConvFits(g: MtaGeometry): boolean {
+  return g.cog * g.cig * g.kH * g.kW <= MAX_UNROLLED_TERMS;
+}
+
+function uniformWeights(g: MtaGeometry): string {
+  return `@group(0) @binding(1) var<uniform> w4: array<vec4<f32>, ${Math.ceil(g.wElems / 4)}>;
+fn wAt(i: u32) -> f32 { return w4[i / 4u][i % 4u]; }`;
+}
+
+/** convForwardShader with uniform weights and every channel and tap unrolled. */
+export function convForwardUnrolledShader(g: MtaGeometry, workgroupSize: number): string {
+  const taps = g.kH * g.kW;
+  const body: string[] = [];
+  for (let cil = 0; cil < g.cig; cil++) {
+    body.push(`  { let xBase = (b * CIN + grp * CIG + ${cil}u) * LL;`);
+    for (let kh = 0; kh < g.kH; kh++) {
+      body.push(`    { let r = i - PT + ${kh * g.dh}; if (r >= 0 && r < IL) { let xRow = xBase + u32(r) * L;`);
+      for (let kw = 0; kw < g.kW; kw++) {
+        const tap = kh * g.kW + kw;
+        const terms = Array.from({ length: g.cog }, (_, k) => `acc${k} += wAt(wGroup + ${(k * g.cig + cil) * taps + tap}u) * xv;`).join(' ');
+        body.push(`      { let c = j - PL + ${kw * g.dw}; if (c >= 0 && c <= r) { let xv = x[xRow + u32(c)]; ${terms} } }`);
+      }
+      body.push('    } }');
+    }
+    body.push('  }');
+  }
+  const accs = Array.from({ length: g.cog }, (_, k) => k);
+  return `${geometryConstants(g, workgroupSize)}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+${uniformWeights(g)}
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+${g.hasBias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : ''}
+const GROUPS: u32 = ${g.groups}u;
+const COUNT: u32 = ${g.B * g.groups * g.L * g.L}u;
+@compute @workgroup_size(${workgroupSize})
+fn main(${ENTRY_PARAMS}) {
+  let e = linearGroup(wg, groups) * WG + lid;
+  if (e >= COUNT) { return; }
+  let j = i32(e % L);
+  let i = i32((e / L) % L);
+  let grp = (e / LL) % GROUPS;
+  let b = e / (LL * GROUPS);
+  let yBase = (b * COUT + grp * COG) * LL + u32(i) * L + u32(j);
+  if (j > i) {
+${accs.map((k) => `    y[yBase + ${k * g.L * g.L}u] = 0.0;`).join('\n')}
+    return;
+  }
+  let wGroup = grp * COG * CIG * TAPS;
+${accs.map((k) => `  var acc${k} = ${g.hasBias ? `bias[grp * COG + ${k}u]` : '0.0'};`).join('\n')}
+${body.join('\n')}
+${accs.map((k) => `  y[yBase + ${k * g.L * g.L}u] = acc${k};`).join('\n')}
+}`;
+}
+
+/** convTransposeShader with uniform weights and every channel and tap unrolled. */
+export function convTransposeUnrolledShader(g: MtaGeometry, workgroupSize: number): string {
+  const taps = g.kH * g.kW;
+  const body: string[] = [];
+  for (let k = 0; k < g.cog; k++) {
+    body.push(`  { let gBase = (b * COUT + grp * COG + ${k}u) * LL;`);
+    for (let kh = 0; kh < g.kH; kh++) {
+      body.push(`    { let i = r + PT - ${kh * g.dh}; if (i >= 0 && i < IL) { let gRow = gBase + u32(i) * L;`);
+      for (let kw = 0; kw < g.kW; kw++) {
+        const tap = kh * g.kW + kw;
+        const terms = Array.from({ length: g.cig }, (_, cil) => `acc${cil} += wAt(wGroup + ${(k * g.cig + cil) * taps + tap}u) * gv;`).join(' ');
+        body.push(`      { let j = c + PL - ${kw * g.dw}; if (j >= 0 && j <= i) { let gv = gy[gRow + u32(j)]; ${terms} } }`);
+      }
+      body.push('    } }');
+    }
+    body.push('  }');
+  }
+  const accs = Array.from({ length: g.cig }, (_, k) => k);
+  return `${geometryConstants(g, workgroupSize)}
+@group(0) @binding(0) var<storage, read> gy: array<f32>;
+${uniformWeights(g)}
+@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+const GROUPS: u32 = ${g.groups}u;
+const COUNT: u32 = ${g.B * g.groups * g.L * g.L}u;
+@compute @workgroup_size(${workgroupSize})
+fn main(${ENTRY_PARAMS}) {
+  let e = linearGroup(wg, groups) * WG + lid;
+  if (e >= COUNT) { return; }
+  let c = i32(e % L);
+  let r = i32((e / L) % L);
+  let grp = (e / LL) % GROUPS;
+  let b = e / (LL * GROUPS);
+  let dxBase = (b * CIN + grp * CIG) * LL + u32(r) * L + u32(c);
+  if (c > r) {
+${accs.map((k) => `    dx[dxBase + ${k * g.L * g.L}u] = 0.0;`).join('\n')}
+    return;
+  }
+  let wGroup = grp * COG * CIG * TAPS;
+${accs.map((k) => `  var acc${k} = 0.0;`).join('\n')}
+${body.join('\n')}
+${accs.map((k) => `  dx[dxBase + ${k * g.L * g.L}u] = acc${k};`).join('\n')}
+}`;
+}
+
+/** Which convolution variant a call runs: unrolled with uniform weights where it can; MTA_WEBGPU_CONV=loop forces the loops (GPU comparisons). */
+export function useUnrolledConv(g: MtaGeometry): boolean {
+  const forced = typeof process !== 'undefined' ? process.env?.['MTA_WEBGPU_CONV'] : undefined;
+  return forced !== 'loop' && unrolledConvFits(g);
+}

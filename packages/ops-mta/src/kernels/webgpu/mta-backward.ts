@@ -2,7 +2,7 @@ import type { Tensor } from '@mta/core';
 import { ComputeBatch, type StorageBinding, type WebgpuContext } from '@mta/device-webgpu';
 import type { MtaGeometry } from '../../geometry.js';
 import { planBatchSlabs } from './batch-slabs.js';
-import { convTransposeShader, convWorkgroups } from './conv-shaders.js';
+import { convTransposeShader, convTransposeUnrolledShader, convWorkgroups, useUnrolledConv } from './conv-shaders.js';
 import { gradientTarget, widenedParameter } from './half-parameters.js';
 import { storageOf } from './map-storage.js';
 import { rowVjpShader } from './row-vjp-shader.js';
@@ -38,7 +38,11 @@ export function mtaBackwardWebgpu(
   const grad = batch.bindParts(inputs.gradOut, slabs.count);
   const map = batch.bindParts(inputs.map, slabs.count);
   const dS = batch.bindParts(gradScores, slabs.count);
-  const w = widenedParameter(batch, inputs.weight);
+  // Weights as a uniform buffer where they fit one (and the unrolled shader stays small), else as storage.
+  // float16 calls run the loop shaders over the weight widened to f32 (the unrolled ones take f32 maps only).
+  const wUniform = maps === 'f32' && useUnrolledConv(gs) ? batch.bindUniform(inputs.weight) : null;
+  const w = wUniform ?? widenedParameter(batch, inputs.weight);
+  const convT = wUniform ? convTransposeUnrolledShader(gs, wg) : convTransposeShader(gs, wg);
   const rowGroups = (channels: number): number => gs.B * channels * gs.L;
   const plan = planWeightGrad(gs);
   // Each slab writes its weight-gradient partials to its own aligned region; the final pass sums them all.
@@ -65,14 +69,15 @@ export function mtaBackwardWebgpu(
         batch.dispatch(convTransposeShader(gs, wg, { input: maps, output: 'f32' }), 'mta-conv-transpose', [gy, w, dP], convWorkgroups(gs, 'f32', wg));
         batch.dispatch(rowVjpShader(gs, gs.Cin, wg, false, { p: maps, g: 'f32', out: maps }), 'mta-activation-vjp', [map[k]!, dP, dS[k]!], rowGroups(gs.Cin));
       } else {
-        batch.dispatch(convTransposeShader(gs, wg), 'mta-conv-transpose', [gy, w, dS[k]!], convWorkgroups(gs, 'f32', wg));
+        batch.dispatch(convT, 'mta-conv-transpose', [gy, w, dS[k]!], convWorkgroups(gs, 'f32', wg));
         batch.dispatch(rowVjpShader(gs, gs.Cin, wg, true), 'mta-activation-vjp', [map[k]!, dS[k]!], rowGroups(gs.Cin));
       }
     } else {
       gy = gyScratch!;
       x = scores[k]!;
       batch.dispatch(rowVjpShader(gs, gs.Cout, wg, false, { p: maps, g: maps, out: 'f32' }), 'mta-activation-vjp', [map[k]!, grad[k]!, gy], rowGroups(gs.Cout));
-      batch.dispatch(convTransposeShader(gs, wg, { input: 'f32', output: maps }), 'mta-conv-transpose', [gy, w, dS[k]!], convWorkgroups(gs, maps, wg));
+      const packedConvT = maps === 'f16' ? convTransposeShader(gs, wg, { input: 'f32', output: maps }) : convT;
+      batch.dispatch(packedConvT, 'mta-conv-transpose', [gy, w, dS[k]!], convWorkgroups(gs, maps, wg));
     }
     const gyStorage = g.mode === 'post' ? maps : 'f32';
     batch.dispatch(weightGradPartialsShader(gs, plan, wg, ctx.limits.maxWorkgroupStorageBytes, { gy: gyStorage, x: maps }), 'mta-weight-grad',

@@ -2,7 +2,7 @@ import type { Tensor } from '@mta/core';
 import { ComputeBatch, type WebgpuContext } from '@mta/device-webgpu';
 import type { MtaGeometry } from '../../geometry.js';
 import { planBatchSlabs } from './batch-slabs.js';
-import { convForwardShader, convWorkgroups } from './conv-shaders.js';
+import { convForwardShader, convForwardUnrolledShader, convWorkgroups, useUnrolledConv } from './conv-shaders.js';
 import { widenedParameter } from './half-parameters.js';
 import { storageOf } from './map-storage.js';
 import { rowActivationShader } from './row-activation-shader.js';
@@ -24,7 +24,11 @@ export function mtaForwardWebgpu(ctx: WebgpuContext, g: MtaGeometry, scores: Ten
   const batch = new ComputeBatch(ctx);
   const s = batch.bindParts(scores, slabs.count);
   const o = batch.bindParts(out, slabs.count);
-  const w = widenedParameter(batch, weight);
+  // Weights as a uniform buffer where they fit one (and the unrolled shader stays small), else as storage.
+  // float16 calls run the loop shaders over the weights widened to f32 (the unrolled ones take f32 maps only).
+  const wUniform = maps === 'f32' && useUnrolledConv(gs) ? batch.bindUniform(weight) : null;
+  const w = wUniform ?? widenedParameter(batch, weight);
+  const conv = wUniform ? convForwardUnrolledShader(gs, wg) : convForwardShader(gs, wg);
   const b = bias ? [widenedParameter(batch, bias)] : [];
   const rowGroups = (channels: number): number => gs.B * channels * gs.L;
   if (g.mode === 'post' && !probs) throw new Error('webgpu MultiTokenAttention: post mode needs the probs output');
@@ -34,12 +38,13 @@ export function mtaForwardWebgpu(ctx: WebgpuContext, g: MtaGeometry, scores: Ten
   for (let k = 0; k < slabs.count; k++) {
     if (g.mode === 'post') {
       batch.dispatch(rowActivationShader(gs, gs.Cin, wg, false, { src: maps, dst: maps }), 'mta-activation', [s[k]!, p[k]!], rowGroups(gs.Cin));
-      batch.dispatch(convForwardShader(gs, wg, { input: maps, output: maps }), 'mta-conv', [p[k]!, w, o[k]!, ...b], convWorkgroups(gs, maps, wg));
+      const packedConv = maps === 'f16' ? convForwardShader(gs, wg, { input: maps, output: maps }) : conv;
+      batch.dispatch(packedConv, 'mta-conv', [p[k]!, w, o[k]!, ...b], convWorkgroups(gs, maps, wg));
     } else if (c) {
       batch.dispatch(convForwardShader(gs, wg, { input: maps, output: 'f32' }), 'mta-conv', [s[k]!, w, c, ...b], convWorkgroups(gs, 'f32', wg));
       batch.dispatch(rowActivationShader(gs, gs.Cout, wg, false, { src: 'f32', dst: maps }), 'mta-activation', [c, o[k]!], rowGroups(gs.Cout));
     } else {
-      batch.dispatch(convForwardShader(gs, wg), 'mta-conv', [s[k]!, w, o[k]!, ...b], convWorkgroups(gs, 'f32', wg));
+      batch.dispatch(conv, 'mta-conv', [s[k]!, w, o[k]!, ...b], convWorkgroups(gs, 'f32', wg));
       batch.dispatch(rowActivationShader(gs, gs.Cout, wg, true), 'mta-activation', [o[k]!], rowGroups(gs.Cout));
     }
   }

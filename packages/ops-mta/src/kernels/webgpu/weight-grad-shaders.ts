@@ -33,14 +33,20 @@ export interface WeightGradPlan {
 /** Per-invocation compensated sums pass 1 may keep (two registers each), so they stay in registers. */
 const MAX_SUMS = 40;
 
+/** Experiment knobs for GPU comparisons (MTA_WEBGPU_WG_SUMS, MTA_WEBGPU_WG_TARGET, MTA_WEBGPU_WG_PLAIN=1). */
+function knob(name: string): string | undefined {
+  return typeof process !== 'undefined' ? process.env?.[name] : undefined;
+}
+
 /**
  * Enough workgroups to fill a GPU (a few thousand), each with at least one row, and as many input channels
  * per workgroup as the register budget allows; depends on the geometry only, so results are deterministic.
  */
-export function planWeightGrad(g: MtaGeometry, targetWorkgroups = 4096): WeightGradPlan {
+export function planWeightGrad(g: MtaGeometry, targetWorkgroups = Number(knob('MTA_WEBGPU_WG_TARGET') ?? 4096)): WeightGradPlan {
   const taps = g.kH * g.kW;
+  const maxSums = Number(knob('MTA_WEBGPU_WG_SUMS') ?? MAX_SUMS);
   let cilBlock = 1;
-  for (let d = 1; d <= g.cig; d++) if (g.cig % d === 0 && d * taps <= MAX_SUMS) cilBlock = d;
+  for (let d = 1; d <= g.cig; d++) if (g.cig % d === 0 && d * taps <= maxSums) cilBlock = d;
   const blocks = g.Cout * (g.cig / cilBlock);
   const rows = g.B * g.L;
   const chunks = Math.max(1, Math.min(rows, Math.ceil(targetWorkgroups / blocks)));
@@ -59,7 +65,8 @@ export function weightGradPartialsShader(g: MtaGeometry, plan: WeightGradPlan, w
   storage: { readonly gy: MapStorage; readonly x: MapStorage } = { gy: 'f32', x: 'f32' }): string {
   const taps = g.kH * g.kW;
   const CB = plan.cilBlock;
-  const kahan = (name: string, value: string): string =>
+  const plain = knob('MTA_WEBGPU_WG_PLAIN') === '1';
+  const kahan = (name: string, value: string): string => plain ? `s_${name} += ${value};` :
     `{ let v = ${value} - c_${name}; let s = s_${name} + v; c_${name} = (s - s_${name}) - v; s_${name} = s; }`;
   // Every sum this invocation keeps: (channel k of the block, tap t), then the bias; and where each goes.
   const sums: { name: string; partial: string }[] = [];
