@@ -1,6 +1,7 @@
 import { bytesPerElement, type Tensor } from '@mta/core';
 import type { WebgpuContext } from './context.js';
 import { GpuBuffer } from './gpu-memory.js';
+import { realignedHalves } from './half-realign.js';
 import { KERNEL_FAULT_WORDS } from './kernel-faults.js';
 import type { BatchPassTimes } from './pass-timer.js';
 
@@ -50,7 +51,8 @@ export class ComputeBatch {
 
   /**
    * The binding of a tensor's elements. A binding offset must be a multiple of the adapter's alignment
-   * (256 bytes, typically); a tensor starting elsewhere in its buffer is copied to scratch first.
+   * (256 bytes, typically); a tensor starting elsewhere in its buffer is copied to scratch first (a float16
+   * one starting mid-word by a shader: half-realign.ts).
    */
   bind(t: Tensor): StorageBinding {
     const buffer = t.storage.buffer;
@@ -61,6 +63,7 @@ export class ComputeBatch {
     const offset = t.offset * bytesPer;
     const size = Math.max(4, Math.ceil((t.size * bytesPer) / 4) * 4);
     this.checkBindable(size, t.describe());
+    if (offset % 4 !== 0 && buffer.dtype === 'float16') return realignedHalves(this, t);
     if (offset % this.context.limits.storageOffsetAlignment === 0) return { buffer: buffer.gpuBuffer, offset, size };
     const copy = this.scratch(size);
     this.encoder.copyBufferToBuffer(buffer.gpuBuffer, offset, copy.buffer, 0, size);

@@ -149,6 +149,11 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
     }
     let bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     if (bytes.byteLength % 4 !== 0) {
+      // The zero padding would land on the elements after the range (a float16 or bool sharing the last word).
+      if (offset + source.length < buffer.length) {
+        throw new Error(`webgpu memory: a write of ${source.length} ${buffer.dtype} elements at element ${offset} ends inside a 4-byte word ` +
+          `whose other bytes hold elements ${offset + source.length}.. of the buffer; WebGPU writes whole words: write up to the end of the buffer, or a range of whole words`);
+      }
       // WebGPU writes whole 4-byte words; the buffer's capacity always covers the rounded-up size.
       const padded = new Uint8Array(Math.ceil(bytes.byteLength / 4) * 4);
       padded.set(bytes);

@@ -15,4 +15,5 @@ export { WebgpuDtypeError, WebgpuKernelError } from './errors.js';
 export { matmulTiles, type MatmulTiles } from './kernels/matmul.js';
 export { sizeClass } from './size-class.js';
 export { elementwiseMain, linearIndexPrelude, stridedOffsetFn, workgroupsFor } from './kernels/wgsl.js';
+export { HALF_CODEC, halfBitsLoadFn } from './kernels/half-wgsl.js';
 export { registerWebgpuKernels } from './kernels/register-all.js';

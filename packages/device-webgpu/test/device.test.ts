@@ -188,12 +188,12 @@ describe.skipIf(!gpu.ready)('webgpu kernels refuse what they cannot take, by nam
   it('a dtype the device does not compute on is a WebgpuDtypeError; an out-of-range index rejects the read with WebgpuKernelError', async () => {
     const ints = tensor([1, 2], { device: 'webgpu', dtype: 'int32' });
     expect(() => matmul(ints.reshape([1, 2]), ints.reshape([2, 1]))).toThrow(/matmul: inputs must share a float dtype/);
-    expect(() => cast(ints, 'float16')).toThrow(WebgpuDtypeError);
-    expect(() => cast(ints, 'float64')).toThrow(/webgpu Cast: dtype float64 is not supported on webgpu \(float32, int32, bool are\)/);
+    expect(() => cast(ints, 'bfloat16')).toThrow(WebgpuDtypeError);
+    expect(() => cast(ints, 'float64')).toThrow(/webgpu Cast: dtype float64 is not supported on webgpu \(float32, int32, bool, float16 are\)/);
     // An InvalidArgumentError like every rejection of input, with its fields (the API fuzz requires them).
     const refusal = (() => { try { cast(ints, 'float64'); } catch (e) { return e; } })();
     expect(refusal).toBeInstanceOf(InvalidArgumentError);
-    expect(refusal).toMatchObject({ argument: 'webgpu Cast: dtype', expected: 'float32, int32, bool', actual: 'float64' });
+    expect(refusal).toMatchObject({ argument: 'webgpu Cast: dtype', expected: 'float32, int32, bool, float16', actual: 'float64' });
     const table = tensor([[1, 2], [3, 4]], { device: 'webgpu' });
     const picked = indexSelect(table, tensor([1, 2], { device: 'webgpu', dtype: 'int32' }), 0);
     await expect(picked.data()).rejects.toBeInstanceOf(WebgpuKernelError);

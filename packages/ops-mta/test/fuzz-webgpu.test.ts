@@ -10,8 +10,8 @@ import { newCounts, WEBGPU_SPACE } from '../tools/fuzz/mta-fuzz.js';
 
 /**
  * The API fuzz (tools/fuzz) on the webgpu device: the same cases, classification and cpu float64 reference as
- * fuzz-api.test.ts, read back asynchronously. float32 must match; float64, float16 and bfloat16 must be named
- * errors (the device computes float32 only), as must ops without a webgpu kernel. Without an adapter the suite
+ * fuzz-api.test.ts, read back asynchronously. float32 and float16 (stored packed, computed in f32) must match;
+ * float64 and bfloat16 must be named errors (the device does not store them), as must ops without a webgpu kernel. Without an adapter the suite
  * is skipped with the reason, except under CI, where webgpuForTests throws. Long runs:
  * `pnpm fuzz --device webgpu --runs 2000`.
  */

@@ -4,7 +4,8 @@ import { webgpuForTests } from '@mta/device-webgpu/testing';
 import { mtaGeometry, type MtaOptions, registerMta } from '@mta/ops-mta';
 import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
 import { planBatchSlabs } from '../src/kernels/webgpu/batch-slabs.js';
-import { runMtaOnWebgpu } from './support/webgpu-run';
+import { float64OnHalfOperands } from './support/half-reference';
+import { runMtaKernelsOnWebgpu, runMtaOnWebgpu } from './support/webgpu-run';
 import { exactlyZeroGrads, randomOperands, runErrors, runMta, type MtaOperands, type MtaRun } from './support/op-harness';
 
 /**
@@ -50,6 +51,26 @@ describe.skipIf(!gpu.ready)(title, () => {
       const want = runMta(ops, { ...c.options, impl: 'fused' }, { device: 'cpu', dtype: 'float32' });
       const got = await runMtaOnWebgpu(ops, c.options);
       for (const [name, err] of Object.entries(runErrors(got, want, ops.gradOut, exactlyZeroGrads(c.options.mode!, c.sizes.L, true)))) expect(err, `${c.name}: ${name}`).toBeLessThanOrEqual(1e-5);
+      expect(webgpuMemory.counters().liveBytes).toBe(0);
+    }, 180_000);
+  }
+
+  // float16: the packed maps are split at the same batches (half the bytes, still whole 256-byte parts), the
+  // f32 scratch maps (pre-mode C, post-mode dP) are one slab's; against float64 on the same float16 operands.
+  const halfCases: { name: string; sizes: Parameters<typeof randomOperands>[1]; options: MtaOptions; kernels: 'public' | 'op'; slabs: number }[] = [
+    { name: 'float16 post softmax, B=3 in 3 slabs', sizes: { B: 3, Cin: 2, Cout: 2, L: 32, kH: 3, kW: 3 }, options: { mode: 'post', padding: 'causal' }, kernels: 'public', slabs: 3 },
+    { name: 'float16 pre softmax, B=4 in 2 slabs, groups 2', sizes: { B: 4, Cin: 2, Cout: 2, L: 32, kH: 2, kW: 3, groups: 2 }, options: { mode: 'pre', padding: 'causal', groups: 2 }, kernels: 'public', slabs: 2 },
+    { name: 'float16 post sparsemax, B=3 in 3 slabs (through the op)', sizes: { B: 3, Cin: 2, Cout: 2, L: 32, kH: 3, kW: 3 }, options: { mode: 'post', sparse: true, padding: 'causal' }, kernels: 'op', slabs: 3 },
+  ];
+  for (const c of halfCases) {
+    it(c.name, async () => {
+      const g = mtaGeometry(c.sizes, { mode: c.options.mode!, sparse: false, pads: [c.sizes.kH - 1, 0, c.sizes.kW - 1, 0], dilation: [1, 1], groups: c.sizes.groups ?? 1 }, { hasBias: true, dtype: 'float16' });
+      expect(planBatchSlabs(g, 16 * 1024).count).toBe(c.slabs);
+      const ops = randomOperands(9, c.sizes);
+      const want = await float64OnHalfOperands(ops, c.options);
+      const got = c.kernels === 'op' ? await runMtaKernelsOnWebgpu(ops, c.options, 'float16') : await runMtaOnWebgpu(ops, c.options, undefined, 'float16');
+      const errors = runErrors(got, want, ops.gradOut, exactlyZeroGrads(c.options.mode!, c.sizes.L, true));
+      for (const [name, err] of Object.entries(errors)) expect(err, `${c.name}: ${name}`).toBeLessThanOrEqual(name === 'out' ? 5e-3 : 2e-2);
       expect(webgpuMemory.counters().liveBytes).toBe(0);
     }, 180_000);
   }

@@ -123,6 +123,13 @@ describe.skipIf(!gpu.ready)(title, () => {
     expect(webgpuMemory.counters().liveBytes).toBe(0);
   }, SOFTWARE_GPU_TIMEOUT_MS);
 
+  it('the timing helper runs float16 calls too (maps packed, half the bytes of the saved map)', async () => {
+    const t = await timeMtaWebgpu({ B: 1, C: 2, L: 32, repeats: 2, dtype: 'float16' });
+    for (const ms of [t.firstForwardMs, t.firstForwardBackwardMs, t.forwardMs, t.forwardBackwardMs]) expect(ms).toBeGreaterThan(0);
+    expect(t.peakBytes).toBeGreaterThanOrEqual(3 * 32 * 32 * 2 * 2);
+    expect(webgpuMemory.counters().liveBytes).toBe(0);
+  }, SOFTWARE_GPU_TIMEOUT_MS);
+
   it('a second identical call compiles no pipeline, and every buffer goes back to the pool', async () => {
     const ops = randomOperands(3, { B: 1, Cin: 2, Cout: 2, L: 24, kH: 3, kW: 3 });
     await runMtaOnWebgpu(ops, { mode: 'pre', padding: 'causal' });

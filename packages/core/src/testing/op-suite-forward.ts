@@ -31,6 +31,11 @@ export interface CaseContext {
   readonly make: OperandFactory;
   /** Records a failure unless `actual` matches the reference in shape, dtype and values. */
   close(label: string, actual: Tensor, expected: Ref, dtype: DType, tolerance?: Tolerance): void;
+  /**
+   * Records a failure unless `actual` has `dtype` and its storage holds exactly `expected` (bit patterns for
+   * half types): read with `toArray()` where the device reads synchronously, awaited with `data()` otherwise.
+   */
+  bits(label: string, actual: Tensor, expected: ArrayLike<number>, dtype: DType): void;
   /** Records a failure unless fn throws an error whose message matches `pattern`. */
   throws(label: string, fn: () => unknown, pattern: RegExp): void;
 }
@@ -188,14 +193,14 @@ addCase('cast', 'float32 -> float16 rounds to nearest even (bit patterns)', (c) 
   const extra = Array.from({ length: 32 }, () => Math.fround((c.make.rng.uniform() - 0.5) * 2 ** (c.make.rng.int(40) - 20)));
   const values = [...HALF_PROBES, ...extra];
   const out = cast(tensor(values, [values.length], { dtype: 'float32', device: c.device }), 'float16');
-  c.close('bits', fromRawStorage([values.length], 'int32', out.toArray(), c.device), ref([values.length], values.map(nearestFloat16Bits)), 'int32');
+  c.bits('bits', out, values.map(nearestFloat16Bits), 'float16');
 });
 
 addCase('cast', 'float32 -> bfloat16 rounds to nearest even (bit patterns)', (c) => {
   const extra = Array.from({ length: 32 }, () => Math.fround((c.make.rng.uniform() - 0.5) * 2 ** (c.make.rng.int(80) - 40)));
   const values = [...HALF_PROBES.filter((v) => Number.isFinite(v)), ...extra];
   const out = cast(tensor(values, [values.length], { dtype: 'float32', device: c.device }), 'bfloat16');
-  c.close('bits', fromRawStorage([values.length], 'int32', out.toArray(), c.device), ref([values.length], values.map(nearestBfloat16Bits)), 'int32');
+  c.bits('bits', out, values.map(nearestBfloat16Bits), 'bfloat16');
 });
 
 addCase('cast', 'float16 and bfloat16 decode to float32, float64, int32 and bool, and convert into each other', (c) => {
@@ -214,7 +219,7 @@ addCase('cast', 'float16 and bfloat16 decode to float32, float64, int32 and bool
     const other = half === 'float16' ? 'bfloat16' : 'float16';
     const nearest = other === 'float16' ? nearestFloat16Bits : nearestBfloat16Bits;
     const converted = cast(x, other);
-    c.close(`${half} -> ${other}`, fromRawStorage([bits.length], 'int32', converted.toArray(), c.device), ref([bits.length], values.map(nearest)), 'int32');
+    c.bits(`${half} -> ${other}`, converted, values.map(nearest), other);
   }
 });
 
@@ -464,8 +469,7 @@ addCase('contiguous', 'gathers permuted, sliced, expanded and half-precision vie
   const bits = [0x3c00, 0x4000, 0x4200, 0x4400, 0xbc00, 0x0000];
   const half = fromRawStorage([2, 3], 'float16', bits, c.device);
   const moved = contiguous(permute(half, [1, 0]));
-  const raw = fromRawStorage([3, 2], 'int32', moved.toArray(), c.device);
-  c.close('float16 bits', raw, permuteRef(ref([2, 3], bits), [1, 0]), 'int32');
+  c.bits('float16 bits', moved, permuteRef(ref([2, 3], bits), [1, 0]).data, 'float16');
   c.close('float16 dtype kept', moved, permuteRef(ref([2, 3], bits.map(float16ValueRef)), [1, 0]), 'float16', { atol: 0, rtol: 0 });
 });
 

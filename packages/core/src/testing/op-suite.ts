@@ -57,6 +57,8 @@ interface PendingCheck {
   readonly tolerance?: Tolerance;
   /** Set when the read must reject with an error matching it (an error the device finds while computing). */
   readonly rejects?: RegExp;
+  /** Set when the storage must hold exactly these values (bit patterns for half types), read raw. */
+  readonly bits?: ArrayLike<number>;
 }
 
 /**
@@ -170,6 +172,13 @@ async function runForwardCase(device: string, c: ReturnType<typeof forwardCases>
       if (problem) failures.push(`${label}: ${problem}`);
       else pending.push({ label, actual: actual.keep(), expected, tolerance: tol ?? defaultTolerance(stored) });
     },
+    bits: (label, actual, expected, dtype) => {
+      if (actual.dtype !== dtype) failures.push(`${label}: dtype ${actual.dtype}, expected ${dtype}`);
+      else if (!readsAsync) {
+        const problem = bitsMismatch(actual.toArray(), expected);
+        if (problem) failures.push(`${label}: ${problem}`);
+      } else pending.push({ label, actual: actual.keep(), bits: expected });
+    },
     throws: (label, fn, pattern) => {
       try {
         const result = fn();
@@ -187,6 +196,11 @@ async function runForwardCase(device: string, c: ReturnType<typeof forwardCases>
     tidy(() => { c.run(context); });
     for (const p of pending) {
       try {
+        if (p.bits) {
+          const problem = bitsMismatch(await p.actual.data(), p.bits);
+          if (problem) failures.push(`${p.label}: ${problem}`);
+          continue;
+        }
         const values = await p.actual.numbers();
         if (p.rejects) failures.push(`${p.label}: expected an error matching ${p.rejects}, nothing was thrown and the read succeeded`);
         else {
@@ -204,6 +218,16 @@ async function runForwardCase(device: string, c: ReturnType<typeof forwardCases>
   }
   expect(failures.join('\n')).toBe('');
   expect(live.memoryStats().liveTensors - before, 'live tensors left on the device after the case').toBe(0);
+}
+
+/** '' when the raw storage values equal `expected` one for one; else the first differences (in hex, as bit patterns read best). */
+function bitsMismatch(actual: ArrayLike<number>, expected: ArrayLike<number>): string {
+  if (actual.length !== expected.length) return `${actual.length} values, expected ${expected.length}`;
+  const bad: string[] = [];
+  for (let i = 0; i < actual.length && bad.length < 5; i++) {
+    if (actual[i] !== expected[i]) bad.push(`[${i}] 0x${actual[i]!.toString(16)} vs 0x${expected[i]!.toString(16)}`);
+  }
+  return bad.length === 0 ? '' : `storage differs: ${bad.join('; ')}`;
 }
 
 function isTensor(v: unknown): v is Tensor {

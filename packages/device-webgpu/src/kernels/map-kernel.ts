@@ -1,7 +1,10 @@
 import type { Tensor } from '@mta/core';
 import { ComputeBatch } from '../compute-batch.js';
 import { webgpuContext } from '../active-context.js';
-import { FROM_BITS, gpuDtype, loadFn, mapInvocations, mapMain, storageDecl, stridedOffsetFn, valueType, workgroupsFor, type GpuDType } from './wgsl.js';
+import { HALF_CODEC } from './half-wgsl.js';
+import {
+  FROM_BITS, gpuDtype, gpuStorageDtype, loadFn, mapInvocations, mapMain, storageDecl, stridedOffsetFn, valueType, workgroupsFor, type GpuStorageDType,
+} from './wgsl.js';
 
 /** Strides that read `t` broadcast to `shape` (0 along broadcast axes), NumPy-aligned from the right. */
 export function broadcastStrides(t: Tensor, shape: readonly number[]): number[] {
@@ -17,11 +20,16 @@ export function broadcastStrides(t: Tensor, shape: readonly number[]): number[] 
  * function of one element of each input, read through the input's own strides (0 along broadcast axes)
  * so views and broadcasts cost no copy. `body` is the WGSL body of `fn value(i: u32) -> T`; it reads
  * input k's element for output i as `in{k}(i)`, in the input's compute type (bool as u32 0/1).
+ *
+ * `float16`: whether this kernel takes float16 operands (the data-movement kernels: cast, contiguous). They
+ * load as their binary16 bits, a float16 output's value is its bits, and the shader gets the codec
+ * (`halfToF32`, `f32ToHalf`). Every other kernel refuses float16 with a WebgpuDtypeError.
  */
-export function runMapKernel(label: string, inputs: readonly Tensor[], y: Tensor, body: string, prelude = ''): void {
+export function runMapKernel(label: string, inputs: readonly Tensor[], y: Tensor, body: string, prelude = '', float16 = false): void {
   if (y.size === 0) return;
-  const out = gpuDtype(y.dtype, label);
-  const types: GpuDType[] = inputs.map((t) => gpuDtype(t.dtype, label));
+  const dtypeOf = (t: Tensor): GpuStorageDType => (float16 ? gpuStorageDtype(t.dtype, label) : gpuDtype(t.dtype, label));
+  const out = dtypeOf(y);
+  const types = inputs.map(dtypeOf);
   const ctx = webgpuContext();
   const wg = ctx.limits.workgroupSize;
   const decls = inputs.map((t, k) => [
@@ -33,7 +41,7 @@ export function runMapKernel(label: string, inputs: readonly Tensor[], y: Tensor
   const wgsl = `${decls.join('\n')}
 ${storageDecl(inputs.length, 'y', out, 'read_write')}
 ${FROM_BITS}
-${prelude}
+${[out, ...types].includes('float16') ? `${HALF_CODEC}\n` : ''}${prelude}
 fn value(i: u32) -> ${valueType(out)} {
 ${body}
 }

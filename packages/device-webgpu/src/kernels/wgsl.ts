@@ -1,4 +1,5 @@
 import { WebgpuDtypeError } from '../errors.js';
+import { halfBitsLoadFn } from './half-wgsl.js';
 
 /**
  * WGSL building blocks shared by the kernels. Sizes are baked into each kernel's source as constants: a
@@ -47,7 +48,7 @@ export function wgslType(dtype: string, what: string): 'f32' | 'i32' {
 
 export const workgroupsFor = (count: number, workgroupSize: number): number => Math.ceil(count / workgroupSize);
 
-// ---- element access for float32, int32 and bool ------------------------------------------------
+// ---- element access for float32, int32, bool and float16 ---------------------------------------
 
 /**
  * The dtypes the generic kernels read and write. bool is one byte per element in every device's memory;
@@ -56,36 +57,59 @@ export const workgroupsFor = (count: number, workgroupSize: number): number => M
  */
 export type GpuDType = 'float32' | 'int32' | 'bool';
 
+/**
+ * What the data-movement kernels (cast, contiguous) also take: float16, stored as binary16 bits two to a
+ * word (half-wgsl.ts). It loads as its bits (u32) and a float16 output's `value(i)` returns bits, so a copy
+ * is bit-exact; arithmetic kernels never see it (they keep refusing float16 through `gpuDtype`).
+ */
+export type GpuStorageDType = GpuDType | 'float16';
+
 export function gpuDtype(dtype: string, what: string): GpuDType {
   if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
   throw new WebgpuDtypeError(what, dtype, ['float32', 'int32', 'bool']);
 }
 
-/** The WGSL type a loaded element has: bool loads as u32 0 or 1. */
-export const computeType: Readonly<Record<GpuDType, 'f32' | 'i32' | 'u32'>> = { float32: 'f32', int32: 'i32', bool: 'u32' };
-
-/** A storage binding declaration for a buffer of `dtype`. */
-export function storageDecl(binding: number, name: string, dtype: GpuDType, access: 'read' | 'read_write'): string {
-  return `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<${dtype === 'bool' ? 'u32' : computeType[dtype]}>;`;
+/** `gpuDtype` for the kernels that move float16 too. */
+export function gpuStorageDtype(dtype: string, what: string): GpuStorageDType {
+  if (dtype === 'float16') return dtype;
+  if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return dtype;
+  throw new WebgpuDtypeError(what, dtype, ['float32', 'int32', 'bool', 'float16']);
 }
 
-/** `fn fnName(e: u32) -> T`: storage element e of `buffer` (a bool's byte extracted from its word). */
-export function loadFn(fnName: string, buffer: string, dtype: GpuDType): string {
+/** The WGSL type a loaded element has: bool loads as u32 0 or 1, float16 as its 16 bits in a u32. */
+export const computeType: Readonly<Record<GpuStorageDType, 'f32' | 'i32' | 'u32'>> = { float32: 'f32', int32: 'i32', bool: 'u32', float16: 'u32' };
+
+/** Elements a storage word holds: bool and float16 share words, so their stores are word by word. */
+const PER_WORD: Readonly<Record<GpuStorageDType, number>> = { float32: 1, int32: 1, bool: 4, float16: 2 };
+
+/** A storage binding declaration for a buffer of `dtype`. */
+export function storageDecl(binding: number, name: string, dtype: GpuStorageDType, access: 'read' | 'read_write'): string {
+  return `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<${PER_WORD[dtype] > 1 ? 'u32' : computeType[dtype]}>;`;
+}
+
+/** `fn fnName(e: u32) -> T`: storage element e of `buffer` (a bool's byte, a float16's bits, extracted from its word). */
+export function loadFn(fnName: string, buffer: string, dtype: GpuStorageDType): string {
+  if (dtype === 'float16') return halfBitsLoadFn(fnName, buffer);
   if (dtype !== 'bool') return `fn ${fnName}(e: u32) -> ${computeType[dtype]} { return ${buffer}[e]; }`;
   return `fn ${fnName}(e: u32) -> u32 { return (${buffer}[e >> 2u] >> ((e & 3u) * 8u)) & 0xffu; }`;
 }
 
-/** The WGSL type `value(i)` returns in a map kernel: a bool output takes a WGSL bool. */
-export function valueType(dtype: GpuDType): string {
+/** The WGSL type `value(i)` returns in a map kernel: a bool output takes a WGSL bool, a float16 one its bits. */
+export function valueType(dtype: GpuStorageDType): string {
   return dtype === 'bool' ? 'bool' : computeType[dtype];
 }
 
 /**
  * The entry point of a kernel that writes each element of a fresh contiguous output `y` (binding named
  * `y`) from `fn value(i: u32) -> valueType(dtype)`. A bool output is written a word (four elements) per
- * invocation, so no two invocations share a word.
+ * invocation and a float16 output a word (two elements) per invocation, so no two invocations share a word.
  */
-export function mapMain(workgroupSize: number, count: number, dtype: GpuDType): string {
+export function mapMain(workgroupSize: number, count: number, dtype: GpuStorageDType): string {
+  if (dtype === 'float16') {
+    return elementwiseMain(workgroupSize, Math.ceil(count / 2), `  var word = value(i * 2u) & 0xffffu;
+  if (i * 2u + 1u < ${count}u) { word = word | (value(i * 2u + 1u) << 16u); }
+  y[i] = word;`);
+  }
   if (dtype !== 'bool') return elementwiseMain(workgroupSize, count, '  y[i] = value(i);');
   const words = Math.ceil(count / 4);
   return elementwiseMain(workgroupSize, words, `  var word = 0u;
@@ -97,8 +121,8 @@ export function mapMain(workgroupSize: number, count: number, dtype: GpuDType): 
 }
 
 /** Invocations `mapMain` needs for `count` output elements. */
-export function mapInvocations(count: number, dtype: GpuDType): number {
-  return dtype === 'bool' ? Math.ceil(count / 4) : count;
+export function mapInvocations(count: number, dtype: GpuStorageDType): number {
+  return Math.ceil(count / PER_WORD[dtype]);
 }
 
 /**

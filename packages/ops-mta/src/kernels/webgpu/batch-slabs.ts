@@ -4,7 +4,8 @@ import type { MtaGeometry } from '../../geometry.js';
  * Maps larger than one storage binding (maxStorageBufferBindingSize: 1 GiB on SwiftShader; B = 2, C = 4,
  * L = 8192 is 2 GiB) are processed in slabs of whole batches: every pass of MTA is independent per batch
  * except the weight gradient, which sums the slabs' partials in its final pass. The slab size divides B, so
- * every slab has the same geometry (one pipeline per pass).
+ * every slab has the same geometry (one pipeline per pass). Sized at 4 bytes an element for float16 too: its
+ * packed maps take 2, but the f32 scratch maps a float16 call keeps per slab (pre-mode C, post-mode dP) take 4.
  */
 export interface BatchSlabs {
   /** Batches per slab. */

@@ -1,11 +1,33 @@
 import type { MtaGeometry } from '../../geometry.js';
 import { ENTRY_PARAMS, geometryConstants } from './constants.js';
+import { mapInput, mapLoad, mapOutput, packedHelpers, packedPairStore, sharesWords, type MapStorage, type WrittenMap } from './map-storage.js';
 
 /**
  * The two convolutions of MTA, one invocation per output element, causal masks folded into the loads:
  * an input position (row, col) is read only when col <= row (the masked-to-zero map), so NaN scores above
  * the diagonal are never touched, and outputs above the diagonal are written as 0.
+ *
+ * Maps may be f32 or packed float16 (map-storage.ts); weight and bias are always f32 (a float16 call widens
+ * them once into scratch). A packed output is written by invocations that each compute two adjacent
+ * positions, so that they own whole words (map-storage.ts says why that is race-free).
  */
+export interface ConvStorage {
+  readonly input: MapStorage;
+  readonly output: MapStorage;
+  /** Test instrumentation of a packed output's stores (map-storage.ts, WrittenMap.ledger): the binding after the shader's own. */
+  readonly ledger?: boolean;
+}
+
+const F32: ConvStorage = { input: 'f32', output: 'f32' };
+
+/**
+ * Workgroups of a convolution: one invocation per position and group (all of a group's channels at once),
+ * or per pair of positions and group into a packed map.
+ */
+export function convWorkgroups(g: MtaGeometry, output: MapStorage, workgroupSize: number): number {
+  const positions = output === 'f32' ? g.L * g.L : Math.ceil((g.L * g.L) / 2);
+  return Math.ceil((g.B * g.groups * positions) / workgroupSize);
+}
 
 /**
  * y[b, co, i, j] = bias[co] + sum over the group's input channels and taps of
@@ -13,13 +35,34 @@ import { ENTRY_PARAMS, geometryConstants } from './constants.js';
  * One invocation computes position (i, j) for every output channel of one group, so each input value it
  * loads serves all of them (register blocking over the group's output channels).
  */
-export function convForwardShader(g: MtaGeometry, workgroupSize: number): string {
-  return `${geometryConstants(g, workgroupSize)}
-@group(0) @binding(0) var<storage, read> x: array<f32>;
+export function convForwardShader(g: MtaGeometry, workgroupSize: number, io: ConvStorage = F32): string {
+  const accumulate = `  var acc: array<f32, ${g.cog}>;
+  for (var k = 0u; k < COG; k++) { acc[k] = ${g.hasBias ? 'bias[grp * COG + k]' : '0.0'}; }
+  for (var cil = 0u; cil < CIG; cil++) {
+    let xBase = (b * CIN + grp * CIG + cil) * LL;
+    for (var kh = 0; kh < i32(KH); kh++) {
+      let r = i - PT + kh * DH;
+      if (r < 0 || r >= IL) { continue; }
+      for (var kw = 0; kw < i32(KW); kw++) {
+        let c = j - PL + kw * DW;
+        if (c < 0 || c > r) { continue; }
+        let xv = ${mapLoad('x', io.input, 'xBase + u32(r) * L + u32(c)')};
+        let tap = u32(kh) * KW + u32(kw);
+        for (var k = 0u; k < COG; k++) { acc[k] += w[((grp * COG + k) * CIG + cil) * TAPS + tap] * xv; }
+      }
+    }
+  }`;
+  const header = `${geometryConstants(g, workgroupSize)}
+${mapInput(0, 'x', io.input)}
 @group(0) @binding(1) var<storage, read> w: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+${mapOutput(2, 'y', io.output, sharesWords(g))}
 ${g.hasBias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : ''}
-const GROUPS: u32 = ${g.groups}u;
+const GROUPS: u32 = ${g.groups}u;`;
+  if (io.output === 'f16') {
+    return packedPairShader(g, workgroupSize, header, packedHelpers([['x', io.input]], written(g, 'y', io, g.hasBias ? 4 : 3)), 'COUT', 'COG', accumulate, 'y');
+  }
+  const loads = packedHelpers([['x', io.input]]);
+  return `${header}${loads ? `\n${loads}` : ''}
 const COUNT: u32 = ${g.B * g.groups * g.L * g.L}u;
 @compute @workgroup_size(${workgroupSize})
 fn main(${ENTRY_PARAMS}) {
@@ -35,22 +78,7 @@ fn main(${ENTRY_PARAMS}) {
     for (var k = 0u; k < COG; k++) { y[yBase + k * LL] = 0.0; }
     return;
   }
-  var acc: array<f32, ${g.cog}>;
-  for (var k = 0u; k < COG; k++) { acc[k] = ${g.hasBias ? 'bias[grp * COG + k]' : '0.0'}; }
-  for (var cil = 0u; cil < CIG; cil++) {
-    let xBase = (b * CIN + grp * CIG + cil) * LL;
-    for (var kh = 0; kh < i32(KH); kh++) {
-      let r = i - PT + kh * DH;
-      if (r < 0 || r >= IL) { continue; }
-      for (var kw = 0; kw < i32(KW); kw++) {
-        let c = j - PL + kw * DW;
-        if (c < 0 || c > r) { continue; }
-        let xv = x[xBase + u32(r) * L + u32(c)];
-        let tap = u32(kh) * KW + u32(kw);
-        for (var k = 0u; k < COG; k++) { acc[k] += w[((grp * COG + k) * CIG + cil) * TAPS + tap] * xv; }
-      }
-    }
-  }
+${accumulate}
   for (var k = 0u; k < COG; k++) { y[yBase + k * LL] = acc[k]; }
 }`;
 }
@@ -61,12 +89,37 @@ fn main(${ENTRY_PARAMS}) {
  * diagonal (gy is the masked output gradient); 0 above the diagonal of dx. One invocation computes (r, c)
  * for every input channel of one group, so each gradient value it loads serves all of them.
  */
-export function convTransposeShader(g: MtaGeometry, workgroupSize: number): string {
-  return `${geometryConstants(g, workgroupSize)}
-@group(0) @binding(0) var<storage, read> gy: array<f32>;
+export function convTransposeShader(g: MtaGeometry, workgroupSize: number, io: ConvStorage = F32): string {
+  const accumulate = (i: string, j: string): string => `  var acc: array<f32, ${g.cig}>;
+  for (var k = 0u; k < COG; k++) {
+    let co = grp * COG + k;
+    let gBase = (b * COUT + co) * LL;
+    for (var kh = 0; kh < i32(KH); kh++) {
+      let ${i} = r + PT - kh * DH;
+      if (${i} < 0 || ${i} >= IL) { continue; }
+      for (var kw = 0; kw < i32(KW); kw++) {
+        let ${j} = c + PL - kw * DW;
+        if (${j} < 0 || ${j} > ${i}) { continue; }
+        let gv = ${mapLoad('gy', io.input, `gBase + u32(${i}) * L + u32(${j})`)};
+        let tap = u32(kh) * KW + u32(kw);
+        for (var cil = 0u; cil < CIG; cil++) { acc[cil] += w[(co * CIG + cil) * TAPS + tap] * gv; }
+      }
+    }
+  }`;
+  const header = `${geometryConstants(g, workgroupSize)}
+${mapInput(0, 'gy', io.input)}
 @group(0) @binding(1) var<storage, read> w: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
-const GROUPS: u32 = ${g.groups}u;
+${mapOutput(2, 'dx', io.output, sharesWords(g))}
+const GROUPS: u32 = ${g.groups}u;`;
+  if (io.output === 'f16') {
+    // The pair shader names the output position (i, j); here that is (r, c), the gradient's rows (i, j) inside.
+    const body = `  let r = i;
+  let c = j;
+${accumulate('gi', 'gj')}`;
+    return packedPairShader(g, workgroupSize, header, packedHelpers([['gy', io.input]], written(g, 'dx', io, 3)), 'CIN', 'CIG', body, 'dx');
+  }
+  const loads = packedHelpers([['gy', io.input]]);
+  return `${header}${loads ? `\n${loads}` : ''}
 const COUNT: u32 = ${g.B * g.groups * g.L * g.L}u;
 @compute @workgroup_size(${workgroupSize})
 fn main(${ENTRY_PARAMS}) {
@@ -81,23 +134,53 @@ fn main(${ENTRY_PARAMS}) {
     for (var k = 0u; k < CIG; k++) { dx[dxBase + k * LL] = 0.0; }
     return;
   }
-  var acc: array<f32, ${g.cig}>;
-  for (var k = 0u; k < COG; k++) {
-    let co = grp * COG + k;
-    let gBase = (b * COUT + co) * LL;
-    for (var kh = 0; kh < i32(KH); kh++) {
-      let i = r + PT - kh * DH;
-      if (i < 0 || i >= IL) { continue; }
-      for (var kw = 0; kw < i32(KW); kw++) {
-        let j = c + PL - kw * DW;
-        if (j < 0 || j > i) { continue; }
-        let gv = gy[gBase + u32(i) * L + u32(j)];
-        let tap = u32(kh) * KW + u32(kw);
-        for (var cil = 0u; cil < CIG; cil++) { acc[cil] += w[(co * CIG + cil) * TAPS + tap] * gv; }
-      }
-    }
-  }
+${accumulate('i', 'j')}
   for (var k = 0u; k < CIG; k++) { dx[dxBase + k * LL] = acc[k]; }
+}`;
+}
+
+/** The packed output of a convolution with `bindings` bindings of its own. */
+function written(g: MtaGeometry, name: string, io: ConvStorage, bindings: number): WrittenMap {
+  return { name, storage: io.output, shared: sharesWords(g), ...(io.ledger ? { ledger: bindings } : {}) };
+}
+
+/**
+ * A convolution into a packed map: one invocation per (batch, group, pair of positions 2q and 2q + 1 of a
+ * channel map in row-major order), each position computed by `accumulate` (which sees b, grp, i, j and
+ * leaves the group's `channels` outputs in acc), both stored per channel with `packedPairStore`. With L
+ * even the pair lies in one row and is one whole word of every channel; with L odd it may straddle rows,
+ * and in maps that start mid-word its elements are halves of words shared with the neighbouring pairs.
+ */
+function packedPairShader(g: MtaGeometry, workgroupSize: number, header: string, helpers: string, total: 'COUT' | 'CIN', channels: 'COG' | 'CIG',
+  accumulate: string, out: string): string {
+  const perGroup = channels === 'COG' ? g.cog : g.cig;
+  const pairs = Math.ceil((g.L * g.L) / 2);
+  return `${header}
+${helpers}
+const PAIRS: u32 = ${pairs}u;
+const COUNT: u32 = ${g.B * g.groups * pairs}u;
+/** The group's ${channels} outputs at position (i, j) of batch b: 0 above the diagonal. */
+fn convAt(b: u32, grp: u32, i: i32, j: i32) -> array<f32, ${perGroup}> {
+  if (j > i) { return array<f32, ${perGroup}>(); }
+${accumulate}
+  return acc;
+}
+@compute @workgroup_size(${workgroupSize})
+fn main(${ENTRY_PARAMS}) {
+  let q = linearGroup(wg, groups) * WG + lid;
+  if (q >= COUNT) { return; }
+  let pair = q % PAIRS;
+  let grp = (q / PAIRS) % GROUPS;
+  let b = q / (PAIRS * GROUPS);
+  let pos = 2u * pair;
+  let hasSecond = pos + 1u < LL;
+  var first = convAt(b, grp, i32(pos / L), i32(pos % L));
+  var second: array<f32, ${perGroup}>;
+  if (hasSecond) { second = convAt(b, grp, i32((pos + 1u) / L), i32((pos + 1u) % L)); }
+  for (var k = 0u; k < ${channels}; k++) {
+    let e = (b * ${total} + grp * ${channels} + k) * LL + pos;
+    ${packedPairStore(out, sharesWords(g), 'e', 'first[k]', 'second[k]', 'hasSecond')}
+  }
 }`;
 }
 

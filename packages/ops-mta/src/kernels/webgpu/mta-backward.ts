@@ -2,7 +2,9 @@ import type { Tensor } from '@mta/core';
 import { ComputeBatch, type StorageBinding, type WebgpuContext } from '@mta/device-webgpu';
 import type { MtaGeometry } from '../../geometry.js';
 import { planBatchSlabs } from './batch-slabs.js';
-import { convTransposeShader, convTransposeUnrolledShader, useUnrolledConv } from './conv-shaders.js';
+import { convTransposeShader, convTransposeUnrolledShader, convWorkgroups, useUnrolledConv } from './conv-shaders.js';
+import { gradientTarget, widenedParameter } from './half-parameters.js';
+import { storageOf } from './map-storage.js';
 import { rowVjpShader } from './row-vjp-shader.js';
 import { planWeightGrad, weightGradPartialsShader, weightGradReduceShader } from './weight-grad-shaders.js';
 
@@ -21,6 +23,9 @@ export interface MtaBackwardInputs {
  * one submit.
  *   post: dP = convT(mask0(G), W) into gradScores, then dS = vjp(P, dP) in place; dW, db from (mask0(G), P)
  *   pre:  Gy = vjp(O, G) into scratch; dS = mask0(convT(Gy, W)); dW, db from (Gy, mask0(S))
+ * float16 (map-storage.ts): G, the saved maps and dS are packed, W is widened to f32 scratch, Gy stays an
+ * f32 scratch, and post mode's dP goes to an f32 scratch (one slab's) instead of into dS, so the VJP sees it
+ * unrounded; dW and db are summed in f32 exactly as for float32 and narrowed to float16 at the end.
  */
 export function mtaBackwardWebgpu(
   ctx: WebgpuContext, g: MtaGeometry, inputs: MtaBackwardInputs, gradScores: Tensor, gradWeight: Tensor, gradBias: Tensor | null,
@@ -28,16 +33,16 @@ export function mtaBackwardWebgpu(
   const wg = ctx.limits.workgroupSize;
   const slabs = planBatchSlabs(g, ctx.limits.maxStorageBindingBytes);
   const gs = slabs.geometry;
+  const maps = storageOf(g);
   const batch = new ComputeBatch(ctx);
   const grad = batch.bindParts(inputs.gradOut, slabs.count);
   const map = batch.bindParts(inputs.map, slabs.count);
   const dS = batch.bindParts(gradScores, slabs.count);
   // Weights as a uniform buffer where they fit one (and the unrolled shader stays small), else as storage.
-  const wUniform = useUnrolledConv(gs) ? batch.bindUniform(inputs.weight) : null;
-  const w = wUniform ?? batch.bind(inputs.weight);
+  // float16 calls run the loop shaders over the weight widened to f32 (the unrolled ones take f32 maps only).
+  const wUniform = maps === 'f32' && useUnrolledConv(gs) ? batch.bindUniform(inputs.weight) : null;
+  const w = wUniform ?? widenedParameter(batch, inputs.weight);
   const convT = wUniform ? convTransposeUnrolledShader(gs, wg) : convTransposeShader(gs, wg);
-  // The convolutions run one invocation per position and group (all of a group's channels at once).
-  const convGroups = Math.ceil((gs.B * gs.groups * gs.L * gs.L) / wg);
   const rowGroups = (channels: number): number => gs.B * channels * gs.L;
   const plan = planWeightGrad(gs);
   // Each slab writes its weight-gradient partials to its own aligned region; the final pass sums them all.
@@ -52,25 +57,35 @@ export function mtaBackwardWebgpu(
     // One slab's Gy, reused by every slab: passes of one encoder run in order.
     gyScratch = batch.scratch(gs.B * gs.Cout * gs.L * gs.L * 4);
   }
+  // float16 post mode: one slab's dP in f32, reused by every slab.
+  const dP = g.mode === 'post' && maps === 'f16' ? batch.scratch(gs.B * gs.Cin * gs.L * gs.L * 4) : null;
   for (let k = 0; k < slabs.count; k++) {
     let gy: StorageBinding;
     let x: StorageBinding;
     if (g.mode === 'post') {
       gy = grad[k]!;
       x = map[k]!;
-      batch.dispatch(convT, 'mta-conv-transpose', [gy, w, dS[k]!], convGroups);
-      batch.dispatch(rowVjpShader(gs, gs.Cin, wg, true), 'mta-activation-vjp', [map[k]!, dS[k]!], rowGroups(gs.Cin));
+      if (dP) {
+        batch.dispatch(convTransposeShader(gs, wg, { input: maps, output: 'f32' }), 'mta-conv-transpose', [gy, w, dP], convWorkgroups(gs, 'f32', wg));
+        batch.dispatch(rowVjpShader(gs, gs.Cin, wg, false, { p: maps, g: 'f32', out: maps }), 'mta-activation-vjp', [map[k]!, dP, dS[k]!], rowGroups(gs.Cin));
+      } else {
+        batch.dispatch(convT, 'mta-conv-transpose', [gy, w, dS[k]!], convWorkgroups(gs, 'f32', wg));
+        batch.dispatch(rowVjpShader(gs, gs.Cin, wg, true), 'mta-activation-vjp', [map[k]!, dS[k]!], rowGroups(gs.Cin));
+      }
     } else {
       gy = gyScratch!;
       x = scores[k]!;
-      batch.dispatch(rowVjpShader(gs, gs.Cout, wg, false), 'mta-activation-vjp', [map[k]!, grad[k]!, gy], rowGroups(gs.Cout));
-      batch.dispatch(convT, 'mta-conv-transpose', [gy, w, dS[k]!], convGroups);
+      batch.dispatch(rowVjpShader(gs, gs.Cout, wg, false, { p: maps, g: maps, out: 'f32' }), 'mta-activation-vjp', [map[k]!, grad[k]!, gy], rowGroups(gs.Cout));
+      const packedConvT = maps === 'f16' ? convTransposeShader(gs, wg, { input: 'f32', output: maps }) : convT;
+      batch.dispatch(packedConvT, 'mta-conv-transpose', [gy, w, dS[k]!], convWorkgroups(gs, maps, wg));
     }
-    batch.dispatch(weightGradPartialsShader(gs, plan, wg, ctx.limits.maxWorkgroupStorageBytes), 'mta-weight-grad',
+    const gyStorage = g.mode === 'post' ? maps : 'f32';
+    batch.dispatch(weightGradPartialsShader(gs, plan, wg, ctx.limits.maxWorkgroupStorageBytes, { gy: gyStorage, x: maps }), 'mta-weight-grad',
       [gy, x, ComputeBatch.range(partials, k * regionBytes, plan.partialCount * 4)], plan.workgroups);
   }
-  const outputs = [batch.bind(gradWeight), ...(gradBias ? [batch.bind(gradBias)] : [])];
+  const targets = [gradientTarget(batch, gradWeight), ...(gradBias ? [gradientTarget(batch, gradBias)] : [])];
   batch.dispatch(weightGradReduceShader(gs, plan, wg, { count: slabs.count, regionFloats: regionBytes / 4 }), 'mta-weight-grad-sum',
-    [partials, ...outputs], g.wElems + (gradBias ? g.Cout : 0));
+    [partials, ...targets.map((t) => t.binding)], g.wElems + (gradBias ? g.Cout : 0));
+  for (const t of targets) t.finish();
   batch.submit();
 }

@@ -2,7 +2,9 @@ import type { Tensor } from '@mta/core';
 import { ComputeBatch, type WebgpuContext } from '@mta/device-webgpu';
 import type { MtaGeometry } from '../../geometry.js';
 import { planBatchSlabs } from './batch-slabs.js';
-import { convForwardShader, convForwardUnrolledShader, useUnrolledConv } from './conv-shaders.js';
+import { convForwardShader, convForwardUnrolledShader, convWorkgroups, useUnrolledConv } from './conv-shaders.js';
+import { widenedParameter } from './half-parameters.js';
+import { storageOf } from './map-storage.js';
 import { rowActivationShader } from './row-activation-shader.js';
 
 /**
@@ -10,32 +12,42 @@ import { rowActivationShader } from './row-activation-shader.js';
  * storage binding), one submit.
  *   post: P = softmax|sparsemax(mask(S)) (saved as `probs`), O = mask0(conv(pad(P)) + b)
  *   pre:  O = conv(pad(mask0(S))) + b, then softmax|sparsemax(mask(O)) in place
+ * float16 (every operand and result packed, map-storage.ts): the weight and bias are widened to f32 scratch
+ * first; post mode reads S and writes P and O packed; pre mode convolves into an f32 scratch C (one slab's,
+ * so the activation sees the convolution unrounded, as the npu's UB does) and activates C into O.
  */
 export function mtaForwardWebgpu(ctx: WebgpuContext, g: MtaGeometry, scores: Tensor, weight: Tensor, bias: Tensor | null, out: Tensor, probs: Tensor | null): void {
   const wg = ctx.limits.workgroupSize;
   const slabs = planBatchSlabs(g, ctx.limits.maxStorageBindingBytes);
   const gs = slabs.geometry;
+  const maps = storageOf(g);
   const batch = new ComputeBatch(ctx);
   const s = batch.bindParts(scores, slabs.count);
   const o = batch.bindParts(out, slabs.count);
   // Weights as a uniform buffer where they fit one (and the unrolled shader stays small), else as storage.
-  const wUniform = useUnrolledConv(gs) ? batch.bindUniform(weight) : null;
-  const w = wUniform ?? batch.bind(weight);
+  // float16 calls run the loop shaders over the weights widened to f32 (the unrolled ones take f32 maps only).
+  const wUniform = maps === 'f32' && useUnrolledConv(gs) ? batch.bindUniform(weight) : null;
+  const w = wUniform ?? widenedParameter(batch, weight);
   const conv = wUniform ? convForwardUnrolledShader(gs, wg) : convForwardShader(gs, wg);
-  const b = bias ? [batch.bind(bias)] : [];
-  // The convolutions run one invocation per position and group (all of a group's channels at once).
-  const convGroups = Math.ceil((gs.B * gs.groups * gs.L * gs.L) / wg);
+  const b = bias ? [widenedParameter(batch, bias)] : [];
   const rowGroups = (channels: number): number => gs.B * channels * gs.L;
   if (g.mode === 'post' && !probs) throw new Error('webgpu MultiTokenAttention: post mode needs the probs output');
   const p = probs ? batch.bindParts(probs, slabs.count) : [];
+  // float16 pre mode: one slab's convolution in f32, reused by every slab (passes of one encoder run in order).
+  const c = g.mode === 'pre' && maps === 'f16' ? batch.scratch(gs.B * gs.Cout * gs.L * gs.L * 4) : null;
   for (let k = 0; k < slabs.count; k++) {
     if (g.mode === 'post') {
-      batch.dispatch(rowActivationShader(gs, gs.Cin, wg, false), 'mta-activation', [s[k]!, p[k]!], rowGroups(gs.Cin));
-      batch.dispatch(conv, 'mta-conv', [p[k]!, w, o[k]!, ...b], convGroups);
+      batch.dispatch(rowActivationShader(gs, gs.Cin, wg, false, { src: maps, dst: maps }), 'mta-activation', [s[k]!, p[k]!], rowGroups(gs.Cin));
+      const packedConv = maps === 'f16' ? convForwardShader(gs, wg, { input: maps, output: maps }) : conv;
+      batch.dispatch(packedConv, 'mta-conv', [p[k]!, w, o[k]!, ...b], convWorkgroups(gs, maps, wg));
+    } else if (c) {
+      batch.dispatch(convForwardShader(gs, wg, { input: maps, output: 'f32' }), 'mta-conv', [s[k]!, w, c, ...b], convWorkgroups(gs, 'f32', wg));
+      batch.dispatch(rowActivationShader(gs, gs.Cout, wg, false, { src: 'f32', dst: maps }), 'mta-activation', [c, o[k]!], rowGroups(gs.Cout));
     } else {
-      batch.dispatch(conv, 'mta-conv', [s[k]!, w, o[k]!, ...b], convGroups);
+      batch.dispatch(conv, 'mta-conv', [s[k]!, w, o[k]!, ...b], convWorkgroups(gs, 'f32', wg));
       batch.dispatch(rowActivationShader(gs, gs.Cout, wg, true), 'mta-activation', [o[k]!], rowGroups(gs.Cout));
     }
   }
   batch.submit();
 }
+

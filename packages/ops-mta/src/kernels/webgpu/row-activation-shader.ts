@@ -1,5 +1,6 @@
 import type { MtaGeometry } from '../../geometry.js';
 import { ENTRY_PARAMS, geometryConstants, TREE_SUM } from './constants.js';
+import { mapInput, mapLoad, mapOutput, packedHelpers, packedRowStore, type MapStorage } from './map-storage.js';
 
 /**
  * Where a row-wise shader finds its rows: `rows` rows of `width` entries, entry c of row `row` at
@@ -35,25 +36,58 @@ export function mtaRows(g: MtaGeometry, channels: number, workgroupSize: number)
  * drop a NaN, a +Inf makes sparsemax's tau +Inf and max(Inf - Inf, 0) is 0, and a softmax row holding +Inf
  * came out finite on SwiftShader): a row with a NaN or +Inf, or with only -Inf, is all NaN, as on the cpu; -Inf entries of any
  * other row get 0.
+ *
+ * `storage`: of the source and destination maps (map-storage.ts). A packed (float16) destination is never the
+ * source (not `inPlace`; pre mode activates an f32 scratch into it) and its rows are contiguous (stride 1).
+ * Its row is stored as whole words from `rowValue(c)`, which reads the row's statistics from private variables.
  */
-export function rowActivationShader(g: MtaGeometry, channels: number, workgroupSize: number, inPlace: boolean): string {
-  return rowActivationWgsl(mtaRows(g, channels, workgroupSize), g.sparse ? 'sparsemax' : 'softmax', workgroupSize, inPlace);
+export interface RowStorage {
+  readonly src: MapStorage;
+  readonly dst: MapStorage;
+  /** Test instrumentation of a packed destination's stores (map-storage.ts, WrittenMap.ledger): binding 2. */
+  readonly ledger?: boolean;
+}
+
+const F32_ROWS: RowStorage = { src: 'f32', dst: 'f32' };
+
+export function rowActivationShader(g: MtaGeometry, channels: number, workgroupSize: number, inPlace: boolean, storage: RowStorage = F32_ROWS): string {
+  return rowActivationWgsl(mtaRows(g, channels, workgroupSize), g.sparse ? 'sparsemax' : 'softmax', workgroupSize, inPlace, storage);
 }
 
 /** Softmax or sparsemax of the rows of `layout` (the non-finite rule and tau search as described above). */
-export function rowActivationWgsl(layout: RowLayout, activation: 'softmax' | 'sparsemax', workgroupSize: number, inPlace: boolean): string {
+export function rowActivationWgsl(layout: RowLayout, activation: 'softmax' | 'sparsemax', workgroupSize: number, inPlace: boolean,
+  storage: RowStorage = F32_ROWS): string {
+  const packed = storage.dst === 'f16';
+  if (inPlace && (storage.src !== 'f32' || packed)) throw new Error('webgpu MTA: an in-place activation runs on an f32 map only');
+  if (packed && layout.stride !== 1) throw new Error('webgpu MTA: a packed activation writes contiguous rows only');
+  // Rows of odd width start mid-word every other row: their boundary words have two writers (map-storage.ts).
+  const shared = layout.width % 2 === 1;
   const src = inPlace ? 'x' : 'src';
   const dst = inPlace ? 'x' : 'dst';
+  const load = (index: string): string => mapLoad(src, storage.src, index);
   const bindings = inPlace
     ? '@group(0) @binding(0) var<storage, read_write> x: array<f32>;'
-    : `@group(0) @binding(0) var<storage, read> src: array<f32>;
-@group(0) @binding(1) var<storage, read_write> dst: array<f32>;`;
+    : `${mapInput(0, 'src', storage.src)}
+${mapOutput(1, 'dst', storage.dst, shared)}`;
+  const helpers = packedHelpers([['src', storage.src]], { name: 'dst', storage: storage.dst, shared, ...(storage.ledger ? { ledger: 2 } : {}) });
+  // A packed destination: the row's values come from rowValue(c), which reads what the row's branch left in these.
+  const rowValue = `var<private> rowBase: u32;
+var<private> rowN: u32;
+var<private> rowNan: bool;
+var<private> rowM: f32;
+var<private> rowK: f32;
+fn rowValue(c: u32) -> f32 {
+  if (c >= rowN) { return 0.0; }
+  if (rowNan) { return fromBits(0x7fc00000u); }
+  ${activation === 'sparsemax' ? `return max(${load('rowBase + c')} - rowM - rowK, 0.0);` : `return exp(${load('rowBase + c')} - rowM) * rowK;`}
+}`;
+  const store = packedRowStore('dst', shared);
   // Decided by the bits before any arithmetic (see above); every invocation reaches the uniform branch.
   const nonFiniteRow = `
   var nanOrInf = 0.0;
   var negInf = 0.0;
   for (var c = lid; c < n; c += WG) {
-    let bits = bitcast<u32>(${src}[base + c * STRIDE]);
+    let bits = bitcast<u32>(${load('base + c * STRIDE')});
     let magnitude = bits & 0x7fffffffu;
     if (magnitude > 0x7f800000u || bits == 0x7f800000u) { nanOrInf += 1.0; }
     if (bits == 0xff800000u) { negInf += 1.0; }
@@ -67,7 +101,8 @@ export function rowActivationWgsl(layout: RowLayout, activation: 'softmax' | 'sp
   let nonFinite = workgroupUniformLoad(&red2[0]);
   workgroupBarrier(); // every invocation has read red2[0] before the activation writes it again
   if (nonFinite.x > 0.0 || nonFinite.y == f32(n)) {
-    for (var c = lid; c < WIDTH; c += WG) { ${dst}[base + c * STRIDE] = select(0.0, fromBits(0x7fc00000u), c < n); }
+    ${packed ? `rowNan = true;
+    ${store}` : `for (var c = lid; c < WIDTH; c += WG) { ${dst}[base + c * STRIDE] = select(0.0, fromBits(0x7fc00000u), c < n); }`}
     return;
   }`;
   const softmax = `
@@ -80,13 +115,15 @@ export function rowActivationWgsl(layout: RowLayout, activation: 'softmax' | 'sp
   let m = red[0];
   workgroupBarrier();
   var total = 0.0;
-  for (var c = lid; c < n; c += WG) { total += exp(${src}[base + c * STRIDE] - m); }
+  for (var c = lid; c < n; c += WG) { total += exp(${load('base + c * STRIDE')} - m); }
   red[lid] = total;
   ${TREE_SUM}
   let inv = 1.0 / red[0];
-  for (var c = lid; c < WIDTH; c += WG) {
-    if (c < n) { ${dst}[base + c * STRIDE] = exp(${src}[base + c * STRIDE] - m) * inv; } else { ${dst}[base + c * STRIDE] = 0.0; }
-  }`;
+  ${packed ? `rowM = m;
+  rowK = inv;
+  ${store}` : `for (var c = lid; c < WIDTH; c += WG) {
+    if (c < n) { ${dst}[base + c * STRIDE] = exp(${load('base + c * STRIDE')} - m) * inv; } else { ${dst}[base + c * STRIDE] = 0.0; }
+  }`}`;
   const sparsemax = `
   red2[lid] = vec2<f32>(rowMax, 0.0);
   workgroupBarrier();
@@ -100,7 +137,7 @@ export function rowActivationWgsl(layout: RowLayout, activation: 'softmax' | 'sp
   for (var iteration = 0u; iteration <= WIDTH; iteration++) {
     var part = vec2<f32>(0.0, 0.0);
     for (var c = lid; c < n; c += WG) {
-      let v = ${src}[base + c * STRIDE] - m;
+      let v = ${load('base + c * STRIDE')} - m;
       if (v > tau) { part += vec2<f32>(1.0, v); }
     }
     red2[lid] = part;
@@ -114,9 +151,11 @@ export function rowActivationWgsl(layout: RowLayout, activation: 'softmax' | 'sp
     count = support.x;
     tau = (support.y - 1.0) / support.x;
   }
-  for (var c = lid; c < WIDTH; c += WG) {
-    if (c < n) { ${dst}[base + c * STRIDE] = max(${src}[base + c * STRIDE] - m - tau, 0.0); } else { ${dst}[base + c * STRIDE] = 0.0; }
-  }`;
+  ${packed ? `rowM = m;
+  rowK = tau;
+  ${store}` : `for (var c = lid; c < WIDTH; c += WG) {
+    if (c < n) { ${dst}[base + c * STRIDE] = max(${load('base + c * STRIDE')} - m - tau, 0.0); } else { ${dst}[base + c * STRIDE] = 0.0; }
+  }`}`;
   return `${layout.constants}
 const WIDTH: u32 = ${layout.width}u;
 const STRIDE: u32 = ${layout.stride}u;
@@ -125,15 +164,15 @@ var<workgroup> red: array<f32, ${workgroupSize}>;
 var<workgroup> red2: array<vec2<f32>, ${workgroupSize}>;
 const ROWS: u32 = ${layout.rows}u;
 // The bits as a parameter, so that the NaN is made at run time: WGSL rejects a NaN constant expression.
-fn fromBits(b: u32) -> f32 { return bitcast<f32>(b); }
+fn fromBits(b: u32) -> f32 { return bitcast<f32>(b); }${helpers ? `\n${helpers}` : ''}${packed ? `\n${rowValue}` : ''}
 @compute @workgroup_size(${workgroupSize})
 fn main(${ENTRY_PARAMS}) {
   let row = linearGroup(wg, groups);
   if (row >= ROWS) { return; }
   let n = ${layout.n};
   let base = ${layout.base};
-  var rowMax = -3.0e38;
-  for (var c = lid; c < n; c += WG) { rowMax = max(rowMax, ${src}[base + c * STRIDE]); }
+  var rowMax = -3.0e38;${packed ? '\n  rowBase = base;\n  rowN = n;' : ''}
+  for (var c = lid; c < n; c += WG) { rowMax = max(rowMax, ${load('base + c * STRIDE')}); }
   ${nonFiniteRow}
   ${activation === 'sparsemax' ? sparsemax : softmax}
 }`;

@@ -16,6 +16,8 @@ export interface MtaWebgpuTimingOptions {
   readonly K?: number;
   readonly mta?: Omit<MtaOptions, 'impl'>;
   readonly repeats?: number;
+  /** float32 (the default) or float16 (every map packed two to a word, map-storage.ts). */
+  readonly dtype?: 'float32' | 'float16';
   /** Also time each pass on the GPU (timestamp queries) over extra runs after the timed ones: see `passes`. */
   readonly passTiming?: boolean;
 }
@@ -43,16 +45,16 @@ export interface MtaWebgpuTiming {
 }
 
 export async function timeMtaWebgpu(options: MtaWebgpuTimingOptions): Promise<MtaWebgpuTiming> {
-  const { B, C, L, K = 3, repeats = 10 } = options;
+  const { B, C, L, K = 3, repeats = 10, dtype = 'float32' } = options;
   const mta: MtaOptions = { mode: 'post', padding: 'causal', ...options.mta, impl: 'fused' };
   await initDevice('webgpu');
   const ctx = webgpuContext();
   const done = () => ctx.device.queue.onSubmittedWorkDone();
   const random = (n: number, scale: number) => Float32Array.from({ length: n }, () => (Math.random() * 2 - 1) * scale);
-  const scores = tensor(random(B * C * L * L, 3), [B, C, L, L], { device: 'webgpu', requiresGrad: true });
-  const weight = tensor(random(C * C * K * K, 1 / K), [C, C, K, K], { device: 'webgpu', requiresGrad: true });
-  const bias = tensor(random(C, 0.1), [C], { device: 'webgpu', requiresGrad: true });
-  const gradOut = tensor(random(B * C * L * L, 1), [B, C, L, L], { device: 'webgpu' });
+  const scores = tensor(random(B * C * L * L, 3), [B, C, L, L], { device: 'webgpu', dtype, requiresGrad: true });
+  const weight = tensor(random(C * C * K * K, 1 / K), [C, C, K, K], { device: 'webgpu', dtype, requiresGrad: true });
+  const bias = tensor(random(C, 0.1), [C], { device: 'webgpu', dtype, requiresGrad: true });
+  const gradOut = tensor(random(B * C * L * L, 1), [B, C, L, L], { device: 'webgpu', dtype });
   const leaves: Tensor[] = [scores, weight, bias];
   const clearGrads = () => leaves.forEach((t) => { t.grad?.dispose(); t.grad = null; });
   const forward = async () => {

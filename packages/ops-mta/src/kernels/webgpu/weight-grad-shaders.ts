@@ -1,5 +1,6 @@
 import type { MtaGeometry } from '../../geometry.js';
 import { ENTRY_PARAMS, geometryConstants, TREE_SUM } from './constants.js';
+import { mapInput, mapLoad, packedHelpers, type MapStorage } from './map-storage.js';
 
 /**
  * The weight and bias gradients, reduced without float32's accumulation error growing with the map:
@@ -59,7 +60,8 @@ export function planWeightGrad(g: MtaGeometry, targetWorkgroups = 4096): WeightG
  * them in registers), and the workgroup reduces as many sums at once as its storage holds
  * (`workgroupStorageBytes`, from the adapter), so a batch costs one tree's barriers rather than one each.
  */
-export function weightGradPartialsShader(g: MtaGeometry, plan: WeightGradPlan, workgroupSize: number, workgroupStorageBytes: number): string {
+export function weightGradPartialsShader(g: MtaGeometry, plan: WeightGradPlan, workgroupSize: number, workgroupStorageBytes: number,
+  storage: { readonly gy: MapStorage; readonly x: MapStorage } = { gy: 'f32', x: 'f32' }): string {
   const taps = g.kH * g.kW;
   const CB = plan.cilBlock;
   const kahan = (name: string, value: string): string =>
@@ -76,12 +78,13 @@ export function weightGradPartialsShader(g: MtaGeometry, plan: WeightGradPlan, w
     for (let kh = 0; kh < g.kH; kh++) {
       tapCode.push(`      { let r = i - PT + ${kh * g.dh};`, '        if (r >= 0 && r < IL) {', '          let xRow = xBase + u32(r) * L;');
       for (let kw = 0; kw < g.kW; kw++) {
-        tapCode.push(`          { let c = j - PL + ${kw * g.dw}; if (c >= 0 && c <= r) ${kahan(`${k}_${kh * g.kW + kw}`, 'gv * x[xRow + u32(c)]')} }`);
+        tapCode.push(`          { let c = j - PL + ${kw * g.dw}; if (c >= 0 && c <= r) ${kahan(`${k}_${kh * g.kW + kw}`, `gv * ${mapLoad('x', storage.x, 'xRow + u32(c)')}`)} }`);
       }
       tapCode.push('        }', '      }');
     }
     tapCode.push('    }');
   }
+  const helpers = packedHelpers([['gy', storage.gy], ['x', storage.x]]);
   const atOnce = Math.max(1, Math.min(sums.length, Math.floor(workgroupStorageBytes / 2 / (4 * workgroupSize))));
   const reductions: string[] = [];
   for (let first = 0; first < sums.length; first += atOnce) {
@@ -102,9 +105,9 @@ export function weightGradPartialsShader(g: MtaGeometry, plan: WeightGradPlan, w
     );
   }
   return `${geometryConstants(g, workgroupSize)}
-@group(0) @binding(0) var<storage, read> gy: array<f32>;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> partials: array<f32>;
+${mapInput(0, 'gy', storage.gy)}
+${mapInput(1, 'x', storage.x)}
+@group(0) @binding(2) var<storage, read_write> partials: array<f32>;${helpers ? `\n${helpers}` : ''}
 const CHUNKS: u32 = ${plan.chunks}u;
 const ROWS_PER_CHUNK: u32 = ${plan.rowsPerChunk}u;
 const SLOTS: u32 = ${plan.slots}u;
@@ -132,7 +135,7 @@ ${sums.map((x) => `  var s_${x.name} = 0.0;\n  var c_${x.name} = 0.0;`).join('\n
    let gBase = (b * COUT + co) * LL + u32(i) * L;
    // Only the causal part j <= i of a row: the rest of gy is masked.
    for (var j = i32(lid); j <= i; j += i32(WG)) {
-    let gv = gy[gBase + u32(j)];
+    let gv = ${mapLoad('gy', storage.gy, 'gBase + u32(j)')};
 ${tapCode.join('\n')}
     ${kahan('bias', 'gv')}
    }
