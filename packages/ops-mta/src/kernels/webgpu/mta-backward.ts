@@ -7,7 +7,6 @@ import { gradientTarget, widenedParameter } from './half-parameters.js';
 import { storageOf } from './map-storage.js';
 import { rowVjpShader } from './row-vjp-shader.js';
 import { planWeightGrad, weightGradPartialsShader, weightGradReduceShader } from './weight-grad-shaders.js';
-import { planTiledWeightGrad, weightGradTiledShader } from './weight-grad-tiled-shader.js';
 
 /** The saved tensors the backward reads: post [probs, weight]; pre [out, scores, weight]. */
 export interface MtaBackwardInputs {
@@ -45,9 +44,7 @@ export function mtaBackwardWebgpu(
   const w = wUniform ?? widenedParameter(batch, inputs.weight);
   const convT = wUniform ? convTransposeUnrolledShader(gs, wg) : convTransposeShader(gs, wg);
   const rowGroups = (channels: number): number => gs.B * channels * gs.L;
-  // The weight gradient over tiles in workgroup memory where they fit, else streaming rows (weight-grad-shaders.ts).
-  const tiled = planTiledWeightGrad(gs, wg, ctx.limits.maxWorkgroupStorageBytes);
-  const plan = tiled ?? planWeightGrad(gs);
+  const plan = planWeightGrad(gs);
   // Each slab writes its weight-gradient partials to its own aligned region; the final pass sums them all.
   const align = ctx.limits.storageOffsetAlignment;
   const regionBytes = Math.ceil((plan.partialCount * 4) / align) * align;
@@ -83,10 +80,7 @@ export function mtaBackwardWebgpu(
       batch.dispatch(packedConvT, 'mta-conv-transpose', [gy, w, dS[k]!], convWorkgroups(gs, maps, wg));
     }
     const gyStorage = g.mode === 'post' ? maps : 'f32';
-    const weightGrad = tiled
-      ? weightGradTiledShader(gs, tiled, wg, { gy: gyStorage, x: maps })
-      : weightGradPartialsShader(gs, plan, wg, ctx.limits.maxWorkgroupStorageBytes, { gy: gyStorage, x: maps });
-    batch.dispatch(weightGrad, 'mta-weight-grad',
+    batch.dispatch(weightGradPartialsShader(gs, plan, wg, ctx.limits.maxWorkgroupStorageBytes, { gy: gyStorage, x: maps }), 'mta-weight-grad',
       [gy, x, ComputeBatch.range(partials, k * regionBytes, plan.partialCount * 4)], plan.workgroups);
   }
   const targets = [gradientTarget(batch, gradWeight), ...(gradBias ? [gradientTarget(batch, gradBias)] : [])];
