@@ -16,8 +16,8 @@ import { FROM_BITS, NAN, NEG_INF, elementwiseMain, workgroupsFor } from './wgsl.
  */
 type Kind = 'softmax' | 'logSoftmax' | 'softmaxBackward' | 'logSoftmaxBackward';
 
-const BODIES: Record<Kind, string> = {
-  softmax: `
+/** The lane's max m, after writing NaN to the whole lane and returning when it holds a NaN or +Inf, or only -Inf. */
+const LANE_MAX = `
   var m = ${NEG_INF};
   var nanOrInf = false;
   for (var j = 0u; j < LEN; j++) {
@@ -27,22 +27,17 @@ const BODIES: Record<Kind, string> = {
   if (nanOrInf || bitcast<u32>(m) == 0xff800000u) {
     for (var j = 0u; j < LEN; j++) { y[at(j)] = ${NAN}; }
     return;
-  }
+  }`;
+
+const BODIES: Record<Kind, string> = {
+  softmax: `
+${LANE_MAX}
   var s = 0.0;
   for (var j = 0u; j < LEN; j++) { let e = exp(x[at(j)] - m); y[at(j)] = e; s += e; }
   let scale = 1.0 / s;
   for (var j = 0u; j < LEN; j++) { y[at(j)] = y[at(j)] * scale; }`,
   logSoftmax: `
-  var m = ${NEG_INF};
-  var nanOrInf = false;
-  for (var j = 0u; j < LEN; j++) {
-    let v = x[at(j)];
-    if (isNan(v) || bitcast<u32>(v) == 0x7f800000u) { nanOrInf = true; } else if (v > m) { m = v; }
-  }
-  if (nanOrInf || bitcast<u32>(m) == 0xff800000u) {
-    for (var j = 0u; j < LEN; j++) { y[at(j)] = ${NAN}; }
-    return;
-  }
+${LANE_MAX}
   var s = 0.0;
   for (var j = 0u; j < LEN; j++) { s += exp(x[at(j)] - m); }
   let logSum = m + log(s);

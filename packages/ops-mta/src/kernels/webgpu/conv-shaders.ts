@@ -201,6 +201,54 @@ function uniformWeights(g: MtaGeometry): string {
 fn wAt(i: u32) -> f32 { return w4[i / 4u][i % 4u]; }`;
 }
 
+/**
+ * The frame both unrolled shaders share: one invocation per map position (column `col`, row `row`) and group,
+ * `accs` accumulators (one per channel the position produces), 0 written above the diagonal, the unrolled
+ * `body` in between.
+ */
+interface UnrolledConv {
+  readonly input: string;
+  readonly output: string;
+  readonly col: string;
+  readonly row: string;
+  /** WGSL of the output's first channel base for (b, grp), e.g. `b * COUT + grp * COG`. */
+  readonly channelBase: string;
+  readonly accs: number;
+  readonly init: (k: number) => string;
+  readonly extraBindings: string;
+  readonly body: readonly string[];
+}
+
+function unrolledConvShader(g: MtaGeometry, workgroupSize: number, c: UnrolledConv): string {
+  const accs = Array.from({ length: c.accs }, (_, k) => k);
+  const at = (k: number) => `${c.output}[outBase + ${k * g.L * g.L}u]`;
+  return `${geometryConstants(g, workgroupSize)}
+@group(0) @binding(0) var<storage, read> ${c.input}: array<f32>;
+${uniformWeights(g)}
+@group(0) @binding(2) var<storage, read_write> ${c.output}: array<f32>;
+${c.extraBindings}
+const GROUPS: u32 = ${g.groups}u;
+const COUNT: u32 = ${g.B * g.groups * g.L * g.L}u;
+@compute @workgroup_size(${workgroupSize})
+fn main(${ENTRY_PARAMS}) {
+  let e = linearGroup(wg, groups) * WG + lid;
+  if (e >= COUNT) { return; }
+  let ${c.col} = i32(e % L);
+  let ${c.row} = i32((e / L) % L);
+  let grp = (e / LL) % GROUPS;
+  let b = e / (LL * GROUPS);
+  let outBase = (${c.channelBase}) * LL + u32(${c.row}) * L + u32(${c.col});
+  if (${c.col} > ${c.row}) {
+${accs.map((k) => `    ${at(k)} = 0.0;`).join('\n')}
+    return;
+  }
+  let wGroup = grp * COG * CIG * TAPS;
+${accs.map((k) => `  var acc${k} = ${c.init(k)};`).join('\n')}
+${c.body.join('\n')}
+${accs.map((k) => `  ${at(k)} = acc${k};`).join('\n')}
+}`;
+}
+
 /** convForwardShader with uniform weights and every channel and tap unrolled. */
 export function convForwardUnrolledShader(g: MtaGeometry, workgroupSize: number): string {
   const taps = g.kH * g.kW;
@@ -218,32 +266,12 @@ export function convForwardUnrolledShader(g: MtaGeometry, workgroupSize: number)
     }
     body.push('  }');
   }
-  const accs = Array.from({ length: g.cog }, (_, k) => k);
-  return `${geometryConstants(g, workgroupSize)}
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-${uniformWeights(g)}
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-${g.hasBias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : ''}
-const GROUPS: u32 = ${g.groups}u;
-const COUNT: u32 = ${g.B * g.groups * g.L * g.L}u;
-@compute @workgroup_size(${workgroupSize})
-fn main(${ENTRY_PARAMS}) {
-  let e = linearGroup(wg, groups) * WG + lid;
-  if (e >= COUNT) { return; }
-  let j = i32(e % L);
-  let i = i32((e / L) % L);
-  let grp = (e / LL) % GROUPS;
-  let b = e / (LL * GROUPS);
-  let yBase = (b * COUT + grp * COG) * LL + u32(i) * L + u32(j);
-  if (j > i) {
-${accs.map((k) => `    y[yBase + ${k * g.L * g.L}u] = 0.0;`).join('\n')}
-    return;
-  }
-  let wGroup = grp * COG * CIG * TAPS;
-${accs.map((k) => `  var acc${k} = ${g.hasBias ? `bias[grp * COG + ${k}u]` : '0.0'};`).join('\n')}
-${body.join('\n')}
-${accs.map((k) => `  y[yBase + ${k * g.L * g.L}u] = acc${k};`).join('\n')}
-}`;
+  return unrolledConvShader(g, workgroupSize, {
+    input: 'x', output: 'y', col: 'j', row: 'i', channelBase: 'b * COUT + grp * COG', accs: g.cog,
+    init: (k) => (g.hasBias ? `bias[grp * COG + ${k}u]` : '0.0'),
+    extraBindings: g.hasBias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : '',
+    body,
+  });
 }
 
 /** convTransposeShader with uniform weights and every channel and tap unrolled. */
@@ -263,31 +291,9 @@ export function convTransposeUnrolledShader(g: MtaGeometry, workgroupSize: numbe
     }
     body.push('  }');
   }
-  const accs = Array.from({ length: g.cig }, (_, k) => k);
-  return `${geometryConstants(g, workgroupSize)}
-@group(0) @binding(0) var<storage, read> gy: array<f32>;
-${uniformWeights(g)}
-@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
-const GROUPS: u32 = ${g.groups}u;
-const COUNT: u32 = ${g.B * g.groups * g.L * g.L}u;
-@compute @workgroup_size(${workgroupSize})
-fn main(${ENTRY_PARAMS}) {
-  let e = linearGroup(wg, groups) * WG + lid;
-  if (e >= COUNT) { return; }
-  let c = i32(e % L);
-  let r = i32((e / L) % L);
-  let grp = (e / LL) % GROUPS;
-  let b = e / (LL * GROUPS);
-  let dxBase = (b * CIN + grp * CIG) * LL + u32(r) * L + u32(c);
-  if (c > r) {
-${accs.map((k) => `    dx[dxBase + ${k * g.L * g.L}u] = 0.0;`).join('\n')}
-    return;
-  }
-  let wGroup = grp * COG * CIG * TAPS;
-${accs.map((k) => `  var acc${k} = 0.0;`).join('\n')}
-${body.join('\n')}
-${accs.map((k) => `  dx[dxBase + ${k * g.L * g.L}u] = acc${k};`).join('\n')}
-}`;
+  return unrolledConvShader(g, workgroupSize, {
+    input: 'gy', output: 'dx', col: 'c', row: 'r', channelBase: 'b * CIN + grp * CIG', accs: g.cig, init: () => '0.0', extraBindings: '', body,
+  });
 }
 
 /**
