@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './allocator.js';
 export * from './size-class.js';
 export * from './wasm-arena.js';
+export * from './wasm-module.js';
 export * from './device-memory.js';
 export * from './host-memory.js';
 export * from './device.js';

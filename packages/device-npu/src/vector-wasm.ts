@@ -5,6 +5,7 @@
  * four elements a step. All run on the UB arena in place. One instance per arena memory; null where the
  * engine has no WebAssembly SIMD or the arena is a plain ArrayBuffer, and the JavaScript loops run.
  */
+import { lazyWasmModule, wasmApi } from '@mta/core';
 import { VECTOR_WASM_BASE64 } from './wasm/vector.generated.js';
 import type { WasmArena, WasmArenaMemory } from './wasm-arena.js';
 
@@ -21,30 +22,10 @@ export interface VectorWasm {
   move(dst: number, src: number, bytes: number): void;
 }
 
-interface WasmModule {
-  readonly wasmModuleBrand?: never;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  readonly Module: new (bytes: Uint8Array) => WasmModule;
-  readonly Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { readonly exports: Record<string, unknown> };
-}
-const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
-let module: WasmModule | null | undefined;
+const compiled = lazyWasmModule(VECTOR_WASM_BASE64);
 let enabled = true;
 const instances = new WeakMap<WasmArenaMemory, VectorWasm>();
-
-function compiled(): WasmModule | null {
-  if (module !== undefined) return module;
-  module = null;
-  if (wasm === undefined) return module;
-  const text = atob(VECTOR_WASM_BASE64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  if (wasm.validate(bytes)) module = new wasm.Module(bytes);
-  return module;
-}
 
 /** The instance on this arena, or null (no wasm arena, no WebAssembly SIMD). */
 export function vectorWasm(arena: WasmArena | null): VectorWasm | null {
@@ -52,8 +33,8 @@ export function vectorWasm(arena: WasmArena | null): VectorWasm | null {
   let w = instances.get(arena.memory);
   if (w === undefined) {
     const m = compiled();
-    if (m === null || wasm === undefined) return null;
-    w = new wasm.Instance(m, { env: { memory: arena.memory, exp: Math.exp } }).exports as unknown as VectorWasm;
+    if (m === null || wasmApi === undefined) return null;
+    w = new wasmApi.Instance(m, { env: { memory: arena.memory, exp: Math.exp } }).exports as unknown as VectorWasm;
     instances.set(arena.memory, w);
   }
   return w;

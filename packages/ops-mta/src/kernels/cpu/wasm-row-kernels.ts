@@ -1,3 +1,4 @@
+import { lazyWasmModule, wasmApi } from '@mta/core';
 import { ROWS_F64_BASE64 } from './wasm/rows-f64.generated.js';
 
 /**
@@ -31,36 +32,14 @@ export interface SimdRowKernels {
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
 }
-interface WasmModule {
-  readonly wasmModuleBrand?: never;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  readonly Module: new (bytes: Uint8Array) => WasmModule;
-  readonly Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { readonly exports: Record<string, unknown> };
-  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-
-let compiled: WasmModule | null | undefined;
-
 /** The compiled module, or null where WebAssembly SIMD is unavailable (the JavaScript loops are used). */
-export function simdRowKernelModule(): WasmModule | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
-  if (wasm === undefined) return compiled;
-  const text = atob(ROWS_F64_BASE64);
-  const bytes = new Uint8Array(text.length);
-  for (let k = 0; k < text.length; k++) bytes[k] = text.charCodeAt(k);
-  if (wasm.validate(bytes)) compiled = new wasm.Module(bytes);
-  return compiled;
-}
+export const simdRowKernelModule = lazyWasmModule(ROWS_F64_BASE64);
 
 /** An instance over a fresh memory of at least `bytes` bytes, or null without SIMD support. */
 export function instantiateSimdRowKernels(bytes: number): { kernels: SimdRowKernels; memory: WasmMemory } | null {
   const module = simdRowKernelModule();
-  if (module === null || wasm === undefined) return null;
-  const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  const instance = new wasm.Instance(module, { env: { memory } });
+  if (module === null || wasmApi === undefined) return null;
+  const memory = new wasmApi.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  const instance = new wasmApi.Instance(module, { env: { memory } });
   return { kernels: instance.exports as unknown as SimdRowKernels, memory };
 }

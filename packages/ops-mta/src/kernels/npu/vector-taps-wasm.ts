@@ -6,6 +6,7 @@
  * JavaScript loops run instead.
  */
 import type { VectorUnit, WasmArenaMemory } from '@mta/device-npu';
+import { lazyWasmModule, wasmApi } from '@mta/core';
 import { NPU_TAPS_BASE64 } from './wasm/taps.generated.js';
 
 /** The module's exports. Addresses are bytes; `scr` is the scratch (float64 weights at 0, sums at 128). */
@@ -26,30 +27,10 @@ export interface WasmTaps {
 /** Float64 index of the sums in the scratch (byte 128). */
 export const SUMS_AT = 16;
 
-interface WasmModule {
-  readonly wasmModuleBrand?: never;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  readonly Module: new (bytes: Uint8Array) => WasmModule;
-  readonly Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { readonly exports: Record<string, unknown> };
-}
-const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
-let module: WasmModule | null | undefined;
+const compiled = lazyWasmModule(NPU_TAPS_BASE64);
 let enabled = true;
 const instances = new WeakMap<WasmArenaMemory, WasmTaps>();
-
-function compiled(): WasmModule | null {
-  if (module !== undefined) return module;
-  module = null;
-  if (wasm === undefined) return module;
-  const text = atob(NPU_TAPS_BASE64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  if (wasm.validate(bytes)) module = new wasm.Module(bytes);
-  return module;
-}
 
 /** The wasm taps on v's arena, or null (no WebAssembly SIMD, no wasm arena, or turned off). */
 export function wasmTaps(v: VectorUnit): WasmTaps | null {
@@ -58,8 +39,8 @@ export function wasmTaps(v: VectorUnit): WasmTaps | null {
   let taps = instances.get(arena.memory);
   if (taps === undefined) {
     const m = compiled();
-    if (m === null || wasm === undefined) return null;
-    const instance = new wasm.Instance(m, { env: { memory: arena.memory } });
+    if (m === null || wasmApi === undefined) return null;
+    const instance = new wasmApi.Instance(m, { env: { memory: arena.memory } });
     taps = { k: instance.exports as unknown as TapExports, scr: arena.scratchByteOffset, f64: new Float64Array(arena.memory.buffer, arena.scratchByteOffset, 32) };
     instances.set(arena.memory, taps);
   }
