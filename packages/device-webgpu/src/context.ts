@@ -85,7 +85,9 @@ export class WebgpuContext {
   /**
    * Starts timing every compute pass on the GPU (needs the adapter's `timestamp-query` feature, which the
    * device requests when the adapter has it). For finding the slow pass of a kernel, not for the bench's
-   * wall-clock rows: the timestamps add a resolve and a readback to every batch.
+   * wall-clock rows: the timestamps add a resolve and a readback to every batch. They guide; the wall clock
+   * decides: on the H200 one pass's timestamps read 2.6 to 7.4 ms between repeats while the wall clock showed
+   * it slower than the pass it was meant to replace (bench/h200/2026-12-03-kernels).
    */
   startPassTiming(): void {
     if (!this.device.features.has('timestamp-query')) {
