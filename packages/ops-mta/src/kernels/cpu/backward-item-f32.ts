@@ -54,7 +54,7 @@ function origin(job: BackwardJob, s: F32Scratch, co: number, i: number): number 
 
 function computeGradRow(job: BackwardJob, s: F32Scratch, b: number, r: number): void {
   const { plan, probs, scores, gradScores } = job;
-  const { L, Cin, pt: top, kH, dh, cig: cinPerGroup, cog: coutPerGroup } = plan.geometry;
+  const { L, Cin, pt: top, kH, dh, cig: cinPerGroup, cog: coutPerGroup, groups } = plan.geometry;
   const place = job.f32 ?? UNPLACED;
   const pre = plan.geometry.mode === 'pre';
   const { kernels, i32, acc: dp, table, params, weightGrad } = s;
@@ -63,16 +63,13 @@ function computeGradRow(job: BackwardJob, s: F32Scratch, b: number, r: number): 
   const xAddress = pre ? place.scores : place.probs;
   const t = table >>> 2;
   const n = r + 1;
-  for (let ci = 0; ci < Cin; ci++) {
-    const rowStart = ((b * Cin + ci) * L + r) * L;
-    const x = s.inRow(xArray, xAddress, rowStart, n, 1);
-    const group = (ci / cinPerGroup) | 0;
-    const cil = ci - group * cinPerGroup;
-    // Every (output channel, kernel row) pair in one wasm call (addresses through the table).
+  for (let group = 0; group < groups; group++) {
+    // Every (output channel, kernel row) pair of the group, for its first input channel: the gradient rows
+    // are the same for every input channel of the group, whose weights (and sums) are taps floats apart.
     let count = 0;
     for (let k = 0; k < coutPerGroup; k++) {
       const co = group * coutPerGroup + k;
-      const wBase = (co * cinPerGroup + cil) * taps;
+      const wBase = co * cinPerGroup * taps;
       for (let kh = 0; kh < kH; kh++) {
         const i = r + top - kh * dh;
         if (i < 0 || i >= L) continue; // padding rows of Gy are zero
@@ -83,11 +80,16 @@ function computeGradRow(job: BackwardJob, s: F32Scratch, b: number, r: number): 
         count++;
       }
     }
-    kernels.grad3Multi(dp, x, table, n, count);
-    const dst = s.outRow(place.gradScores, rowStart, 2);
-    if (pre) kernels.storeRow(dst, dp, n, L);
-    else kernels.vjpStore(dst, x, dp, n, L);
-    s.flushRow(gradScores as Float32Array, place.gradScores, rowStart, L, 2);
+    for (let cil = 0; cil < cinPerGroup; cil++) {
+      const ci = group * cinPerGroup + cil;
+      const rowStart = ((b * Cin + ci) * L + r) * L;
+      const x = s.inRow(xArray, xAddress, rowStart, n, 1);
+      kernels.grad3Multi(dp, x, table, n, count, 4 * taps * cil);
+      const dst = s.outRow(place.gradScores, rowStart, 2);
+      if (pre) kernels.storeRow(dst, dp, n, L);
+      else kernels.vjpStore(dst, x, dp, n, L);
+      s.flushRow(gradScores as Float32Array, place.gradScores, rowStart, L, 2);
+    }
   }
 }
 

@@ -47,7 +47,7 @@ function origin(job: ForwardJob, s: F32Scratch, ci: number, r: number): number {
 
 function computeOutputRow(job: ForwardJob, s: F32Scratch, b: number, i: number): void {
   const { plan, out } = job;
-  const { L, Cout, pt: top, pl: left, kH, dh, cig: cinPerGroup, cog: coutPerGroup, hasBias, wElems } = plan.geometry;
+  const { L, Cout, pt: top, pl: left, kH, dh, cig: cinPerGroup, cog: coutPerGroup, groups, hasBias, wElems } = plan.geometry;
   const place = job.f32 ?? UNPLACED;
   const pre = plan.geometry.mode === 'pre';
   const { kernels, i32, f32, acc, table, params } = s;
@@ -57,38 +57,35 @@ function computeOutputRow(job: ForwardJob, s: F32Scratch, b: number, i: number):
   // Padding rows of the input read as the row of zeros.
   const zero = s.zeroRow + 16 - 4 * left;
   const t = table >>> 2;
-  for (let co = 0; co < Cout; co++) {
-    const bias = hasBias ? f32[(params >>> 2) + wElems + co]! : 0;
-    const firstCin = ((co / coutPerGroup) | 0) * cinPerGroup;
-    const wBase = co * cinPerGroup * taps;
-    if (kH === 3) {
-      // All input channels of the group in one wasm call (row addresses through the table).
-      for (let cil = 0; cil < cinPerGroup; cil++) {
-        const ci = firstCin + cil;
-        for (let kh = 0; kh < 3; kh++) {
-          const r = firstRow + kh * dh;
-          i32[t + 3 * cil + kh] = r < 0 || r >= L ? zero : origin(job, s, ci, r);
-        }
-      }
-      kernels.convRow(acc, table, params + 4 * wBase, bias, n, cinPerGroup);
-    } else {
-      let count = 0;
-      for (let cil = 0; cil < cinPerGroup; cil++) {
-        for (let kh = 0; kh < kH; kh++) {
-          const r = firstRow + kh * dh;
-          if (r < 0 || r >= L) continue; // zero padding rows contribute nothing
+  for (let group = 0; group < groups; group++) {
+    // The group's input rows, once for all its output channels: 3 row addresses per input channel (kH = 3),
+    // else (row, weights of the group's first output channel) pairs for the rows inside the map.
+    const firstCin = group * cinPerGroup;
+    let count = 0;
+    for (let cil = 0; cil < cinPerGroup; cil++) {
+      for (let kh = 0; kh < kH; kh++) {
+        const r = firstRow + kh * dh;
+        if (kH === 3) {
+          i32[t + 3 * cil + kh] = r < 0 || r >= L ? zero : origin(job, s, firstCin + cil, r);
+        } else if (r >= 0 && r < L) { // zero padding rows contribute nothing
           i32[t + 2 * count] = origin(job, s, firstCin + cil, r);
-          i32[t + 2 * count + 1] = params + 4 * (wBase + cil * taps + 3 * kh);
+          i32[t + 2 * count + 1] = params + 4 * (group * coutPerGroup * cinPerGroup * taps + cil * taps + 3 * kh);
           count++;
         }
       }
-      kernels.convRows(acc, table, bias, n, count);
     }
-    const rowStart = ((b * Cout + co) * L + i) * L;
-    const dst = s.outRow(place.out, rowStart, 2);
-    if (pre) kernels.softmaxRow(acc, acc, dst, n, 0, L);
-    else kernels.storeRow(dst, acc, n, L);
-    s.flushRow(out as Float32Array, place.out, rowStart, L, 2);
+    for (let k = 0; k < coutPerGroup; k++) {
+      const co = group * coutPerGroup + k;
+      const bias = hasBias ? f32[(params >>> 2) + wElems + co]! : 0;
+      // All input channels of the group in one wasm call (row addresses through the table).
+      if (kH === 3) kernels.convRow(acc, table, params + 4 * co * cinPerGroup * taps, bias, n, cinPerGroup);
+      else kernels.convRows(acc, table, bias, n, count, 4 * k * cinPerGroup * taps);
+      const rowStart = ((b * Cout + co) * L + i) * L;
+      const dst = s.outRow(place.out, rowStart, 2);
+      if (pre) kernels.softmaxRow(acc, acc, dst, n, 0, L);
+      else kernels.storeRow(dst, acc, n, L);
+      s.flushRow(out as Float32Array, place.out, rowStart, L, 2);
+    }
   }
 }
 

@@ -15,10 +15,13 @@ export interface F32RowKernels {
   zero(p: number, end: number): void;
   /** acc = bias, then += 3x3 taps for `count` input channels: 3 row addresses per channel in the i32 table, 9 weights each from w. */
   convRow(acc: number, table: number, w: number, bias: number, n: number, count: number): void;
-  /** acc = bias, then += 3 taps per (row, weights) address pair of the table (kernels with kH != 3). */
-  convRows(acc: number, table: number, bias: number, n: number, count: number): void;
-  /** dp = 0, then grad3 for `count` (g, w, dW) address triples in the i32 table, all with this dp and x. */
-  grad3Multi(dp: number, x: number, table: number, n: number, count: number): void;
+  /** acc = bias, then += 3 taps per (row, weights + shift bytes) address pair of the table (kernels with kH != 3). */
+  convRows(acc: number, table: number, bias: number, n: number, count: number, shift: number): void;
+  /**
+   * dp = 0, then grad3 for `count` (g, w, dW) address triples in the i32 table, all with this dp and x;
+   * `shift` bytes are added to each w address and 2 * shift to each dW address (one table per group).
+   */
+  grad3Multi(dp: number, x: number, table: number, n: number, count: number, shift: number): void;
   /** Ring row dst = src (c < n), zeros from column n to zeroEnd. */
   loadRow(dst: number, src: number, n: number, zeroEnd: number): void;
   /** Map row dst (L floats) = src[c < n], then zeros. */

@@ -196,14 +196,16 @@
         (local.set $count (i32.sub (local.get $count) (i32.const 1)))
         (br $next))))
 
-  ;; acc = bias in the quads of c < n, then one conv3 per (row, weights) address pair of the table: kernels
-  ;; with kH != 3.
-  (func (export "convRows") (param $acc i32) (param $table i32) (param $bias f32) (param $n i32) (param $count i32)
+  ;; acc = bias in the quads of c < n, then one conv3 per (row, weights) address pair of the table (kernels
+  ;; with kH != 3); `shift` bytes are added to every weights address, so the output channels of one group
+  ;; share one table.
+  (func (export "convRows") (param $acc i32) (param $table i32) (param $bias f32) (param $n i32) (param $count i32) (param $shift i32)
     (call $fillRow (local.get $acc) (local.get $bias) (local.get $n))
     (block $done
       (loop $next
         (br_if $done (i32.eqz (local.get $count)))
-        (call $conv3 (local.get $acc) (i32.load (local.get $table)) (i32.load offset=4 (local.get $table)) (local.get $n))
+        (call $conv3 (local.get $acc) (i32.load (local.get $table))
+          (i32.add (i32.load offset=4 (local.get $table)) (local.get $shift)) (local.get $n))
         (local.set $table (i32.add (local.get $table) (i32.const 8)))
         (local.set $count (i32.sub (local.get $count) (i32.const 1)))
         (br $next))))
@@ -221,14 +223,18 @@
         (br $next))))
 
   ;; dp = 0 in the quads of c < n, then grad3 for `count` (gradient row, weights, dW) address triples of the
-  ;; table, all with this dp and input row x.
-  (func (export "grad3Multi") (param $dp i32) (param $x i32) (param $table i32) (param $n i32) (param $count i32)
+  ;; table, all with this dp and input row x; `shift` (bytes) is added to every weights address and twice it
+  ;; to every dW address, so the input channels of one group share one table (their weights are taps
+  ;; floats apart, their float64 sums taps doubles apart).
+  (func (export "grad3Multi") (param $dp i32) (param $x i32) (param $table i32) (param $n i32) (param $count i32) (param $shift i32)
     (call $fillRow (local.get $dp) (f32.const 0) (local.get $n))
     (block $done
       (loop $next
         (br_if $done (i32.eqz (local.get $count)))
         (call $grad3 (local.get $dp) (i32.load (local.get $table)) (local.get $x)
-          (i32.load offset=4 (local.get $table)) (i32.load offset=8 (local.get $table)) (local.get $n))
+          (i32.add (i32.load offset=4 (local.get $table)) (local.get $shift))
+          (i32.add (i32.load offset=8 (local.get $table)) (i32.shl (local.get $shift) (i32.const 1)))
+          (local.get $n))
         (local.set $table (i32.add (local.get $table) (i32.const 12)))
         (local.set $count (i32.sub (local.get $count) (i32.const 1)))
         (br $next))))
