@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bundles tools/gpu-bench.ts (or the tool given second, e.g. tools/gpu-profile.ts) into one .mjs for a GPU machine without node_modules (see bench/h200/README.md).
-# The native packages stay external: ../shared/tools/gpu-bundle.sh carries webgpu (Dawn) and onnxruntime-node.
+# The native packages (webgpu, i.e. Dawn, and onnxruntime-node) stay external: the GPU machine's bundle
+# (see bench/h200/README.md) carries them.
 # Usage, from the repository root: bash examples/bench/tools/bundle-gpu-bench.sh OUT.mjs [examples/bench/tools/TOOL.ts]
 set -euo pipefail
 out=${1:?usage: bundle-gpu-bench.sh OUT.mjs [TOOL.ts]}

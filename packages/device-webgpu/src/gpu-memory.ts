@@ -200,8 +200,8 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
       const error = this.host?.firstError();
       if (error) throw new Error(`webgpu: an earlier GPU command failed, so this read cannot be trusted: ${error.message}`);
       const range = staging.getMappedRange(0, size + 2 * faultBytes);
-      const [own, any] = faultSources.map((f, k) => (f ? faultError(new Uint32Array(range, size + k * faultBytes, KERNEL_FAULT_WORDS)) : null));
-      const fault = own ?? any;
+      const [own, deviceWide] = faultSources.map((f, k) => (f ? faultError(new Uint32Array(range, size + k * faultBytes, KERNEL_FAULT_WORDS)) : null));
+      const fault = own ?? deviceWide;
       if (fault) {
         // The device's words are reported once (cleared after the work that set them, before any later kernel);
         // a buffer's own stay, since its values stay wrong.

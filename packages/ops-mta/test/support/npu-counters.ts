@@ -17,6 +17,7 @@ import {
   type NpuMtaConfig, type NpuMtaPlanOptions, type NpuMtaShape, npuMtaBackward, npuMtaForward, planNpuMta,
 } from '../../src/kernels/npu/index.js';
 import { loadGolden } from './npu-golden.js';
+import type { CaseInputs } from './npu-run-case.js';
 
 /** One call to capture: a golden case's inputs, or seeded inputs of a synthetic shape. */
 export interface CounterCase {
@@ -139,16 +140,7 @@ function normals(count: number, scale: number, seed: number): Float64Array {
   return out;
 }
 
-interface CallInputs {
-  readonly shape: NpuMtaShape;
-  readonly config: NpuMtaConfig;
-  readonly scores: Float64Array;
-  readonly weight: Float64Array;
-  readonly bias: Float64Array | null;
-  readonly gradOut: Float64Array;
-}
-
-function inputsOf(c: CounterCase): CallInputs {
+function inputsOf(c: CounterCase): CaseInputs {
   if (c.golden) {
     const g = loadGolden().find((x) => x.name === c.golden);
     if (!g) throw new Error(`npu-counters: no golden case '${c.golden}'`);
