@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     Object.assign(process.env, variant.env);
     const t = await timeMtaWebgpu({ B: DEFAULT_SIZE.B, C: DEFAULT_SIZE.C, L, K: DEFAULT_SIZE.K, repeats: values.repeats, passTiming: true, mta: { padding: DEFAULT_SIZE.padding } });
     rows.push({ L, variant: variant.name, ...t });
-    console.log(`L=${L} ${variant.name} (${t.adapter}, workgroup ${t.workgroupSize}): forward ${t.forwardMs.toFixed(3)} ms, forward+backward ${t.forwardBackwardMs.toFixed(3)} ms (wall medians); first calls ${t.firstForwardMs.toFixed(0)} / ${t.firstForwardBackwardMs.toFixed(0)} ms`);
+    console.log(`L=${L} ${variant.name} (${t.adapter}, workgroup ${t.workgroupSize}): forward ${t.forwardMs.toFixed(3)} ms, forward+backward ${t.forwardBackwardMs.toFixed(3)} ms (wall medians); first calls ${t.firstForwardMs.toFixed(0)} / ${t.firstForwardBackwardMs.toFixed(0)} ms; buffers created per call ${t.allocationsPerCall.forward} / ${t.allocationsPerCall.forwardBackward}; peak ${(t.peakBytes / 2 ** 30).toFixed(2)} GiB`);
     for (const [phase, passes] of [['forward', t.passes?.forward ?? []], ['forward+backward', t.passes?.forwardBackward ?? []]] as const) {
       const total = passes.reduce((s, p) => s + p.totalMs, 0);
       console.log(`  ${phase}: GPU ${total.toFixed(3)} ms per call = ${passes.map((p) => `${p.label} ${p.totalMs.toFixed(3)}`).join(', ')}`);

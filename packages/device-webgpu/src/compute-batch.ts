@@ -17,6 +17,14 @@ export class ComputeBatch {
   private readonly encoder: GPUCommandEncoder;
   private readonly scratchBuffers: GPUBuffer[] = [];
   private submitted = false;
+  /**
+   * The compute pass dispatches are recorded into, kept open across dispatches: beginning a pass cost ~40 us
+   * of JavaScript each in Dawn for Node (SwiftShader host), a third of a small call's encoding time. Dispatches
+   * of one pass still run in order with each one's writes visible to the next (WebGPU's usage scope is the
+   * dispatch). Ended before any command outside a pass (copies, clears) and at submit; while passes are timed,
+   * every dispatch gets a pass of its own for its timestamps.
+   */
+  private openPass: GPUComputePassEncoder | null = null;
   /** Timestamps of each pass, while the context times passes (see pass-timer.ts). */
   private readonly passTimes: BatchPassTimes | null;
 
@@ -33,12 +41,24 @@ export class ComputeBatch {
       entries: bindings.map((resource, binding) => ({ binding, resource })),
     });
     const timestampWrites = this.passTimes?.writes(label);
-    const pass = this.encoder.beginComputePass(timestampWrites ? { label, timestampWrites } : { label });
+    let pass: GPUComputePassEncoder;
+    if (timestampWrites) {
+      this.endPass();
+      pass = this.encoder.beginComputePass({ label, timestampWrites });
+    } else {
+      pass = this.openPass ??= this.encoder.beginComputePass();
+    }
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     const [x, y, z] = this.context.grid(workgroups);
     pass.dispatchWorkgroups(x, y, z);
-    pass.end();
+    if (timestampWrites) pass.end();
+  }
+
+  /** Ends the open compute pass, before a command that cannot be recorded inside one. */
+  private endPass(): void {
+    this.openPass?.end();
+    this.openPass = null;
   }
 
   /** A scratch buffer of at least `bytes` for this batch, returned to the pool after the submit. */
@@ -66,6 +86,7 @@ export class ComputeBatch {
     if (offset % 4 !== 0 && buffer.dtype === 'float16') return realignedHalves(this, t);
     if (offset % this.context.limits.storageOffsetAlignment === 0) return { buffer: buffer.gpuBuffer, offset, size };
     const copy = this.scratch(size);
+    this.endPass();
     this.encoder.copyBufferToBuffer(buffer.gpuBuffer, offset, copy.buffer, 0, size);
     return copy;
   }
@@ -117,6 +138,7 @@ export class ComputeBatch {
     const target = t.storage.buffer;
     if (!(target instanceof GpuBuffer)) throw new Error(`webgpu kernel: ${t.describe()} is not in webgpu memory`);
     if (!target.faults) target.faults = this.context.memory.acquire(KERNEL_FAULT_WORDS * 4);
+    this.endPass();
     this.encoder.clearBuffer(target.faults);
     return { buffer: target.faults, offset: 0, size: KERNEL_FAULT_WORDS * 4 };
   }
@@ -149,6 +171,7 @@ export class ComputeBatch {
   submit(): void {
     if (this.submitted) throw new Error('webgpu: a compute batch was submitted twice');
     this.submitted = true;
+    this.endPass();
     const readTimes = this.passTimes?.resolve(this.encoder) ?? null;
     this.context.device.queue.submit([this.encoder.finish()]);
     readTimes?.();

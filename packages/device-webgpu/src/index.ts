@@ -14,6 +14,7 @@ export { NoWebgpuAdapterError, noAdapterReason } from './no-adapter.js';
 export { WebgpuDtypeError, WebgpuKernelError } from './errors.js';
 export { matmulTiles, type MatmulTiles } from './kernels/matmul.js';
 export { sizeClass } from './size-class.js';
+export { memoizeShaderSource } from './shader-source.js';
 export { elementwiseMain, linearIndexPrelude, stridedOffsetFn, workgroupsFor } from './kernels/wgsl.js';
 export { HALF_CODEC, halfBitsLoadFn } from './kernels/half-wgsl.js';
 export { registerWebgpuKernels } from './kernels/register-all.js';

@@ -1,3 +1,4 @@
+import { memoizeShaderSource } from '@mta/device-webgpu';
 import type { MtaGeometry } from '../../geometry.js';
 import { ENTRY_PARAMS, geometryConstants } from './constants.js';
 import { mapInput, mapLoad, mapOutput, packedHelpers, packedPairStore, sharesWords, type MapStorage, type WrittenMap } from './map-storage.js';
@@ -35,7 +36,7 @@ export function convWorkgroups(g: MtaGeometry, output: MapStorage, workgroupSize
  * One invocation computes position (i, j) for every output channel of one group, so each input value it
  * loads serves all of them (register blocking over the group's output channels).
  */
-export function convForwardShader(g: MtaGeometry, workgroupSize: number, io: ConvStorage = F32): string {
+export const convForwardShader = memoizeShaderSource(function convForwardShader(g: MtaGeometry, workgroupSize: number, io: ConvStorage = F32): string {
   const accumulate = `  var acc: array<f32, ${g.cog}>;
   for (var k = 0u; k < COG; k++) { acc[k] = ${g.hasBias ? 'bias[grp * COG + k]' : '0.0'}; }
   for (var cil = 0u; cil < CIG; cil++) {
@@ -81,7 +82,7 @@ fn main(${ENTRY_PARAMS}) {
 ${accumulate}
   for (var k = 0u; k < COG; k++) { y[yBase + k * LL] = acc[k]; }
 }`;
-}
+});
 
 /**
  * The transposed convolution: dx[b, ci, r, c] = sum over the group's output channels and taps of
@@ -89,7 +90,7 @@ ${accumulate}
  * diagonal (gy is the masked output gradient); 0 above the diagonal of dx. One invocation computes (r, c)
  * for every input channel of one group, so each gradient value it loads serves all of them.
  */
-export function convTransposeShader(g: MtaGeometry, workgroupSize: number, io: ConvStorage = F32): string {
+export const convTransposeShader = memoizeShaderSource(function convTransposeShader(g: MtaGeometry, workgroupSize: number, io: ConvStorage = F32): string {
   const accumulate = (i: string, j: string): string => `  var acc: array<f32, ${g.cig}>;
   for (var k = 0u; k < COG; k++) {
     let co = grp * COG + k;
@@ -137,7 +138,7 @@ fn main(${ENTRY_PARAMS}) {
 ${accumulate('i', 'j')}
   for (var k = 0u; k < CIG; k++) { dx[dxBase + k * LL] = acc[k]; }
 }`;
-}
+});
 
 /** The packed output of a convolution with `bindings` bindings of its own. */
 function written(g: MtaGeometry, name: string, io: ConvStorage, bindings: number): WrittenMap {
@@ -250,7 +251,7 @@ ${accs.map((k) => `  ${at(k)} = acc${k};`).join('\n')}
 }
 
 /** convForwardShader with uniform weights and every channel and tap unrolled. */
-export function convForwardUnrolledShader(g: MtaGeometry, workgroupSize: number): string {
+export const convForwardUnrolledShader = memoizeShaderSource(function convForwardUnrolledShader(g: MtaGeometry, workgroupSize: number): string {
   const taps = g.kH * g.kW;
   const body: string[] = [];
   for (let cil = 0; cil < g.cig; cil++) {
@@ -272,10 +273,10 @@ export function convForwardUnrolledShader(g: MtaGeometry, workgroupSize: number)
     extraBindings: g.hasBias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : '',
     body,
   });
-}
+});
 
 /** convTransposeShader with uniform weights and every channel and tap unrolled. */
-export function convTransposeUnrolledShader(g: MtaGeometry, workgroupSize: number): string {
+export const convTransposeUnrolledShader = memoizeShaderSource(function convTransposeUnrolledShader(g: MtaGeometry, workgroupSize: number): string {
   const taps = g.kH * g.kW;
   const body: string[] = [];
   for (let k = 0; k < g.cog; k++) {
@@ -294,7 +295,7 @@ export function convTransposeUnrolledShader(g: MtaGeometry, workgroupSize: numbe
   return unrolledConvShader(g, workgroupSize, {
     input: 'gy', output: 'dx', col: 'c', row: 'r', channelBase: 'b * CIN + grp * CIG', accs: g.cig, init: () => '0.0', extraBindings: '', body,
   });
-}
+});
 
 /**
  * Which convolution variant a call runs: unrolled with uniform weights where it can. Measured on the H200

@@ -1,4 +1,4 @@
-import { HALF_CODEC } from '@mta/device-webgpu';
+import { HALF_CODEC, memoizeShaderSource } from '@mta/device-webgpu';
 import { ENTRY_PARAMS } from './constants.js';
 
 /**
@@ -9,7 +9,7 @@ import { ENTRY_PARAMS } from './constants.js';
  */
 
 /** dst[e] = the f32 value of float16 element e of `src` (packed), for e < count: one invocation per element. */
-export function widenHalvesShader(count: number, workgroupSize: number): string {
+export const widenHalvesShader = memoizeShaderSource(function widenHalvesShader(count: number, workgroupSize: number): string {
   return `${HALF_CODEC}
 @group(0) @binding(0) var<storage, read> src: array<u32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
@@ -21,10 +21,10 @@ fn main(${ENTRY_PARAMS}) {
   if (e >= ${count}u) { return; }
   dst[e] = halfToF32((src[e >> 1u] >> ((e & 1u) << 4u)) & 0xffffu);
 }`;
-}
+});
 
 /** Word w of `dst` (packed float16) from f32 elements 2w and 2w + 1 of `src` (0 past count): one invocation per word, so no word is shared. */
-export function narrowToHalvesShader(count: number, workgroupSize: number): string {
+export const narrowToHalvesShader = memoizeShaderSource(function narrowToHalvesShader(count: number, workgroupSize: number): string {
   return `${HALF_CODEC}
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<u32>;
@@ -38,7 +38,7 @@ fn main(${ENTRY_PARAMS}) {
   if (2u * w + 1u < ${count}u) { word = word | (f32ToHalf(src[2u * w + 1u]) << 16u); }
   dst[w] = word;
 }`;
-}
+});
 
 /** Workgroups for `invocations` invocations. */
 export const groupsFor = (invocations: number, workgroupSize: number): number => Math.ceil(invocations / workgroupSize);

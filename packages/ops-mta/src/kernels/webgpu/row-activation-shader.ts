@@ -1,3 +1,4 @@
+import { memoizeShaderSource } from '@mta/device-webgpu';
 import type { MtaGeometry } from '../../geometry.js';
 import { ENTRY_PARAMS, geometryConstants, TREE_SUM } from './constants.js';
 import { mapInput, mapLoad, mapOutput, packedHelpers, packedRowStore, type MapStorage } from './map-storage.js';
@@ -50,9 +51,9 @@ export interface RowStorage {
 
 const F32_ROWS: RowStorage = { src: 'f32', dst: 'f32' };
 
-export function rowActivationShader(g: MtaGeometry, channels: number, workgroupSize: number, inPlace: boolean, storage: RowStorage = F32_ROWS): string {
+export const rowActivationShader = memoizeShaderSource(function rowActivationShader(g: MtaGeometry, channels: number, workgroupSize: number, inPlace: boolean, storage: RowStorage = F32_ROWS): string {
   return rowActivationWgsl(mtaRows(g, channels, workgroupSize), g.sparse ? 'sparsemax' : 'softmax', workgroupSize, inPlace, storage);
-}
+});
 
 /** Softmax or sparsemax of the rows of `layout` (the non-finite rule and tau search as described above). */
 export function rowActivationWgsl(layout: RowLayout, activation: 'softmax' | 'sparsemax', workgroupSize: number, inPlace: boolean,

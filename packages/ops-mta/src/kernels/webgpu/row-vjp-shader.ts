@@ -1,3 +1,4 @@
+import { memoizeShaderSource } from '@mta/device-webgpu';
 import type { MtaGeometry } from '../../geometry.js';
 import { ENTRY_PARAMS } from './constants.js';
 import { mapInput, mapLoad, mapOutput, packedHelpers, packedRowStore, type MapStorage } from './map-storage.js';
@@ -24,9 +25,9 @@ export interface VjpStorage {
 
 const F32_VJP: VjpStorage = { p: 'f32', g: 'f32', out: 'f32' };
 
-export function rowVjpShader(g: MtaGeometry, channels: number, workgroupSize: number, inPlace: boolean, storage: VjpStorage = F32_VJP): string {
+export const rowVjpShader = memoizeShaderSource(function rowVjpShader(g: MtaGeometry, channels: number, workgroupSize: number, inPlace: boolean, storage: VjpStorage = F32_VJP): string {
   return rowVjpWgsl(mtaRows(g, channels, workgroupSize), g.sparse ? 'sparsemax' : 'softmax', workgroupSize, inPlace, storage);
-}
+});
 
 /** The VJP of softmax or sparsemax over the rows of `layout`, from the activation's output p. */
 export function rowVjpWgsl(layout: RowLayout, activation: 'softmax' | 'sparsemax', workgroupSize: number, inPlace: boolean,

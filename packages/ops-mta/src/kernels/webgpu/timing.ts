@@ -41,6 +41,11 @@ export interface MtaWebgpuTiming {
   readonly forwardBackwardMs: number;
   /** Peak bytes of the device's memory during the runs. */
   readonly peakBytes: number;
+  /**
+   * GPU buffers created (not served by the caching allocator's pool) per steady-state call: 0 when the pool
+   * holds the working set; more means each call pays buffer creation (and Dawn's zero-fill) in its wall time.
+   */
+  readonly allocationsPerCall: { readonly forward: number; readonly forwardBackward: number };
   readonly passes?: MtaPassTimes;
 }
 
@@ -79,9 +84,17 @@ export async function timeMtaWebgpu(options: MtaWebgpuTimingOptions): Promise<Mt
     const firstForwardBackwardMs = await forwardBackward();
     const fwd: number[] = [];
     const both: number[] = [];
+    const allocations = () => ctx.memory.counters().allocations;
+    const a0 = allocations();
     for (let k = 0; k < repeats; k++) fwd.push(await forward());
+    const a1 = allocations();
     for (let k = 0; k < repeats; k++) both.push(await forwardBackward());
+    const allocationsPerCall = { forward: (a1 - a0) / repeats, forwardBackward: (allocations() - a1) / repeats };
     const peakBytes = ctx.memory.counters().peakBytes;
+    // Nothing here reads results back, so a failed command (an invalid binding, out of memory) would time as
+    // a fast call that did nothing: the device's first reported error makes the timing an error instead.
+    const failed = ctx.firstError();
+    if (failed) throw new Error(`timeMtaWebgpu at L = ${L}: a GPU command failed during the timed runs, so the times mean nothing: ${failed.message}`);
     let passes: MtaPassTimes | undefined;
     if (options.passTiming) {
       const perCall = (xs: readonly PassTime[]) => xs.map((p) => ({ ...p, count: p.count / repeats, totalMs: p.totalMs / repeats }));
@@ -95,7 +108,7 @@ export async function timeMtaWebgpu(options: MtaWebgpuTimingOptions): Promise<Mt
     }
     return {
       adapter: ctx.adapterInfo, workgroupSize: ctx.limits.workgroupSize, firstForwardMs, firstForwardBackwardMs,
-      forwardMs: median(fwd), forwardBackwardMs: median(both), peakBytes, ...(passes ? { passes } : {}),
+      forwardMs: median(fwd), forwardBackwardMs: median(both), peakBytes, allocationsPerCall, ...(passes ? { passes } : {}),
     };
   } finally {
     clearGrads();
