@@ -36,10 +36,7 @@ export class ComputeBatch {
   /** Records one dispatch of `wgsl` (entry point `main`, bindings 0..n-1 of group 0 in order). */
   dispatch(wgsl: string, label: string, bindings: readonly StorageBinding[], workgroups: number): void {
     const pipeline = this.context.pipeline(wgsl, label);
-    const bindGroup = this.context.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: bindings.map((resource, binding) => ({ binding, resource })),
-    });
+    const bindGroup = this.context.bindGroups.get(pipeline, bindings);
     const timestampWrites = this.passTimes?.writes(label);
     let pass: GPUComputePassEncoder;
     if (timestampWrites) {

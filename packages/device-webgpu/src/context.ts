@@ -2,6 +2,7 @@ import type { GpuMemory } from './gpu-memory.js';
 import { BufferUsage } from './gpu-flags.js';
 import { KERNEL_FAULT_WORDS } from './kernel-faults.js';
 import { PassTimer, type PassTime } from './pass-timer.js';
+import { BindGroupCache } from './bind-group-cache.js';
 
 /**
  * What kernels get from an initialised webgpu device: the GPUDevice, its limits (tile sizes come from
@@ -25,6 +26,8 @@ export interface WebgpuLimits {
 
 export class WebgpuContext {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** Bind groups of recent dispatches, reused when a call binds the same buffers again (bind-group-cache.ts). */
+  readonly bindGroups: BindGroupCache;
   private error: Error | null = null;
   readonly limits: WebgpuLimits;
   /**
@@ -56,6 +59,7 @@ export class WebgpuContext {
       storageOffsetAlignment: l.minStorageBufferOffsetAlignment,
       software,
     };
+    this.bindGroups = new BindGroupCache(device);
     this.faults = device.createBuffer({ size: KERNEL_FAULT_WORDS * 4, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
     device.addEventListener('uncapturederror', (event) => {
       const e = (event as GPUUncapturedErrorEvent).error;
