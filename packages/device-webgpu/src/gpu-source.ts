@@ -20,8 +20,12 @@ export const defaultGpuSource: GpuSource = async () => {
     throw new NoWebgpuAdapterError('the `webgpu` package (Dawn for Node) could not be loaded', (error as Error).message);
   }
   const icd = process.env['VK_ICD_FILENAMES'] ?? process.env['VK_DRIVER_FILES'];
+  // MTA_WEBGPU_DAWN_FLAGS: Dawn for Node's create() options, space-separated, for measuring on a GPU machine, e.g.
+  // `enable-dawn-features=allow_unsafe_apis,disable_robustness` (no bounds clamping: only for kernels known to
+  // stay in bounds; the default keeps Dawn's robustness).
+  const flags = (process.env['MTA_WEBGPU_DAWN_FLAGS'] ?? '').split(' ').filter((f) => f.length > 0);
   return {
-    gpu: dawn.create([]),
+    gpu: dawn.create(flags),
     tried: `Dawn (the \`webgpu\` package) found no Vulkan adapter (${icd ? `Vulkan driver files: ${icd}` : 'VK_ICD_FILENAMES is not set'})`,
   };
 };
