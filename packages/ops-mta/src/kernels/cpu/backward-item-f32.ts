@@ -8,7 +8,9 @@ import type { F32Scratch } from './scratch-f32.js';
  * mode, the softmax VJP through the saved output in pre mode) slides down the band. Per gradient row and
  * input channel, one wasm call runs every (output channel, kernel row) over the x row (P or masked S, read
  * where it lies): the transposed convolution into dP and, from the same loads, the weight-gradient sums
- * (float32 over at most 16 quads, then float64); a second writes the dS row. The bias gradient is a float64
+ * (float32 over at most 16 quads, then float64); a second writes the dS row. Post mode without a saved P
+ * (job.probs null) recomputes each P row from the scores row into a staging row first (softmaxRow, as the
+ * forward computed it). The bias gradient is a float64
  * sum of each owned Gy row. Stages (rows outside the arena): 0 gradOut in, 1 x in, 2 gradScores out, 3 O in.
  */
 
@@ -59,8 +61,10 @@ function computeGradRow(job: BackwardJob, s: F32Scratch, b: number, r: number): 
   const pre = plan.geometry.mode === 'pre';
   const { kernels, i32, acc: dp, table, params, weightGrad } = s;
   const taps = kH * 3;
-  const xArray = (pre ? scores : probs) as Float32Array;
-  const xAddress = pre ? place.scores : place.probs;
+  // Post mode without a saved map: x = P rows recomputed from the scores into stage 1 (the forward's softmaxRow, same bits).
+  const recompute = !pre && probs === null;
+  const xArray = (pre || recompute ? scores : probs) as Float32Array;
+  const xAddress = pre || recompute ? place.scores : place.probs;
   const t = table >>> 2;
   const n = r + 1;
   for (let group = 0; group < groups; group++) {
@@ -83,7 +87,12 @@ function computeGradRow(job: BackwardJob, s: F32Scratch, b: number, r: number): 
     for (let cil = 0; cil < cinPerGroup; cil++) {
       const ci = group * cinPerGroup + cil;
       const rowStart = ((b * Cin + ci) * L + r) * L;
-      const x = s.inRow(xArray, xAddress, rowStart, n, 1);
+      let x = s.inRow(xArray, xAddress, rowStart, n, 1);
+      if (recompute) {
+        const p = s.stages[1];
+        kernels.softmaxRow(x, p, 0, n, 0, L);
+        x = p;
+      }
       kernels.grad3Multi(dp, x, table, n, count, 4 * taps * cil);
       const dst = s.outRow(place.gradScores, rowStart, 2);
       if (pre) kernels.storeRow(dst, dp, n, L);
