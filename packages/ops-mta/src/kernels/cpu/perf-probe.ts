@@ -1,7 +1,7 @@
 /**
  * Ad-hoc timing of the fused CPU kernels (not a test: no assertions).
  *   pnpm exec tsx packages/ops-mta/src/kernels/cpu/perf-probe.ts [L ...] [--threads N] [--reps N]
- *     [--mode post|pre] [--sparse] [--dtype float32|float64] [--unshared | --sab] [--js] [--f64] [--saved]
+ *     [--mode post|pre] [--sparse] [--dtype float32|float64] [--unshared | --sab] [--js] [--f64] [--saved] [--forward]
  * Default: the benchmarks.md setting, B=2, Cin=Cout=4, 3x3, padding 1, bias, float32, L = 512 1024 2048,
  * 1 thread (synchronous path) and the pool with all cores. Buffers are preallocated and reused, as a
  * caching allocator would, in the cpu arena as the cpu device keeps them (the float32 loops work on them
@@ -9,7 +9,8 @@
  * --unshared in plain ArrayBuffers (the pool stages whole maps, then works in place);
  * --js times the JavaScript row loops instead of the wasm SIMD ones (calling thread only, no pool).
  * Post mode runs as the cpu device does: the forward saves no P and the backward recomputes it from the
- * scores; --saved times the forward writing P and the backward reading it instead.
+ * scores; --saved times the forward writing P and the backward reading it instead. --forward runs no
+ * backward (the inference forward `pnpm bench` times, for profiles of the forward alone).
  * Wall time and process CPU time (all threads) are both printed: on a shared machine the CPU time
  * shows whether a slow run was the kernel or the neighbours.
  */
@@ -40,6 +41,7 @@ const jsLoops = argv.includes('--js');
 // --f64 times the float64 f64x2 loops on float32 data (the kernels before the f32x4 ones).
 const f64Loops = argv.includes('--f64');
 const savedMap = argv.includes('--saved') || mode === 'pre';
+const forwardOnly = argv.includes('--forward');
 
 const B = 2, C = 4;
 const config: MtaConfig = { mode, sparse, pads: [1, 1, 1, 1], dilation: [1, 1], groups: 1 };
@@ -95,7 +97,7 @@ async function probe(L: number, workspace: MtaCpuWorkspace, label: string, quiet
       : (mtaForward(scores, weight, bias, geometry, { out, probs: null }, workspace), { geometry, probs: null });
     const t1 = performance.now();
     const cf = process.cpuUsage(c0);
-    mtaBackward(gradOut, saved, scores, weight, { gradScores }, workspace);
+    if (!forwardOnly) mtaBackward(gradOut, saved, scores, weight, { gradScores }, workspace);
     const t2 = performance.now();
     const c1 = process.cpuUsage(c0);
     if (rep >= 2) {

@@ -58,7 +58,7 @@
 
   ;; acc[j] += sum_{r,k} w[3r + k] * x_r[j + k], j < n (3x3 kernel, column dilation 1, three rows).
   (func $conv3x3 (export "conv3x3") (param $acc i32) (param $x0 i32) (param $x1 i32) (param $x2 i32) (param $w i32) (param $n i32)
-    (local $end i32)
+    (local $end i32) (local $end2 i32)
     (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $w4 v128)
     (local $w5 v128) (local $w6 v128) (local $w7 v128) (local $w8 v128)
     (local.set $w0 (v128.load32_splat (local.get $w)))
@@ -71,10 +71,12 @@
     (local.set $w7 (v128.load32_splat offset=28 (local.get $w)))
     (local.set $w8 (v128.load32_splat offset=32 (local.get $w)))
     (local.set $end (i32.add (local.get $acc) (i32.shl (local.get $n) (i32.const 2))))
+    ;; two quads per iteration while a second one starts before the end (one set of pointer updates for
+    ;; both), then the last quad; one chain per input row keeps three independent FMA chains in flight
+    (local.set $end2 (i32.sub (local.get $end) (i32.const 16)))
     (block $done
       (loop $next
-        (br_if $done (i32.ge_u (local.get $acc) (local.get $end)))
-        ;; one chain per input row keeps three independent FMA chains in flight
+        (br_if $done (i32.ge_u (local.get $acc) (local.get $end2)))
         (v128.store align=4 (local.get $acc)
           (f32x4.add
             (f32x4.add
@@ -87,11 +89,104 @@
             (fma (local.get $w8) (v128.load offset=8 align=4 (local.get $x2))
               (fma (local.get $w7) (v128.load offset=4 align=4 (local.get $x2))
                 (f32x4.mul (local.get $w6) (v128.load align=4 (local.get $x2)))))))
-        (local.set $acc (i32.add (local.get $acc) (i32.const 16)))
-        (local.set $x0 (i32.add (local.get $x0) (i32.const 16)))
-        (local.set $x1 (i32.add (local.get $x1) (i32.const 16)))
-        (local.set $x2 (i32.add (local.get $x2) (i32.const 16)))
-        (br $next))))
+        (v128.store offset=16 align=4 (local.get $acc)
+          (f32x4.add
+            (f32x4.add
+              (fma (local.get $w2) (v128.load offset=24 align=4 (local.get $x0))
+                (fma (local.get $w1) (v128.load offset=20 align=4 (local.get $x0))
+                  (fma (local.get $w0) (v128.load offset=16 align=4 (local.get $x0)) (v128.load offset=16 align=4 (local.get $acc)))))
+              (fma (local.get $w5) (v128.load offset=24 align=4 (local.get $x1))
+                (fma (local.get $w4) (v128.load offset=20 align=4 (local.get $x1))
+                  (f32x4.mul (local.get $w3) (v128.load offset=16 align=4 (local.get $x1))))))
+            (fma (local.get $w8) (v128.load offset=24 align=4 (local.get $x2))
+              (fma (local.get $w7) (v128.load offset=20 align=4 (local.get $x2))
+                (f32x4.mul (local.get $w6) (v128.load offset=16 align=4 (local.get $x2)))))))
+        (local.set $acc (i32.add (local.get $acc) (i32.const 32)))
+        (local.set $x0 (i32.add (local.get $x0) (i32.const 32)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.const 32)))
+        (local.set $x2 (i32.add (local.get $x2) (i32.const 32)))
+        (br $next)))
+    (if (i32.lt_u (local.get $acc) (local.get $end))
+      (then
+        (v128.store align=4 (local.get $acc)
+          (f32x4.add
+            (f32x4.add
+              (fma (local.get $w2) (v128.load offset=8 align=4 (local.get $x0))
+                (fma (local.get $w1) (v128.load offset=4 align=4 (local.get $x0))
+                  (fma (local.get $w0) (v128.load align=4 (local.get $x0)) (v128.load align=4 (local.get $acc)))))
+              (fma (local.get $w5) (v128.load offset=8 align=4 (local.get $x1))
+                (fma (local.get $w4) (v128.load offset=4 align=4 (local.get $x1))
+                  (f32x4.mul (local.get $w3) (v128.load align=4 (local.get $x1))))))
+            (fma (local.get $w8) (v128.load offset=8 align=4 (local.get $x2))
+              (fma (local.get $w7) (v128.load offset=4 align=4 (local.get $x2))
+                (f32x4.mul (local.get $w6) (v128.load align=4 (local.get $x2))))))))))
+
+  ;; acc[j] = b + sum_{r,k} w[3r + k] * x_r[j + k], j < n: conv3x3 for a row's first input channel, with the
+  ;; bias where conv3x3 loads acc (the same sums in the same order as filling acc with b first, one pass less).
+  (func $conv3x3Bias (param $acc i32) (param $x0 i32) (param $x1 i32) (param $x2 i32) (param $w i32) (param $n i32) (param $b f32)
+    (local $end i32) (local $end2 i32) (local $bias v128)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $w4 v128)
+    (local $w5 v128) (local $w6 v128) (local $w7 v128) (local $w8 v128)
+    (local.set $w0 (v128.load32_splat (local.get $w)))
+    (local.set $w1 (v128.load32_splat offset=4 (local.get $w)))
+    (local.set $w2 (v128.load32_splat offset=8 (local.get $w)))
+    (local.set $w3 (v128.load32_splat offset=12 (local.get $w)))
+    (local.set $w4 (v128.load32_splat offset=16 (local.get $w)))
+    (local.set $w5 (v128.load32_splat offset=20 (local.get $w)))
+    (local.set $w6 (v128.load32_splat offset=24 (local.get $w)))
+    (local.set $w7 (v128.load32_splat offset=28 (local.get $w)))
+    (local.set $w8 (v128.load32_splat offset=32 (local.get $w)))
+    (local.set $end (i32.add (local.get $acc) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $bias (f32x4.splat (local.get $b)))
+    ;; two quads per iteration while a second one starts before the end (one set of pointer updates for
+    ;; both), then the last quad; one chain per input row keeps three independent FMA chains in flight
+    (local.set $end2 (i32.sub (local.get $end) (i32.const 16)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $acc) (local.get $end2)))
+        (v128.store align=4 (local.get $acc)
+          (f32x4.add
+            (f32x4.add
+              (fma (local.get $w2) (v128.load offset=8 align=4 (local.get $x0))
+                (fma (local.get $w1) (v128.load offset=4 align=4 (local.get $x0))
+                  (fma (local.get $w0) (v128.load align=4 (local.get $x0)) (local.get $bias))))
+              (fma (local.get $w5) (v128.load offset=8 align=4 (local.get $x1))
+                (fma (local.get $w4) (v128.load offset=4 align=4 (local.get $x1))
+                  (f32x4.mul (local.get $w3) (v128.load align=4 (local.get $x1))))))
+            (fma (local.get $w8) (v128.load offset=8 align=4 (local.get $x2))
+              (fma (local.get $w7) (v128.load offset=4 align=4 (local.get $x2))
+                (f32x4.mul (local.get $w6) (v128.load align=4 (local.get $x2)))))))
+        (v128.store offset=16 align=4 (local.get $acc)
+          (f32x4.add
+            (f32x4.add
+              (fma (local.get $w2) (v128.load offset=24 align=4 (local.get $x0))
+                (fma (local.get $w1) (v128.load offset=20 align=4 (local.get $x0))
+                  (fma (local.get $w0) (v128.load offset=16 align=4 (local.get $x0)) (local.get $bias))))
+              (fma (local.get $w5) (v128.load offset=24 align=4 (local.get $x1))
+                (fma (local.get $w4) (v128.load offset=20 align=4 (local.get $x1))
+                  (f32x4.mul (local.get $w3) (v128.load offset=16 align=4 (local.get $x1))))))
+            (fma (local.get $w8) (v128.load offset=24 align=4 (local.get $x2))
+              (fma (local.get $w7) (v128.load offset=20 align=4 (local.get $x2))
+                (f32x4.mul (local.get $w6) (v128.load offset=16 align=4 (local.get $x2)))))))
+        (local.set $acc (i32.add (local.get $acc) (i32.const 32)))
+        (local.set $x0 (i32.add (local.get $x0) (i32.const 32)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.const 32)))
+        (local.set $x2 (i32.add (local.get $x2) (i32.const 32)))
+        (br $next)))
+    (if (i32.lt_u (local.get $acc) (local.get $end))
+      (then
+        (v128.store align=4 (local.get $acc)
+          (f32x4.add
+            (f32x4.add
+              (fma (local.get $w2) (v128.load offset=8 align=4 (local.get $x0))
+                (fma (local.get $w1) (v128.load offset=4 align=4 (local.get $x0))
+                  (fma (local.get $w0) (v128.load align=4 (local.get $x0)) (local.get $bias))))
+              (fma (local.get $w5) (v128.load offset=8 align=4 (local.get $x1))
+                (fma (local.get $w4) (v128.load offset=4 align=4 (local.get $x1))
+                  (f32x4.mul (local.get $w3) (v128.load align=4 (local.get $x1))))))
+            (fma (local.get $w8) (v128.load offset=8 align=4 (local.get $x2))
+              (fma (local.get $w7) (v128.load offset=4 align=4 (local.get $x2))
+                (f32x4.mul (local.get $w6) (v128.load align=4 (local.get $x2))))))))))
 
   ;; acc[j] += sum_k w[k] * x[j + k], j < n (one row of a kW = 3 kernel, column dilation 1).
   (func $conv3 (param $acc i32) (param $x i32) (param $w i32) (param $n i32)
@@ -180,20 +275,26 @@
     (f64.store offset=16 (local.get $dW) (f64.add (f64.load offset=16 (local.get $dW))
       (f64.add (f64x2.extract_lane 0 (local.get $d2)) (f64x2.extract_lane 1 (local.get $d2))))))
 
-  ;; acc = bias in the quads of c < n, then conv3x3 over `count` input channels (one JavaScript-to-wasm
-  ;; transition per output row and channel): table holds 3 i32 row addresses per channel (a row of zeros
-  ;; stands for a padding row), the channels' 9 weights follow each other from w.
+  ;; acc = bias + conv3x3 over `count` >= 1 input channels (one JavaScript-to-wasm transition per output row
+  ;; and channel; the first channel starts from the bias): table holds 3 i32 row addresses per channel (a row
+  ;; of zeros stands for a padding row), the channels' 9 weights follow each other from w.
   (func (export "convRow") (param $acc i32) (param $table i32) (param $w i32) (param $bias f32) (param $n i32) (param $count i32)
-    (call $fillRow (local.get $acc) (local.get $bias) (local.get $n))
+    (if (i32.eqz (local.get $count))
+      (then
+        (call $fillRow (local.get $acc) (local.get $bias) (local.get $n))
+        (return)))
+    (call $conv3x3Bias (local.get $acc)
+      (i32.load (local.get $table)) (i32.load offset=4 (local.get $table)) (i32.load offset=8 (local.get $table))
+      (local.get $w) (local.get $n) (local.get $bias))
     (block $done
       (loop $next
+        (local.set $count (i32.sub (local.get $count) (i32.const 1)))
         (br_if $done (i32.eqz (local.get $count)))
+        (local.set $table (i32.add (local.get $table) (i32.const 12)))
+        (local.set $w (i32.add (local.get $w) (i32.const 36)))
         (call $conv3x3 (local.get $acc)
           (i32.load (local.get $table)) (i32.load offset=4 (local.get $table)) (i32.load offset=8 (local.get $table))
           (local.get $w) (local.get $n))
-        (local.set $table (i32.add (local.get $table) (i32.const 12)))
-        (local.set $w (i32.add (local.get $w) (i32.const 36)))
-        (local.set $count (i32.sub (local.get $count) (i32.const 1)))
         (br $next))))
 
   ;; acc = bias in the quads of c < n, then one conv3 per (row, weights) address pair of the table (kernels
