@@ -15,6 +15,11 @@ export interface F32RowKernels {
   zero(p: number, end: number): void;
   /** acc = bias, then += 3x3 taps for `count` input channels: 3 row addresses per channel in the i32 table, 9 weights each from w. */
   convRow(acc: number, table: number, w: number, bias: number, n: number, count: number): void;
+  /**
+   * convRow for output rows i and i + 1 into acc0 and acc1 (kH = 3, row dilation 1): 4 row addresses per
+   * channel in the table (rows i - top .. i + 1 + bottom); n columns for both. Same sums as two convRow calls.
+   */
+  convRowPair(acc0: number, acc1: number, table: number, w: number, bias: number, n: number, count: number): void;
   /** acc = bias, then += 3 taps per (row, weights + shift bytes) address pair of the table (kernels with kH != 3). */
   convRows(acc: number, table: number, bias: number, n: number, count: number, shift: number): void;
   /**
