@@ -14,6 +14,13 @@ import type { F32Scratch } from './scratch-f32.js';
  * sum of each owned Gy row. Stages (rows outside the arena): 0 gradOut in, 1 x in, 2 gradScores out, 3 O in.
  */
 
+/** Row r of every channel of a map in the arena: one float per line of each, interleaved (see forward-item-f32.ts). */
+function touchMapRows(s: F32Scratch, address: number, b: number, channels: number, L: number, r: number, n: number): void {
+  const t = s.table >>> 2;
+  for (let c = 0; c < channels; c++) s.i32[t + c] = address + 4 * ((b * channels + c) * L + r) * L;
+  s.kernels.touchRows(s.table, channels, n);
+}
+
 const slotOf = (job: BackwardJob, s: F32Scratch, co: number, i: number) => s.slot(co * job.plan.geometry.depth + (i % job.plan.geometry.depth));
 
 function loadGradRow(job: BackwardJob, s: F32Scratch, b: number, i: number, owned: boolean, partialBase: number): void {
@@ -23,6 +30,7 @@ function loadGradRow(job: BackwardJob, s: F32Scratch, b: number, i: number, owne
   const pre = plan.geometry.mode === 'pre';
   const { kernels } = s;
   const n = i + 1;
+  if (place.gradOut >= 0 && Cout > 1) touchMapRows(s, place.gradOut, b, Cout, L, i, n);
   for (let co = 0; co < Cout; co++) {
     const rowStart = ((b * Cout + co) * L + i) * L;
     const slot = slotOf(job, s, co, i);
@@ -67,6 +75,7 @@ function computeGradRow(job: BackwardJob, s: F32Scratch, b: number, r: number): 
   const xAddress = pre || recompute ? place.scores : place.probs;
   const t = table >>> 2;
   const n = r + 1;
+  if (recompute && place.scores >= 0 && Cin > 1) touchMapRows(s, place.scores, b, Cin, L, r, n);
   for (let group = 0; group < groups; group++) {
     // Every (output channel, kernel row) pair of the group, for its first input channel: the gradient rows
     // are the same for every input channel of the group, whose weights (and sums) are taps floats apart.

@@ -29,6 +29,8 @@ export interface F32RowKernels {
   grad3Multi(dp: number, x: number, table: number, n: number, count: number, shift: number): void;
   /** Ring row dst = src (c < n), zeros from column n to zeroEnd. */
   loadRow(dst: number, src: number, n: number, zeroEnd: number): void;
+  /** Reads one float per cache line of the first n floats of `count` rows (addresses in the i32 table), interleaved. */
+  touchRows(table: number, count: number, n: number): number;
   /** Map row dst (L floats) = src[c < n], then zeros. */
   storeRow(dst: number, src: number, n: number, L: number): void;
   /** Softmax of src into ring (tail lanes 0); into map row out too when out != 0; ring zeros to zeroEnd. */

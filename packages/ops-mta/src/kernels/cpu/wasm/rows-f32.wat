@@ -364,6 +364,26 @@
         (local.set $count (i32.sub (local.get $count) (i32.const 1)))
         (br $next))))
 
+  ;; Reads one float per 64-byte line of the first n floats of `count` map rows (i32 addresses in the table),
+  ;; the rows interleaved, so that their cache misses overlap before the row loops read them one row at a
+  ;; time (a 4 KiB row is a page of its own: the hardware prefetcher restarts at every row). Returns a value
+  ;; that depends on every load (the caller ignores it), so no load can be dropped.
+  (func (export "touchRows") (param $table i32) (param $count i32) (param $n i32) (result f32)
+    (local $off i32) (local $end i32) (local $k i32) (local $acc f32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $line
+        (br_if $done (i32.ge_u (local.get $off) (local.get $end)))
+        (local.set $k (i32.const 0))
+        (loop $row
+          (local.set $acc (f32.add (local.get $acc)
+            (f32.load (i32.add (i32.load (i32.add (local.get $table) (i32.shl (local.get $k) (i32.const 2)))) (local.get $off)))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $row (i32.lt_u (local.get $k) (local.get $count))))
+        (local.set $off (i32.add (local.get $off) (i32.const 64)))
+        (br $line)))
+    (local.get $acc))
+
   ;; Ring row dst = src[c] for c < n, zeros from there to zeroEnd (a byte address; nothing when zeroEnd is
   ;; not past it): memory.copy reads the map row (see $putRow), then the few zeros.
   (func (export "loadRow") (param $dst i32) (param $src i32) (param $n i32) (param $zeroEnd i32)
