@@ -23,7 +23,7 @@ export { toMtaConfig, toMtaGeometry } from './golden/to-config.js';
 export {
   allocateMtaArray, mtaBackward, mtaCpuKernelInfo, mtaForward, MtaCpuWorkspace,
   type AllocateOptions, type MtaDType, type MtaCpuWorkspaceOptions,
-  type MtaArray, type MtaBackwardOutputs, type MtaBackwardResult, type MtaForwardOutputs, type MtaForwardResult, type MtaInferenceOutputs, type MtaInferenceResult, type MtaSaved,
+  type MtaArray, type MtaBackwardOutputs, type MtaBackwardResult, type MtaForwardOutputs, type MtaForwardResult, type MtaInferenceOutputs, type MtaInferenceResult, type MtaRecomputeSaved, type MtaSaved,
 } from './kernels/cpu/index.js';
 export * from './kernels/npu/index.js';
 export { registerMta } from './registration.js';

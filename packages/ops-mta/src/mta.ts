@@ -40,17 +40,25 @@ export function multiTokenAttention(scores: Tensor, weight: Tensor, bias?: Tenso
   if (!fused) return mtaComposite(scores, weight, bias ?? null, geometry);
   const inputs = bias ? [scores, weight, bias] : [scores, weight];
   // The tape records the call exactly when grad mode is on and an input needs a gradient (core's
-  // recordCall); otherwise no backward will read P, and a device that can skip it does not save it.
+  // recordCall); otherwise no backward will read P, and a device that can skip it does not save it. A
+  // device whose backward recomputes P from the scores (which the tape keeps as an input anyway) never saves it.
   const recorded = isGradEnabled() && inputs.some((t) => t.requiresGrad);
-  const savesMap = recorded || !SKIPS_UNUSED_MAP.has(scores.device.name);
+  const device = scores.device.name;
+  const savesMap = recorded ? !RECOMPUTES_MAP.has(device) : !SKIPS_UNUSED_MAP.has(device);
   const [out, probs] = runOp(MultiTokenAttentionOp, inputs, { geometry, savesMap });
-  // probs lives on through the tape node (the backward reads it); callers only see out.
+  // probs (when saved) lives on through the tape node (the backward reads it); callers only see out.
   void probs;
   return out!;
 }
 
 /** Devices whose fused forward runs without the saved map (MtaAttrs.savesMap false). */
 const SKIPS_UNUSED_MAP: ReadonlySet<string> = new Set(['cpu']);
+/**
+ * Devices whose fused backward recomputes P from the scores, so a recorded post-mode call saves no map either
+ * (MtaAttrs.savesMap false): the training step holds out and dScores, not P as well (cpu: a (B, Cin, L, L)
+ * map less at the peak, for the softmax computed a second time).
+ */
+const RECOMPUTES_MAP: ReadonlySet<string> = new Set(['cpu']);
 
 /** 'auto' asks the registry whether the device has the fused kernel; dispatch then finds it again to run it. */
 function runsFused(impl: MtaImpl, scores: Tensor): boolean {

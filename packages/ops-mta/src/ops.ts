@@ -20,8 +20,9 @@ export interface MtaAttrs {
   readonly geometry: MtaGeometry;
   /**
    * Post mode: whether the forward keeps P for a backward (default true). multiTokenAttention sets false
-   * for a call no tape records (inference) on a device whose kernel can leave the map out (cpu): P is then
-   * neither an output nor written, a (B, Cin, L, L) map less of memory and of memory traffic.
+   * on a device whose kernel can leave the map out (cpu): P is then neither an output nor written, a
+   * (B, Cin, L, L) map less of memory and of memory traffic. A recorded call then saves nothing of its own:
+   * the backward op gets the scores instead of P ([gradOut, scores, weight]) and recomputes P row by row.
    */
   readonly savesMap?: boolean;
 }
@@ -29,7 +30,8 @@ export interface MtaAttrs {
 const mapShape = (g: MtaGeometry, channels: number): number[] => [g.B, channels, g.L, g.L];
 
 /**
- * Inputs: post [gradOut, probs, weight]; pre [gradOut, out, scores, weight].
+ * Inputs: post [gradOut, probs, weight] ([gradOut, scores, weight] when `savesMap` is false: P is
+ * recomputed from the scores); pre [gradOut, out, scores, weight].
  * Outputs: [gradScores, gradWeight, gradBias] (gradBias only when the forward had a bias).
  */
 export const MultiTokenAttentionBackwardOp = defineOp<MtaAttrs>({
@@ -58,7 +60,8 @@ export const MultiTokenAttentionOp = defineOp<MtaAttrs>({
   backwardOps: [MultiTokenAttentionBackwardOp],
   grad: ({ inputs: [scores, weight, bias], outputs: [out, probs], grads: [g], attrs }) => {
     if (!g) return [null, null, null];
-    const inputs = attrs.geometry.mode === 'post' ? [g, probs!, weight!] : [g, out!, scores!, weight!];
+    const post = attrs.geometry.mode === 'post';
+    const inputs = !post ? [g, out!, scores!, weight!] : attrs.savesMap === false ? [g, scores!, weight!] : [g, probs!, weight!];
     const [dS, dW, dB] = runOp(MultiTokenAttentionBackwardOp, inputs, attrs);
     return [dS!, dW!, bias ? dB! : null];
   },

@@ -69,13 +69,29 @@ describe('the relaxed-simd (FMA) variant', () => {
         const ref = [];
         for (let j = 0; j < n; j++) { let s = 0; for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) s += f[64 + 3 * r + c] * f[256 + r * 64 + j + c]; ref.push(s); }
         const dref = [0, 1, 2].map((q) => { let s = 0; for (let c = 0; c < n; c++) s += f[2048 + c] * f[256 + c + 2 - q]; return s; });
-        results[name] = { conv: Array.from(f.subarray(1024, 1024 + n)), ref, dw: Array.from(dw), dref };
+        // Two output rows at once (convRowPair, two input channels) against convRow row by row: the same bits.
+        for (let r = 3; r < 5; r++) for (let j = 0; j < n + 2; j++) f[256 + r * 64 + j] = rand();
+        for (let t = 9; t < 18; t++) f[64 + t] = rand();
+        const rowAt = (r) => 4 * (256 + r * 64), chans = [[0, 1, 2, 3], [1, 2, 3, 4]];
+        const t4 = new Int32Array(memory.buffer, 4 * 3200, 8);
+        chans.forEach((rows, c) => rows.forEach((r, k) => { t4[4 * c + k] = rowAt(r); }));
+        k.convRowPair(4 * 1536, 4 * 1600, 4 * 3200, 4 * 64, 0.25, n, 2);
+        const pair = [Array.from(f.subarray(1536, 1536 + n)), Array.from(f.subarray(1600, 1600 + n))];
+        const t3 = new Int32Array(memory.buffer, 4 * 3300, 6), single = [];
+        for (const row of [0, 1]) {
+          chans.forEach((rows, c) => [0, 1, 2].forEach((k3) => { t3[3 * c + k3] = rowAt(rows[row + k3]); }));
+          k.convRow(4 * 1700, 4 * 3300, 4 * 64, 0.25, n, 2);
+          single.push(Array.from(f.subarray(1700, 1700 + n)));
+        }
+        results[name] = { conv: Array.from(f.subarray(1024, 1024 + n)), ref, dw: Array.from(dw), dref, pair, single };
       }
       console.log(JSON.stringify(results));`;
     const out = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--input-type=module', '-e', script], { encoding: 'utf8' });
-    const results = JSON.parse(out) as Record<string, { conv: number[]; ref: number[]; dw: number[]; dref: number[] }>;
+    const results = JSON.parse(out) as Record<string, { conv: number[]; ref: number[]; dw: number[]; dref: number[]; pair: number[][]; single: number[][] }>;
     expect(Object.keys(results)).toHaveLength(4);
     for (const r of Object.values(results)) {
+      expect(r.pair, 'convRowPair = convRow per row, bit for bit').toEqual(r.single);
+      expect(r.single[0]!.some((v, j) => v !== r.single[1]![j]), 'the two rows differ').toBe(true);
       r.conv.forEach((v, j) => expect(Math.abs(v - r.ref[j]!)).toBeLessThanOrEqual(1e-5));
       r.dw.forEach((v, q) => expect(Math.abs(v - r.dref[q]!)).toBeLessThanOrEqual(1e-5));
     }

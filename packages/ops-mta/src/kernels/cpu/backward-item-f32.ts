@@ -8,9 +8,18 @@ import type { F32Scratch } from './scratch-f32.js';
  * mode, the softmax VJP through the saved output in pre mode) slides down the band. Per gradient row and
  * input channel, one wasm call runs every (output channel, kernel row) over the x row (P or masked S, read
  * where it lies): the transposed convolution into dP and, from the same loads, the weight-gradient sums
- * (float32 over at most 16 quads, then float64); a second writes the dS row. The bias gradient is a float64
+ * (float32 over at most 16 quads, then float64); a second writes the dS row. Post mode without a saved P
+ * (job.probs null) recomputes each P row from the scores row into a staging row first (softmaxRow, as the
+ * forward computed it). The bias gradient is a float64
  * sum of each owned Gy row. Stages (rows outside the arena): 0 gradOut in, 1 x in, 2 gradScores out, 3 O in.
  */
+
+/** Row r of every channel of a map in the arena: one float per line of each, interleaved (see forward-item-f32.ts). */
+function touchMapRows(s: F32Scratch, address: number, b: number, channels: number, L: number, r: number, n: number): void {
+  const t = s.table >>> 2;
+  for (let c = 0; c < channels; c++) s.i32[t + c] = address + 4 * ((b * channels + c) * L + r) * L;
+  s.kernels.touchRows(s.table, channels, n);
+}
 
 const slotOf = (job: BackwardJob, s: F32Scratch, co: number, i: number) => s.slot(co * job.plan.geometry.depth + (i % job.plan.geometry.depth));
 
@@ -21,6 +30,7 @@ function loadGradRow(job: BackwardJob, s: F32Scratch, b: number, i: number, owne
   const pre = plan.geometry.mode === 'pre';
   const { kernels } = s;
   const n = i + 1;
+  if (place.gradOut >= 0 && Cout > 1) touchMapRows(s, place.gradOut, b, Cout, L, i, n);
   for (let co = 0; co < Cout; co++) {
     const rowStart = ((b * Cout + co) * L + i) * L;
     const slot = slotOf(job, s, co, i);
@@ -59,10 +69,13 @@ function computeGradRow(job: BackwardJob, s: F32Scratch, b: number, r: number): 
   const pre = plan.geometry.mode === 'pre';
   const { kernels, i32, acc: dp, table, params, weightGrad } = s;
   const taps = kH * 3;
-  const xArray = (pre ? scores : probs) as Float32Array;
-  const xAddress = pre ? place.scores : place.probs;
+  // Post mode without a saved map: x = P rows recomputed from the scores into stage 1 (the forward's softmaxRow, same bits).
+  const recompute = !pre && probs === null;
+  const xArray = (pre || recompute ? scores : probs) as Float32Array;
+  const xAddress = pre || recompute ? place.scores : place.probs;
   const t = table >>> 2;
   const n = r + 1;
+  if (recompute && place.scores >= 0 && Cin > 1) touchMapRows(s, place.scores, b, Cin, L, r, n);
   for (let group = 0; group < groups; group++) {
     // Every (output channel, kernel row) pair of the group, for its first input channel: the gradient rows
     // are the same for every input channel of the group, whose weights (and sums) are taps floats apart.
@@ -83,7 +96,12 @@ function computeGradRow(job: BackwardJob, s: F32Scratch, b: number, r: number): 
     for (let cil = 0; cil < cinPerGroup; cil++) {
       const ci = group * cinPerGroup + cil;
       const rowStart = ((b * Cin + ci) * L + r) * L;
-      const x = s.inRow(xArray, xAddress, rowStart, n, 1);
+      let x = s.inRow(xArray, xAddress, rowStart, n, 1);
+      if (recompute) {
+        const p = s.stages[1];
+        kernels.softmaxRow(x, p, 0, n, 0, L);
+        x = p;
+      }
       kernels.grad3Multi(dp, x, table, n, count, 4 * taps * cil);
       const dst = s.outRow(place.gradScores, rowStart, 2);
       if (pre) kernels.storeRow(dst, dp, n, L);

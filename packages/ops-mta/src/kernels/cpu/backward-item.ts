@@ -1,8 +1,9 @@
-import { pairwiseDot, softmaxVjpRow, sparsemaxVjpRow } from './activation-rows.js';
+import { pairwiseDot, softmaxVjpRow, sparsemaxRow, sparsemaxVjpRow } from './activation-rows.js';
 import { gradRow3, gradRowGeneric } from './conv-rows.js';
 import type { MtaCpuPlan } from './plan.js';
 import type { F32Placement } from './placement-f32.js';
 import type { MtaScratch } from './scratch.js';
+import { softmaxInPlace } from './softmax-exp.js';
 import type { MtaArray } from './types.js';
 
 /** Arrays of one backward call. */
@@ -10,9 +11,12 @@ export interface BackwardJob {
   readonly kind: 'backward';
   readonly plan: MtaCpuPlan;
   readonly gradOut: MtaArray;
-  /** Post: the saved P (B, Cin, L, L). Pre: the forward output O (B, Cout, L, L). */
-  readonly probs: MtaArray;
-  /** The forward's scores (read in pre mode only, j <= i). */
+  /**
+   * Post: the saved P (B, Cin, L, L), or null: each P row is recomputed from the scores (the forward's
+   * activation, same bits). Pre: the forward output O (B, Cout, L, L).
+   */
+  readonly probs: MtaArray | null;
+  /** The forward's scores (read in pre mode, and in post mode when probs is null; j <= i). */
   readonly scores: MtaArray;
   readonly params: Float64Array;
   readonly gradScores: MtaArray;
@@ -44,8 +48,8 @@ function loadGradRow(job: BackwardJob, scratch: MtaScratch, b: number, i: number
     const src = ((b * Cout + co) * L + i) * L;
     ring.fill(0, base, start);
     if (!pre) ring.set(gradOut.subarray(src, src + n), start);
-    else if (sparse) sparsemaxVjpRow(probs, src, gradOut, src, n, ring, start);
-    else softmaxVjpRow(probs, src, gradOut, src, n, ring, start, pairwiseDot(probs, src, gradOut, src, n));
+    else if (sparse) sparsemaxVjpRow(probs!, src, gradOut, src, n, ring, start);
+    else softmaxVjpRow(probs!, src, gradOut, src, n, ring, start, pairwiseDot(probs!, src, gradOut, src, n));
     ring.fill(0, start + n, Math.min(base + rowLen, start + n + bottom + left));
     if (owned && hasBias) {
       let sum = 0;
@@ -69,11 +73,21 @@ function computeGradRow(job: BackwardJob, scratch: MtaScratch, b: number, r: num
   const taps = kH * kW;
   const threeWide = kW === 3 && dw === 1;
   // The convolution input x (P in post mode, the masked scores in pre mode) pairs with Gy for dW.
-  const x = pre ? scores : probs;
+  const x = pre || probs === null ? scores : probs;
+  const recompute = !pre && probs === null;
   const n = r + 1;
   for (let ci = 0; ci < Cin; ci++) {
     const rowStart = ((b * Cin + ci) * L + r) * L;
-    xRow.set(x.subarray(rowStart, rowStart + n));
+    if (!recompute) xRow.set(x.subarray(rowStart, rowStart + n));
+    else if (sparse) sparsemaxRow(scores, rowStart, n, xRow, 0, scratch.candidates, null, 0);
+    else {
+      // The forward's softmax of the row (forward-item.ts, loadInputRow), bit for bit.
+      xRow.set(scores.subarray(rowStart, rowStart + n));
+      if (simd !== null) simd.softmax(rowAddress, n);
+      else softmaxInPlace(xRow, 0, n);
+    }
+    // A saved float32 P holds the rounded row: round as saving it would have.
+    if (recompute && scores instanceof Float32Array) for (let c = 0; c < n; c++) xRow[c] = Math.fround(xRow[c]);
     dp.fill(0, 0, n);
     const group = (ci / cinPerGroup) | 0;
     const cil = ci - group * cinPerGroup;

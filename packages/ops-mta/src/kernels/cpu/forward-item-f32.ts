@@ -12,7 +12,7 @@ import type { F32Scratch } from './scratch-f32.js';
  */
 
 /** Ring slot of input channel ci's row r; column 0 sits 16 bytes in (see scratch-f32.ts). */
-const slotOf = (job: ForwardJob, s: F32Scratch, ci: number, r: number) => s.slot(ci * job.plan.geometry.depth + (r % job.plan.geometry.depth));
+const slotOf = (s: F32Scratch, ci: number, r: number) => s.slot(ci * s.ringDepth + (r % s.ringDepth));
 
 function loadInputRow(job: ForwardJob, s: F32Scratch, b: number, r: number, owned: boolean): void {
   const { plan, scores, probs } = job;
@@ -21,9 +21,16 @@ function loadInputRow(job: ForwardJob, s: F32Scratch, b: number, r: number, owne
   const pre = plan.geometry.mode === 'pre';
   const { kernels } = s;
   const n = r + 1;
+  if (place.scores >= 0 && Cin > 1) {
+    // The channels' rows are pages apart: read one float per line of each, interleaved, so their cache
+    // misses overlap instead of each row's passes waiting on its own (~1 ms of 16 at L = 1024, one thread).
+    const t = s.table >>> 2;
+    for (let ci = 0; ci < Cin; ci++) s.i32[t + ci] = place.scores + 4 * ((b * Cin + ci) * L + r) * L;
+    kernels.touchRows(s.table, Cin, n);
+  }
   for (let ci = 0; ci < Cin; ci++) {
     const rowStart = ((b * Cin + ci) * L + r) * L;
-    const slot = slotOf(job, s, ci, r);
+    const slot = slotOf(s, ci, r);
     const col0 = slot + 16;
     // Output rows <= r + top read this row up to column r + top + right: zeros there, whole quads, in the slot.
     const zeroEnd = Math.min(slot + s.slotBytes, col0 + 4 * ((n + top + right + 3) & ~3));
@@ -42,7 +49,47 @@ function loadInputRow(job: ForwardJob, s: F32Scratch, b: number, r: number, owne
 
 /** Byte address of ring row r of input channel ci at its column -left (what the convolution reads first). */
 function origin(job: ForwardJob, s: F32Scratch, ci: number, r: number): number {
-  return slotOf(job, s, ci, r) + 16 - 4 * job.plan.geometry.pl;
+  return slotOf(s, ci, r) + 16 - 4 * job.plan.geometry.pl;
+}
+
+/**
+ * Output rows i and i + 1 of batch b (kH = 3, row dilation 1; both rows in the item): one convRowPair per
+ * output channel reads the four ring rows i - top .. i + 1 + bottom once for both (the same sums as
+ * computeOutputRow twice), then each row is stored (pre mode: activated) with its own length.
+ */
+function computeOutputRowPair(job: ForwardJob, s: F32Scratch, b: number, i: number): void {
+  const { plan, out } = job;
+  const { L, Cout, pt: top, pl: left, cig: cinPerGroup, cog: coutPerGroup, groups, hasBias, wElems } = plan.geometry;
+  const place = job.f32 ?? UNPLACED;
+  const pre = plan.geometry.mode === 'pre';
+  const { kernels, i32, f32, acc, acc2, table, params } = s;
+  const n = i + 1;
+  const firstRow = i - top;
+  const zero = s.zeroRow + 16 - 4 * left;
+  const t = table >>> 2;
+  for (let group = 0; group < groups; group++) {
+    const firstCin = group * cinPerGroup;
+    for (let cil = 0; cil < cinPerGroup; cil++) {
+      for (let k = 0; k < 4; k++) {
+        const r = firstRow + k;
+        i32[t + 4 * cil + k] = r < 0 || r >= L ? zero : origin(job, s, firstCin + cil, r);
+      }
+    }
+    for (let k = 0; k < coutPerGroup; k++) {
+      const co = group * coutPerGroup + k;
+      const bias = hasBias ? f32[(params >>> 2) + wElems + co]! : 0;
+      kernels.convRowPair(acc, acc2, table, params + 4 * co * cinPerGroup * 9, bias, n + 1, cinPerGroup);
+      const rowStart = ((b * Cout + co) * L + i) * L;
+      let dst = s.outRow(place.out, rowStart, 2);
+      if (pre) kernels.softmaxRow(acc, acc, dst, n, 0, L);
+      else kernels.storeRow(dst, acc, n, L);
+      s.flushRow(out as Float32Array, place.out, rowStart, L, 2);
+      dst = s.outRow(place.out, rowStart + L, 2);
+      if (pre) kernels.softmaxRow(acc2, acc2, dst, n + 1, 0, L);
+      else kernels.storeRow(dst, acc2, n + 1, L);
+      s.flushRow(out as Float32Array, place.out, rowStart + L, L, 2);
+    }
+  }
 }
 
 function computeOutputRow(job: ForwardJob, s: F32Scratch, b: number, i: number): void {
@@ -97,10 +144,19 @@ export function runForwardItemF32(job: ForwardJob, s: F32Scratch, item: number):
   const r0 = plan.bandStarts[band]!;
   const r1 = plan.bandStarts[band + 1]!;
   s.beginItem(job.params, 0);
+  // Two output rows per step where the kernel allows (the ring holds depth + 1 rows), one at the band's end.
+  const pairs = plan.geometry.kH === 3 && plan.geometry.dh === 1;
   let nextRow = Math.max(0, r0 - top);
-  for (let i = r0; i < r1; i++) {
-    const lastNeeded = Math.min(L - 1, i + bottom);
+  for (let i = r0; i < r1;) {
+    const pair = pairs && i + 1 < r1;
+    const lastNeeded = Math.min(L - 1, i + (pair ? 1 : 0) + bottom);
     for (; nextRow <= lastNeeded; nextRow++) loadInputRow(job, s, b, nextRow, nextRow >= r0 && nextRow < r1);
-    computeOutputRow(job, s, b, i);
+    if (pair) {
+      computeOutputRowPair(job, s, b, i);
+      i += 2;
+    } else {
+      computeOutputRow(job, s, b, i);
+      i++;
+    }
   }
 }

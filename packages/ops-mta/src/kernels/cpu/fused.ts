@@ -11,7 +11,7 @@ import { defaultScratchBlocks } from './scratch-block.js';
 import { f32Layout, useArenaMemory } from './scratch-f32.js';
 import { f32RowModule } from './wasm-rows-f32.js';
 import type {
-  MtaArray, MtaBackwardOutputs, MtaBackwardResult, MtaForwardOutputs, MtaForwardResult, MtaInferenceOutputs, MtaInferenceResult, MtaSaved,
+  MtaArray, MtaBackwardOutputs, MtaBackwardResult, MtaForwardOutputs, MtaForwardResult, MtaInferenceOutputs, MtaInferenceResult, MtaRecomputeSaved, MtaSaved,
 } from './types.js';
 import type { MtaCpuWorkspace } from './workspace.js';
 
@@ -83,12 +83,15 @@ export function mtaForward<T extends MtaArray>(
 
 /**
  * Gradients of sum(O * gradOut) with respect to the scores, weight and bias. `saved` is what
- * mtaForward returned (its geometry describes this call); `scores` are the forward's scores (read in pre mode only).
+ * mtaForward returned (its geometry describes this call), or, in post mode, `{ geometry, probs: null }`: nothing
+ * saved, each P row is recomputed from `scores` (bit-identical to saving P; costs the softmax again instead of
+ * a (B, Cin, L, L) map kept from forward to backward). `scores` are the forward's scores (read in pre mode,
+ * and in post mode without a saved map).
  * Weight and bias gradients are accumulated in float64 and returned in the weight's element type.
  */
 export function mtaBackward<T extends MtaArray, W extends MtaArray>(
   gradOut: T,
-  saved: MtaSaved<T>,
+  saved: MtaSaved<T> | MtaRecomputeSaved,
   scores: T,
   weight: W,
   outputs: MtaBackwardOutputs<T, W> = {},
@@ -102,11 +105,20 @@ export function mtaBackward<T extends MtaArray, W extends MtaArray>(
   checkLength('mtaBackward', 'weight', weight, weightCount, '(Cout, Cin/groups, kH, kW)');
   checkGeometryDType('mtaBackward', scores, geometry);
   checkSameType('mtaBackward', 'gradOut', gradOut, scores);
-  checkSameType('mtaBackward', 'saved.probs', saved.probs, scores);
-  checkLength('mtaBackward', 'saved.probs', saved.probs, B * (pre ? Cout : Cin) * L * L, pre ? '(B, Cout, L, L)' : '(B, Cin, L, L)');
+  const savedProbs = saved.probs as T | null;
+  if (savedProbs === null) {
+    if (pre) {
+      throw new MtaArgumentError('mtaBackward', 'saved.probs', "the forward's output O (pre mode saves it)", 'null',
+        'pass what mtaForward returned as saved');
+    }
+  } else {
+    checkSameType('mtaBackward', 'saved.probs', savedProbs, scores);
+    checkLength('mtaBackward', 'saved.probs', savedProbs, B * (pre ? Cout : Cin) * L * L, pre ? '(B, Cout, L, L)' : '(B, Cin, L, L)');
+  }
   const gradScoresLength = B * Cin * L * L;
   if (outputs.gradScores !== undefined) {
-    checkOutput('mtaBackward', 'gradScores', outputs.gradScores, scores, gradScoresLength, '(B, Cin, L, L)', [gradOut, saved.probs, scores]);
+    checkOutput('mtaBackward', 'gradScores', outputs.gradScores, scores, gradScoresLength, '(B, Cin, L, L)',
+      savedProbs === null ? [gradOut, scores] : [gradOut, savedProbs, scores]);
   }
   if (outputs.gradWeight !== undefined) checkOutput('mtaBackward', 'gradWeight', outputs.gradWeight, weight, weightCount, '(Cout, Cin/groups, kH, kW)', []);
   if (outputs.gradBias !== undefined && hasBias) checkOutput('mtaBackward', 'gradBias', outputs.gradBias, weight, Cout, '(Cout)', []);
@@ -118,14 +130,14 @@ export function mtaBackward<T extends MtaArray, W extends MtaArray>(
   const partials = parallel && workspace ? workspace.buffer('partials', 'float64', partialLength) : new Float64Array(partialLength);
   const gradScores = outputs.gradScores ?? allocateLike(scores, gradScoresLength, parallel);
   if (!parallel || workspace === undefined) {
-    const f32 = placeF32(plan, workspace, false, { gradOut, probs: saved.probs, scores, gradScores });
-    runJobSync({ kind: 'backward', plan, gradOut, probs: saved.probs, scores, params, gradScores, partials, f32 } satisfies BackwardJob);
+    const f32 = placeF32(plan, workspace, false, { gradOut, probs: savedProbs, scores, gradScores });
+    runJobSync({ kind: 'backward', plan, gradOut, probs: savedProbs, scores, params, gradScores, partials, f32 } satisfies BackwardJob);
   } else {
     const target = sharedTarget(workspace, 'gradScores', gradScores);
-    const probs = sharedInput(workspace, 'probs', saved.probs);
+    const probs = savedProbs === null ? null : sharedInput(workspace, 'probs', savedProbs);
     const stagedGradOut = sharedInput(workspace, 'gradOut', gradOut);
-    // Post mode never reads the scores; do not pay for a staging copy.
-    const stagedScores = pre ? sharedInput(workspace, 'scores', scores) : probs;
+    // Post mode with a saved P never reads the scores; do not pay for a staging copy.
+    const stagedScores = pre || probs === null ? sharedInput(workspace, 'scores', scores) : probs;
     runOnPool(workspace, {
       kind: 'backward', plan, params, partials, gradScores: target, probs, gradOut: stagedGradOut, scores: stagedScores,
       f32: placeF32(plan, workspace, true, { gradOut: stagedGradOut, probs, scores: stagedScores, gradScores: target }),

@@ -1,13 +1,16 @@
 /**
  * Ad-hoc timing of the fused CPU kernels (not a test: no assertions).
  *   pnpm exec tsx packages/ops-mta/src/kernels/cpu/perf-probe.ts [L ...] [--threads N] [--reps N]
- *     [--mode post|pre] [--sparse] [--dtype float32|float64] [--unshared | --sab] [--js] [--f64]
+ *     [--mode post|pre] [--sparse] [--dtype float32|float64] [--unshared | --sab] [--js] [--f64] [--saved] [--forward]
  * Default: the benchmarks.md setting, B=2, Cin=Cout=4, 3x3, padding 1, bias, float32, L = 512 1024 2048,
  * 1 thread (synchronous path) and the pool with all cores. Buffers are preallocated and reused, as a
  * caching allocator would, in the cpu arena as the cpu device keeps them (the float32 loops work on them
  * in place); --sab puts them in SharedArrayBuffers (rows staged through scratch, as past the arena's 4 GiB),
  * --unshared in plain ArrayBuffers (the pool stages whole maps, then works in place);
  * --js times the JavaScript row loops instead of the wasm SIMD ones (calling thread only, no pool).
+ * Post mode runs as the cpu device does: the forward saves no P and the backward recomputes it from the
+ * scores; --saved times the forward writing P and the backward reading it instead. --forward runs no
+ * backward (the inference forward `pnpm bench` times, for profiles of the forward alone).
  * Wall time and process CPU time (all threads) are both printed: on a shared machine the CPU time
  * shows whether a slow run was the kernel or the neighbours.
  */
@@ -37,6 +40,8 @@ const maxThreads = Number(option('--threads') ?? 0) || undefined;
 const jsLoops = argv.includes('--js');
 // --f64 times the float64 f64x2 loops on float32 data (the kernels before the f32x4 ones).
 const f64Loops = argv.includes('--f64');
+const savedMap = argv.includes('--saved') || mode === 'pre';
+const forwardOnly = argv.includes('--forward');
 
 const B = 2, C = 4;
 const config: MtaConfig = { mode, sparse, pads: [1, 1, 1, 1], dilation: [1, 1], groups: 1 };
@@ -87,10 +92,12 @@ async function probe(L: number, workspace: MtaCpuWorkspace, label: string, quiet
   for (let rep = 0; rep < reps + 2; rep++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const result = mtaForward(scores, weight, bias, geometry, { out, probs }, workspace);
+    const saved = savedMap
+      ? mtaForward(scores, weight, bias, geometry, { out, probs }, workspace).saved
+      : (mtaForward(scores, weight, bias, geometry, { out, probs: null }, workspace), { geometry, probs: null });
     const t1 = performance.now();
     const cf = process.cpuUsage(c0);
-    mtaBackward(gradOut, result.saved, scores, weight, { gradScores }, workspace);
+    if (!forwardOnly) mtaBackward(gradOut, saved, scores, weight, { gradScores }, workspace);
     const t2 = performance.now();
     const c1 = process.cpuUsage(c0);
     if (rep >= 2) {
@@ -110,7 +117,7 @@ if (f64Loops) setF32RowKernelsEnabled(false);
 const pool = jsLoops ? null : await MtaCpuPool.create(maxThreads ? { threads: maxThreads } : {});
 const sync = new MtaCpuWorkspace();
 const threaded = pool ? new MtaCpuWorkspace({ pool }) : null;
-console.log(`B=${B} Cin=Cout=${C} K=3x3 pads 1 ${mode}${sparse ? ' sparsemax' : ' softmax'} ${dtype}, ${inArena ? 'arena' : shared ? 'SharedArrayBuffer' : 'unshared'} buffers, ${jsLoops ? 'JavaScript' : 'wasm SIMD'} row loops, ${reps} reps after warm-up`);
+console.log(`B=${B} Cin=Cout=${C} K=3x3 pads 1 ${mode}${sparse ? ' sparsemax' : ' softmax'} ${dtype}, ${savedMap ? 'P saved' : 'P recomputed'}, ${inArena ? 'arena' : shared ? 'SharedArrayBuffer' : 'unshared'} buffers, ${jsLoops ? 'JavaScript' : 'wasm SIMD'} row loops, ${reps} reps after warm-up`);
 // JIT warm-up on every thread (the first size measured would otherwise pay for it).
 for (let k = 0; k < 3; k++) {
   await probe(256, sync, 'warm-up', true);

@@ -40,11 +40,13 @@ const cpuMtaBackward: KernelDef<MtaAttrs>['run'] = ({ inputs, outputs: [gradScor
   const { geometry } = attrs;
   const post = geometry.mode === 'post';
   const [g, map, third, fourth] = inputs;
-  const probs = view(map!, 'saved probabilities');
   const weight = view(post ? third! : fourth!, 'weight');
-  // Post mode never reads the scores; the probability map stands in for them.
+  // Post mode without the saved map (savesMap false): the second input is the scores, P is recomputed from them.
+  const recompute = post && attrs.savesMap === false;
+  const probs = view(map!, recompute ? 'scores' : 'saved probabilities');
+  // Post mode with the saved map never reads the scores; the probability map stands in for them.
   const scores = post ? probs : view(third!, 'scores');
-  mtaBackward(view(g!, 'gradOut'), { geometry, probs }, scores, weight,
+  mtaBackward(view(g!, 'gradOut'), recompute ? { geometry, probs: null } : { geometry, probs }, scores, weight,
     { gradScores: view(gradScores!, 'gradScores'), gradWeight: view(gradWeight!, 'gradWeight'), gradBias: gradBias ? view(gradBias, 'gradBias') : undefined },
     workspace);
 };

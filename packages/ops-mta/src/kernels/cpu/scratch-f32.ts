@@ -21,12 +21,19 @@ export interface F32Layout {
   readonly bytes: number;
   /** Bytes per ring slot: 4 floats of left padding, the row (column 0 at slot + 16), 12+ floats of slack. */
   readonly slotBytes: number;
+  /**
+   * Ring slots per channel: the geometry's depth, plus one so that the forward can compute two output rows
+   * at once (kH = 3, row dilation 1: rows i - top .. i + 1 + bottom).
+   */
+  readonly ringDepth: number;
   readonly params: number;
   readonly weightGrad: number;
   readonly table: number;
   readonly ring: number;
   readonly ringBytes: number;
   readonly acc: number;
+  /** The second output row of a forward pair. */
+  readonly acc2: number;
   readonly zeroRow: number;
   readonly stages: readonly [number, number, number, number];
 }
@@ -44,13 +51,15 @@ export function f32Layout(plan: MtaCpuPlan): F32Layout {
   const take = (bytes: number) => { const start = at; at += align64(bytes); return start; };
   const params = take(4 * (wElems + Cout));
   const weightGrad = take(8 * wElems);
-  const table = take(4 * 3 * Math.max(Cin, Cout) * kH);
-  const ringBytes = Math.max(Cin, Cout) * depth * slotBytes;
+  const table = take(4 * Math.max(3 * Math.max(Cin, Cout) * kH, 4 * Cin));
+  const ringDepth = depth + 1;
+  const ringBytes = Math.max(Cin, Cout) * ringDepth * slotBytes;
   const ring = take(ringBytes);
   const acc = take(slotBytes);
+  const acc2 = take(slotBytes);
   const zeroRow = take(slotBytes);
   const stages = [take(slotBytes), take(slotBytes), take(slotBytes), take(slotBytes)] as const;
-  return { bytes: at, slotBytes, params, weightGrad, table, ring, ringBytes, acc, zeroRow, stages };
+  return { bytes: at, slotBytes, ringDepth, params, weightGrad, table, ring, ringBytes, acc, acc2, zeroRow, stages };
 }
 
 /** Where a call's threads find their scratch in the arena: thread k's slice starts at base + k * stride. */
@@ -73,8 +82,10 @@ export class F32Scratch {
   ring = 0;
   ringEnd = 0;
   acc = 0;
+  acc2 = 0;
   zeroRow = 0;
   slotBytes = 0;
+  ringDepth = 0;
   stages: [number, number, number, number] = [0, 0, 0, 0];
 
   constructor(readonly kernels: F32RowKernels, private readonly memory: WasmMemory) {
@@ -97,8 +108,10 @@ export class F32Scratch {
     this.ring = base + layout.ring;
     this.ringEnd = this.ring + layout.ringBytes;
     this.acc = base + layout.acc;
+    this.acc2 = base + layout.acc2;
     this.zeroRow = base + layout.zeroRow;
     this.slotBytes = layout.slotBytes;
+    this.ringDepth = layout.ringDepth;
     for (let k = 0; k < 4; k++) this.stages[k] = base + layout.stages[k]!;
   }
 

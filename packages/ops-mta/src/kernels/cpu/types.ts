@@ -15,6 +15,16 @@ export interface MtaSaved<T extends MtaArray> {
   readonly probs: T;
 }
 
+/**
+ * Post mode only: nothing saved, the backward recomputes P row by row from the forward's scores (its
+ * `scores` argument), exactly as the forward computed it (same loops, same bits). What the cpu device's
+ * autograd saves: the scores are an input the tape keeps anyway, so the step holds no map of its own.
+ */
+export interface MtaRecomputeSaved {
+  readonly geometry: MtaGeometry;
+  readonly probs: null;
+}
+
 export interface MtaForwardResult<T extends MtaArray> {
   /** (B, Cout, L, L). */
   readonly out: T;

@@ -15,6 +15,11 @@ export interface F32RowKernels {
   zero(p: number, end: number): void;
   /** acc = bias, then += 3x3 taps for `count` input channels: 3 row addresses per channel in the i32 table, 9 weights each from w. */
   convRow(acc: number, table: number, w: number, bias: number, n: number, count: number): void;
+  /**
+   * convRow for output rows i and i + 1 into acc0 and acc1 (kH = 3, row dilation 1): 4 row addresses per
+   * channel in the table (rows i - top .. i + 1 + bottom); n columns for both. Same sums as two convRow calls.
+   */
+  convRowPair(acc0: number, acc1: number, table: number, w: number, bias: number, n: number, count: number): void;
   /** acc = bias, then += 3 taps per (row, weights + shift bytes) address pair of the table (kernels with kH != 3). */
   convRows(acc: number, table: number, bias: number, n: number, count: number, shift: number): void;
   /**
@@ -24,6 +29,8 @@ export interface F32RowKernels {
   grad3Multi(dp: number, x: number, table: number, n: number, count: number, shift: number): void;
   /** Ring row dst = src (c < n), zeros from column n to zeroEnd. */
   loadRow(dst: number, src: number, n: number, zeroEnd: number): void;
+  /** Reads one float per cache line of the first n floats of `count` rows (addresses in the i32 table), interleaved. */
+  touchRows(table: number, count: number, n: number): number;
   /** Map row dst (L floats) = src[c < n], then zeros. */
   storeRow(dst: number, src: number, n: number, L: number): void;
   /** Softmax of src into ring (tail lanes 0); into map row out too when out != 0; ring zeros to zeroEnd. */

@@ -56,9 +56,12 @@
     (memory.fill (i32.add (local.get $dst) (local.get $bytes)) (i32.const 0)
       (i32.shl (i32.sub (local.get $L) (local.get $n)) (i32.const 2))))
 
-  ;; acc[j] += sum_{r,k} w[3r + k] * x_r[j + k], j < n (3x3 kernel, column dilation 1, three rows).
+  ;; 3x3 kernel, column dilation 1: acc[j] += sum_{r,k} w[3r + k] * x_r[j + k], j < n, as one chain of
+  ;; multiply-adds in tap order (w0 x0[j] first), two quads per iteration while a second one starts before
+  ;; the end. Every output row is this chain, whether computed alone or in a pair (conv3x3Pair), so pairing
+  ;; changes no bit. (A chain per input row added at the end held more registers: V8 spilled in the pairs.)
   (func $conv3x3 (export "conv3x3") (param $acc i32) (param $x0 i32) (param $x1 i32) (param $x2 i32) (param $w i32) (param $n i32)
-    (local $end i32)
+    (local $end i32) (local $end2 i32)
     (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $w4 v128)
     (local $w5 v128) (local $w6 v128) (local $w7 v128) (local $w8 v128)
     (local.set $w0 (v128.load32_splat (local.get $w)))
@@ -71,26 +74,125 @@
     (local.set $w7 (v128.load32_splat offset=28 (local.get $w)))
     (local.set $w8 (v128.load32_splat offset=32 (local.get $w)))
     (local.set $end (i32.add (local.get $acc) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end2 (i32.sub (local.get $end) (i32.const 16)))
     (block $done
       (loop $next
-        (br_if $done (i32.ge_u (local.get $acc) (local.get $end)))
-        ;; one chain per input row keeps three independent FMA chains in flight
-        (v128.store align=4 (local.get $acc)
-          (f32x4.add
-            (f32x4.add
-              (fma (local.get $w2) (v128.load offset=8 align=4 (local.get $x0))
-                (fma (local.get $w1) (v128.load offset=4 align=4 (local.get $x0))
-                  (fma (local.get $w0) (v128.load align=4 (local.get $x0)) (v128.load align=4 (local.get $acc)))))
-              (fma (local.get $w5) (v128.load offset=8 align=4 (local.get $x1))
-                (fma (local.get $w4) (v128.load offset=4 align=4 (local.get $x1))
-                  (f32x4.mul (local.get $w3) (v128.load align=4 (local.get $x1))))))
-            (fma (local.get $w8) (v128.load offset=8 align=4 (local.get $x2))
-              (fma (local.get $w7) (v128.load offset=4 align=4 (local.get $x2))
-                (f32x4.mul (local.get $w6) (v128.load align=4 (local.get $x2)))))))
-        (local.set $acc (i32.add (local.get $acc) (i32.const 16)))
+        (br_if $done (i32.ge_u (local.get $acc) (local.get $end2)))
+        (v128.store align=4 (local.get $acc) (fma (local.get $w8) (v128.load offset=8 align=4 (local.get $x2)) (fma (local.get $w7) (v128.load offset=4 align=4 (local.get $x2)) (fma (local.get $w6) (v128.load align=4 (local.get $x2)) (fma (local.get $w5) (v128.load offset=8 align=4 (local.get $x1)) (fma (local.get $w4) (v128.load offset=4 align=4 (local.get $x1)) (fma (local.get $w3) (v128.load align=4 (local.get $x1)) (fma (local.get $w2) (v128.load offset=8 align=4 (local.get $x0)) (fma (local.get $w1) (v128.load offset=4 align=4 (local.get $x0)) (fma (local.get $w0) (v128.load align=4 (local.get $x0)) (v128.load align=4 (local.get $acc))))))))))))
+        (v128.store offset=16 align=4 (local.get $acc) (fma (local.get $w8) (v128.load offset=24 align=4 (local.get $x2)) (fma (local.get $w7) (v128.load offset=20 align=4 (local.get $x2)) (fma (local.get $w6) (v128.load offset=16 align=4 (local.get $x2)) (fma (local.get $w5) (v128.load offset=24 align=4 (local.get $x1)) (fma (local.get $w4) (v128.load offset=20 align=4 (local.get $x1)) (fma (local.get $w3) (v128.load offset=16 align=4 (local.get $x1)) (fma (local.get $w2) (v128.load offset=24 align=4 (local.get $x0)) (fma (local.get $w1) (v128.load offset=20 align=4 (local.get $x0)) (fma (local.get $w0) (v128.load offset=16 align=4 (local.get $x0)) (v128.load offset=16 align=4 (local.get $acc))))))))))))
+        (local.set $acc (i32.add (local.get $acc) (i32.const 32)))
+        (local.set $x0 (i32.add (local.get $x0) (i32.const 32)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.const 32)))
+        (local.set $x2 (i32.add (local.get $x2) (i32.const 32)))
+        (br $next)))
+    (if (i32.lt_u (local.get $acc) (local.get $end))
+      (then (v128.store align=4 (local.get $acc) (fma (local.get $w8) (v128.load offset=8 align=4 (local.get $x2)) (fma (local.get $w7) (v128.load offset=4 align=4 (local.get $x2)) (fma (local.get $w6) (v128.load align=4 (local.get $x2)) (fma (local.get $w5) (v128.load offset=8 align=4 (local.get $x1)) (fma (local.get $w4) (v128.load offset=4 align=4 (local.get $x1)) (fma (local.get $w3) (v128.load align=4 (local.get $x1)) (fma (local.get $w2) (v128.load offset=8 align=4 (local.get $x0)) (fma (local.get $w1) (v128.load offset=4 align=4 (local.get $x0)) (fma (local.get $w0) (v128.load align=4 (local.get $x0)) (v128.load align=4 (local.get $acc)))))))))))))))
+
+  ;; conv3x3 for a row's first input channel: the chain starts from the bias b instead of acc (one pass less
+  ;; than filling acc with b first, same sums).
+  (func $conv3x3Bias (param $acc i32) (param $x0 i32) (param $x1 i32) (param $x2 i32) (param $w i32) (param $n i32) (param $b f32)
+    (local $end i32) (local $end2 i32) (local $bias v128)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $w4 v128)
+    (local $w5 v128) (local $w6 v128) (local $w7 v128) (local $w8 v128)
+    (local.set $w0 (v128.load32_splat (local.get $w)))
+    (local.set $w1 (v128.load32_splat offset=4 (local.get $w)))
+    (local.set $w2 (v128.load32_splat offset=8 (local.get $w)))
+    (local.set $w3 (v128.load32_splat offset=12 (local.get $w)))
+    (local.set $w4 (v128.load32_splat offset=16 (local.get $w)))
+    (local.set $w5 (v128.load32_splat offset=20 (local.get $w)))
+    (local.set $w6 (v128.load32_splat offset=24 (local.get $w)))
+    (local.set $w7 (v128.load32_splat offset=28 (local.get $w)))
+    (local.set $w8 (v128.load32_splat offset=32 (local.get $w)))
+    (local.set $end (i32.add (local.get $acc) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end2 (i32.sub (local.get $end) (i32.const 16)))
+    (local.set $bias (f32x4.splat (local.get $b)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $acc) (local.get $end2)))
+        (v128.store align=4 (local.get $acc) (fma (local.get $w8) (v128.load offset=8 align=4 (local.get $x2)) (fma (local.get $w7) (v128.load offset=4 align=4 (local.get $x2)) (fma (local.get $w6) (v128.load align=4 (local.get $x2)) (fma (local.get $w5) (v128.load offset=8 align=4 (local.get $x1)) (fma (local.get $w4) (v128.load offset=4 align=4 (local.get $x1)) (fma (local.get $w3) (v128.load align=4 (local.get $x1)) (fma (local.get $w2) (v128.load offset=8 align=4 (local.get $x0)) (fma (local.get $w1) (v128.load offset=4 align=4 (local.get $x0)) (fma (local.get $w0) (v128.load align=4 (local.get $x0)) (local.get $bias)))))))))))
+        (v128.store offset=16 align=4 (local.get $acc) (fma (local.get $w8) (v128.load offset=24 align=4 (local.get $x2)) (fma (local.get $w7) (v128.load offset=20 align=4 (local.get $x2)) (fma (local.get $w6) (v128.load offset=16 align=4 (local.get $x2)) (fma (local.get $w5) (v128.load offset=24 align=4 (local.get $x1)) (fma (local.get $w4) (v128.load offset=20 align=4 (local.get $x1)) (fma (local.get $w3) (v128.load offset=16 align=4 (local.get $x1)) (fma (local.get $w2) (v128.load offset=24 align=4 (local.get $x0)) (fma (local.get $w1) (v128.load offset=20 align=4 (local.get $x0)) (fma (local.get $w0) (v128.load offset=16 align=4 (local.get $x0)) (local.get $bias)))))))))))
+        (local.set $acc (i32.add (local.get $acc) (i32.const 32)))
+        (local.set $x0 (i32.add (local.get $x0) (i32.const 32)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.const 32)))
+        (local.set $x2 (i32.add (local.get $x2) (i32.const 32)))
+        (br $next)))
+    (if (i32.lt_u (local.get $acc) (local.get $end))
+      (then (v128.store align=4 (local.get $acc) (fma (local.get $w8) (v128.load offset=8 align=4 (local.get $x2)) (fma (local.get $w7) (v128.load offset=4 align=4 (local.get $x2)) (fma (local.get $w6) (v128.load align=4 (local.get $x2)) (fma (local.get $w5) (v128.load offset=8 align=4 (local.get $x1)) (fma (local.get $w4) (v128.load offset=4 align=4 (local.get $x1)) (fma (local.get $w3) (v128.load align=4 (local.get $x1)) (fma (local.get $w2) (v128.load offset=8 align=4 (local.get $x0)) (fma (local.get $w1) (v128.load offset=4 align=4 (local.get $x0)) (fma (local.get $w0) (v128.load align=4 (local.get $x0)) (local.get $bias))))))))))))))
+
+  ;; Two output rows at once: acc0 from rows x0, x1, x2 and acc1 from x1, x2, x3 (consecutive output rows,
+  ;; row dilation 1), the same chain per row as conv3x3; j < n for both (the first row's extra columns are
+  ;; lanes nobody reads). Rows x1 and x2 are loaded once: ~40% less time than two conv3x3 calls.
+  (func $conv3x3Pair (param $acc0 i32) (param $acc1 i32) (param $x0 i32) (param $x1 i32) (param $x2 i32) (param $x3 i32) (param $w i32) (param $n i32)
+    (local $end i32) (local $s0 v128) (local $s1 v128) (local $y0 v128) (local $y1 v128) (local $y2 v128)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $w4 v128)
+    (local $w5 v128) (local $w6 v128) (local $w7 v128) (local $w8 v128)
+    (local.set $w0 (v128.load32_splat (local.get $w)))
+    (local.set $w1 (v128.load32_splat offset=4 (local.get $w)))
+    (local.set $w2 (v128.load32_splat offset=8 (local.get $w)))
+    (local.set $w3 (v128.load32_splat offset=12 (local.get $w)))
+    (local.set $w4 (v128.load32_splat offset=16 (local.get $w)))
+    (local.set $w5 (v128.load32_splat offset=20 (local.get $w)))
+    (local.set $w6 (v128.load32_splat offset=24 (local.get $w)))
+    (local.set $w7 (v128.load32_splat offset=28 (local.get $w)))
+    (local.set $w8 (v128.load32_splat offset=32 (local.get $w)))
+    (local.set $end (i32.add (local.get $acc0) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $acc0) (local.get $end)))
+        ;; rows x1 and x2 are loaded once for both output rows
+        (local.set $s0 (fma (local.get $w2) (v128.load offset=8 align=4 (local.get $x0)) (fma (local.get $w1) (v128.load offset=4 align=4 (local.get $x0)) (fma (local.get $w0) (v128.load align=4 (local.get $x0)) (v128.load align=4 (local.get $acc0))))))
+        (local.set $y0 (v128.load align=4 (local.get $x1))) (local.set $y1 (v128.load offset=4 align=4 (local.get $x1))) (local.set $y2 (v128.load offset=8 align=4 (local.get $x1)))
+        (local.set $s1 (fma (local.get $w2) (local.get $y2) (fma (local.get $w1) (local.get $y1) (fma (local.get $w0) (local.get $y0) (v128.load align=4 (local.get $acc1))))))
+        (local.set $s0 (fma (local.get $w5) (local.get $y2) (fma (local.get $w4) (local.get $y1) (fma (local.get $w3) (local.get $y0) (local.get $s0)))))
+        (local.set $y0 (v128.load align=4 (local.get $x2))) (local.set $y1 (v128.load offset=4 align=4 (local.get $x2))) (local.set $y2 (v128.load offset=8 align=4 (local.get $x2)))
+        (local.set $s1 (fma (local.get $w5) (local.get $y2) (fma (local.get $w4) (local.get $y1) (fma (local.get $w3) (local.get $y0) (local.get $s1)))))
+        (v128.store align=4 (local.get $acc0)
+          (fma (local.get $w8) (local.get $y2) (fma (local.get $w7) (local.get $y1) (fma (local.get $w6) (local.get $y0) (local.get $s0)))))
+        (v128.store align=4 (local.get $acc1)
+          (fma (local.get $w8) (v128.load offset=8 align=4 (local.get $x3)) (fma (local.get $w7) (v128.load offset=4 align=4 (local.get $x3)) (fma (local.get $w6) (v128.load align=4 (local.get $x3)) (local.get $s1)))))
+        (local.set $acc0 (i32.add (local.get $acc0) (i32.const 16)))
+        (local.set $acc1 (i32.add (local.get $acc1) (i32.const 16)))
         (local.set $x0 (i32.add (local.get $x0) (i32.const 16)))
         (local.set $x1 (i32.add (local.get $x1) (i32.const 16)))
         (local.set $x2 (i32.add (local.get $x2) (i32.const 16)))
+        (local.set $x3 (i32.add (local.get $x3) (i32.const 16)))
+        (br $next))))
+
+  (func $conv3x3PairBias (param $acc0 i32) (param $acc1 i32) (param $x0 i32) (param $x1 i32) (param $x2 i32) (param $x3 i32) (param $w i32) (param $n i32) (param $b f32)
+    (local $end i32) (local $s0 v128) (local $s1 v128) (local $y0 v128) (local $y1 v128) (local $y2 v128) (local $bias v128)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $w4 v128)
+    (local $w5 v128) (local $w6 v128) (local $w7 v128) (local $w8 v128)
+    (local.set $w0 (v128.load32_splat (local.get $w)))
+    (local.set $w1 (v128.load32_splat offset=4 (local.get $w)))
+    (local.set $w2 (v128.load32_splat offset=8 (local.get $w)))
+    (local.set $w3 (v128.load32_splat offset=12 (local.get $w)))
+    (local.set $w4 (v128.load32_splat offset=16 (local.get $w)))
+    (local.set $w5 (v128.load32_splat offset=20 (local.get $w)))
+    (local.set $w6 (v128.load32_splat offset=24 (local.get $w)))
+    (local.set $w7 (v128.load32_splat offset=28 (local.get $w)))
+    (local.set $w8 (v128.load32_splat offset=32 (local.get $w)))
+    (local.set $end (i32.add (local.get $acc0) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $bias (f32x4.splat (local.get $b)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $acc0) (local.get $end)))
+        ;; rows x1 and x2 are loaded once for both output rows
+        (local.set $s0 (fma (local.get $w2) (v128.load offset=8 align=4 (local.get $x0)) (fma (local.get $w1) (v128.load offset=4 align=4 (local.get $x0)) (fma (local.get $w0) (v128.load align=4 (local.get $x0)) (local.get $bias)))))
+        (local.set $y0 (v128.load align=4 (local.get $x1))) (local.set $y1 (v128.load offset=4 align=4 (local.get $x1))) (local.set $y2 (v128.load offset=8 align=4 (local.get $x1)))
+        (local.set $s1 (fma (local.get $w2) (local.get $y2) (fma (local.get $w1) (local.get $y1) (fma (local.get $w0) (local.get $y0) (local.get $bias)))))
+        (local.set $s0 (fma (local.get $w5) (local.get $y2) (fma (local.get $w4) (local.get $y1) (fma (local.get $w3) (local.get $y0) (local.get $s0)))))
+        (local.set $y0 (v128.load align=4 (local.get $x2))) (local.set $y1 (v128.load offset=4 align=4 (local.get $x2))) (local.set $y2 (v128.load offset=8 align=4 (local.get $x2)))
+        (local.set $s1 (fma (local.get $w5) (local.get $y2) (fma (local.get $w4) (local.get $y1) (fma (local.get $w3) (local.get $y0) (local.get $s1)))))
+        (v128.store align=4 (local.get $acc0)
+          (fma (local.get $w8) (local.get $y2) (fma (local.get $w7) (local.get $y1) (fma (local.get $w6) (local.get $y0) (local.get $s0)))))
+        (v128.store align=4 (local.get $acc1)
+          (fma (local.get $w8) (v128.load offset=8 align=4 (local.get $x3)) (fma (local.get $w7) (v128.load offset=4 align=4 (local.get $x3)) (fma (local.get $w6) (v128.load align=4 (local.get $x3)) (local.get $s1)))))
+        (local.set $acc0 (i32.add (local.get $acc0) (i32.const 16)))
+        (local.set $acc1 (i32.add (local.get $acc1) (i32.const 16)))
+        (local.set $x0 (i32.add (local.get $x0) (i32.const 16)))
+        (local.set $x1 (i32.add (local.get $x1) (i32.const 16)))
+        (local.set $x2 (i32.add (local.get $x2) (i32.const 16)))
+        (local.set $x3 (i32.add (local.get $x3) (i32.const 16)))
         (br $next))))
 
   ;; acc[j] += sum_k w[k] * x[j + k], j < n (one row of a kW = 3 kernel, column dilation 1).
@@ -180,20 +282,43 @@
     (f64.store offset=16 (local.get $dW) (f64.add (f64.load offset=16 (local.get $dW))
       (f64.add (f64x2.extract_lane 0 (local.get $d2)) (f64x2.extract_lane 1 (local.get $d2))))))
 
-  ;; acc = bias in the quads of c < n, then conv3x3 over `count` input channels (one JavaScript-to-wasm
-  ;; transition per output row and channel): table holds 3 i32 row addresses per channel (a row of zeros
-  ;; stands for a padding row), the channels' 9 weights follow each other from w.
+  ;; acc = bias + conv3x3 over `count` >= 1 input channels (one JavaScript-to-wasm transition per output row
+  ;; and channel; the first channel starts from the bias): table holds 3 i32 row addresses per channel (a row
+  ;; of zeros stands for a padding row), the channels' 9 weights follow each other from w.
   (func (export "convRow") (param $acc i32) (param $table i32) (param $w i32) (param $bias f32) (param $n i32) (param $count i32)
-    (call $fillRow (local.get $acc) (local.get $bias) (local.get $n))
+    (if (i32.eqz (local.get $count))
+      (then
+        (call $fillRow (local.get $acc) (local.get $bias) (local.get $n))
+        (return)))
+    (call $conv3x3Bias (local.get $acc)
+      (i32.load (local.get $table)) (i32.load offset=4 (local.get $table)) (i32.load offset=8 (local.get $table))
+      (local.get $w) (local.get $n) (local.get $bias))
     (block $done
       (loop $next
+        (local.set $count (i32.sub (local.get $count) (i32.const 1)))
         (br_if $done (i32.eqz (local.get $count)))
+        (local.set $table (i32.add (local.get $table) (i32.const 12)))
+        (local.set $w (i32.add (local.get $w) (i32.const 36)))
         (call $conv3x3 (local.get $acc)
           (i32.load (local.get $table)) (i32.load offset=4 (local.get $table)) (i32.load offset=8 (local.get $table))
           (local.get $w) (local.get $n))
-        (local.set $table (i32.add (local.get $table) (i32.const 12)))
-        (local.set $w (i32.add (local.get $w) (i32.const 36)))
+        (br $next))))
+
+  ;; convRow for two consecutive output rows into acc0 and acc1: table holds 4 i32 row addresses per channel
+  ;; (rows i - top .. i + 1 + bottom of a 3-row kernel with row dilation 1), count >= 1 channels.
+  (func (export "convRowPair") (param $acc0 i32) (param $acc1 i32) (param $table i32) (param $w i32) (param $bias f32) (param $n i32) (param $count i32)
+    (call $conv3x3PairBias (local.get $acc0) (local.get $acc1)
+      (i32.load (local.get $table)) (i32.load offset=4 (local.get $table)) (i32.load offset=8 (local.get $table)) (i32.load offset=12 (local.get $table))
+      (local.get $w) (local.get $n) (local.get $bias))
+    (block $done
+      (loop $next
         (local.set $count (i32.sub (local.get $count) (i32.const 1)))
+        (br_if $done (i32.eqz (local.get $count)))
+        (local.set $table (i32.add (local.get $table) (i32.const 16)))
+        (local.set $w (i32.add (local.get $w) (i32.const 36)))
+        (call $conv3x3Pair (local.get $acc0) (local.get $acc1)
+          (i32.load (local.get $table)) (i32.load offset=4 (local.get $table)) (i32.load offset=8 (local.get $table)) (i32.load offset=12 (local.get $table))
+          (local.get $w) (local.get $n))
         (br $next))))
 
   ;; acc = bias in the quads of c < n, then one conv3 per (row, weights) address pair of the table (kernels
@@ -238,6 +363,26 @@
         (local.set $table (i32.add (local.get $table) (i32.const 12)))
         (local.set $count (i32.sub (local.get $count) (i32.const 1)))
         (br $next))))
+
+  ;; Reads one float per 64-byte line of the first n floats of `count` map rows (i32 addresses in the table),
+  ;; the rows interleaved, so that their cache misses overlap before the row loops read them one row at a
+  ;; time (a 4 KiB row is a page of its own: the hardware prefetcher restarts at every row). Returns a value
+  ;; that depends on every load (the caller ignores it), so no load can be dropped.
+  (func (export "touchRows") (param $table i32) (param $count i32) (param $n i32) (result f32)
+    (local $off i32) (local $end i32) (local $k i32) (local $acc f32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $line
+        (br_if $done (i32.ge_u (local.get $off) (local.get $end)))
+        (local.set $k (i32.const 0))
+        (loop $row
+          (local.set $acc (f32.add (local.get $acc)
+            (f32.load (i32.add (i32.load (i32.add (local.get $table) (i32.shl (local.get $k) (i32.const 2)))) (local.get $off)))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $row (i32.lt_u (local.get $k) (local.get $count))))
+        (local.set $off (i32.add (local.get $off) (i32.const 64)))
+        (br $line)))
+    (local.get $acc))
 
   ;; Ring row dst = src[c] for c < n, zeros from there to zeroEnd (a byte address; nothing when zeroEnd is
   ;; not past it): memory.copy reads the map row (see $putRow), then the few zeros.
