@@ -57,6 +57,10 @@ function runtimeInfo(backend: BenchOrtBackend, env: OrtEnvLike | undefined, thre
   if (backend === 'ort-node') {
     return { runtime: `onnxruntime-node ${version}, CPU execution provider (native)`, threads: threads ?? 1, simd: 'native (MLAS kernels for the CPU it finds: AVX2/AVX-512 here)' };
   }
+  if (backend === 'ort-webgpu') {
+    // The WebGPU EP is onnxruntime-node's (Dawn inside ONNX Runtime): it was labelled as the web package's wasm EP before.
+    return { runtime: `onnxruntime-node ${env?.versions?.['node'] ?? version}, WebGPU execution provider (Dawn inside ONNX Runtime)`, threads: 1, simd: 'GPU (WGSL compute)' };
+  }
   return {
     runtime: `onnxruntime-web ${version} under Node ${process.version}, wasm execution provider`,
     threads: env?.wasm?.numThreads ?? 1,
