@@ -7,7 +7,7 @@
  */
 import { lazyWasmModule, wasmApi } from '@mta/core';
 import { VECTOR_WASM_BASE64 } from './wasm/vector.generated.js';
-import type { WasmArena, WasmArenaMemory } from './wasm-arena.js';
+import { VECTOR_TABLE_BYTES, WASM_SCRATCH_BYTES, type WasmArena, type WasmArenaMemory } from './wasm-arena.js';
 
 /** Byte addresses in the arena's memory; n elements. */
 export interface VectorWasm {
@@ -34,7 +34,13 @@ export function vectorWasm(arena: WasmArena | null): VectorWasm | null {
   if (w === undefined) {
     const m = compiled();
     if (m === null || wasmApi === undefined) return null;
-    w = new wasmApi.Instance(m, { env: { memory: arena.memory, exp: Math.exp } }).exports as unknown as VectorWasm;
+    // The exponential's table 2^(j / 128), j < 128, after the extensions' scratch (see wasm-arena.ts).
+    const tab = arena.scratchByteOffset + WASM_SCRATCH_BYTES;
+    const table = new Float64Array(arena.memory.buffer, tab, VECTOR_TABLE_BYTES / 8);
+    for (let j = 0; j < 128; j++) table[j] = 2 ** (j / 128);
+    const exports = new wasmApi.Instance(m, { env: { memory: arena.memory, exp: Math.exp } }).exports as unknown as VectorWasm & { setTable(at: number): void };
+    exports.setTable(tab);
+    w = exports;
     instances.set(arena.memory, w);
   }
   return w;

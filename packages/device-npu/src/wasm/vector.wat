@@ -1,8 +1,9 @@
 ;; The vector unit's exponential instructions (vector.ts: expShift, expShiftSum, expShiftScale) over the UB
 ;; arena, which lives in the imported memory from byte 0. Each element gets exactly the float32 value the
 ;; JavaScript loop stores, Math.fround(Math.exp(x - shift)):
-;;   a fast exp e (k = round(d / ln2), Cody-Waite reduction, 12-term Taylor polynomial, times 2^k; relative
-;;   error below 1e-15 on [-707, 0]) decides the float32 when every value within a relative 2^-44 of e
+;;   a fast exp e (two elements a step: K = round(128 d / ln2), Cody-Waite reduction, a 2^(j / 128) table and a
+;;   4th-degree polynomial; relative error below 3e-15 on [-707, 0]; the odd last element: $fast1, k = round(d / ln2)
+;;   and a 12-term Taylor polynomial, below 1e-15) decides the float32 when every value within a relative 2^-44 of e
 ;;   rounds to the same float32. Math.exp is within one double ulp of exp(d) and e far closer than 2^-44,
 ;;   so both round alike; otherwise (about one element in 500,000), and for d > 0 or NaN, the element
 ;;   calls the imported Math.exp. d < -707 (-Infinity included) is +0, as fround(Math.exp(d)) is.
@@ -11,6 +12,10 @@
 (module
   (import "env" "memory" (memory 1))
   (import "env" "exp" (func $mathExp (param f64) (result f64)))
+  ;; Byte address of 128 float64 values 2^(j / 128), j < 128, that vector-wasm.ts writes after the UB's scratch
+  ;; and passes to setTable before any other call.
+  (global $tab (mut i32) (i32.const 0))
+  (func (export "setTable") (param $at i32) (global.set $tab (local.get $at)))
 
   ;; exp(d) for d in [-707, 0], error below 1e-15 relative (not correctly rounded: see $exp32).
   (func $fast1 (param $d f64) (result f64)
@@ -50,7 +55,7 @@
   ;; 1: a = e, returning the sum of the e in element order; 2: a = e * mul rounded to float32; e = fround(exp(a - shift)).
   (func $run (param $at i32) (param $n i32) (param $shift f64) (param $mul f64) (param $mode i32) (result f64)
     (local $p i32) (local $end i32) (local $sh v128) (local $m v128) (local $s f64) (local $e f64)
-    (local $d v128) (local $t v128) (local $k v128) (local $r v128) (local $r2 v128) (local $r4 v128) (local $x v128) (local $f v128)
+    (local $d v128) (local $t v128) (local $k v128) (local $r v128) (local $r2 v128) (local $sc v128) (local $x v128) (local $f v128)
     (local.set $sh (f64x2.splat (local.get $shift)))
     (local.set $m (f64x2.splat (local.get $mul)))
     (local.set $p (local.get $at))
@@ -62,24 +67,28 @@
         (local.set $f
           (if (result v128) (i64x2.all_true (v128.and (f64x2.ge (local.get $d) (v128.const f64x2 -707 -707)) (f64x2.le (local.get $d) (v128.const f64x2 0 0))))
             (then
-              ;; $fast1 on both lanes (the same operations); 2^k from t = 1.5 * 2^52 + k: its bits less those of 1.5 * 2^52 are k
-              (local.set $t (f64x2.add (f64x2.mul (local.get $d) (v128.const f64x2 1.4426950408889634 1.4426950408889634)) (v128.const f64x2 6755399441055744 6755399441055744)))
+              ;; exp(d) = 2^(K / 128) exp(r), K = round(d 128 / ln2), r = d - K ln2 / 128 (Cody-Waite, |r| <= ln2 / 256):
+              ;; 2^(K / 128) is the table's 2^(j / 128), j = K mod 128, with (K - j) / 128 added to its exponent
+              ;; field; exp(r) a 4th-degree Taylor polynomial (truncation below 1.3e-15 relative at |r| <= 0.00271).
+              ;; The bits of t = 1.5 * 2^52 + K, less those of 1.5 * 2^52, are K.
+              (local.set $t (f64x2.add (f64x2.mul (local.get $d) (v128.const f64x2 184.6649652337873 184.6649652337873)) (v128.const f64x2 6755399441055744 6755399441055744)))
               (local.set $k (f64x2.sub (local.get $t) (v128.const f64x2 6755399441055744 6755399441055744)))
-              (local.set $r (f64x2.sub (f64x2.sub (local.get $d) (f64x2.mul (local.get $k) (v128.const f64x2 0.6931471803691238 0.6931471803691238))) (f64x2.mul (local.get $k) (v128.const f64x2 1.9082149292705877e-10 1.9082149292705877e-10))))
+              (local.set $r (f64x2.sub (f64x2.sub (local.get $d) (f64x2.mul (local.get $k) (v128.const f64x2 0.00541521234663378 0.00541521234663378))) (f64x2.mul (local.get $k) (v128.const f64x2 1.4907929134926466e-12 1.4907929134926466e-12))))
               (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
-              (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
+              (local.set $t (i64x2.sub (local.get $t) (v128.const f64x2 6755399441055744 6755399441055744)))
+              (local.set $sc
+                (f64x2.replace_lane 1
+                  (f64x2.splat (f64.load (i32.add (global.get $tab) (i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $t))) (i32.const 127)) (i32.const 3)))))
+                  (f64.load (i32.add (global.get $tab) (i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane 1 (local.get $t))) (i32.const 127)) (i32.const 3))))))
               (local.set $x
                 (f64x2.mul
                   (f64x2.add
-                    (f64x2.add
-                      (f64x2.add (f64x2.add (v128.const f64x2 1 1) (local.get $r)) (f64x2.mul (f64x2.add (v128.const f64x2 0.5 0.5) (f64x2.mul (v128.const f64x2 0.16666666666666666 0.16666666666666666) (local.get $r))) (local.get $r2)))
-                      (f64x2.mul (f64x2.add (f64x2.add (v128.const f64x2 0.041666666666666664 0.041666666666666664) (f64x2.mul (v128.const f64x2 0.008333333333333333 0.008333333333333333) (local.get $r))) (f64x2.mul (f64x2.add (v128.const f64x2 0.001388888888888889 0.001388888888888889) (f64x2.mul (v128.const f64x2 0.0001984126984126984 0.0001984126984126984) (local.get $r))) (local.get $r2))) (local.get $r4)))
-                    (f64x2.mul
+                    (f64x2.add (v128.const f64x2 1 1) (local.get $r))
+                    (f64x2.mul (local.get $r2)
                       (f64x2.add
-                        (f64x2.add (f64x2.add (v128.const f64x2 0.0000248015873015873 0.0000248015873015873) (f64x2.mul (v128.const f64x2 0.0000027557319223985893 0.0000027557319223985893) (local.get $r))) (f64x2.mul (f64x2.add (v128.const f64x2 2.755731922398589e-7 2.755731922398589e-7) (f64x2.mul (v128.const f64x2 2.505210838544172e-8 2.505210838544172e-8) (local.get $r))) (local.get $r2)))
-                        (f64x2.mul (v128.const f64x2 2.08767569878681e-9 2.08767569878681e-9) (local.get $r4)))
-                      (f64x2.mul (local.get $r4) (local.get $r4))))
-                  (i64x2.shl (i64x2.add (i64x2.sub (local.get $t) (v128.const f64x2 6755399441055744 6755399441055744)) (v128.const i64x2 1023 1023)) (i32.const 52))))
+                        (f64x2.add (v128.const f64x2 0.5 0.5) (f64x2.mul (v128.const f64x2 0.16666666666666666 0.16666666666666666) (local.get $r)))
+                        (f64x2.mul (v128.const f64x2 0.041666666666666664 0.041666666666666664) (local.get $r2)))))
+                  (i64x2.add (local.get $sc) (i64x2.shl (v128.and (local.get $t) (v128.const i64x2 -128 -128)) (i32.const 45)))))
               ;; decided when e(1 - 2^-44) and e(1 + 2^-44) round to the same float32
               (local.set $f (f32x4.demote_f64x2_zero (f64x2.sub (local.get $x) (f64x2.mul (local.get $x) (v128.const f64x2 5.684341886080802e-14 5.684341886080802e-14)))))
               (if (result v128) (i32x4.all_true (i32x4.eq (local.get $f) (f32x4.demote_f64x2_zero (f64x2.add (local.get $x) (f64x2.mul (local.get $x) (v128.const f64x2 5.684341886080802e-14 5.684341886080802e-14))))))
