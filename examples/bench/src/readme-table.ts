@@ -51,8 +51,9 @@ function phaseTable(report: BenchReport, phase: Phase, hugetlb: boolean): string
 /**
  * Where the cpu row stands against the issue-16 targets, computed from the same results (median ratios
  * within one page setting of one run): fwd+bwd at L = 1024 against tfjs-wasm (<= 0.10x) and the floor
- * (<= 2x), forward against onnxruntime-node (<= 0.25x), and time per score element across the run's Ls
- * (flat within 1.5x).
+ * (<= 2x), forward against onnxruntime-node (<= 0.25x), with huge pages fwd+bwd against PyTorch CPU
+ * (<= 0.5x), the npu simulator against cpu (<= 3x), the cpu's peak extra memory (one saved map plus the
+ * gradient buffers) and time per score element across the run's Ls (flat within 1.5x).
  */
 function targetLines(report: BenchReport): string[] {
   const lines: string[] = ['', 'Targets (issue 16), from these results:'];
@@ -68,6 +69,16 @@ function targetLines(report: BenchReport): string[] {
     if (cpuBoth && tfjsBoth) parts.push(`fwd+bwd L=1024 cpu / tfjs-wasm ${verdict(cpuBoth.medianMs / tfjsBoth.medianMs, 0.1)}`);
     if (cpuBoth) parts.push(`cpu / floor ${verdict(cpuBoth.ratioToFloor, 2)}`);
     if (cpuForward && ortForward) parts.push(`forward L=1024 cpu / ort-node ${verdict(cpuForward.medianMs / ortForward.medianMs, 0.25)}`);
+    const torchBoth = at('torch', 'forward+backward', 1024);
+    if (hugetlb && cpuBoth && torchBoth) parts.push(`fwd+bwd L=1024 cpu / torch ${verdict(cpuBoth.medianMs / torchBoth.medianMs, 0.5)}`);
+    const npuBoth = at('npu', 'forward+backward', 1024);
+    if (cpuBoth && npuBoth) parts.push(`fwd+bwd L=1024 npu / cpu ${verdict(npuBoth.medianMs / cpuBoth.medianMs, 3)}`);
+    // One saved probability map plus the gradient buffers: (B, Cin, L, L) and (B, Cin, L, L) float32 (dW, db are tiny).
+    if (cpuBoth) {
+      const bound = 2 * report.problem.B * report.problem.Cin * 1024 * 1024 * 4;
+      const extra = cpuBoth.peakExtraBytes;
+      parts.push(`cpu peak extra fwd+bwd L=1024 ${mib(extra)} MiB (target <= one map + gradient buffers = ${mib(bound)} MiB: ${extra <= bound ? 'met' : 'not met'})`);
+    }
     const perElement = rows.filter((r) => r.backend === 'cpu' && r.phase === 'forward+backward').map((r) => ({ L: r.L, ns: (r.medianMs * 1e6) / (r.L * r.L) }));
     if (perElement.length > 1) {
       const spread = Math.max(...perElement.map((p) => p.ns)) / Math.min(...perElement.map((p) => p.ns));
