@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   console.log(formatTable(report));
   // Relative to the caller's directory: transcripts of a run (bench/last-run.txt) carry no machine paths.
   const shown = (f: string): string => relative(callerDir(), f) || '.';
-  console.log(`\nwrote ${shown(files.json)}\n      ${shown(files.timeSvg)}\n      ${shown(files.ratioSvg)}`);
+  console.log(`\nwrote ${shown(files.json)}\n      ${shown(files.timeSvg)}${files.ratioSvg ? `\n      ${shown(files.ratioSvg)}` : ''}`);
   if (report.failures.length > 0 || mismatches(report).length > 0) process.exitCode = 1;
 }
 

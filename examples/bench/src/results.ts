@@ -2,7 +2,7 @@
  * From raw measurements to what people read: `BenchResult` rows with ratios and cross-checks, the
  * `bench/results.json` report, and the text table printed at the end of `pnpm bench`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fingerprintDifference } from './cross-check';
@@ -148,7 +148,8 @@ export function buildReport(run: BenchRun, plan: BenchPlan, preferredReference: 
 export interface WrittenFiles {
   readonly json: string;
   readonly timeSvg: string;
-  readonly ratioSvg: string;
+  /** Null when no row has a peer to compare with (a run of one backend): there is no ratio to draw. */
+  readonly ratioSvg: string | null;
 }
 
 /** Writes results.json, mta-time.svg and mta-ratio.svg into `dir` (created if missing). */
@@ -157,13 +158,15 @@ export async function writeReport(report: BenchReport, dir: string): Promise<Wri
   const files: WrittenFiles = {
     json: path.join(dir, 'results.json'),
     timeSvg: path.join(dir, 'mta-time.svg'),
-    ratioSvg: path.join(dir, 'mta-ratio.svg'),
+    ratioSvg: report.results.some((r) => r.ratioToPeer !== null) ? path.join(dir, 'mta-ratio.svg') : null,
   };
   // JSON has no Infinity: a non-finite cross-check difference is written as null plus a failure.
   writeFileSync(files.json, `${JSON.stringify(report, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`);
   const subtitle = `${report.environment.cpu}, ${report.environment.cpus} cores, Node ${report.environment.node}; B=${report.problem.B}, C=${report.problem.Cin}, K=${report.problem.K}, pad ${report.problem.padding}, float32`;
   writeFileSync(files.timeSvg, await renderTimeChart(report.results, subtitle));
-  writeFileSync(files.ratioSvg, await renderRatioChart(report.results, subtitle));
+  const staleRatio = path.join(dir, 'mta-ratio.svg');
+  if (files.ratioSvg) writeFileSync(files.ratioSvg, await renderRatioChart(report.results, subtitle));
+  else rmSync(staleRatio, { force: true }); // an earlier run's chart would describe other results
   return files;
 }
 

@@ -70,7 +70,7 @@ describe('a 2-point in-process run', () => {
   };
   const stream = new CapturedStream();
   let report: BenchReport;
-  let files: { json: string; timeSvg: string; ratioSvg: string };
+  let files: { json: string; timeSvg: string; ratioSvg: string | null };
 
   it('runs every cell and writes the files', async () => {
     const run = await runBench(plan, new ProgressBar(10, stream));
@@ -117,7 +117,8 @@ describe('a 2-point in-process run', () => {
   });
 
   it('writes SVG charts', () => {
-    for (const file of [files.timeSvg, files.ratioSvg]) {
+    expect(files.ratioSvg).not.toBeNull();
+    for (const file of [files.timeSvg, files.ratioSvg!]) {
       const svg = readFileSync(file, 'utf8');
       expect(svg.startsWith('<svg')).toBe(true);
       expect(svg).toContain('tfjs-wasm');

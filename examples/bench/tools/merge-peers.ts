@@ -76,4 +76,4 @@ const run: BenchRun = {
 const report = { ...buildReport(run, plan, 'webgpu'), environment: gpu.environment, gpu: { adapter: gpu.adapter, peers: peers.map((p) => p.environment) } };
 const files = await writeReport(report, values.out);
 console.log(formatTable(report));
-console.log(`\nwrote ${files.json}\n      ${files.timeSvg}\n      ${files.ratioSvg}`);
+console.log(`\nwrote ${files.json}\n      ${files.timeSvg}${files.ratioSvg ? `\n      ${files.ratioSvg}` : ''}`);
