@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '@mta/core';
-import { cpuArena } from '@mta/device-cpu';
 import type { MtaConfig, MtaShape } from '../src/config';
 import { MtaCpuWorkspace, mtaBackward, mtaForward } from '../src/kernels/cpu';
-import { MtaCpuPool } from '../src/kernels/cpu/pool';
+import { arenaAndPool, bitsEqual } from './support/arena-and-pool';
 import { geometryFor } from './support/raw-geometry';
 
 /**
@@ -14,30 +13,16 @@ import { geometryFor } from './support/raw-geometry';
  * that are not multiples of 4 make the last row of a map end inside a quad.
  */
 
-let pool: MtaCpuPool;
-const taken: Uint8Array[] = [];
-beforeAll(async () => {
-  // The caller only waits: every item runs on the worker.
-  pool = await MtaCpuPool.create({ threads: 2, callerWorks: false });
-});
-afterAll(async () => {
-  await pool.close();
-  for (const range of taken.splice(0)) cpuArena.give(range);
-});
+const arena = arenaAndPool();
 
 /** A float32 array in the arena with `guard` sentinel floats before and after it. */
 function inArena(length: number, guard = 8): { array: Float32Array; guards: () => boolean } {
-  const range = cpuArena.take(4 * (length + 2 * guard))!;
-  taken.push(range);
+  const range = arena.take(4 * (length + 2 * guard));
   const all = new Float32Array(range.buffer, range.byteOffset, length + 2 * guard).fill(-7.25);
   const array = all.subarray(guard, guard + length);
   return { array, guards: () => all.subarray(0, guard).every((v) => v === -7.25) && all.subarray(guard + length).every((v) => v === -7.25) };
 }
 
-function bitsEqual(a: Float32Array, b: Float32Array): string | null {
-  for (let k = 0; k < a.length; k++) if (!Object.is(a[k], b[k])) return `index ${k}: ${a[k]} vs ${b[k]}`;
-  return null;
-}
 
 const post: MtaConfig = { mode: 'post', sparse: false, pads: [1, 1, 1, 1], dilation: [1, 1], groups: 1 };
 const SETTINGS: { name: string; shape: MtaShape; config: MtaConfig; bias: boolean }[] = [
@@ -66,7 +51,7 @@ describe('float32 loops on maps in the cpu arena', () => {
         const weight = Float32Array.from({ length: Cout * (Cin / setting.config.groups) * kH * kW }, () => rng() - 0.5);
         const bias = setting.bias ? Float32Array.from({ length: Cout }, () => rng() - 0.5) : null;
         const geometry = geometryFor(setting.shape, setting.config, plainScores, bias);
-        const workspace = threaded ? new MtaCpuWorkspace({ pool, minParallelMacs: 0 }) : new MtaCpuWorkspace();
+        const workspace = threaded ? new MtaCpuWorkspace({ pool: arena.pool(), minParallelMacs: 0 }) : new MtaCpuWorkspace();
 
         const staged = (() => {
           const f = mtaForward(plainScores, weight, bias, geometry, undefined, new MtaCpuWorkspace());
@@ -81,10 +66,10 @@ describe('float32 loops on maps in the cpu arena', () => {
         const out = inArena(B * Cout * L * L);
         const probs = inArena(B * Cin * L * L);
         const gradScores = inArena(B * Cin * L * L);
-        const before = pool.workerItems;
+        const before = arena.pool().workerItems;
         const f = mtaForward(scores.array, weight, bias, geometry, pre ? { out: out.array } : { out: out.array, probs: probs.array }, workspace);
         const b = mtaBackward(gradOut.array, f.saved, scores.array, weight, { gradScores: gradScores.array }, workspace);
-        if (threaded) expect(pool.workerItems - before, 'items the worker ran').toBeGreaterThan(0);
+        if (threaded) expect(arena.pool().workerItems - before, 'items the worker ran').toBeGreaterThan(0);
 
         expect(bitsEqual(out.array, staged.out), 'out').toBeNull();
         if (!pre) expect(bitsEqual(probs.array, staged.probs), 'probs').toBeNull();

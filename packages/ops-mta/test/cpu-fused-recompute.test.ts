@@ -1,13 +1,12 @@
 import '@mta/ops-mta/register';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { mulberry32, randNormal, Rng, tidy } from '@mta/core';
-import { cpuArena } from '@mta/device-cpu';
 import type { MtaConfig, MtaShape } from '../src/config';
 import { MtaCpuWorkspace, mtaBackward, mtaForward, type MtaArray } from '../src/kernels/cpu';
-import { MtaCpuPool } from '../src/kernels/cpu/pool';
 import { setF32RowKernelsEnabled } from '../src/kernels/cpu/scratch-f32';
 import { setSimdRowKernelsEnabled } from '../src/kernels/cpu/scratch';
 import { multiTokenAttention } from '../src';
+import { arenaAndPool, bitsEqual } from './support/arena-and-pool';
 import { geometryFor } from './support/raw-geometry';
 
 /**
@@ -18,30 +17,16 @@ import { geometryFor } from './support/raw-geometry';
  * cpu device must still be differentiable twice (the scores the tape keeps are not consumed).
  */
 
-let pool: MtaCpuPool;
-const taken: Uint8Array[] = [];
-beforeAll(async () => {
-  pool = await MtaCpuPool.create({ threads: 2, callerWorks: false });
-});
-afterAll(async () => {
-  await pool.close();
-  for (const range of taken.splice(0)) cpuArena.give(range);
-});
+const arena = arenaAndPool();
 afterEach(() => {
   setF32RowKernelsEnabled(true);
   setSimdRowKernelsEnabled(true);
 });
 
-function bitsEqual(a: MtaArray, b: MtaArray): string | null {
-  if (a.length !== b.length) return `lengths ${a.length} vs ${b.length}`;
-  for (let k = 0; k < a.length; k++) if (!Object.is(a[k], b[k])) return `index ${k}: ${a[k]} vs ${b[k]}`;
-  return null;
-}
 
 /** A copy of `source` in the cpu arena (as the cpu device keeps its large tensors). */
 function inArena(source: Float32Array): Float32Array {
-  const range = cpuArena.take(4 * source.length)!;
-  taken.push(range);
+  const range = arena.take(4 * source.length);
   const array = new Float32Array(range.buffer, range.byteOffset, source.length);
   array.set(source);
   return array;
@@ -89,12 +74,12 @@ describe('cpu backward without a saved map', () => {
             if (where !== 'plain arrays') {
               scores = inArena(scores as Float32Array);
               gradOut = inArena(gradOut as Float32Array);
-              workspace = new MtaCpuWorkspace({ pool, minParallelMacs: 0 });
+              workspace = new MtaCpuWorkspace({ pool: arena.pool(), minParallelMacs: 0 });
             }
-            const before = pool.workerItems;
+            const before = arena.pool().workerItems;
             const scoresCopy = scores.slice();
             const recomputed = mtaBackward(gradOut, { geometry, probs: null }, scores, weight, {}, workspace);
-            if (workspace !== undefined) expect(pool.workerItems - before, 'items the worker ran').toBeGreaterThan(0);
+            if (workspace !== undefined) expect(arena.pool().workerItems - before, 'items the worker ran').toBeGreaterThan(0);
             expect(bitsEqual(recomputed.gradScores, saved.gradScores), 'gradScores').toBeNull();
             expect(bitsEqual(recomputed.gradWeight, saved.gradWeight), 'gradWeight').toBeNull();
             expect(bitsEqual(recomputed.gradBias!, saved.gradBias!), 'gradBias').toBeNull();
