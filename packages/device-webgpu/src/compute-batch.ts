@@ -19,10 +19,10 @@ export class ComputeBatch {
   private submitted = false;
   /**
    * The compute pass dispatches are recorded into, kept open across dispatches: beginning a pass cost ~40 us
-   * of JavaScript each in Dawn for Node (SwiftShader host), a third of a small call's encoding time. Dispatches
-   * of one pass still run in order with each one's writes visible to the next (WebGPU's usage scope is the
-   * dispatch). Ended before any command outside a pass (copies, clears) and at submit; while passes are timed,
-   * every dispatch gets a pass of its own for its timestamps.
+   * of JavaScript each in Dawn for Node (SwiftShader host, timed per dispatch), more than the rest of the
+   * dispatch's encoding together. Dispatches of one pass still run in order, each one's writes visible to
+   * the next (WebGPU's usage scope is the dispatch). Ended before any command outside a pass (copies,
+   * clears) and at submit; while passes are timed, every dispatch gets a pass of its own for its timestamps.
    */
   private openPass: GPUComputePassEncoder | null = null;
   /** Timestamps of each pass, while the context times passes (see pass-timer.ts). */
