@@ -4,7 +4,7 @@
  *
  * - `copyIn` / `copyOut` are DataCopy: the GM address, the UB address and the length must all be whole
  *   32-byte blocks (`DmaAlignmentError` otherwise), because DataCopy moves whole blocks and nothing else.
- * - `copyInPad` / `copyOutPad` are DataCopyPad: any GM address and any length; the UB address must still be
+ * - `copyInPad` / `copyOutPad` are DataCopyPad: every GM address and length; the UB address must still be
  *   block-aligned. In, it can put up to one block of `left` padding elements before the data and fills the
  *   rest of the last UB block with the pad value (garbage, NaN in poison mode, when none is given). Out, it
  *   writes exactly n elements.

@@ -44,7 +44,7 @@ export interface KernelContext {
   copyIn(dst: UbBuf, dstOff: number, src: GmBuffer, srcOff: number, count: number): void;
   /** UB -> GM (DataCopy: GM address, UB address and length in whole 32-byte blocks). */
   copyOut(dst: GmBuffer, dstOff: number, src: UbBuf, srcOff: number, count: number): void;
-  /** GM -> UB with DataCopyPad: any GM address and length; aligned UB address; pads the UB side. */
+  /** GM -> UB with DataCopyPad: every GM address and length; aligned UB address; pads the UB side. */
   copyInPad(dst: UbBuf, dstOff: number, src: GmBuffer, srcOff: number, count: number, pad?: DmaPadding): void;
   /** UB -> GM with DataCopyPad: exactly `count` elements to any GM address, from an aligned UB address. */
   copyOutPad(dst: GmBuffer, dstOff: number, src: UbBuf, srcOff: number, count: number): void;

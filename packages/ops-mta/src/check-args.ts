@@ -3,7 +3,7 @@ import { MtaArgumentError } from './errors.js';
 
 /**
  * Type checks of the public MTA entry points' arguments, before anything reads them: a JavaScript caller
- * (or `as any`) can pass null, a number or a plain array where a Tensor or an options object belongs, and
+ * (or a type cast) can pass null, a number or a plain array where a Tensor or an options object belongs, and
  * reading a field of it would be a raw TypeError with no argument named. Values (sizes, modes, pads) are
  * checked later by mtaGeometry; here only the kind of each argument.
  */
