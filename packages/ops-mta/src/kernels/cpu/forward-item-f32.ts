@@ -53,15 +53,26 @@ function origin(job: ForwardJob, s: F32Scratch, ci: number, r: number): number {
 }
 
 /**
+ * One output row from the accumulator `acc` (n = its causal length): activated in pre mode, stored as is
+ * in post mode, zeros after n; written in place or through the staging row (flushRow).
+ */
+function storeOutputRow(job: ForwardJob, s: F32Scratch, rowStart: number, acc: number, n: number): void {
+  const { L, mode } = job.plan.geometry;
+  const place = job.f32 ?? UNPLACED;
+  const dst = s.outRow(place.out, rowStart, 2);
+  if (mode === 'pre') s.kernels.softmaxRow(acc, acc, dst, n, 0, L);
+  else s.kernels.storeRow(dst, acc, n, L);
+  s.flushRow(job.out as Float32Array, place.out, rowStart, L, 2);
+}
+
+/**
  * Output rows i and i + 1 of batch b (kH = 3, row dilation 1; both rows in the item): one convRowPair per
  * output channel reads the four ring rows i - top .. i + 1 + bottom once for both (the same sums as
  * computeOutputRow twice), then each row is stored (pre mode: activated) with its own length.
  */
 function computeOutputRowPair(job: ForwardJob, s: F32Scratch, b: number, i: number): void {
-  const { plan, out } = job;
+  const { plan } = job;
   const { L, Cout, pt: top, pl: left, cig: cinPerGroup, cog: coutPerGroup, groups, hasBias, wElems } = plan.geometry;
-  const place = job.f32 ?? UNPLACED;
-  const pre = plan.geometry.mode === 'pre';
   const { kernels, i32, f32, acc, acc2, table, params } = s;
   const n = i + 1;
   const firstRow = i - top;
@@ -80,23 +91,15 @@ function computeOutputRowPair(job: ForwardJob, s: F32Scratch, b: number, i: numb
       const bias = hasBias ? f32[(params >>> 2) + wElems + co]! : 0;
       kernels.convRowPair(acc, acc2, table, params + 4 * co * cinPerGroup * 9, bias, n + 1, cinPerGroup);
       const rowStart = ((b * Cout + co) * L + i) * L;
-      let dst = s.outRow(place.out, rowStart, 2);
-      if (pre) kernels.softmaxRow(acc, acc, dst, n, 0, L);
-      else kernels.storeRow(dst, acc, n, L);
-      s.flushRow(out as Float32Array, place.out, rowStart, L, 2);
-      dst = s.outRow(place.out, rowStart + L, 2);
-      if (pre) kernels.softmaxRow(acc2, acc2, dst, n + 1, 0, L);
-      else kernels.storeRow(dst, acc2, n + 1, L);
-      s.flushRow(out as Float32Array, place.out, rowStart + L, L, 2);
+      storeOutputRow(job, s, rowStart, acc, n);
+      storeOutputRow(job, s, rowStart + L, acc2, n + 1);
     }
   }
 }
 
 function computeOutputRow(job: ForwardJob, s: F32Scratch, b: number, i: number): void {
-  const { plan, out } = job;
+  const { plan } = job;
   const { L, Cout, pt: top, pl: left, kH, dh, cig: cinPerGroup, cog: coutPerGroup, groups, hasBias, wElems } = plan.geometry;
-  const place = job.f32 ?? UNPLACED;
-  const pre = plan.geometry.mode === 'pre';
   const { kernels, i32, f32, acc, table, params } = s;
   const taps = kH * 3;
   const n = i + 1;
@@ -127,11 +130,7 @@ function computeOutputRow(job: ForwardJob, s: F32Scratch, b: number, i: number):
       // All input channels of the group in one wasm call (row addresses through the table).
       if (kH === 3) kernels.convRow(acc, table, params + 4 * co * cinPerGroup * taps, bias, n, cinPerGroup);
       else kernels.convRows(acc, table, bias, n, count, 4 * k * cinPerGroup * taps);
-      const rowStart = ((b * Cout + co) * L + i) * L;
-      const dst = s.outRow(place.out, rowStart, 2);
-      if (pre) kernels.softmaxRow(acc, acc, dst, n, 0, L);
-      else kernels.storeRow(dst, acc, n, L);
-      s.flushRow(out as Float32Array, place.out, rowStart, L, 2);
+      storeOutputRow(job, s, ((b * Cout + co) * L + i) * L, acc, n);
     }
   }
 }
