@@ -72,6 +72,16 @@ export class WebgpuContext {
     return this.error;
   }
 
+  /**
+   * Resolves when the GPU has finished the work queued so far, and rejects if any GPU command has failed:
+   * for timing loops that never read results back, where a failed command would time as a fast call that
+   * did nothing. `what` names the caller in the error.
+   */
+  async settle(what: string): Promise<void> {
+    await this.device.queue.onSubmittedWorkDone();
+    if (this.error) throw new Error(`${what}: a GPU command failed, so this run did not do its work: ${this.error.message}`);
+  }
+
   /** The compute pipeline of a WGSL source, compiled once (a kernel variant is its source text). */
   pipeline(wgsl: string, label: string): GPUComputePipeline {
     let pipeline = this.pipelines.get(wgsl);

@@ -30,12 +30,7 @@ export function createWebgpuBackend(transfer: 'resident' | 'host'): BenchBackend
     transfer,
     // The op returns once its work is queued; a timed run lasts until the GPU has finished it. A command that
     // failed (and so did nothing, fast) makes the run an error rather than a time.
-    settle: async () => {
-      const ctx = webgpuContext();
-      await ctx.device.queue.onSubmittedWorkDone();
-      const failed = ctx.firstError();
-      if (failed) throw new Error(`webgpu: a GPU command of this run failed: ${failed.message}`);
-    },
+    settle: () => webgpuContext().settle('webgpu bench run'),
     beforeSetup: async () => void registerMtaWebgpu(),
     describeDevice: () => {
       const ctx = webgpuContext();
