@@ -1,9 +1,9 @@
-import { pairwiseDot, softmaxVjpRow, sparsemaxRow, sparsemaxVjpRow } from './activation-rows.js';
+import { pairwiseDot, softmaxVjpRow, sparsemaxVjpRow } from './activation-rows.js';
 import { gradRow3, gradRowGeneric } from './conv-rows.js';
 import type { MtaCpuPlan } from './plan.js';
 import type { F32Placement } from './placement-f32.js';
+import { activateRow } from './forward-item.js';
 import type { MtaScratch } from './scratch.js';
-import { softmaxInPlace } from './softmax-exp.js';
 import type { MtaArray } from './types.js';
 
 /** Arrays of one backward call. */
@@ -79,13 +79,7 @@ function computeGradRow(job: BackwardJob, scratch: MtaScratch, b: number, r: num
   for (let ci = 0; ci < Cin; ci++) {
     const rowStart = ((b * Cin + ci) * L + r) * L;
     if (!recompute) xRow.set(x.subarray(rowStart, rowStart + n));
-    else if (sparse) sparsemaxRow(scores, rowStart, n, xRow, 0, scratch.candidates, null, 0);
-    else {
-      // The forward's softmax of the row (forward-item.ts, loadInputRow), bit for bit.
-      xRow.set(scores.subarray(rowStart, rowStart + n));
-      if (simd !== null) simd.softmax(rowAddress, n);
-      else softmaxInPlace(xRow, 0, n);
-    }
+    else activateRow(scratch, sparse, scores, rowStart, n, xRow, 0, rowAddress); // the forward's activation, bit for bit
     // A saved float32 P holds the rounded row: round as saving it would have.
     if (recompute && scores instanceof Float32Array) for (let c = 0; c < n; c++) xRow[c] = Math.fround(xRow[c]);
     dp.fill(0, 0, n);

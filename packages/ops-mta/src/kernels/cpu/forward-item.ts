@@ -20,6 +20,22 @@ export interface ForwardJob {
 }
 
 /**
+ * The activation of one float64 row, in place in `row` from `start` (its wasm byte address `address` for the
+ * SIMD softmax): the n entries j <= i, read from `src` at `srcStart` (`src` may be `row` itself). The
+ * forward's pre-mode output rows and the backward's recomputed P rows go through this one function, so they
+ * match bit for bit.
+ */
+export function activateRow(scratch: MtaScratch, sparse: boolean, src: MtaArray, srcStart: number, n: number, row: Float64Array, start: number, address: number): void {
+  if (sparse) {
+    sparsemaxRow(src, srcStart, n, row, start, scratch.candidates, null, 0);
+    return;
+  }
+  if (src !== row || srcStart !== start) row.set(src.subarray(srcStart, srcStart + n), start);
+  if (scratch.simd !== null) scratch.simd.softmax(address, n);
+  else softmaxInPlace(row, start, n);
+}
+
+/**
  * Loads input row r of every input channel into its ring slot as a zero-padded float64 row:
  * column c sits at index left + c; indices [0, left) and (left + r, left + r + top + right] are zero
  * (everything a window of output rows <= r + top can read), so the convolution needs no bounds tests.
@@ -99,9 +115,7 @@ function computeOutputRow(job: ForwardJob, scratch: MtaScratch, b: number, i: nu
     }
     const dst = ((b * Cout + co) * L + i) * L;
     if (pre) {
-      if (sparse) sparsemaxRow(acc, 0, n, acc, 0, scratch.candidates, null, 0);
-      else if (simd !== null) simd.softmax(accAddress, n);
-      else softmaxInPlace(acc, 0, n);
+      activateRow(scratch, sparse, acc, 0, n, acc, 0, accAddress);
     }
     out.set(acc.subarray(0, n), dst);
     out.fill(0, dst + n, dst + L);
