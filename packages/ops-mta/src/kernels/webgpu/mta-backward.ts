@@ -6,7 +6,9 @@ import { convTransposeShader, convTransposeUnrolledShader, convWorkgroups, useUn
 import { gradientTarget, widenedParameter } from './half-parameters.js';
 import { storageOf } from './map-storage.js';
 import { rowVjpShader } from './row-vjp-shader.js';
-import { planWeightGrad, weightGradPartialsShader, weightGradReduceShader } from './weight-grad-shaders.js';
+import { planWeightGrad, weightGradChannelsShader, weightGradPartialsShader, weightGradReduceShader } from './weight-grad-shaders.js';
+import { quadConvTransposeShader, quadConvWorkgroups, useQuadConv } from './quad-conv-shaders.js';
+import { quadRowVjpShader, useQuadRows } from './quad-row-shaders.js';
 
 /** The saved tensors the backward reads: post [probs, weight]; pre [out, scores, weight]. */
 export interface MtaBackwardInputs {
@@ -42,9 +44,12 @@ export function mtaBackwardWebgpu(
   // float16 calls run the loop shaders over the weight widened to f32 (the unrolled ones take f32 maps only).
   const wUniform = maps === 'f32' && useUnrolledConv(gs) ? batch.bindUniform(inputs.weight) : null;
   const w = wUniform ?? widenedParameter(batch, inputs.weight);
-  const convT = wUniform ? convTransposeUnrolledShader(gs, wg) : convTransposeShader(gs, wg);
+  const quadConv = wUniform !== null && useQuadConv(gs);
+  const convT = quadConv ? quadConvTransposeShader(gs, wg) : wUniform ? convTransposeUnrolledShader(gs, wg) : convTransposeShader(gs, wg);
+  const convTGroups = quadConv ? quadConvWorkgroups(gs, wg) : convWorkgroups(gs, 'f32', wg);
+  const quadRows = useQuadRows(gs, wg);
   const rowGroups = (channels: number): number => gs.B * channels * gs.L;
-  const plan = planWeightGrad(gs);
+  const plan = planWeightGrad(gs, wg);
   // Each slab writes its weight-gradient partials to its own aligned region; the final pass sums them all.
   const align = ctx.limits.storageOffsetAlignment;
   const regionBytes = Math.ceil((plan.partialCount * 4) / align) * align;
@@ -69,18 +74,26 @@ export function mtaBackwardWebgpu(
         batch.dispatch(convTransposeShader(gs, wg, { input: maps, output: 'f32' }), 'mta-conv-transpose', [gy, w, dP], convWorkgroups(gs, 'f32', wg));
         batch.dispatch(rowVjpShader(gs, gs.Cin, wg, false, { p: maps, g: 'f32', out: maps }), 'mta-activation-vjp', [map[k]!, dP, dS[k]!], rowGroups(gs.Cin));
       } else {
-        batch.dispatch(convT, 'mta-conv-transpose', [gy, w, dS[k]!], convWorkgroups(gs, 'f32', wg));
-        batch.dispatch(rowVjpShader(gs, gs.Cin, wg, true), 'mta-activation-vjp', [map[k]!, dS[k]!], rowGroups(gs.Cin));
+        batch.dispatch(convT, 'mta-conv-transpose', [gy, w, dS[k]!], convTGroups);
+        const vjp = quadRows ? quadRowVjpShader(gs, gs.Cin, wg, true) : rowVjpShader(gs, gs.Cin, wg, true);
+        batch.dispatch(vjp, 'mta-activation-vjp', [map[k]!, dS[k]!], rowGroups(gs.Cin));
       }
     } else {
       gy = gyScratch!;
       x = scores[k]!;
-      batch.dispatch(rowVjpShader(gs, gs.Cout, wg, false, { p: maps, g: maps, out: 'f32' }), 'mta-activation-vjp', [map[k]!, grad[k]!, gy], rowGroups(gs.Cout));
-      const packedConvT = maps === 'f16' ? convTransposeShader(gs, wg, { input: 'f32', output: maps }) : convT;
-      batch.dispatch(packedConvT, 'mta-conv-transpose', [gy, w, dS[k]!], convWorkgroups(gs, maps, wg));
+      const vjp = quadRows ? quadRowVjpShader(gs, gs.Cout, wg, false) : rowVjpShader(gs, gs.Cout, wg, false, { p: maps, g: maps, out: 'f32' });
+      batch.dispatch(vjp, 'mta-activation-vjp', [map[k]!, grad[k]!, gy], rowGroups(gs.Cout));
+      if (maps === 'f16') {
+        batch.dispatch(convTransposeShader(gs, wg, { input: 'f32', output: maps }), 'mta-conv-transpose', [gy, w, dS[k]!], convWorkgroups(gs, maps, wg));
+      } else {
+        batch.dispatch(convT, 'mta-conv-transpose', [gy, w, dS[k]!], convTGroups);
+      }
     }
     const gyStorage = g.mode === 'post' ? maps : 'f32';
-    batch.dispatch(weightGradPartialsShader(gs, plan, wg, ctx.limits.maxWorkgroupStorageBytes, { gy: gyStorage, x: maps }), 'mta-weight-grad',
+    const partialsShader = plan.kind === 'channels'
+      ? weightGradChannelsShader(gs, plan, wg, ctx.limits.maxWorkgroupStorageBytes)
+      : weightGradPartialsShader(gs, plan, wg, ctx.limits.maxWorkgroupStorageBytes, { gy: gyStorage, x: maps });
+    batch.dispatch(partialsShader, 'mta-weight-grad',
       [gy, x, ComputeBatch.range(partials, k * regionBytes, plan.partialCount * 4)], plan.workgroups);
   }
   const targets = [gradientTarget(batch, gradWeight), ...(gradBias ? [gradientTarget(batch, gradBias)] : [])];

@@ -5,6 +5,8 @@ import { planBatchSlabs } from './batch-slabs.js';
 import { convForwardShader, convForwardUnrolledShader, convWorkgroups, useUnrolledConv } from './conv-shaders.js';
 import { widenedParameter } from './half-parameters.js';
 import { storageOf } from './map-storage.js';
+import { quadConvForwardShader, quadConvWorkgroups, useQuadConv } from './quad-conv-shaders.js';
+import { quadRowActivationShader, useQuadRows } from './quad-row-shaders.js';
 import { rowActivationShader } from './row-activation-shader.js';
 
 /**
@@ -28,7 +30,10 @@ export function mtaForwardWebgpu(ctx: WebgpuContext, g: MtaGeometry, scores: Ten
   // float16 calls run the loop shaders over the weights widened to f32 (the unrolled ones take f32 maps only).
   const wUniform = maps === 'f32' && useUnrolledConv(gs) ? batch.bindUniform(weight) : null;
   const w = wUniform ?? widenedParameter(batch, weight);
-  const conv = wUniform ? convForwardUnrolledShader(gs, wg) : convForwardShader(gs, wg);
+  const quadConv = wUniform !== null && useQuadConv(gs);
+  const conv = quadConv ? quadConvForwardShader(gs, wg) : wUniform ? convForwardUnrolledShader(gs, wg) : convForwardShader(gs, wg);
+  const convGroups = quadConv ? quadConvWorkgroups(gs, wg) : convWorkgroups(gs, 'f32', wg);
+  const quadRows = useQuadRows(gs, wg);
   const b = bias ? [widenedParameter(batch, bias)] : [];
   const rowGroups = (channels: number): number => gs.B * channels * gs.L;
   if (g.mode === 'post' && !probs) throw new Error('webgpu MultiTokenAttention: post mode needs the probs output');
@@ -37,15 +42,20 @@ export function mtaForwardWebgpu(ctx: WebgpuContext, g: MtaGeometry, scores: Ten
   const c = g.mode === 'pre' && maps === 'f16' ? batch.scratch(gs.B * gs.Cout * gs.L * gs.L * 4) : null;
   for (let k = 0; k < slabs.count; k++) {
     if (g.mode === 'post') {
-      batch.dispatch(rowActivationShader(gs, gs.Cin, wg, false, { src: maps, dst: maps }), 'mta-activation', [s[k]!, p[k]!], rowGroups(gs.Cin));
-      const packedConv = maps === 'f16' ? convForwardShader(gs, wg, { input: maps, output: maps }) : conv;
-      batch.dispatch(packedConv, 'mta-conv', [p[k]!, w, o[k]!, ...b], convWorkgroups(gs, maps, wg));
+      const activation = quadRows ? quadRowActivationShader(gs, gs.Cin, wg, false) : rowActivationShader(gs, gs.Cin, wg, false, { src: maps, dst: maps });
+      batch.dispatch(activation, 'mta-activation', [s[k]!, p[k]!], rowGroups(gs.Cin));
+      if (maps === 'f16') {
+        batch.dispatch(convForwardShader(gs, wg, { input: maps, output: maps }), 'mta-conv', [p[k]!, w, o[k]!, ...b], convWorkgroups(gs, maps, wg));
+      } else {
+        batch.dispatch(conv, 'mta-conv', [p[k]!, w, o[k]!, ...b], convGroups);
+      }
     } else if (c) {
       batch.dispatch(convForwardShader(gs, wg, { input: maps, output: 'f32' }), 'mta-conv', [s[k]!, w, c, ...b], convWorkgroups(gs, 'f32', wg));
       batch.dispatch(rowActivationShader(gs, gs.Cout, wg, false, { src: 'f32', dst: maps }), 'mta-activation', [c, o[k]!], rowGroups(gs.Cout));
     } else {
-      batch.dispatch(conv, 'mta-conv', [s[k]!, w, o[k]!, ...b], convWorkgroups(gs, 'f32', wg));
-      batch.dispatch(rowActivationShader(gs, gs.Cout, wg, true), 'mta-activation', [o[k]!], rowGroups(gs.Cout));
+      batch.dispatch(conv, 'mta-conv', [s[k]!, w, o[k]!, ...b], convGroups);
+      const activation = quadRows ? quadRowActivationShader(gs, gs.Cout, wg, true) : rowActivationShader(gs, gs.Cout, wg, true);
+      batch.dispatch(activation, 'mta-activation', [o[k]!], rowGroups(gs.Cout));
     }
   }
   batch.submit();
