@@ -1,5 +1,6 @@
 import { bytesPerElement, type Tensor } from '@mta/core';
 import type { WebgpuContext } from './context.js';
+import { BufferUsage } from './gpu-flags.js';
 import { GpuBuffer } from './gpu-memory.js';
 import { realignedHalves } from './half-realign.js';
 import { KERNEL_FAULT_WORDS } from './kernel-faults.js';
@@ -101,7 +102,8 @@ export class ComputeBatch {
     const offset = t.offset * bytesPer;
     const size = Math.ceil((t.size * bytesPer) / 16) * 16;
     const limits = this.context.device.limits;
-    if (size === 0 || size > limits.maxUniformBufferBindingSize || offset % limits.minUniformBufferOffsetAlignment !== 0 || offset + size > buffer.capacity) return null;
+    if (size === 0 || size > limits.maxUniformBufferBindingSize || offset % limits.minUniformBufferOffsetAlignment !== 0 || offset + size > buffer.capacity ||
+      (buffer.gpuBuffer.usage & BufferUsage.UNIFORM) === 0) return null;
     return { buffer: buffer.gpuBuffer, offset, size };
   }
 

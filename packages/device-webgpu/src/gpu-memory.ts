@@ -16,8 +16,13 @@ export class GpuBuffer implements DeviceBuffer {
 }
 
 /** Usage of every pooled buffer: kernels bind it as storage; writes, reads and copies go through the queue. */
-// UNIFORM too: a kernel may read a small operand (a convolution's weights) through the uniform path.
-const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.UNIFORM | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+/**
+ * Buffers no larger than this may also be bound as uniforms (a convolution's weights through the uniform
+ * path; `ComputeBatch.bindUniform`); larger ones, which no uniform binding could hold, are storage only.
+ */
+export const UNIFORM_CAPABLE_BYTES = 64 * 1024;
+const usageFor = (capacity: number): number => (capacity <= UNIFORM_CAPABLE_BYTES ? STORAGE_USAGE | BufferUsage.UNIFORM : STORAGE_USAGE);
 
 /** What the memory needs from the device it lives on (set once the asynchronous init found a GPU). */
 export interface GpuMemoryHost {
@@ -100,7 +105,7 @@ export class GpuMemory implements DeviceMemory<GpuBuffer> {
       this.stats.poolHits++;
       this.stats.pooledBytes -= capacity;
     } else {
-      buffer = this.gpu.createBuffer({ size: capacity, usage: STORAGE_USAGE });
+      buffer = this.gpu.createBuffer({ size: capacity, usage: usageFor(capacity) });
       this.stats.allocations++;
     }
     this.stats.liveBytes += capacity;
