@@ -1,4 +1,5 @@
 import { CachingAllocator, Device, HostMemory, registerDevice } from '@mta/core';
+import type { NpuCorePool } from './parallel.js';
 import { NpuSimulator } from './sim.js';
 import { configureNpu, currentNpuSpec, type NpuSpec, type NpuSpecOptions } from './spec.js';
 
@@ -14,6 +15,7 @@ export interface NpuDeviceOptions extends NpuSpecOptions {
 
 let simulator: NpuSimulator | null = null;
 let poison = true;
+let corePool: NpuCorePool | null = null;
 
 /** Host memory whose emptyCache() also drops the simulator's pooled GM, so `emptyCache` frees both. */
 class NpuHostMemory extends HostMemory {
@@ -31,7 +33,9 @@ export const npuDevice = new Device({
   // Tensors on the npu are staged into the simulator's GM, which pools its own buffers: a smaller host pool
   // keeps the two together within the varying-shapes memory bound (reliability.md). Like the cpu's, it keeps
   // the peak working set (retainPeak): an L = 1024 map is 32 MiB, and fresh pages cost ~100 ms per 32 MiB.
-  memory: new NpuHostMemory(new CachingAllocator(16 * 2 ** 20, Number.POSITIVE_INFINITY, true)),
+  // Tensors of 64 KiB and more live in SharedArrayBuffers, so the threads of a parallel launch (parallel.ts)
+  // read and write them in place; smaller read-only ones are copied for a launch, which costs next to nothing.
+  memory: new NpuHostMemory(new CachingAllocator(16 * 2 ** 20, 64 * 1024, true)),
 });
 
 /** Registers the npu device; returns a disposer. Calling it again while registered changes nothing. */
@@ -50,6 +54,16 @@ export function configureNpuDevice(options: NpuDeviceOptions = {}): NpuSpec {
 /** The simulator npu kernels run in; explain() on it reports the last kernels' plans, UB peaks and traffic. */
 export function npuSimulator(): NpuSimulator {
   const spec = currentNpuSpec();
-  if (!simulator || simulator.spec !== spec) simulator = new NpuSimulator(spec, { poison });
+  if (!simulator || simulator.spec !== spec) simulator = new NpuSimulator(spec, { poison, corePool });
   return simulator;
+}
+
+/**
+ * The threads the device's simulator runs parallel launches on (null: every launch on the calling thread).
+ * An op package that brings worker-side kernel bodies starts a pool and hands it here (ops-mta:
+ * startMtaNpuThreads, MTA_NPU_THREADS).
+ */
+export function setNpuCorePool(pool: NpuCorePool | null): void {
+  corePool = pool;
+  if (simulator) simulator.corePool = pool;
 }
