@@ -1,4 +1,4 @@
-import { CachingAllocator, Device, HostMemory, registerDevice } from '@mta/core';
+import { CachingAllocator, Device, HostBuffer, HostMemory, registerDevice, type DType, type MemoryCounters, type TypedArray } from '@mta/core';
 import type { NpuCorePool } from './parallel.js';
 import { NpuSimulator } from './sim.js';
 import { configureNpu, currentNpuSpec, type NpuSpec, type NpuSpecOptions } from './spec.js';
@@ -17,11 +17,52 @@ let simulator: NpuSimulator | null = null;
 let poison = true;
 let corePool: NpuCorePool | null = null;
 
-/** Host memory whose emptyCache() also drops the simulator's pooled GM, so `emptyCache` frees both. */
+/**
+ * Host memory whose emptyCache() also drops the simulator's pooled GM, so `emptyCache` frees both. While the
+ * simulator has a core pool, tensors of 64 KiB and more come from a second allocator that puts them in
+ * SharedArrayBuffers, so the threads of a parallel launch (parallel.ts) read and write them in place; without
+ * one they stay in plain memory, which DMA copies about twice as fast.
+ */
 class NpuHostMemory extends HostMemory {
+  readonly shared = new CachingAllocator(16 * 2 ** 20, 64 * 1024, true);
+  readonly #fromShared = new WeakSet<TypedArray>();
+
+  override allocate(dtype: DType, length: number, zero: boolean): HostBuffer {
+    if (corePool === null) return super.allocate(dtype, length, zero);
+    const array = this.shared.alloc(dtype, length, zero);
+    this.#fromShared.add(array);
+    return new HostBuffer(dtype, array);
+  }
+
+  override free(buffer: HostBuffer, collected: boolean): void {
+    if (!this.#fromShared.has(buffer.array)) {
+      super.free(buffer, collected);
+      return;
+    }
+    this.#fromShared.delete(buffer.array);
+    if (collected) this.shared.forget(buffer.array);
+    else this.shared.free(buffer.dtype, buffer.array);
+  }
+
+  override counters(): Readonly<MemoryCounters> {
+    const a = super.counters();
+    const b = this.shared.stats;
+    // Only one of the two is in use unless the pool came or went mid-run; the peak is then an upper bound.
+    return {
+      liveBytes: a.liveBytes + b.liveBytes, peakBytes: a.peakBytes + b.peakBytes, pooledBytes: a.pooledBytes + b.pooledBytes,
+      allocations: a.allocations + b.allocations, poolHits: a.poolHits + b.poolHits,
+    };
+  }
+
   override emptyCache(): void {
     super.emptyCache();
+    this.shared.emptyCache();
     simulator?.emptyCache();
+  }
+
+  override resetPeak(): void {
+    super.resetPeak();
+    this.shared.resetPeak();
   }
 }
 
@@ -33,9 +74,7 @@ export const npuDevice = new Device({
   // Tensors on the npu are staged into the simulator's GM, which pools its own buffers: a smaller host pool
   // keeps the two together within the varying-shapes memory bound (reliability.md). Like the cpu's, it keeps
   // the peak working set (retainPeak): an L = 1024 map is 32 MiB, and fresh pages cost ~100 ms per 32 MiB.
-  // Tensors of 64 KiB and more live in SharedArrayBuffers, so the threads of a parallel launch (parallel.ts)
-  // read and write them in place; smaller read-only ones are copied for a launch, which costs next to nothing.
-  memory: new NpuHostMemory(new CachingAllocator(16 * 2 ** 20, 64 * 1024, true)),
+  memory: new NpuHostMemory(new CachingAllocator(16 * 2 ** 20, Number.POSITIVE_INFINITY, true)),
 });
 
 /** Registers the npu device; returns a disposer. Calling it again while registered changes nothing. */

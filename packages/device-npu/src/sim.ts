@@ -122,6 +122,7 @@ export class NpuSimulator {
   // GM and the ledger's block maps come from size-classed, capped pools: shapes that vary call to call reuse buffers
   // instead of growing one exact-length list per shape.
   readonly #gmPool: CachingAllocator;
+  readonly #sharedGmPool: CachingAllocator;
   readonly #bitmapPool: CachingAllocator;
   readonly #core: CoreContext;
   readonly #log: LaunchLog;
@@ -137,9 +138,11 @@ export class NpuSimulator {
     this.poison = options.poison ?? true;
     const pooled = options.maxPooledBytes ?? 16 * 2 ** 20;
     const retainPeak = options.retainPeak ?? true;
-    // Every GM buffer lives in a SharedArrayBuffer (sharedAboveBytes 0): the threads of a parallel launch
-    // read and write it in place.
-    this.#gmPool = new CachingAllocator(pooled, 0, retainPeak);
+    this.#gmPool = new CachingAllocator(pooled, Number.POSITIVE_INFINITY, retainPeak);
+    // With a core pool, GM lives in SharedArrayBuffers (sharedAboveBytes 0), which the threads of a parallel
+    // launch read and write in place. Only then: a DMA copy to or from one costs about twice as much (V8
+    // copies shared memory with relaxed word moves), ~15% of a sequential L = 1024 call.
+    this.#sharedGmPool = new CachingAllocator(pooled, 0, retainPeak);
     this.#bitmapPool = new CachingAllocator(pooled / 4, Number.POSITIVE_INFINITY, retainPeak);
     this.#log = new LaunchLog(options.recordLimit ?? 256);
     this.#exclusiveBlocks = options.exclusiveBlocks ?? false;
@@ -155,7 +158,8 @@ export class NpuSimulator {
   }
 
   private takeStorage(dtype: NpuDType, length: number): DTypeStorage {
-    return dtype === 'float32' ? this.#gmPool.alloc('float32', length) : this.#gmPool.alloc('float16', length);
+    const pool = this.corePool !== null ? this.#sharedGmPool : this.#gmPool;
+    return dtype === 'float32' ? pool.alloc('float32', length) : pool.alloc('float16', length);
   }
 
   private takeBitmap(length: number): Uint8Array {
@@ -164,12 +168,13 @@ export class NpuSimulator {
 
   /** Bytes of freed GM (and ledger block maps) held for reuse. */
   get pooledBytes(): number {
-    return this.#gmPool.stats.pooledBytes + this.#bitmapPool.stats.pooledBytes;
+    return this.#gmPool.stats.pooledBytes + this.#sharedGmPool.stats.pooledBytes + this.#bitmapPool.stats.pooledBytes;
   }
 
   /** Drops every pooled GM buffer and block map (what `device.memoryStats()`'s emptyCache does for tensors). */
   emptyCache(): void {
     this.#gmPool.emptyCache();
+    this.#sharedGmPool.emptyCache();
     this.#bitmapPool.emptyCache();
   }
 
@@ -316,7 +321,10 @@ export class NpuSimulator {
     this.hostGuard('free');
     const s = gmStorage(gm, this.#key);
     s.freed = true;
-    if (s.borrowed === null) this.#gmPool.free(gm.dtype === 'float32' ? 'float32' : 'float16', s.data);
+    if (s.borrowed === null) {
+      const pool = s.data.buffer instanceof SharedArrayBuffer ? this.#sharedGmPool : this.#gmPool;
+      pool.free(gm.dtype === 'float32' ? 'float32' : 'float16', s.data);
+    }
     // The host keeps an adopted output's array: it shows NaN where nothing was written, as alloc promised.
     else if (s.borrowed === 'write') this.poisonHoles(gm, s);
     s.written = null;
