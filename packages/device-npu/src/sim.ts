@@ -113,6 +113,11 @@ export interface SimulatorOptions {
   readonly onCoreCounts?: (kernel: string, core: number, counts: CoreCounts) => void;
 }
 
+/** Whether `array` lives in a SharedArrayBuffer (false where there are none: browsers that are not cross-origin isolated). */
+function isShared(array: DTypeStorage): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && array.buffer instanceof SharedArrayBuffer;
+}
+
 export class NpuSimulator {
   readonly spec: NpuSpec;
   poison: boolean;
@@ -322,7 +327,7 @@ export class NpuSimulator {
     const s = gmStorage(gm, this.#key);
     s.freed = true;
     if (s.borrowed === null) {
-      const pool = s.data.buffer instanceof SharedArrayBuffer ? this.#sharedGmPool : this.#gmPool;
+      const pool = isShared(s.data) ? this.#sharedGmPool : this.#gmPool;
       pool.free(gm.dtype === 'float32' ? 'float32' : 'float16', s.data);
     }
     // The host keeps an adopted output's array: it shows NaN where nothing was written, as alloc promised.
@@ -451,7 +456,7 @@ export class NpuSimulator {
     for (const gm of gms) {
       const s = gmStorage(gm, this.#key);
       let data = s.data;
-      if (!(data.buffer instanceof SharedArrayBuffer)) {
+      if (!isShared(data)) {
         if (s.borrowed !== 'read') return null;
         const copy = data instanceof Float32Array
           ? new Float32Array(new SharedArrayBuffer(data.byteLength))
