@@ -8,7 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GmWriteRaceError, type NpuCorePool, NpuSimulator, makeNpuSpec } from '@mta/device-npu';
+import { availableParallelism } from 'node:os';
+import { InvalidArgumentError } from '@mta/core';
 import { NpuThreadPool } from '../src/kernels/npu/pool.js';
+import { NPU_THREADS_ENV_VAR, npuThreadsFromEnv } from '../src/kernels/npu/threads.js';
 import { npuMtaBackward, npuMtaForward, planNpuMta } from '../src/kernels/npu/index.js';
 import { COUNTER_CASES, type CaseCounters, captureCounters } from './support/npu-counters';
 import { loadGolden } from './support/npu-golden.js';
@@ -90,5 +93,14 @@ describe('a parallel launch that fails raises the sequential launch\'s own error
     expect(threaded.error).toBeInstanceOf(GmWriteRaceError);
     expect((threaded.error as Error).message).toBe((sequential.error as Error).message);
     expect(threaded.records).toEqual(sequential.records);
+  });
+});
+
+describe('MTA_NPU_THREADS', () => {
+  it('is the thread count (1: sequential), every core when unset, and a named error otherwise', () => {
+    expect(npuThreadsFromEnv({ [NPU_THREADS_ENV_VAR]: '1' })).toBe(1);
+    expect(npuThreadsFromEnv({ [NPU_THREADS_ENV_VAR]: ' 3 ' })).toBe(3);
+    expect(npuThreadsFromEnv({})).toBe(availableParallelism());
+    for (const bad of ['0', '-2', '1.5', 'two']) expect(() => npuThreadsFromEnv({ [NPU_THREADS_ENV_VAR]: bad }), bad).toThrow(InvalidArgumentError);
   });
 });
