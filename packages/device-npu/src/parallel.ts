@@ -67,14 +67,18 @@ export interface NpuCoreJob {
   readonly args: unknown;
 }
 
-/** The GM writes of one core, in order: buffer (index into the job's gms), start, count, op and UB buffer. */
+/**
+ * The GM writes of one core, in order: entry k is entries[5k .. 5k + 5) = buffer (index into the job's gms),
+ * start, count, and the indices in `names` of the op and of the UB buffer written from. Packed in a typed array so
+ * a worker's reply clones as one block (arrays of numbers and strings cost ~2 ms a step at L = 1024).
+ */
 export interface CoreWrites {
-  readonly gm: number[];
-  readonly start: number[];
-  readonly n: number[];
-  readonly op: string[];
-  readonly ub: string[];
+  readonly entries: Float64Array;
+  readonly names: readonly string[];
 }
+
+/** Numbers per entry of CoreWrites. */
+export const WRITE_ENTRY = 5;
 
 /** One core's outcome. */
 export interface NpuCoreResult {
@@ -102,18 +106,30 @@ const GM_MARK = '__npuGm';
 
 /** Collects a core's GM writes for the replay (see CoreWrites). */
 export class CoreWriteLog implements GmWriteSink {
-  readonly writes: CoreWrites = { gm: [], start: [], n: [], op: [], ub: [] };
+  readonly #entries: number[] = [];
+  readonly #names: string[] = [];
+  readonly #nameIndex = new Map<string, number>();
   constructor(private readonly index: ReadonlyMap<GmBuffer, number>) {}
+
   add(gm: GmBuffer, start: number, n: number, op: string, fromUb: string): void {
     const i = this.index.get(gm);
     // A buffer outside the job cannot be reached by the kernel (it holds no handle to it); refuse loudly anyway.
     if (i === undefined) throw new Error(`parallel launch: GM '${gm.name}' is not among the launch's buffers`);
-    const w = this.writes;
-    w.gm.push(i);
-    w.start.push(start);
-    w.n.push(n);
-    w.op.push(op);
-    w.ub.push(fromUb);
+    this.#entries.push(i, start, n, this.name(op), this.name(fromUb));
+  }
+
+  private name(s: string): number {
+    let k = this.#nameIndex.get(s);
+    if (k === undefined) {
+      k = this.#names.length;
+      this.#names.push(s);
+      this.#nameIndex.set(s, k);
+    }
+    return k;
+  }
+
+  get writes(): CoreWrites {
+    return { entries: Float64Array.from(this.#entries), names: this.#names };
   }
 }
 

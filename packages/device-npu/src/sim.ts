@@ -25,7 +25,7 @@ import {
 import type { DmaPadding } from './dma.js';
 import { CoreContext, type CoreCounts } from './core-context.js';
 import {
-  CoreWriteLog, type JobGm, type LaunchSums, type NpuCoreJob, type NpuCorePool, type NpuCoreResult, type ParallelBody,
+  CoreWriteLog, WRITE_ENTRY, type JobGm, type LaunchSums, type NpuCoreJob, type NpuCorePool, type NpuCoreResult, type ParallelBody,
   addCounts, collectGms, emptySums, markGm, replaceGms, runCore,
 } from './parallel.js';
 import { NpuAccessError, UnwrittenOutputError } from './errors.js';
@@ -509,7 +509,10 @@ export class NpuSimulator {
         if (r === undefined) return null;
         addCounts(sums, r.counts);
         const w = r.writes;
-        if (ledger) for (let k = 0; k < w.gm.length; k++) ledger.record(handles[w.gm[k]!]!, w.start[k]!, w.n[k]!, core, w.op[k]!, w.ub[k]!);
+        const e = w.entries;
+        if (ledger) {
+          for (let k = 0; k < e.length; k += WRITE_ENTRY) ledger.record(handles[e[k]!]!, e[k + 1]!, e[k + 2]!, core, w.names[e[k + 3]!]!, w.names[e[k + 4]!]!);
+        }
       }
     } catch {
       return null;
@@ -517,11 +520,8 @@ export class NpuSimulator {
     // Every write passed the ledger: now they count as written, in the same order.
     for (let core = 0; core < job.cores; core++) {
       this.#onCoreCounts?.(job.kernel, core, results[core]!.counts);
-      const w = results[core]!.writes;
-      for (let k = 0; k < w.gm.length; k++) {
-        const s = gmStorage(handles[w.gm[k]!]!, this.#key);
-        s.written?.union(w.start[k]!, w.start[k]! + w.n[k]!);
-      }
+      const e = results[core]!.writes.entries;
+      for (let k = 0; k < e.length; k += WRITE_ENTRY) gmStorage(handles[e[k]!]!, this.#key).written?.union(e[k + 1]!, e[k + 1]! + e[k + 2]!);
     }
     return sums;
   }

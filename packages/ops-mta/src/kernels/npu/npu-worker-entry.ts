@@ -2,7 +2,7 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { type NpuCoreJob, type ParallelKernel, runCoreJob } from '@mta/device-npu';
 import { BAND_FORWARD_BODY, bandForwardCore } from './band-forward.js';
 import { BAND_TRANSPOSE_BODY, bandTransposeCore } from './band-transpose.js';
-import { CORES, DONE, NEXT, type NpuWorkerReply, STOPPED } from './pool-protocol.js';
+import { CORES, DONE, NEXT, type NpuWorkerReply, STOPPED, claimedCore } from './pool-protocol.js';
 
 /**
  * A worker of the npu thread pool (pool.ts): runs the cores of each posted launch it can claim, with the
@@ -17,8 +17,8 @@ const kernels: Record<string, ParallelKernel> = {
   [BAND_TRANSPOSE_BODY]: bandTransposeCore as ParallelKernel,
 };
 const claim = (): number => {
-  const core = Atomics.add(control, NEXT, 1);
-  return core < Atomics.load(control, CORES) ? core : -1;
+  const k = Atomics.add(control, NEXT, 1);
+  return claimedCore(k, Atomics.load(control, CORES));
 };
 
 port.on('message', (job: NpuCoreJob) => {

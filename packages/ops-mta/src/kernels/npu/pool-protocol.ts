@@ -15,3 +15,13 @@ export interface NpuWorkerReply {
   readonly results: readonly NpuCoreResult[];
   readonly error: string | null;
 }
+
+/**
+ * The core the k-th claim of a launch of `cores` cores runs, or -1 when none is left. Last core first: the band
+ * kernels' later cores own later row ranges, whose causal rows are longer, so claiming the longest first leaves
+ * the short ones to even out the threads' finish (the tail the calling thread waits for). The results do not
+ * depend on it: they are merged in core order.
+ */
+export function claimedCore(k: number, cores: number): number {
+  return k < cores ? cores - 1 - k : -1;
+}

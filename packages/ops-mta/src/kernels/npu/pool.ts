@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import type { NpuCoreJob, NpuCorePool, NpuCoreResult } from '@mta/device-npu';
 import { workerSource } from '../worker-source.js';
-import { CORES, DONE, NEXT, type NpuWorkerReply, STOPPED } from './pool-protocol.js';
+import { CORES, DONE, NEXT, type NpuWorkerReply, STOPPED, claimedCore } from './pool-protocol.js';
 
 export interface NpuThreadPoolOptions {
   /** Threads working on a launch, the calling thread included. Default: available cores. */
@@ -82,8 +82,8 @@ export class NpuThreadPool implements NpuCorePool {
 
   claim(): number {
     if (!this.callerWorks) return -1;
-    const core = Atomics.add(this.control, NEXT, 1);
-    return core < Atomics.load(this.control, CORES) ? core : -1;
+    const k = Atomics.add(this.control, NEXT, 1);
+    return claimedCore(k, Atomics.load(this.control, CORES));
   }
 
   stop(): void {
