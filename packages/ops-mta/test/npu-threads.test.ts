@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GmWriteRaceError, type NpuCorePool, NpuSimulator, makeNpuSpec } from '@mta/device-npu';
+import { GmWriteRaceError, type NpuCorePool, NpuSimulator, UbOverflowError, makeNpuSpec } from '@mta/device-npu';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '@mta/core';
 import { NpuThreadPool } from '../src/kernels/npu/pool.js';
@@ -85,6 +85,48 @@ describe('a parallel launch that fails raises the sequential launch\'s own error
     }
     return { error, records: sim.records.map(({ wallMs: _wall, ...rest }) => rest) };
   }
+
+  it('a kernel that overflows the UB on a worker: the launch reruns here and throws the sequential UbOverflowError, with its record', () => {
+    const c = loadGolden().find((g) => g.name === 'long-130')!;
+    const spec = makeNpuSpec({ ub: '192KiB', env: {} });
+    const plan = planNpuMta(c.shape, 'float32', spec, { config: c.config, bias: c.bias });
+    // The band forward's plan with one more buffer than the UB holds: allocPlanned fails on every core.
+    const huge = { name: 'huge', elems: spec.ubBytes / 4, dtype: 'float32' as const, copies: 1 as const, bytes: spec.ubBytes, purpose: 'test: no room' };
+    const broken = { ...plan, forward: plan.forward.map((k) => (k.name.endsWith('.fwd.band') ? { ...k, buffers: [...k.buffers, huge] } : k)) };
+    const run = (corePool: NpuCorePool | null): { error: unknown; records: unknown[] } => {
+      const sim = new NpuSimulator(spec, { corePool });
+      const { B, Cin, Cout, L, kH, kW } = c.shape;
+      let error: unknown = null;
+      try {
+        const s = sim.upload('s', 'float32', [B, Cin, L, L], c.tensors.scores!.data);
+        const w = sim.upload('w', 'float32', [Cout, Cin / c.config.groups, kH, kW], c.tensors.weight!.data);
+        const b = c.bias ? sim.upload('b', 'float32', [Cout], c.tensors.bias!.data) : null;
+        npuMtaForward(sim, s, w, b, c.shape, c.config, { plan: broken });
+      } catch (e) {
+        error = e;
+      }
+      return { error, records: sim.records.map(({ wallMs: _wall, ...rest }) => rest) };
+    };
+    const sequential = run(null);
+    let workerErrors = 0;
+    const finish = pool.finish.bind(pool);
+    pool.finish = () => {
+      const r = finish();
+      if (r.error !== null) workerErrors++;
+      return r;
+    };
+    let threaded: ReturnType<typeof run>;
+    try {
+      threaded = run(pool);
+    } finally {
+      pool.finish = finish;
+    }
+    expect(workerErrors, 'the workers ran the launch and failed').toBe(1);
+    expect(sequential.error).toBeInstanceOf(UbOverflowError);
+    expect(threaded.error).toBeInstanceOf(UbOverflowError);
+    expect((threaded.error as Error).message).toBe((sequential.error as Error).message);
+    expect(threaded.records).toEqual(sequential.records);
+  });
 
   it('long-130 under exclusiveBlocks: the race the replayed ledger finds is the sequential one, with its record', () => {
     const sequential = strictRun('long-130', null);
