@@ -170,10 +170,11 @@ describe('packaging: pnpm pack, npm install elsewhere, use in Node and a browser
   it('Node: the worker pool from the packaged worker entry gives the numbers the repo gives', async () => {
     writeFileSync(join(consumer, 'probe.mjs'), PROBE_SCRIPT);
     const threads = process.env['MTA_CPU_THREADS'] ?? String(Math.min(4, availableParallelism()));
-    const installed = lastJsonLine<ProbeResult>(run(process.execPath, ['probe.mjs'], consumer, 60_000, plainEnv({ MTA_CPU_THREADS: threads })));
+    const installed = lastJsonLine<ProbeResult>(run(process.execPath, ['probe.mjs'], consumer, 60_000, plainEnv({ MTA_CPU_THREADS: threads, MTA_NPU_THREADS: threads })));
     const inRepo = await runProbeInRepo();
     expect(installed.threads).toBe(Math.max(1, Number(threads)));
-    expect(installed.values).toHaveLength(8);
+    expect(installed.npuThreads).toBe(Math.max(1, Number(threads)));
+    expect(installed.values).toHaveLength(12);
     installed.values.forEach((v, i) => {
       expect(Number.isFinite(v), `value ${i} is finite`).toBe(true);
       expect(Math.abs(v - inRepo.values[i]!), `value ${i}: ${v} vs ${inRepo.values[i]}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(inRepo.values[i]!)));

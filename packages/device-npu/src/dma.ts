@@ -20,6 +20,15 @@ import { type GmBuffer, gmStorage } from './gm.js';
 import type { UbBuf, UnifiedBuffer } from './ub.js';
 import type { WriteLedger } from './write-ledger.js';
 
+/**
+ * Where a core running on a worker thread (or beside them) puts its GM writes instead of the launch's write
+ * ledger and the buffers' written runs: the simulator replays them in core order once every core has run,
+ * so the ledger sees exactly the sequence of writes a sequential launch makes (see sim.ts, parallel launches).
+ */
+export interface GmWriteSink {
+  add(gm: GmBuffer, start: number, n: number, op: string, fromUb: string): void;
+}
+
 export interface DmaCounters {
   readBytes: number;
   writeBytes: number;
@@ -41,6 +50,8 @@ export class DmaEngine {
   readonly counters: DmaCounters = { readBytes: 0, writeBytes: 0, readBurstBytes: 0, writeBurstBytes: 0, transfersIn: 0, transfersOut: 0 };
   /** The launch's write ledger (poison mode), or null. */
   ledger: WriteLedger | null = null;
+  /** Set: writes are logged here, not stamped in the ledger nor added to the written runs (a parallel launch). */
+  sink: GmWriteSink | null = null;
 
   // A true private field: not reachable from kernel code even by casting, so GM storage stays sealed.
   readonly #key: object;
@@ -120,10 +131,12 @@ export class DmaEngine {
     if (s.borrowed === 'read') {
       throw new NpuAccessError(`${op} in kernel '${this.kernelName()}' (UB '${ubBuf.name}' -> GM '${gm.name}' [${gmOff}, ${gmOff + n})): GM '${gm.name}' is an input (a host array adopted read-only); kernels may not write it`);
     }
-    this.ledger?.record(gm, gmOff, n, this.coreId(), op, ubBuf.name);
+    const sink = this.sink;
+    if (sink === null) this.ledger?.record(gm, gmOff, n, this.coreId(), op, ubBuf.name);
     if (gm.dtype === 'float32') (s.data as Float32Array).set(this.ub.f32.subarray(ubBuf.offset + ubOff, ubBuf.offset + ubOff + n), gmOff);
     else (s.data as Uint16Array).set(this.ub.u16.subarray(ubBuf.offset + ubOff, ubBuf.offset + ubOff + n), gmOff);
-    if (s.written) s.written.union(gmOff, gmOff + n);
+    if (sink !== null) sink.add(gm, gmOff, n, op, ubBuf.name);
+    else if (s.written) s.written.union(gmOff, gmOff + n);
     const c = this.counters;
     c.writeBytes += n * gm.elemBytes;
     c.writeBurstBytes += this.bursts(gmOff, n, gm.elemBytes);

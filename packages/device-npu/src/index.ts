@@ -23,5 +23,9 @@ export {
 } from './ub-tiling.js';
 export { allocPlanned, plannedBuffer } from './alloc-planned.js';
 export { loadF32, storeF32 } from './half-staging.js';
-export { npuDevice, registerNpu, configureNpuDevice, npuSimulator, type NpuDeviceOptions } from './device.js';
+export { npuDevice, registerNpu, configureNpuDevice, npuSimulator, setNpuCorePool, type NpuDeviceOptions } from './device.js';
+export {
+  runCoreJob, type CoreWrites, type JobGm, type NpuCoreJob, type NpuCorePool, type NpuCoreResult, type ParallelBody, type ParallelKernel,
+} from './parallel.js';
+export type { CoreCounts } from './core-context.js';
 export { ubWrite, ubRead, seededValues } from './testing.js';

@@ -16,6 +16,20 @@ export class RunSet {
     return this.starts.length;
   }
 
+  /** The runs as [start0, end0, start1, end1, ...] (tags dropped): how a worker thread is handed a written set. */
+  toPairs(): number[] {
+    const out: number[] = [];
+    for (let k = 0; k < this.starts.length; k++) out.push(this.starts[k]!, this.ends[k]!);
+    return out;
+  }
+
+  /** The union of the runs of `toPairs` output. */
+  static fromPairs(pairs: readonly number[]): RunSet {
+    const set = new RunSet();
+    for (let k = 0; k + 1 < pairs.length; k += 2) set.union(pairs[k]!, pairs[k + 1]!);
+    return set;
+  }
+
   /** The first run whose end is above x (or at x too, with `touching`); runs.length if none. */
   private after(x: number, touching: boolean): number {
     const ends = this.ends;

@@ -7,7 +7,9 @@
  * `download`, ...) is refused while a kernel runs, and GM storage is keyed to this simulator's private key,
  * so kernel code cannot read or write GM except by copyIn/copyOut.
  *
- * Cores run one after another (the simulation is sequential); each starts with an empty UB. The time
+ * Cores run one after another, each starting with an empty UB; with a core pool (`corePool`), a launch whose
+ * kernel names a body the pool's workers know runs its cores on several threads and reports exactly what the
+ * sequential run reports (parallel.ts). The time
  * estimate treats them as parallel: memory time is total bursts over the shared GM bandwidth, vector time is
  * the busiest core's cycles. A double-buffered launch (its plan holds BUFFER_NUM = 2 copies of the streamed
  * buffers) overlaps the two and takes the larger; a single-buffered one waits for each transfer, so it takes
@@ -20,14 +22,19 @@ import { CachingAllocator } from '@mta/core';
 import {
   BFLOAT16_NAN_BITS, FLOAT16_NAN_BITS, type DTypeStorage, type NpuDType, decodeHalf, encodeHalf, toBfloat16Bits, toFloat16Bits,
 } from './dtype.js';
-import { type DmaCounters, DmaEngine, type DmaPadding } from './dma.js';
+import type { DmaPadding } from './dma.js';
+import { CoreContext, type CoreCounts } from './core-context.js';
+import {
+  CoreWriteLog, WRITE_ENTRY, type JobGm, type LaunchSums, type NpuCoreJob, type NpuCorePool, type NpuCoreResult, type ParallelBody,
+  addCounts, collectGms, emptySums, markGm, replaceGms, runCore,
+} from './parallel.js';
 import { NpuAccessError, UnwrittenOutputError } from './errors.js';
 import { GmBuffer, type GmStorage, gmStorage, registerGm, shapeLength, unflatten } from './gm.js';
 import { type ExplainReport, buildExplain } from './explain.js';
 import { LaunchLog, type GroupRecord, type LaunchRecord, type LaunchTotals } from './launch-records.js';
 import { type NpuSpec, makeNpuSpec, validateSpec } from './spec.js';
-import { type UbAllocOptions, type UbBuf, UnifiedBuffer } from './ub.js';
-import { VectorUnit } from './vector.js';
+import type { UbAllocOptions, UbBuf } from './ub.js';
+import type { VectorUnit } from './vector.js';
 import { RunSet } from './run-set.js';
 import { WriteLedger } from './write-ledger.js';
 
@@ -94,56 +101,21 @@ export interface SimulatorOptions {
    * two cores may share a block at an unaligned boundary. Turn this on to require block-aligned core splits.
    */
   readonly exclusiveBlocks?: boolean;
+  /**
+   * Threads for launches that name a parallel body (parallel.ts); null or absent: every launch runs its cores
+   * one after another on the calling thread. Settable later (`corePool`).
+   */
+  readonly corePool?: NpuCorePool | null;
+  /**
+   * Called with each core's counters once its launch has run, in core order, whether the cores ran here or on
+   * threads (tests compare the two per core).
+   */
+  readonly onCoreCounts?: (kernel: string, core: number, counts: CoreCounts) => void;
 }
 
-class CoreContext implements KernelContext {
-  kernel = '';
-  coreId = 0;
-  coreCount = 1;
-  tile = '';
-  readonly ub: UnifiedBuffer;
-  readonly v: VectorUnit;
-  readonly #dma: DmaEngine;
-
-  constructor(
-    readonly spec: NpuSpec,
-    key: object,
-    poison: () => boolean,
-  ) {
-    this.ub = new UnifiedBuffer(spec.ubBytes, spec.alignmentBytes, { kernel: () => this.kernel, tile: () => this.tile }, poison);
-    this.v = new VectorUnit(this.ub, spec.vectorBytesPerCycle, () => this.kernel);
-    this.#dma = new DmaEngine(key, this.ub, spec.alignmentBytes, () => this.kernel, () => this.coreId, poison);
-  }
-  alloc(name: string, elems: number, options?: UbAllocOptions): UbBuf {
-    return this.ub.alloc(name, elems, options);
-  }
-  free(buf: UbBuf): void {
-    this.ub.free(buf);
-  }
-  copyIn(dst: UbBuf, dstOff: number, src: GmBuffer, srcOff: number, count: number): void {
-    this.#dma.copyIn(dst, dstOff, src, srcOff, count);
-  }
-  copyOut(dst: GmBuffer, dstOff: number, src: UbBuf, srcOff: number, count: number): void {
-    this.#dma.copyOut(dst, dstOff, src, srcOff, count);
-  }
-  copyInPad(dst: UbBuf, dstOff: number, src: GmBuffer, srcOff: number, count: number, pad?: DmaPadding): void {
-    this.#dma.copyInPad(dst, dstOff, src, srcOff, count, pad);
-  }
-  copyOutPad(dst: GmBuffer, dstOff: number, src: UbBuf, srcOff: number, count: number): void {
-    this.#dma.copyOutPad(dst, dstOff, src, srcOff, count);
-  }
-  set ledger(ledger: WriteLedger | null) {
-    this.#dma.ledger = ledger;
-  }
-  setTile(label: string): void {
-    this.tile = label;
-  }
-  get dmaCounters(): DmaCounters {
-    return this.#dma.counters;
-  }
-  resetDma(): void {
-    this.#dma.resetCounters();
-  }
+/** Whether `array` lives in a SharedArrayBuffer (false where there are none: browsers that are not cross-origin isolated). */
+function isShared(array: DTypeStorage): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && array.buffer instanceof SharedArrayBuffer;
 }
 
 export class NpuSimulator {
@@ -155,11 +127,15 @@ export class NpuSimulator {
   // GM and the ledger's block maps come from size-classed, capped pools: shapes that vary call to call reuse buffers
   // instead of growing one exact-length list per shape.
   readonly #gmPool: CachingAllocator;
+  readonly #sharedGmPool: CachingAllocator;
   readonly #bitmapPool: CachingAllocator;
   readonly #core: CoreContext;
   readonly #log: LaunchLog;
   readonly #exclusiveBlocks: boolean;
   #groupStack: GroupRecord[] = [];
+  /** Threads for parallel launches; null: sequential. */
+  corePool: NpuCorePool | null;
+  readonly #onCoreCounts: ((kernel: string, core: number, counts: CoreCounts) => void) | null;
 
   constructor(spec: NpuSpec = makeNpuSpec(), options: SimulatorOptions = {}) {
     validateSpec(spec);
@@ -168,10 +144,16 @@ export class NpuSimulator {
     const pooled = options.maxPooledBytes ?? 16 * 2 ** 20;
     const retainPeak = options.retainPeak ?? true;
     this.#gmPool = new CachingAllocator(pooled, Number.POSITIVE_INFINITY, retainPeak);
+    // With a core pool, GM lives in SharedArrayBuffers (sharedAboveBytes 0), which the threads of a parallel
+    // launch read and write in place. Only then: a DMA copy to or from one costs about twice as much (V8
+    // copies shared memory with relaxed word moves), ~15% of a sequential L = 1024 call.
+    this.#sharedGmPool = new CachingAllocator(pooled, 0, retainPeak);
     this.#bitmapPool = new CachingAllocator(pooled / 4, Number.POSITIVE_INFINITY, retainPeak);
     this.#log = new LaunchLog(options.recordLimit ?? 256);
     this.#exclusiveBlocks = options.exclusiveBlocks ?? false;
     this.#core = new CoreContext(spec, this.#key, () => this.poison);
+    this.corePool = options.corePool ?? null;
+    this.#onCoreCounts = options.onCoreCounts ?? null;
   }
 
   private hostGuard(op: string): void {
@@ -181,7 +163,8 @@ export class NpuSimulator {
   }
 
   private takeStorage(dtype: NpuDType, length: number): DTypeStorage {
-    return dtype === 'float32' ? this.#gmPool.alloc('float32', length) : this.#gmPool.alloc('float16', length);
+    const pool = this.corePool !== null ? this.#sharedGmPool : this.#gmPool;
+    return dtype === 'float32' ? pool.alloc('float32', length) : pool.alloc('float16', length);
   }
 
   private takeBitmap(length: number): Uint8Array {
@@ -190,12 +173,13 @@ export class NpuSimulator {
 
   /** Bytes of freed GM (and ledger block maps) held for reuse. */
   get pooledBytes(): number {
-    return this.#gmPool.stats.pooledBytes + this.#bitmapPool.stats.pooledBytes;
+    return this.#gmPool.stats.pooledBytes + this.#sharedGmPool.stats.pooledBytes + this.#bitmapPool.stats.pooledBytes;
   }
 
   /** Drops every pooled GM buffer and block map (what `device.memoryStats()`'s emptyCache does for tensors). */
   emptyCache(): void {
     this.#gmPool.emptyCache();
+    this.#sharedGmPool.emptyCache();
     this.#bitmapPool.emptyCache();
   }
 
@@ -342,7 +326,10 @@ export class NpuSimulator {
     this.hostGuard('free');
     const s = gmStorage(gm, this.#key);
     s.freed = true;
-    if (s.borrowed === null) this.#gmPool.free(gm.dtype === 'float32' ? 'float32' : 'float16', s.data);
+    if (s.borrowed === null) {
+      const pool = isShared(s.data) ? this.#sharedGmPool : this.#gmPool;
+      pool.free(gm.dtype === 'float32' ? 'float32' : 'float16', s.data);
+    }
     // The host keeps an adopted output's array: it shows NaN where nothing was written, as alloc promised.
     else if (s.borrowed === 'write') this.poisonHoles(gm, s);
     s.written = null;
@@ -360,42 +347,50 @@ export class NpuSimulator {
     }
   }
 
-  /** Run `body` once per core. Throws the first UbOverflowError / access error / UnwrittenOutputError. */
-  launch(info: LaunchInfo, body: (ctx: KernelContext) => void): LaunchRecord {
+  /**
+   * Run `body` once per core. Throws the first UbOverflowError / access error / UnwrittenOutputError.
+   * `parallel` names the same body for the worker threads of `corePool` (parallel.ts): with a pool, the cores
+   * run there and the record is the sequential one; without one (or when the launch cannot be shared with the
+   * threads) `body` runs every core here.
+   */
+  launch(info: LaunchInfo, body: (ctx: KernelContext) => void, parallel?: ParallelBody): LaunchRecord {
     this.hostGuard('launch');
     if (!Number.isInteger(info.cores) || info.cores < 1) {
       throw new Error(`launch '${info.kernel}': cores must be a positive integer, got ${info.cores}`);
     }
     const ctx = this.#core;
     const t0 = performance.now();
-    let read = 0, write = 0, readBurst = 0, writeBurst = 0, transfers = 0, elemOps = 0, busiest = 0, peak = 0;
+    let sums: LaunchSums = emptySums();
     let error: unknown = null;
+    const tile = info.tile ?? info.plan;
     this.#running = info.kernel;
-    const ledger = this.poison ? new WriteLedger(info.kernel, this.spec.alignmentBytes, this.#exclusiveBlocks, this.#ledgerArrays) : null;
-    ctx.ledger = ledger;
+    const newLedger = (): WriteLedger | null => (this.poison ? new WriteLedger(info.kernel, this.spec.alignmentBytes, this.#exclusiveBlocks, this.#ledgerArrays) : null);
+    let ledger = newLedger();
     try {
-      for (let core = 0; core < info.cores; core++) {
-        ctx.kernel = info.kernel;
-        ctx.coreId = core;
-        ctx.coreCount = info.cores;
-        ctx.tile = info.tile ?? info.plan;
-        ctx.ub.reset();
-        ctx.v.resetCounters();
-        ctx.resetDma();
-        try {
-          body(ctx);
-        } finally {
-          const d = ctx.dmaCounters;
-          const vc = ctx.v.counters;
-          read += d.readBytes;
-          write += d.writeBytes;
-          readBurst += d.readBurstBytes;
-          writeBurst += d.writeBurstBytes;
-          transfers += d.transfersIn + d.transfersOut;
-          elemOps += vc.elemOps;
-          busiest = Math.max(busiest, vc.repeats + vc.scalarOps);
-          peak = Math.max(peak, ctx.ub.peakBytes);
-          ctx.ub.reset();
+      const pool = this.corePool;
+      const job = parallel !== undefined && pool !== null && pool.threads > 1 && info.cores > 1 ? this.coreJob(info, tile, parallel) : null;
+      const shared = job !== null && pool !== null ? this.runParallel(pool, job, body, ledger) : null;
+      if (shared !== null) sums = shared;
+      else {
+        if (job !== null) {
+          // The parallel run failed somewhere: run the launch again as the sequential simulator does, from a
+          // clean ledger, so the error (or success) and its counters are exactly the sequential ones.
+          ledger?.release();
+          ledger = newLedger();
+        }
+        ctx.ledger = ledger;
+        for (let core = 0; core < info.cores; core++) {
+          ctx.begin(info.kernel, core, info.cores, tile);
+          let ok = false;
+          try {
+            body(ctx);
+            ok = true;
+          } finally {
+            const counts = ctx.counts();
+            addCounts(sums, counts);
+            ctx.ub.reset();
+            if (ok) this.#onCoreCounts?.(info.kernel, core, counts);
+          }
         }
       }
     } catch (e) {
@@ -403,8 +398,10 @@ export class NpuSimulator {
     } finally {
       this.#running = null;
       ctx.ledger = null;
+      ctx.sink = null;
       ledger?.release();
     }
+    const { read, write, readBurst, writeBurst, transfers, elemOps, busiest, peak } = sums;
     if (error === null && this.poison) {
       try {
         for (const out of info.outputs ?? []) this.checkWritten(info.kernel, out);
@@ -446,6 +443,87 @@ export class NpuSimulator {
     for (const g of this.#groupStack) g.launches.push(index);
     if (error !== null) throw error;
     return record;
+  }
+
+  /**
+   * The launch as the worker threads receive it, or null when a buffer it names cannot be shared: GM must be in
+   * a SharedArrayBuffer; a read-only adopted host array that is not is copied into one (inputs only: a copy of
+   * a buffer the kernel writes would lose its writes).
+   */
+  private coreJob(info: LaunchInfo, tile: string, parallel: ParallelBody): { job: NpuCoreJob; handles: readonly GmBuffer[] } | null {
+    const gms = collectGms(parallel.args);
+    const descs: JobGm[] = [];
+    for (const gm of gms) {
+      const s = gmStorage(gm, this.#key);
+      let data = s.data;
+      if (!isShared(data)) {
+        if (s.borrowed !== 'read') return null;
+        const copy = data instanceof Float32Array
+          ? new Float32Array(new SharedArrayBuffer(data.byteLength))
+          : new Uint16Array(new SharedArrayBuffer(data.byteLength));
+        copy.set(data);
+        data = copy;
+      }
+      descs.push({ id: gm.id, name: gm.name, dtype: gm.dtype, shape: gm.shape, length: gm.length, data, written: s.written ? s.written.toPairs() : null, borrowed: s.borrowed });
+    }
+    const index = new Map(gms.map((gm, i) => [gm, i]));
+    const args = replaceGms(parallel.args, (gm) => markGm(index.get(gm)!));
+    return { job: { spec: this.spec, poison: this.poison, kernel: info.kernel, tile, cores: info.cores, body: parallel.name, gms: descs, args }, handles: gms };
+  }
+
+  /**
+   * Runs the job's cores on the pool's threads and this one, replays every core's GM writes into the ledger in
+   * core order and then into the written runs, and returns the summed counters; null when anything failed (the
+   * caller runs the launch sequentially).
+   */
+  private runParallel(pool: NpuCorePool, { job, handles }: { job: NpuCoreJob; handles: readonly GmBuffer[] }, body: (ctx: KernelContext) => void, ledger: WriteLedger | null): LaunchSums | null {
+    const ctx = this.#core;
+    const index = new Map(handles.map((gm, i) => [gm, i]));
+    const results: Array<NpuCoreResult | undefined> = new Array<NpuCoreResult | undefined>(job.cores);
+    let failed = false;
+    try {
+      pool.start(job);
+    } catch {
+      // The job could not be handed over (its arguments do not clone): nothing ran anywhere.
+      return null;
+    }
+    try {
+      for (let core = pool.claim(); core >= 0; core = pool.claim()) {
+        const log = new CoreWriteLog(index);
+        ctx.sink = log;
+        results[core] = { core, counts: runCore(ctx, job.kernel, core, job.cores, job.tile, body), writes: log.writes };
+      }
+    } catch {
+      failed = true;
+      pool.stop();
+    } finally {
+      ctx.sink = null;
+    }
+    const remote = pool.finish();
+    if (failed || remote.error !== null) return null;
+    for (const r of remote.results) results[r.core] = r;
+    const sums = emptySums();
+    try {
+      for (let core = 0; core < job.cores; core++) {
+        const r = results[core];
+        if (r === undefined) return null;
+        addCounts(sums, r.counts);
+        const w = r.writes;
+        const e = w.entries;
+        if (ledger) {
+          for (let k = 0; k < e.length; k += WRITE_ENTRY) ledger.record(handles[e[k]!]!, e[k + 1]!, e[k + 2]!, core, w.names[e[k + 3]!]!, w.names[e[k + 4]!]!);
+        }
+      }
+    } catch {
+      return null;
+    }
+    // Every write passed the ledger: now they count as written, in the same order.
+    for (let core = 0; core < job.cores; core++) {
+      this.#onCoreCounts?.(job.kernel, core, results[core]!.counts);
+      const e = results[core]!.writes.entries;
+      for (let k = 0; k < e.length; k += WRITE_ENTRY) gmStorage(handles[e[k]!]!, this.#key).written?.union(e[k + 1]!, e[k + 1]! + e[k + 2]!);
+    }
+    return sums;
   }
 
   private checkWritten(kernel: string, gm: GmBuffer): void {

@@ -8,5 +8,7 @@ export { registerMta } from './registration-node.js';
 export { startMtaCpuThreads } from './kernels/cpu/threads.js';
 export { cpuThreadsFromEnv, THREADS_ENV_VAR } from './kernels/cpu/threads-env.js';
 export { MtaCpuPool, type MtaCpuPoolOptions } from './kernels/cpu/pool.js';
+export { startMtaNpuThreads, npuThreadsFromEnv, NPU_THREADS_ENV_VAR } from './kernels/npu/threads.js';
+export { NpuThreadPool, type NpuThreadPoolOptions } from './kernels/npu/pool.js';
 export { GOLDEN_FORMAT, GoldenFormatError, loadGoldenManifest } from './golden/manifest.js';
 export { defaultGoldenManifestPath } from './golden/default-path.js';

@@ -28,3 +28,4 @@ export {
 export * from './kernels/npu/index.js';
 export { registerMta } from './registration.js';
 export { startMtaCpuThreads } from './kernels/cpu/threads.browser.js';
+export { startMtaNpuThreads } from './kernels/npu/threads.browser.js';

@@ -4,7 +4,7 @@ import { registerMtaKernels } from './kernels/register-all.js';
 import { registerMtaOnnxLowerings } from './onnx/register.js';
 
 export interface RegisterMtaOptions {
-  /** Node: start the cpu worker pool in the background (default: unless MTA_CPU_THREADS=1). Ignored in browsers. */
+  /** Node: start the cpu and npu worker pools in the background (default: unless MTA_CPU_THREADS=1 / MTA_NPU_THREADS=1). Ignored in browsers. */
   readonly threads?: boolean;
 }
 

@@ -13,7 +13,7 @@ import {
   findKernel, getDevice, initDevice, listDevices, noGrad, tensor, tidy, withTracer, type AnyOpDef, type OpTracer, type Tensor,
 } from '@mta/core';
 // Importing @mta/ops-mta registers the cpu and npu devices and their MTA kernels.
-import { mtaCpuKernelInfo, multiTokenAttention, MultiTokenAttentionOp, startMtaCpuThreads, type MtaOptions } from '@mta/ops-mta';
+import { mtaCpuKernelInfo, multiTokenAttention, MultiTokenAttentionOp, startMtaCpuThreads, startMtaNpuThreads, type MtaOptions } from '@mta/ops-mta';
 import type { BenchBackend, BenchInputs, BenchProblem, HostResults, Phase, PreparedRun, RuntimeInfo } from '../types';
 import { HostTransferRun } from './host-transfer-run';
 
@@ -224,9 +224,10 @@ export function createDeviceBackend(
         return;
       }
       await initDevice(device);
-      // The fused cpu kernel's worker pool starts in the background; waiting for it keeps every timed
-      // run, warm-ups included, on the same number of threads.
-      const threads = device === 'cpu' ? ((await startMtaCpuThreads())?.threads ?? 1) : undefined;
+      // The fused cpu kernel's worker pool (and the npu simulator's) starts in the background; waiting for it
+      // keeps every timed run, warm-ups included, on the same number of threads.
+      const threads = device === 'cpu' ? ((await startMtaCpuThreads())?.threads ?? 1)
+        : device === 'npu' ? ((await startMtaNpuThreads())?.threads ?? 1) : undefined;
       const ops = probeForwardOps(device, impl);
       const path = describePath(device, impl, ops);
       const threadNote = threads !== undefined && ops.includes(MultiTokenAttentionOp.name) ? `, ${threads} thread(s) for large calls` : '';

@@ -10,7 +10,7 @@
  *   pnpm exec tsx packages/ops-mta/tools/npu/counter-fixture.ts --write
  */
 import {
-  type DmaCounters, type GmBuffer, type KernelContext, type LaunchInfo, type LaunchRecord, type NpuDType, type VectorCounters,
+  type CoreCounts, type DmaCounters, type GmBuffer, type KernelContext, type LaunchInfo, type LaunchRecord, type NpuCorePool, type NpuDType, type VectorCounters,
   NpuSimulator, makeNpuSpec,
 } from '@mta/device-npu';
 import {
@@ -159,13 +159,29 @@ function inputsOf(c: CounterCase): CaseInputs {
   };
 }
 
-/** Runs forward + backward of one case on a fresh simulator and returns every counter it reported. */
-export function captureCounters(c: CounterCase): CaseCounters {
+/**
+ * Runs forward + backward of one case on a fresh simulator and returns every counter it reported. With a core
+ * pool the launches that can run on its threads do, and the per-core counters come from the simulator's
+ * `onCoreCounts` (the kernel bodies of those cores run on other threads, out of reach of the wrapper).
+ */
+export function captureCounters(c: CounterCase, corePool: NpuCorePool | null = null): CaseCounters {
   const x = inputsOf(c);
   const spec = makeNpuSpec({ ub: c.ub, env: {} });
-  const sim = new NpuSimulator(spec, { poison: c.poison });
   const perCore: CoreCounters[] = [];
-  instrument(sim, perCore);
+  let current: { kernel: string; counters: CoreCounters } | null = null;
+  const onCoreCounts = (kernel: string, core: number, counts: CoreCounts): void => {
+    // A launch's cores arrive in order from 0: core 0 opens the launch's entry.
+    if (core === 0 || current === null || current.kernel !== kernel) {
+      current = { kernel, counters: emptyCoreCounters() };
+      perCore.push(current.counters);
+    }
+    const k = current.counters;
+    for (const key of VECTOR_KEYS) k[key].push(counts[key]);
+    for (const key of DMA_KEYS) k[key].push(counts.dma[key]);
+    k.ubPeakBytes.push(counts.ubPeakBytes);
+  };
+  const sim = new NpuSimulator(spec, corePool ? { poison: c.poison, corePool, onCoreCounts } : { poison: c.poison });
+  if (!corePool) instrument(sim, perCore);
   const { B, Cin, Cout, L, kH, kW } = x.shape;
   const G = x.config.groups;
   const plan = planNpuMta(x.shape, c.dtype, spec, { ...c.plan, config: x.config, bias: x.bias !== null });

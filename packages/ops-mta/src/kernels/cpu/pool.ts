@@ -1,8 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { cpuArena } from '@mta/device-cpu';
 import { runJobItem, type MtaJob } from './job.js';
@@ -10,6 +6,7 @@ import {
   CONTROL_INTS, ERROR_LENGTH, NEXT_ITEM, STOP_ITEMS, WORKERS_DONE, WORKER_ITEMS, drainItems, readControlError,
 } from './pool-protocol.js';
 import type { WasmMemory } from './wasm-rows-f32.js';
+import { workerSource } from '../worker-source.js';
 
 export interface MtaCpuPoolOptions {
   /** Threads working on a call, the calling thread included (it works too). Default: available cores. */
@@ -54,7 +51,7 @@ export class MtaCpuPool {
     }
     const control = new Int32Array(new SharedArrayBuffer(CONTROL_INTS * 4));
     const memory = cpuArena.memory;
-    const source = workerSource();
+    const source = workerSource(import.meta.url, './worker-entry', 'MtaCpuPool.create');
     const workers: Worker[] = [];
     try {
       for (let k = 1; k < threads; k++) {
@@ -117,30 +114,4 @@ export class MtaCpuPool {
     this.broken ??= 'closed';
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
-}
-
-/**
- * From a build the worker is plain JavaScript next to this file. From sources (tsx, vitest) it is
- * TypeScript: Node 20 applies no `--import` loader hooks inside workers, so a small bootstrap loads the
- * entry through tsx's programmatic `tsImport` (located through tsx's own export map).
- */
-function workerSource(): { code: string | URL; evalCode: boolean } {
-  if (!import.meta.url.endsWith('.ts')) return { code: new URL('./worker-entry.js', import.meta.url), evalCode: false };
-  const entry = new URL('./worker-entry.ts', import.meta.url).href;
-  let api: string;
-  try {
-    const require = createRequire(import.meta.url);
-    const manifestPath = require.resolve('tsx/package.json');
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> };
-    const target = manifest.exports?.['./esm/api']?.import?.default;
-    if (target === undefined) throw new Error('tsx has no ./esm/api import export');
-    api = pathToFileURL(join(dirname(manifestPath), target)).href;
-  } catch (error) {
-    throw new Error(`MtaCpuPool.create: running from TypeScript sources needs tsx (>= 4) to load the worker (${(error as Error).message}); install tsx or use the built package.`);
-  }
-  const code = `(async () => {
-    const { tsImport } = await import(${JSON.stringify(api)});
-    await tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)});
-  })().catch((error) => { setTimeout(() => { throw error; }); });`;
-  return { code, evalCode: true };
 }

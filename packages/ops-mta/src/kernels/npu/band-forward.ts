@@ -72,11 +72,18 @@ export function runBandForward(sim: NpuSimulator, a: BandForwardArgs): LaunchRec
       minReadBytes: a.minReadBytes,
       minWriteBytes: a.minWriteBytes,
     },
-    (ctx) => bandForwardCore(ctx, a, t),
+    (ctx) => bandForwardCore(ctx, a),
+    // The same body on the simulator's worker threads, when it has some (npu-worker-entry.ts knows it by name).
+    { name: BAND_FORWARD_BODY, args: a },
   );
 }
 
-function bandForwardCore(ctx: KernelContext, a: BandForwardArgs, t: BandTiling): void {
+/** The name the npu worker threads know bandForwardCore by. */
+export const BAND_FORWARD_BODY = 'mta.band-forward';
+
+/** One core of a band forward launch: its units (u = coreId, coreId + cores, ...). */
+export function bandForwardCore(ctx: KernelContext, a: BandForwardArgs): void {
+  const t = a.kplan.tiling as BandTiling;
   const { geo, kplan } = a;
   const v = ctx.v;
   const { L, cig, cog, kH, kW, pt, pb, pl, dh, dw, ext, groups: G, Cin, Cout } = geo;

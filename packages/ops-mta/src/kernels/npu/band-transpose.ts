@@ -63,11 +63,18 @@ export function runBandTranspose(sim: NpuSimulator, a: BandTransposeArgs): Launc
       minReadBytes: a.minReadBytes,
       minWriteBytes: a.minWriteBytes,
     },
-    (ctx) => bandTransposeCore(ctx, a, t),
+    (ctx) => bandTransposeCore(ctx, a),
+    // The same body on the simulator's worker threads, when it has some (npu-worker-entry.ts knows it by name).
+    { name: BAND_TRANSPOSE_BODY, args: a },
   );
 }
 
-function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs, t: BandTiling): void {
+/** The name the npu worker threads know bandTransposeCore by. */
+export const BAND_TRANSPOSE_BODY = 'mta.band-transpose';
+
+/** One core of a band transpose launch: its units (u = coreId, coreId + cores, ...). */
+export function bandTransposeCore(ctx: KernelContext, a: BandTransposeArgs): void {
+  const t = a.kplan.tiling as BandTiling;
   const { geo, kplan } = a;
   const v = ctx.v;
   const { L, cig, cog, kH, kW, pt, pb, pl, dh, dw, ext, groups: G, Cin, Cout, wElems } = geo;

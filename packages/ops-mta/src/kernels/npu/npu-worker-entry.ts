@@ -1,0 +1,37 @@
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { type NpuCoreJob, type ParallelKernel, runCoreJob } from '@mta/device-npu';
+import { BAND_FORWARD_BODY, bandForwardCore } from './band-forward.js';
+import { BAND_TRANSPOSE_BODY, bandTransposeCore } from './band-transpose.js';
+import { CORES, DONE, NEXT, type NpuWorkerReply, STOPPED, claimedCore } from './pool-protocol.js';
+
+/**
+ * A worker of the npu thread pool (pool.ts): runs the cores of each posted launch it can claim, with the
+ * kernel bodies below (the ones whose launches name a parallel body), then replies and counts itself done.
+ */
+const port = parentPort;
+if (port === null) throw new Error('mta npu-worker-entry: must run as a worker_threads Worker (no parentPort).');
+const data = workerData as { control: Int32Array; replies: MessagePort };
+const control = data.control;
+const kernels: Record<string, ParallelKernel> = {
+  [BAND_FORWARD_BODY]: bandForwardCore as ParallelKernel,
+  [BAND_TRANSPOSE_BODY]: bandTransposeCore as ParallelKernel,
+};
+const claim = (): number => {
+  const k = Atomics.add(control, NEXT, 1);
+  return claimedCore(k, Atomics.load(control, CORES));
+};
+
+port.on('message', (job: NpuCoreJob) => {
+  let reply: NpuWorkerReply;
+  try {
+    reply = { results: runCoreJob(job, kernels, claim), error: null };
+  } catch (error) {
+    // Stop the other threads: the simulator runs the launch again sequentially for the real error.
+    Atomics.store(control, NEXT, STOPPED);
+    reply = { results: [], error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+  }
+  data.replies.postMessage(reply);
+  Atomics.add(control, DONE, 1);
+  Atomics.notify(control, DONE);
+});
+port.postMessage('ready');
