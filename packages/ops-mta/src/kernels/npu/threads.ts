@@ -1,6 +1,5 @@
-import { availableParallelism } from 'node:os';
-import { InvalidArgumentError } from '@mta/core';
 import { setNpuCorePool } from '@mta/device-npu';
+import { threadsFromEnv } from '../threads-env.js';
 import { NpuThreadPool } from './pool.js';
 
 /** The environment variable that sets the npu simulator's thread count (1: every launch on the calling thread). */
@@ -8,18 +7,7 @@ export const NPU_THREADS_ENV_VAR = 'MTA_NPU_THREADS';
 
 /** Threads for the npu simulator: MTA_NPU_THREADS when set (a whole number >= 1), else every core. */
 export function npuThreadsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number {
-  const raw = env[NPU_THREADS_ENV_VAR];
-  if (raw === undefined || raw.trim() === '') return availableParallelism();
-  const threads = Number(raw.trim());
-  if (!Number.isSafeInteger(threads) || threads < 1) {
-    throw new InvalidArgumentError(
-      `environment variable ${NPU_THREADS_ENV_VAR}`,
-      'a whole number of threads >= 1 (1 runs every simulated core on the calling thread)',
-      JSON.stringify(raw),
-      `set it to e.g. ${availableParallelism()} (this machine's cores) or unset it`,
-    );
-  }
-  return threads;
+  return threadsFromEnv(NPU_THREADS_ENV_VAR, 'runs every simulated core on the calling thread', env);
 }
 
 let poolStarting: Promise<NpuThreadPool | null> | null = null;

@@ -68,6 +68,44 @@ export function planWeightGrad(g: MtaGeometry, workgroupSize: number, targetWork
   return { kind: 'pairs', cilBlock, chunks: used, rowsPerChunk, slots, workgroups: blocks * used, partialCount: g.Cout * g.cig * used * slots };
 }
 
+/** A compensated (Kahan) step of sum s_NAME with compensation c_NAME. */
+const kahan = (name: string, value: string): string =>
+  `{ let v = ${value} - c_${name}; let s = s_${name} + v; c_${name} = (s - s_${name}) - v; s_${name} = s; }`;
+
+/** A sum an invocation keeps (s_NAME, c_NAME) and where the workgroup's total of it goes (`guard`: only where that holds). */
+interface KeptSum {
+  readonly name: string;
+  readonly partial: string;
+  readonly guard?: string;
+}
+
+/**
+ * The workgroup's totals of `sums`, `atOnce` at a time (as many as its storage holds, so a batch costs one
+ * tree's barriers): a tree over `span` invocations (lane index `lane`, consecutive in `lid`), whose lane 0
+ * writes each total to its partial.
+ */
+function sumReductions(sums: readonly KeptSum[], atOnce: number, span: 'WG' | 'COLS', lane: 'lid' | 'column'): string[] {
+  const lines: string[] = [];
+  for (let first = 0; first < sums.length; first += atOnce) {
+    const batch = sums.slice(first, first + atOnce);
+    lines.push(
+      ...batch.map((x, k) => `  red[${k}u * WG + lid] = s_${x.name} - c_${x.name};`),
+      '  workgroupBarrier();',
+      `  for (var s = ${span} / 2u; s > 0u; s = s >> 1u) {`,
+      `    if (${lane} < s) {`,
+      ...batch.map((_, k) => `      red[${k}u * WG + lid] += red[${k}u * WG + lid + s];`),
+      '    }',
+      '    workgroupBarrier();',
+      '  }',
+      `  if (${lane} == 0u) {`,
+      ...batch.map((x, k) => `    ${x.guard ? `if (${x.guard}) { ` : ''}partials[${x.partial}] = red[${k}u * WG + lid];${x.guard ? ' }' : ''}`),
+      '  }',
+      '  workgroupBarrier();',
+    );
+  }
+  return lines;
+}
+
 /**
  * Pass 1. Taps (and the block's channels) are unrolled with their own scalar sums (constant indices keep
  * them in registers), and the workgroup reduces as many sums at once as its storage holds
@@ -77,10 +115,8 @@ export const weightGradPartialsShader = memoizeShaderSource(function weightGradP
   storage: { readonly gy: MapStorage; readonly x: MapStorage } = { gy: 'f32', x: 'f32' }): string {
   const taps = g.kH * g.kW;
   const CB = plan.cilBlock;
-  const kahan = (name: string, value: string): string =>
-    `{ let v = ${value} - c_${name}; let s = s_${name} + v; c_${name} = (s - s_${name}) - v; s_${name} = s; }`;
   // Every sum this invocation keeps: (channel k of the block, tap t), then the bias; and where each goes.
-  const sums: { name: string; partial: string }[] = [];
+  const sums: KeptSum[] = [];
   for (let k = 0; k < CB; k++) {
     for (let t = 0; t < taps; t++) sums.push({ name: `${k}_${t}`, partial: `partialAt(firstCil + ${k}u, ${t}u)` });
   }
@@ -99,24 +135,7 @@ export const weightGradPartialsShader = memoizeShaderSource(function weightGradP
   }
   const helpers = packedHelpers([['gy', storage.gy], ['x', storage.x]]);
   const atOnce = Math.max(1, Math.min(sums.length, Math.floor(workgroupStorageBytes / 2 / (4 * workgroupSize))));
-  const reductions: string[] = [];
-  for (let first = 0; first < sums.length; first += atOnce) {
-    const batch = sums.slice(first, first + atOnce);
-    reductions.push(
-      ...batch.map((x, k) => `  red[${k}u * WG + lid] = s_${x.name} - c_${x.name};`),
-      '  workgroupBarrier();',
-      '  for (var s = WG / 2u; s > 0u; s = s >> 1u) {',
-      '    if (lid < s) {',
-      ...batch.map((_, k) => `      red[${k}u * WG + lid] += red[${k}u * WG + lid + s];`),
-      '    }',
-      '    workgroupBarrier();',
-      '  }',
-      '  if (lid == 0u) {',
-      ...batch.map((x, k) => `    partials[${x.partial}] = red[${k}u * WG];`),
-      '  }',
-      '  workgroupBarrier();',
-    );
-  }
+  const reductions = sumReductions(sums, atOnce, 'WG', 'lid');
   return `${geometryConstants(g, workgroupSize)}
 ${mapInput(0, 'gy', storage.gy)}
 ${mapInput(1, 'x', storage.x)}
@@ -179,13 +198,11 @@ export function useChannelsWeightGrad(g: MtaGeometry, workgroupSize: number): bo
 
 export const weightGradChannelsShader = memoizeShaderSource(function weightGradChannelsShader(g: MtaGeometry, plan: WeightGradPlan, workgroupSize: number, workgroupStorageBytes: number): string {
   const taps = g.kH * g.kW;
-  const kahan = (name: string, value: string): string =>
-    `{ let v = ${value} - c_${name}; let s = s_${name} + v; c_${name} = (s - s_${name}) - v; s_${name} = s; }`;
-  const sums: { name: string; partial: string }[] = [];
+  const sums: KeptSum[] = [];
   for (let k = 0; k < g.cog; k++) {
     for (let t = 0; t < taps; t++) sums.push({ name: `${k}_${t}`, partial: `partialAt(grp * COG + ${k}u, cil, chunk, ${t}u)` });
   }
-  sums.push({ name: 'bias', partial: 'partialAt(grp * COG + cil, 0u, chunk, TAPS)' });
+  sums.push({ name: 'bias', partial: 'partialAt(grp * COG + cil, 0u, chunk, TAPS)', guard: 'cil < COG' });
   const body: string[] = [];
   for (let k = 0; k < g.cog; k++) body.push(`      let g${k} = gy[(b * COUT + grp * COG + ${k}u) * LL + gRow + j];`);
   for (let kh = 0; kh < g.kH; kh++) {
@@ -200,26 +217,7 @@ export const weightGradChannelsShader = memoizeShaderSource(function weightGradC
   // The bias of output channel grp * COG + cil, summed by the invocations of input channel cil < COG.
   body.push(`      if (cil < COG) { ${kahan('bias', 'gy[(b * COUT + grp * COG + cil) * LL + gRow + j]')} }`);
   const atOnce = Math.max(1, Math.min(sums.length, 16, Math.floor(workgroupStorageBytes / (4 * workgroupSize))));
-  const reductions: string[] = [];
-  for (let first = 0; first < sums.length; first += atOnce) {
-    const batch = sums.slice(first, first + atOnce);
-    reductions.push(
-      ...batch.map((x, k) => `  red[${k}u * WG + lid] = s_${x.name} - c_${x.name};`),
-      '  workgroupBarrier();',
-      '  for (var s = COLS / 2u; s > 0u; s = s >> 1u) {',
-      '    if (column < s) {',
-      ...batch.map((_, k) => `      red[${k}u * WG + lid] += red[${k}u * WG + lid + s];`),
-      '    }',
-      '    workgroupBarrier();',
-      '  }',
-      '  if (column == 0u) {',
-      ...batch.map((x, k) => (x.name === 'bias'
-        ? `    if (cil < COG) { partials[${x.partial}] = red[${k}u * WG + lid]; }`
-        : `    partials[${x.partial}] = red[${k}u * WG + lid];`)),
-      '  }',
-      '  workgroupBarrier();',
-    );
-  }
+  const reductions = sumReductions(sums, atOnce, 'COLS', 'column');
   return `${geometryConstants(g, workgroupSize)}
 @group(0) @binding(0) var<storage, read> gy: array<f32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
