@@ -113,8 +113,11 @@ def timed(fn):
     return (time.perf_counter() - t0) * 1e3
 
 
-def measure(fn, warmup, repeats, min_time_ms):
+def measure(fn, warmup, repeats, min_time_ms, warmup_min_ms=0.0):
+    # Warm-up runs continue until they add up to warmup_min_ms: the GPU leaves its idle clock only after being busy a while.
     warm = [timed(fn) for _ in range(warmup)]
+    while sum(warm) < warmup_min_ms and len(warm) < 10000:
+        warm.append(timed(fn))
     samples = []
     while len(samples) < repeats or (sum(samples) < min_time_ms and len(samples) < 50):
         samples.append(timed(fn))
@@ -137,6 +140,8 @@ def main():
     ap.add_argument('--benchmark', action='store_true', help='torch.backends.cudnn.benchmark = True')
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--out', required=True)
+    ap.add_argument('--warmup-ms', type=float, default=0.0,
+                    help='untimed runs until they add up to this many ms (as gpu-bench.ts --warmup-ms)')
     ap.add_argument('--max-first-call-L', type=int, default=1 << 30,
                     help='skip L above this (autotuning at L = 8192 took ~2 minutes in issue 15)')
     args = ap.parse_args()
@@ -183,7 +188,7 @@ def main():
             torch.cuda.reset_peak_memory_stats()
             base = torch.cuda.memory_allocated()
             try:
-                warm, samples = measure(fn, warmup, repeats, min_time)
+                warm, samples = measure(fn, warmup, repeats, min_time, args.warmup_ms)
             except torch.cuda.OutOfMemoryError as error:
                 failures.append({'backend': name, 'variant': 'softmax', 'phase': phase, 'L': L, 'message': f'CUDA out of memory: {error}'})
                 torch.cuda.empty_cache()

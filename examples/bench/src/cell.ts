@@ -11,6 +11,8 @@ export interface MeasureSettings {
   readonly warmup: number;
   readonly repeats: number;
   readonly minTimeMs: number;
+  /** Untimed runs until the warm-up adds up to this many ms (harness.ts MeasureOptions; GPU clocks). */
+  readonly warmupMinMs?: number;
 }
 
 /** Everything a cell needs, JSON-serialisable so it can cross a process boundary. */

@@ -27,6 +27,12 @@ export async function ownMemory(): Promise<ProcessMemory> {
 export interface MeasureOptions {
   /** Untimed runs first (JIT, allocator and page warm-up). */
   readonly warmup: number;
+  /**
+   * Untimed runs continue until the warm-up adds up to this many ms (default 0). A GPU sits at its idle clock
+   * until it has been busy for a while: on the H200 a bench cell's few runs after setup (uploads, readbacks)
+   * ran at 345 MHz instead of 1,980 and timed 2-5x slow (bench/h200/README.md).
+   */
+  readonly warmupMinMs?: number;
   /** At least this many timed runs. */
   readonly repeats: number;
   /** Keep running until the timed runs add up to this many ms, up to `maxRepeats`. */
@@ -128,7 +134,10 @@ class MemorySampler {
   }
 }
 
-/** Runs `fn` options.warmup times untimed, then times it; awaits it when it returns a promise. */
+/** Bound on the runs a warmupMinMs warm-up makes (a call of microseconds would otherwise take millions). */
+const MAX_TIMED_WARMUP_RUNS = 10_000;
+
+/** Runs `fn` options.warmup times untimed (and on to warmupMinMs), then times it; awaits it when it returns a promise. */
 export async function measure(name: string, fn: () => unknown, options: MeasureOptions): Promise<Measurement> {
   checkCount(name, 'warmup', options.warmup, 0);
   checkCount(name, 'repeats', options.repeats, 1);
@@ -148,8 +157,11 @@ export async function measure(name: string, fn: () => unknown, options: MeasureO
   };
 
   const warmupMs: number[] = [];
-  for (let i = 0; i < options.warmup; i++) {
+  const warmupMinMs = options.warmupMinMs ?? 0;
+  let warmupTotal = 0;
+  for (let i = 0; i < options.warmup || (warmupTotal < warmupMinMs && i < MAX_TIMED_WARMUP_RUNS); i++) {
     warmupMs.push(await runOnce());
+    warmupTotal += warmupMs[i]!;
     options.onRun?.({ name, warmup: true, done: i + 1, planned: options.warmup, lastMs: warmupMs[i] as number });
   }
   const samplesMs: number[] = [];

@@ -159,6 +159,20 @@ describe('measure', () => {
     expect(slow.samplesMs.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(300);
   });
 
+  it('warms up until warmupMinMs (GPU clocks), untimed, and still times `repeats` runs', async () => {
+    let calls = 0;
+    const m = await measure('warm', () => new Promise((resolve) => setTimeout(() => resolve(calls++), 2)), {
+      warmup: 1,
+      repeats: 2,
+      minTimeMs: 0,
+      warmupMinMs: 50,
+    });
+    expect(m.warmupMs.length).toBeGreaterThan(1);
+    expect(m.warmupMs.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(50);
+    expect(m.samplesMs).toHaveLength(2);
+    expect(calls).toBe(m.warmupMs.length + 2);
+  });
+
   it('sees memory held by the runs', async () => {
     const held: Float32Array[] = [];
     const m = await measure('hold 64 MiB', () => held.push(new Float32Array(16 * 2 ** 20).fill(1)), { warmup: 0, repeats: 1, minTimeMs: 0 });
