@@ -23,7 +23,7 @@ const { values } = parseFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 1 })), default: [512, 1024, 2048, 4096, 8192], help: 'sequence lengths' },
   backends: { value: listOf(text('a backend')), default: ['webgpu', 'webgpu-host', 'ort-webgpu'], help: 'bench backends' },
   out: { value: text('a directory'), default: 'gpu-bench-out', help: 'output directory' },
-  warmupMs: {
+  'warmup-ms': {
     value: integer({ min: 0 }), default: 1000,
     help: 'untimed runs of each cell until they add up to this many ms: the GPU leaves its idle clock only after being busy a while',
   },
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   for (const L of values.L) {
     plan = {
       backends, variants: ['softmax'], Ls: [L], phases: ['forward', 'forward+backward'], size: DEFAULT_SIZE, seed: 1,
-      measure: measureFor(L, values.warmupMs), repeatsFromUser: true, noCap: true, isolate: false, check: true, hugetlb: 'off',
+      measure: measureFor(L, values['warmup-ms']), repeatsFromUser: true, noCap: true, isolate: false, check: true, hugetlb: 'off',
     };
     const started = performance.now();
     const run = await runBench(plan, new ProgressBar(backends.length * 2));
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     console.error(`L = ${L}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   const all: BenchPlan = { ...plan!, Ls: values.L, measure: { warmup: 2, repeats: 10, minTimeMs: 300 } };
-  merged.notes.push(`measure: L <= 2048: 2 warm-ups, >= 10 runs, >= 300 ms; L >= 4096: 1 warm-up, 4 runs; warm-up runs continue until they add up to ${values.warmupMs} ms (GPU clocks). One process, one L at a time; firstCallMs of forward+backward reuses the forward pipelines compiled by the forward phase at the same L.`);
+  merged.notes.push(`measure: L <= 2048: 2 warm-ups, >= 10 runs, >= 300 ms; L >= 4096: 1 warm-up, 4 runs; warm-up runs continue until they add up to ${values['warmup-ms']} ms (GPU clocks). One process, one L at a time; firstCallMs of forward+backward reuses the forward pipelines compiled by the forward phase at the same L.`);
   const report = buildReport(merged, all, 'webgpu');
   const gpu = await adapterInfo().catch((error: unknown) => ({ error: String(error) }));
   mkdirSync(values.out, { recursive: true });
