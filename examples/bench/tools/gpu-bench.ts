@@ -11,15 +11,16 @@
 import '@mta/ops-mta/register'; // the cpu device: the ONNX export traces on it
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { integer, listOf, parseFlags, text } from '@mta/args';
+import { integer, listOf, text } from '@mta/args';
 import { webgpuContext } from '@mta/device-webgpu';
 import { BENCH_BACKENDS } from '../src/backends/index';
+import { toolFlags } from './tool-flags';
 import { DEFAULT_SIZE } from '../src/problem';
 import { buildReport } from '../src/results';
 import { runBench, type BenchPlan, type BenchRun } from '../src/runner';
 import { ProgressBar } from '../src/progress';
 
-const { values } = parseFlags(process.argv.slice(2), {
+const { values } = toolFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 1 })), default: [512, 1024, 2048, 4096, 8192], help: 'sequence lengths' },
   backends: { value: listOf(text('a backend')), default: ['webgpu', 'webgpu-host', 'ort-webgpu'], help: 'bench backends' },
   out: { value: text('a directory'), default: 'gpu-bench-out', help: 'output directory' },
@@ -27,7 +28,7 @@ const { values } = parseFlags(process.argv.slice(2), {
     value: integer({ min: 0 }), default: 1000,
     help: 'untimed runs of each cell until they add up to this many ms: the GPU leaves its idle clock only after being busy a while',
   },
-});
+}, 'node gpu-bench.mjs [--L 512,...] [--backends webgpu,...] [--out DIR] [--warmup-ms MS]');
 
 /** Short cells at large L: a host-to-host run there moves gigabytes each way. */
 function measureFor(L: number, warmupMinMs: number): BenchPlan['measure'] {

@@ -7,18 +7,19 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { integer, listOf, parseFlags, text } from '@mta/args';
+import { integer, listOf, text } from '@mta/args';
 import { initDevice, tensor, tidy } from '@mta/core';
 import { webgpuContext } from '@mta/device-webgpu';
 import { multiTokenAttention } from '@mta/ops-mta';
 import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
+import { toolFlags } from './tool-flags';
 import { DEFAULT_SIZE } from '../src/problem';
 
-const { values } = parseFlags(process.argv.slice(2), {
+const { values } = toolFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 1 })), default: [512, 1024], help: 'sequence lengths for the JavaScript time per call' },
   mib: { value: integer({ min: 1 }), default: 512, help: 'MiB per buffer in the bandwidth kernels' },
   out: { value: text('a directory'), default: 'gpu-probe-out', help: 'output directory' },
-});
+}, 'node gpu-probe.mjs [--L 512,1024] [--mib N] [--out DIR]');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 

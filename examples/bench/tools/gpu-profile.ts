@@ -7,12 +7,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { integer, listOf, parseFlags, text } from '@mta/args';
+import { integer, listOf, text } from '@mta/args';
 import { initDevice } from '@mta/core';
 import { registerMtaWebgpu, timeMtaWebgpu, type MtaWebgpuTiming } from '@mta/ops-mta/webgpu';
+import { toolFlags } from './tool-flags';
 import { DEFAULT_SIZE } from '../src/problem';
 
-const { values } = parseFlags(process.argv.slice(2), {
+const { values } = toolFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 1 })), default: [1024, 2048, 4096], help: 'sequence lengths' },
   repeats: { value: integer({ min: 1 }), default: 5, help: 'calls per median and per pass average' },
   out: { value: text('a directory'), default: 'gpu-profile-out', help: 'output directory' },
@@ -20,7 +21,7 @@ const { values } = parseFlags(process.argv.slice(2), {
     value: listOf(text('NAME or NAME:VAR=VALUE+VAR=VALUE')), default: ['default'],
     help: 'kernel variants to compare in this process, each with the environment variables it sets (e.g. split:MTA_WEBGPU_MAX_BINDING_BYTES=268435456)',
   },
-});
+}, 'node gpu-profile.mjs [--L 1024,...] [--repeats N] [--variants ...] [--out DIR]');
 
 /** A variant's name and the environment it runs under (variables of the others are unset). */
 function parseVariant(spec: string): { name: string; env: Record<string, string> } {

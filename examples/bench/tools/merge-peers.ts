@@ -7,7 +7,8 @@
  *   pnpm exec tsx examples/bench/tools/merge-peers.ts --run webgpu-run.json --peers a.json,b.json --out bench/h200
  */
 import { readFileSync } from 'node:fs';
-import { listOf, parseFlags, text } from '@mta/args';
+import { listOf, text } from '@mta/args';
+import { toolFlags } from './tool-flags';
 import type { CellFingerprint, BenchPlan, BenchRun, MeasuredPhase } from '../src/runner';
 import { buildReport, formatTable, writeReport, type BenchReport } from '../src/results';
 import { BENCH_BACKENDS } from '../src/backends/index';
@@ -30,11 +31,11 @@ interface PeerFile {
   readonly failures: readonly BenchFailure[];
 }
 
-const { values } = parseFlags(process.argv.slice(2), {
+const { values } = toolFlags(process.argv.slice(2), {
   run: { value: text('a file'), help: "gpu-bench.ts's webgpu-run.json" },
   peers: { value: listOf(text('a file')), default: [], help: 'peer JSON files' },
   out: { value: text('a directory'), help: 'where results.json and the charts go' },
-});
+}, 'tsx merge-peers.ts --run webgpu-run.json --peers a.json,b.json --out DIR');
 if (values.run === undefined || values.out === undefined) throw new Error('usage: merge-peers.ts --run FILE [--peers A,B] --out DIR');
 
 const gpu = JSON.parse(readFileSync(values.run, 'utf8')) as GpuRunFile;

@@ -7,7 +7,8 @@
  */
 import '@mta/ops-mta/register'; // registers cpu, npu and the MTA kernels
 import { loadavg } from 'node:os';
-import { formatFlagHelp, integer, parseFlags, parseOrExit } from '@mta/args';
+import { integer } from '@mta/args';
+import { toolFlags } from './tool-flags';
 import { Rng, randNormal, tidy, type Tensor } from '@mta/core';
 import { configureNpuDevice, formatExplain, npuSimulator } from '@mta/device-npu';
 import { multiTokenAttention, startMtaCpuThreads } from '@mta/ops-mta';
@@ -16,7 +17,7 @@ const PROBE_FLAGS = {
   L: { value: integer({ min: 1 }), default: 1024, help: 'sequence length' },
   reps: { value: integer({ min: 1 }), default: 5, help: 'timed repetitions per device' },
 } as const;
-const { L, reps } = parseOrExit(() => parseFlags(process.argv.slice(2), PROBE_FLAGS).values, formatFlagHelp(PROBE_FLAGS).join('\n'));
+const { L, reps } = toolFlags(process.argv.slice(2), PROBE_FLAGS, 'tsx npu-probe.ts [--L N] [--reps N]').values;
 const only = process.env.NPU_PROBE_ONLY;
 const B = 2, C = 4, K = 3;
 
