@@ -4,6 +4,7 @@ import {
 } from '@mta/core';
 import '@mta/device-cpu/register';
 import { releaseWebgpu, setGpuSource, WebgpuDtypeError, WebgpuKernelError, webgpuContext, webgpuDevice, webgpuMemory, webgpuStatus } from '../src/index.js';
+import { UNIFORM_CAPABLE_BYTES } from '../src/gpu-memory.js';
 import { webgpuForTests } from '../src/testing.js';
 
 /**
@@ -47,6 +48,16 @@ describe.skipIf(!gpu.ready)(title, () => {
     expect(() => t.toArray()).toThrow("device 'webgpu' reads its memory asynchronously; use `await tensor.data()`");
     expect(() => t.to('cpu')).toThrow(/Use `await tensor\.toAsync\('cpu'\)`/);
     t.dispose();
+  });
+
+  it('only buffers a uniform binding could hold get UNIFORM usage (a 512 MiB map is storage only)', () => {
+    const small = webgpuMemory.acquire(UNIFORM_CAPABLE_BYTES);
+    const large = webgpuMemory.acquire(UNIFORM_CAPABLE_BYTES + 4);
+    const UNIFORM = 0x40;
+    expect(small.usage & UNIFORM).toBe(UNIFORM);
+    expect(large.usage & UNIFORM).toBe(0);
+    webgpuMemory.release(small);
+    webgpuMemory.release(large);
   });
 
   it('disposed tensors give their buffers back to the pool, and the next allocation of the class reuses one', () => {
