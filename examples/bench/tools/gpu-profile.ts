@@ -17,6 +17,7 @@ const { values } = toolFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 1 })), default: [1024, 2048, 4096], help: 'sequence lengths' },
   repeats: { value: integer({ min: 1 }), default: 5, help: 'calls per median and per pass average' },
   out: { value: text('a directory'), default: 'gpu-profile-out', help: 'output directory' },
+  'warmup-ms': { value: integer({ min: 0 }), default: 1000, help: 'untimed calls of each phase first, until they add up to this many ms (GPU clocks)' },
   variants: {
     value: listOf(text('NAME or NAME:VAR=VALUE+VAR=VALUE')), default: ['default'],
     help: 'kernel variants to compare in this process, each with the environment variables it sets (e.g. split:MTA_WEBGPU_MAX_BINDING_BYTES=268435456)',
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   for (const L of values.L) for (const variant of variants) {
     for (const v of variants) for (const key of Object.keys(v.env)) delete process.env[key];
     Object.assign(process.env, variant.env);
-    const t = await timeMtaWebgpu({ B: DEFAULT_SIZE.B, C: DEFAULT_SIZE.C, L, K: DEFAULT_SIZE.K, repeats: values.repeats, passTiming: true, mta: { padding: DEFAULT_SIZE.padding } });
+    const t = await timeMtaWebgpu({ B: DEFAULT_SIZE.B, C: DEFAULT_SIZE.C, L, K: DEFAULT_SIZE.K, repeats: values.repeats, passTiming: true, warmupMs: values['warmup-ms'], mta: { padding: DEFAULT_SIZE.padding } });
     rows.push({ L, variant: variant.name, ...t });
     console.log(`L=${L} ${variant.name} (${t.adapter}, workgroup ${t.workgroupSize}): forward ${t.forwardMs.toFixed(3)} ms, forward+backward ${t.forwardBackwardMs.toFixed(3)} ms (wall medians); first calls ${t.firstForwardMs.toFixed(0)} / ${t.firstForwardBackwardMs.toFixed(0)} ms; buffers created per call ${t.allocationsPerCall.forward} / ${t.allocationsPerCall.forwardBackward}; peak ${(t.peakBytes / 2 ** 30).toFixed(2)} GiB`);
     for (const [phase, passes] of [['forward', t.passes?.forward ?? []], ['forward+backward', t.passes?.forwardBackward ?? []]] as const) {

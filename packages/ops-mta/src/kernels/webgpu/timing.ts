@@ -20,6 +20,12 @@ export interface MtaWebgpuTimingOptions {
   readonly dtype?: 'float32' | 'float16';
   /** Also time each pass on the GPU (timestamp queries) over extra runs after the timed ones: see `passes`. */
   readonly passTiming?: boolean;
+  /**
+   * Untimed calls of each phase, after its first call, until they add up to this many ms (default 0): a GPU
+   * leaves its idle clock only after being busy a while (the H200 sat at 345 MHz through a few calls with
+   * host work between them; bench/h200/README.md).
+   */
+  readonly warmupMs?: number;
 }
 
 /** GPU milliseconds per pass label, averaged per call (the runs timed this way are not the ones in the medians). */
@@ -50,7 +56,7 @@ export interface MtaWebgpuTiming {
 }
 
 export async function timeMtaWebgpu(options: MtaWebgpuTimingOptions): Promise<MtaWebgpuTiming> {
-  const { B, C, L, K = 3, repeats = 10, dtype = 'float32' } = options;
+  const { B, C, L, K = 3, repeats = 10, dtype = 'float32', warmupMs = 0 } = options;
   const mta: MtaOptions = { mode: 'post', padding: 'causal', ...options.mta, impl: 'fused' };
   await initDevice('webgpu');
   const ctx = webgpuContext();
@@ -82,6 +88,9 @@ export async function timeMtaWebgpu(options: MtaWebgpuTimingOptions): Promise<Mt
     ctx.memory.resetPeak();
     const firstForwardMs = await forward();
     const firstForwardBackwardMs = await forwardBackward();
+    for (const phase of [forward, forwardBackward]) {
+      for (let spent = 0; spent < warmupMs;) spent += await phase();
+    }
     const fwd: number[] = [];
     const both: number[] = [];
     const allocations = () => ctx.memory.counters().allocations;
