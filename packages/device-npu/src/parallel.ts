@@ -29,6 +29,7 @@ import { GmBuffer, registerGm } from './gm.js';
 import { RunSet } from './run-set.js';
 import type { KernelContext } from './sim.js';
 import type { NpuSpec } from './spec.js';
+import type { WasmArenaMemory } from './wasm-arena.js';
 
 /** A kernel body the worker threads know by name, with its arguments (GM buffers and plain data). */
 export interface ParallelBody {
@@ -52,6 +53,19 @@ export interface JobGm {
   /** Written runs as pairs (poison mode), or null when the buffer is fully initialised. */
   readonly written: readonly number[] | null;
   readonly borrowed: 'read' | 'write' | null;
+  /** `data` is a range of the simulator's shared memory (`NpuCoreJob.arena`), at its byteOffset there. */
+  readonly inArena: boolean;
+}
+
+/**
+ * The simulator's shared memory (npu-arena.ts) and the region of it each worker's UB arena takes (`ubBases[k]`
+ * for worker k), so the workers' DMA copies GM in that memory with memory.copy. `generation` names the set of
+ * regions: a worker rebuilds its core context when it changes (a region once given back may hold GM since).
+ */
+export interface JobArena {
+  readonly memory: WasmArenaMemory;
+  readonly generation: number;
+  readonly ubBases: readonly number[];
 }
 
 /** A launch as the worker threads receive it. */
@@ -65,6 +79,8 @@ export interface NpuCoreJob {
   readonly gms: readonly JobGm[];
   /** The body's arguments, GmBuffers replaced by `{ [GM_MARK]: index into gms }`. */
   readonly args: unknown;
+  /** Where the workers' UB arenas go, or null: each worker's UB in a memory of its own. */
+  readonly arena: JobArena | null;
 }
 
 /**
@@ -181,27 +197,31 @@ export function runCore(ctx: CoreContext, kernel: string, core: number, cores: n
   }
 }
 
-// A worker keeps one context per spec and one key: the GM handles it rebuilds per job are registered under it.
+// A worker keeps one context per spec and UB region, and one key: the GM handles it rebuilds per job are registered under it.
 const workerKey: object = Object.freeze({});
 let workerCtx: { spec: string; ctx: CoreContext; poison: { on: boolean } } | null = null;
 
 /**
  * The worker side of a parallel launch: rebuild the job's GM handles over the shared storage, then run the
  * cores `claim` hands out (until it returns -1) with the body `kernels[job.body]`, logging each core's writes.
+ * `worker` is this thread's index among the pool's workers (its UB region in `job.arena`).
  */
-export function runCoreJob(job: NpuCoreJob, kernels: Readonly<Record<string, ParallelKernel>>, claim: () => number): NpuCoreResult[] {
+export function runCoreJob(job: NpuCoreJob, kernels: Readonly<Record<string, ParallelKernel>>, claim: () => number, worker = 0): NpuCoreResult[] {
   const kernel = kernels[job.body];
   if (kernel === undefined) throw new Error(`parallel launch: the worker has no kernel body '${job.body}' (has ${Object.keys(kernels).join(', ')})`);
-  const specKey = JSON.stringify(job.spec);
+  const base = job.arena?.ubBases[worker];
+  const place = job.arena !== null && base !== undefined ? { memory: job.arena.memory, base } : null;
+  const specKey = `${JSON.stringify(job.spec)} ${place !== null ? job.arena!.generation : 'own'}`;
   if (workerCtx === null || workerCtx.spec !== specKey) {
     const poison = { on: job.poison };
-    workerCtx = { spec: specKey, ctx: new CoreContext(job.spec, workerKey, () => poison.on), poison };
+    workerCtx = { spec: specKey, ctx: new CoreContext(job.spec, workerKey, () => poison.on, place), poison };
   }
   workerCtx.poison.on = job.poison;
   const ctx = workerCtx.ctx;
   const gms = job.gms.map((d) => {
     const gm = new GmBuffer(d.id, d.name, d.dtype, d.shape, d.length);
-    registerGm(gm, { key: workerKey, data: d.data, written: d.written ? RunSet.fromPairs(d.written) : null, freed: false, borrowed: d.borrowed });
+    // inArena only with this thread's UB in the same memory (the DMA copies with memory.copy only then anyway).
+    registerGm(gm, { key: workerKey, data: d.data, written: d.written ? RunSet.fromPairs(d.written) : null, freed: false, borrowed: d.borrowed, inArena: d.inArena && place !== null });
     return gm;
   });
   const index = new Map(gms.map((gm, i) => [gm, i]));

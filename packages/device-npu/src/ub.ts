@@ -6,7 +6,7 @@
  */
 import { BFLOAT16_NAN_BITS, FLOAT16_NAN_BITS, type NpuDType, dtypeBytes } from './dtype.js';
 import { NpuAccessError, UbOverflowError } from './errors.js';
-import { type WasmArena, allocateArena } from './wasm-arena.js';
+import { type ArenaPlace, type WasmArena, allocateArena } from './wasm-arena.js';
 
 export interface UbAllocOptions {
   /** Element type in the UB. Vector arithmetic runs on float32 buffers only; half buffers stage casts. */
@@ -49,7 +49,7 @@ export interface UbLabels {
 export class UnifiedBuffer {
   readonly f32: Float32Array;
   readonly u16: Uint16Array;
-  /** The arena's WebAssembly memory (arena byte 0 is its byte 0), or null where the engine has none. */
+  /** The arena's WebAssembly memory (arena byte 0 is its byte `base`), or null where the engine has none. */
   readonly wasm: WasmArena | null;
   private holes: Hole[] = [];
   private liveBufs: UbBuf[] = [];
@@ -62,12 +62,14 @@ export class UnifiedBuffer {
     readonly alignmentBytes: number,
     private readonly labels: UbLabels,
     private readonly poison: () => boolean,
+    /** A region of a shared memory to hold the arena (see wasm-arena.ts); null: a memory of its own. */
+    place: ArenaPlace | null = null,
   ) {
-    const arena = allocateArena(capacityBytes);
+    const arena = allocateArena(capacityBytes, place);
     this.wasm = arena.wasm;
     // The views cover the UB exactly: whatever follows it in a wasm memory is not UB.
-    this.f32 = new Float32Array(arena.buffer, 0, capacityBytes / 4);
-    this.u16 = new Uint16Array(arena.buffer, 0, capacityBytes / 2);
+    this.f32 = new Float32Array(arena.buffer, arena.base, capacityBytes / 4);
+    this.u16 = new Uint16Array(arena.buffer, arena.base, capacityBytes / 2);
     this.reset();
   }
 
