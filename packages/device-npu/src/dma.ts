@@ -213,12 +213,12 @@ export class DmaEngine {
     if (value === undefined && !this.poison()) return;
     ubBuf.version++;
     const i = ubBuf.offset + off;
-    if (ubBuf.dtype === 'float32') this.ub.f32.fill(value ?? NaN, i, i + n);
+    if (ubBuf.dtype === 'float32') this.ub.fillF32(i, n, value ?? NaN);
     else {
       const bits = value === undefined
         ? ubBuf.dtype === 'float16' ? FLOAT16_NAN_BITS : BFLOAT16_NAN_BITS
         : ubBuf.dtype === 'float16' ? toFloat16Bits(value) : toBfloat16Bits(value);
-      this.ub.u16.fill(bits, i, i + n);
+      this.ub.fillU16(i, n, bits);
     }
   }
 }

@@ -20,6 +20,10 @@ export interface VectorWasm {
   reduceMax(at: number, n: number): number;
   /** memmove of `bytes` bytes. */
   move(dst: number, src: number, bytes: number): void;
+  /** n 32-bit words of `bits` from `at` (Float32Array.fill's stores). */
+  fill32(at: number, n: number, bits: number): void;
+  /** n 16-bit halves of `bits` from `at`. */
+  fill16(at: number, n: number, bits: number): void;
 }
 
 

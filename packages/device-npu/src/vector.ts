@@ -183,7 +183,7 @@ export class VectorUnit {
     }
     // The hardware leaves partials there: anything a kernel kept in it is gone.
     tmp.version++;
-    this.a.fill(NaN, tmp.offset, tmp.offset + need);
+    this.ub.fillF32(tmp.offset, need, NaN);
   }
 
   /** Refuse a destination arena span [d, d + dn) that overlaps an input span [o, o + on). */
@@ -282,15 +282,15 @@ export class VectorUnit {
     const i = this.arenaIndex('zeroOutside', buf, off, n);
     const from = Math.min(n, Math.max(0, keepFrom));
     const to = Math.max(from, Math.min(n, keepTo));
-    this.a.fill(0, i, i + from);
-    this.a.fill(0, i + to, i + n);
+    this.ub.fillF32(i, from, 0);
+    this.ub.fillF32(i + to, n - to, 0);
     this.count(n);
   }
 
   fill(buf: UbBuf, off: number, n: number, value: number): void {
     if (n === 0) return;
     const i = this.arenaIndex('fill', buf, off, n);
-    this.a.fill(value, i, i + n);
+    this.ub.fillF32(i, n, value);
     this.count(n);
   }
 
@@ -298,7 +298,7 @@ export class VectorUnit {
     if (n === 0) return;
     const d = this.arenaIndex('copy', dst, dOff, n);
     const s = this.readIndex('copy', src, sOff, n);
-    this.a.copyWithin(d, s, s + n);
+    this.ub.copyF32(d, s, n);
     this.count(n);
   }
 

@@ -2,7 +2,8 @@
  * With a core pool, GM and the calling thread's UB are ranges of the simulator's shared wasm memory
  * (npu-arena.ts), and DMA copies between them with wasm memory.copy instead of TypedArray.set. The copies must
  * move exactly the bits the plain path moves (NaN payloads, half bit patterns, unaligned GM runs, DataCopyPad's
- * padding) and nothing else: compared here with a simulator without a pool.
+ * padding), and the UB's own fills and moves, which run in wasm there (TypedArray.fill on a shared buffer is
+ * slow), store exactly what the typed arrays store: compared here with a simulator without a pool.
  */
 import { describe, expect, it } from 'vitest';
 import { type KernelContext, type NpuCorePool, NpuSimulator, makeNpuSpec, npuArena } from '../src/index.js';
@@ -50,6 +51,10 @@ function run(corePool: NpuCorePool | null): Run {
     ctx.copyOutPad(y, 7, a, 0, 509);
     // Whole blocks in, an unaligned run out, and the first elements last.
     ctx.copyIn(a, 512, x, 512, 488);
+    // The UB's fills and moves (wasm in a shared memory, TypedArray.fill / copyWithin otherwise).
+    ctx.v.fill(a, 576, 101, 3.25);
+    ctx.v.zeroOutside(a, 512, 64, 5, 43);
+    ctx.v.copy(a, 712, a, 904, 67);
     ctx.copyOutPad(y, 516, a, 512, 484);
     ctx.copyOutPad(y, 0, a, 512, 7);
   });
