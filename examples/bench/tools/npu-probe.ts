@@ -11,7 +11,7 @@ import { integer } from '@mta/args';
 import { toolFlags } from './tool-flags';
 import { Rng, randNormal, tidy, type Tensor } from '@mta/core';
 import { configureNpuDevice, formatExplain, npuSimulator } from '@mta/device-npu';
-import { multiTokenAttention, startMtaCpuThreads } from '@mta/ops-mta';
+import { multiTokenAttention, startMtaCpuThreads, startMtaNpuThreads } from '@mta/ops-mta';
 
 const PROBE_FLAGS = {
   L: { value: integer({ min: 1 }), default: 1024, help: 'sequence length' },
@@ -63,7 +63,9 @@ function time(device: 'cpu' | 'npu'): number {
 }
 
 const pool = only === 'npu' ? null : await startMtaCpuThreads();
-console.log(`L=${L} reps=${reps} load=${loadavg().map((x) => x.toFixed(2)).join(' ')} cpu threads=${pool?.threads ?? 1}`);
+// register starts the npu pool in the background; the timed loop below never yields, so wait for it here.
+const npuPool = await startMtaNpuThreads();
+console.log(`L=${L} reps=${reps} load=${loadavg().map((x) => x.toFixed(2)).join(' ')} cpu threads=${pool?.threads ?? 1} npu threads=${npuPool?.threads ?? 1}`);
 const cpu = only === 'npu' ? NaN : time('cpu');
 configureNpuDevice({ poison: true });
 const npuPoison = time('npu');

@@ -9,6 +9,7 @@ import type { KernelContext } from './sim.js';
 import type { NpuSpec } from './spec.js';
 import { type UbAllocOptions, type UbBuf, UnifiedBuffer } from './ub.js';
 import { VectorUnit } from './vector.js';
+import type { ArenaPlace } from './wasm-arena.js';
 import type { WriteLedger } from './write-ledger.js';
 
 /** What one core counted: DMA, vector unit and UB peak, the numbers a launch record sums or maxes over cores. */
@@ -34,8 +35,10 @@ export class CoreContext implements KernelContext {
     readonly spec: NpuSpec,
     key: object,
     poison: () => boolean,
+    /** Where the UB arena lives in the simulator's shared memory (npu-arena.ts); null: a memory of its own. */
+    readonly place: ArenaPlace | null = null,
   ) {
-    this.ub = new UnifiedBuffer(spec.ubBytes, spec.alignmentBytes, { kernel: () => this.kernel, tile: () => this.tile }, poison);
+    this.ub = new UnifiedBuffer(spec.ubBytes, spec.alignmentBytes, { kernel: () => this.kernel, tile: () => this.tile }, poison, place);
     this.v = new VectorUnit(this.ub, spec.vectorBytesPerCycle, () => this.kernel);
     this.#dma = new DmaEngine(key, this.ub, spec.alignmentBytes, () => this.kernel, () => this.coreId, poison);
   }

@@ -1,4 +1,5 @@
 import { CachingAllocator, Device, HostBuffer, HostMemory, registerDevice, type DType, type MemoryCounters, type TypedArray } from '@mta/core';
+import { npuArena } from './npu-arena.js';
 import type { NpuCorePool } from './parallel.js';
 import { NpuSimulator } from './sim.js';
 import { configureNpu, currentNpuSpec, type NpuSpec, type NpuSpecOptions } from './spec.js';
@@ -19,12 +20,13 @@ let corePool: NpuCorePool | null = null;
 
 /**
  * Host memory whose emptyCache() also drops the simulator's pooled GM, so `emptyCache` frees both. While the
- * simulator has a core pool, tensors of 64 KiB and more come from a second allocator that puts them in
- * SharedArrayBuffers, so the threads of a parallel launch (parallel.ts) read and write them in place; without
- * one they stay in plain memory, which DMA copies about twice as fast.
+ * simulator has a core pool, tensors of 64 KiB and more come from a second allocator that puts them in the
+ * simulator's shared wasm memory (npu-arena.ts; SharedArrayBuffers where it has no room), so the threads of a
+ * parallel launch (parallel.ts) read and write them in place and the cores' DMA copies them with memory.copy;
+ * without a pool they stay in plain memory (TypedArray.set copies a SharedArrayBuffer about twice as slowly).
  */
 class NpuHostMemory extends HostMemory {
-  readonly shared = new CachingAllocator(16 * 2 ** 20, 64 * 1024, true);
+  readonly shared = new CachingAllocator(16 * 2 ** 20, 64 * 1024, true, npuArena);
   readonly #fromShared = new WeakSet<TypedArray>();
 
   override allocate(dtype: DType, length: number, zero: boolean): HostBuffer {

@@ -18,6 +18,7 @@ import { BFLOAT16_NAN_BITS, FLOAT16_NAN_BITS, toBfloat16Bits, toFloat16Bits } fr
 import { DmaAlignmentError, NpuAccessError, UninitializedReadError } from './errors.js';
 import { type GmBuffer, gmStorage } from './gm.js';
 import type { UbBuf, UnifiedBuffer } from './ub.js';
+import { type VectorWasm, vectorWasm } from './vector-wasm.js';
 import type { WriteLedger } from './write-ledger.js';
 
 /**
@@ -55,6 +56,13 @@ export class DmaEngine {
 
   // A true private field: not reachable from kernel code even by casting, so GM storage stays sealed.
   readonly #key: object;
+  /**
+   * memory.copy in the UB's memory, when the UB is a region of the simulator's shared memory (npu-arena.ts):
+   * GM buffers in that memory (GmStorage.inArena) are copied with it, the rest with TypedArray.set.
+   */
+  readonly #move: VectorWasm | null;
+  /** Byte address of UB byte 0 in that memory. */
+  readonly #ubBase: number;
 
   constructor(
     key: object,
@@ -65,6 +73,9 @@ export class DmaEngine {
     private readonly poison: () => boolean,
   ) {
     this.#key = key;
+    const w = ub.wasm;
+    this.#move = w !== null && w.shared ? vectorWasm(w) : null;
+    this.#ubBase = w?.base ?? 0;
   }
 
   resetCounters(): void {
@@ -118,10 +129,14 @@ export class DmaEngine {
       if (hole >= 0) throw new UninitializedReadError(this.kernelName(), gm.name, hole);
     }
     ubBuf.version++;
-    if (gm.dtype === 'float32') this.ub.f32.set((s.data as Float32Array).subarray(gmOff, gmOff + n), ubBuf.offset + ubOff);
+    const e = gm.elemBytes;
+    const move = this.#move;
+    // Both in the shared memory: the same bytes as TypedArray.set, without V8's slow path for shared buffers.
+    if (move !== null && s.inArena) move.move(this.#ubBase + ubBuf.byteOffset + ubOff * e, s.data.byteOffset + gmOff * e, n * e);
+    else if (gm.dtype === 'float32') this.ub.f32.set((s.data as Float32Array).subarray(gmOff, gmOff + n), ubBuf.offset + ubOff);
     else this.ub.u16.set((s.data as Uint16Array).subarray(gmOff, gmOff + n), ubBuf.offset + ubOff);
     const c = this.counters;
-    c.readBytes += n * gm.elemBytes;
+    c.readBytes += n * e;
     c.readBurstBytes += this.bursts(gmOff, n, gm.elemBytes);
     c.transfersIn++;
   }
@@ -133,12 +148,15 @@ export class DmaEngine {
     }
     const sink = this.sink;
     if (sink === null) this.ledger?.record(gm, gmOff, n, this.coreId(), op, ubBuf.name);
-    if (gm.dtype === 'float32') (s.data as Float32Array).set(this.ub.f32.subarray(ubBuf.offset + ubOff, ubBuf.offset + ubOff + n), gmOff);
+    const e = gm.elemBytes;
+    const move = this.#move;
+    if (move !== null && s.inArena) move.move(s.data.byteOffset + gmOff * e, this.#ubBase + ubBuf.byteOffset + ubOff * e, n * e);
+    else if (gm.dtype === 'float32') (s.data as Float32Array).set(this.ub.f32.subarray(ubBuf.offset + ubOff, ubBuf.offset + ubOff + n), gmOff);
     else (s.data as Uint16Array).set(this.ub.u16.subarray(ubBuf.offset + ubOff, ubBuf.offset + ubOff + n), gmOff);
     if (sink !== null) sink.add(gm, gmOff, n, op, ubBuf.name);
     else if (s.written) s.written.union(gmOff, gmOff + n);
     const c = this.counters;
-    c.writeBytes += n * gm.elemBytes;
+    c.writeBytes += n * e;
     c.writeBurstBytes += this.bursts(gmOff, n, gm.elemBytes);
     c.transfersOut++;
   }
@@ -195,12 +213,12 @@ export class DmaEngine {
     if (value === undefined && !this.poison()) return;
     ubBuf.version++;
     const i = ubBuf.offset + off;
-    if (ubBuf.dtype === 'float32') this.ub.f32.fill(value ?? NaN, i, i + n);
+    if (ubBuf.dtype === 'float32') this.ub.fillF32(i, n, value ?? NaN);
     else {
       const bits = value === undefined
         ? ubBuf.dtype === 'float16' ? FLOAT16_NAN_BITS : BFLOAT16_NAN_BITS
         : ubBuf.dtype === 'float16' ? toFloat16Bits(value) : toBfloat16Bits(value);
-      this.ub.u16.fill(bits, i, i + n);
+      this.ub.fillU16(i, n, bits);
     }
   }
 }

@@ -42,6 +42,11 @@ export interface GmStorage {
    * without a copy (NpuSimulator.adopt), never pooled; kernels may not write a 'read' one.
    */
   readonly borrowed: 'read' | 'write' | null;
+  /**
+   * Whether `data` is a range of the simulator's shared wasm memory (npu-arena.ts; `data.byteOffset` is then
+   * its address there): a UB arena in the same memory copies it with wasm memory.copy.
+   */
+  readonly inArena: boolean;
 }
 
 const registry = new WeakMap<GmBuffer, GmStorage>();

@@ -9,7 +9,8 @@ export * from './soc.js';
 export * from './errors.js';
 export { GmBuffer } from './gm.js';
 export { UbBuf, UnifiedBuffer, type UbAllocOptions } from './ub.js';
-export { WASM_SCRATCH_BYTES, type WasmArena, type WasmArenaMemory } from './wasm-arena.js';
+export { WASM_SCRATCH_BYTES, type ArenaPlace, type WasmArena, type WasmArenaMemory } from './wasm-arena.js';
+export { npuArena } from './npu-arena.js';
 export { setVectorWasm } from './vector-wasm.js';
 export { MAX_REPEAT, VECTOR_BLOCK_BYTES, VectorUnit, reduceTmpElems, type VectorCounters } from './vector.js';
 export type { DmaCounters, DmaPadding } from './dma.js';
@@ -25,7 +26,7 @@ export { allocPlanned, plannedBuffer } from './alloc-planned.js';
 export { loadF32, storeF32 } from './half-staging.js';
 export { npuDevice, registerNpu, configureNpuDevice, npuSimulator, setNpuCorePool, type NpuDeviceOptions } from './device.js';
 export {
-  runCoreJob, type CoreWrites, type JobGm, type NpuCoreJob, type NpuCorePool, type NpuCoreResult, type ParallelBody, type ParallelKernel,
+  runCoreJob, type CoreWrites, type JobArena, type JobGm, type NpuCoreJob, type NpuCorePool, type NpuCoreResult, type ParallelBody, type ParallelKernel,
 } from './parallel.js';
 export type { CoreCounts } from './core-context.js';
 export { ubWrite, ubRead, seededValues } from './testing.js';

@@ -7,9 +7,11 @@
  * - every core runs in a context of its own thread, reset per core exactly as the sequential loop resets it,
  *   and its counters come back per core; the simulator merges them in core order (sums and maxima of whole
  *   numbers, so the totals are the sequential ones bit for bit);
- * - GM writes are not stamped in the write ledger on the thread: each core logs them, and the simulator
- *   replays the logs into the launch's ledger in core order (the ledger sees the sequential sequence of
- *   writes, so a race or overwrite is the same error) and only then adds them to the buffers' written runs;
+ * - GM writes are not stamped in the write ledger on the thread: each core logs them (a write that continues
+ *   one of its earlier writes extends that entry), and the simulator replays the logs into the launch's ledger
+ *   in core order and only then adds them to the buffers' written runs. The ledger sees every core write
+ *   exactly the elements it wrote in the sequential launch, each as many times, so a race or overwrite there
+ *   is one here (only the runs, and so an error's wording, can differ; an error reruns the launch, below);
  * - any error on any thread (UB overflow, access, alignment, uninitialised read, a ledger error in the replay)
  *   makes the simulator run the whole launch again sequentially, which raises the sequential launch's own
  *   error with its own counters. A parallel launch therefore never reports anything a sequential one would not.
@@ -29,6 +31,7 @@ import { GmBuffer, registerGm } from './gm.js';
 import { RunSet } from './run-set.js';
 import type { KernelContext } from './sim.js';
 import type { NpuSpec } from './spec.js';
+import type { WasmArenaMemory } from './wasm-arena.js';
 
 /** A kernel body the worker threads know by name, with its arguments (GM buffers and plain data). */
 export interface ParallelBody {
@@ -52,6 +55,19 @@ export interface JobGm {
   /** Written runs as pairs (poison mode), or null when the buffer is fully initialised. */
   readonly written: readonly number[] | null;
   readonly borrowed: 'read' | 'write' | null;
+  /** `data` is a range of the simulator's shared memory (`NpuCoreJob.arena`), at its byteOffset there. */
+  readonly inArena: boolean;
+}
+
+/**
+ * The simulator's shared memory (npu-arena.ts) and the region of it each worker's UB arena takes (`ubBases[k]`
+ * for worker k), so the workers' DMA copies GM in that memory with memory.copy. `generation` names the set of
+ * regions: a worker rebuilds its core context when it changes (a region once given back may hold GM since).
+ */
+export interface JobArena {
+  readonly memory: WasmArenaMemory;
+  readonly generation: number;
+  readonly ubBases: readonly number[];
 }
 
 /** A launch as the worker threads receive it. */
@@ -65,12 +81,15 @@ export interface NpuCoreJob {
   readonly gms: readonly JobGm[];
   /** The body's arguments, GmBuffers replaced by `{ [GM_MARK]: index into gms }`. */
   readonly args: unknown;
+  /** Where the workers' UB arenas go, or null: each worker's UB in a memory of its own. */
+  readonly arena: JobArena | null;
 }
 
 /**
- * The GM writes of one core, in order: entry k is entries[5k .. 5k + 5) = buffer (index into the job's gms),
- * start, count, and the indices in `names` of the op and of the UB buffer written from. Packed in a typed array so
- * a worker's reply clones as one block (arrays of numbers and strings cost ~2 ms a step at L = 1024).
+ * The GM writes of one core: entry k is entries[5k .. 5k + 5) = buffer (index into the job's gms),
+ * start, count, and the indices in `names` of the op and of the UB buffer written from (of the entry's first
+ * write). Writes that continue each other are one entry (CoreWriteLog). Packed in a typed array so a worker's
+ * reply clones as one block (arrays of numbers and strings cost ~2 ms a step at L = 1024).
  */
 export interface CoreWrites {
   readonly entries: Float64Array;
@@ -104,17 +123,37 @@ export interface NpuCorePool {
 
 const GM_MARK = '__npuGm';
 
-/** Collects a core's GM writes for the replay (see CoreWrites). */
+/**
+ * Collects a core's GM writes for the replay (see CoreWrites). A write that starts exactly where an earlier
+ * write of this core to the same buffer ended extends that entry instead of adding one: a kernel writes a
+ * block's rows one channel after another, so at L = 1024 this turns ~25 k entries a step into ~1 k, and the
+ * replay, which runs on the calling thread after every core, from ~4.5 ms a step to a fraction of one. The
+ * entries still cover each element as many times as the writes did (an extended entry covers exactly the
+ * elements of its writes, and writes that overlap stay apart), so the ledger finds a race or overwrite
+ * exactly when the writes one by one would.
+ */
 export class CoreWriteLog implements GmWriteSink {
   readonly #entries: number[] = [];
   readonly #names: string[] = [];
   readonly #nameIndex = new Map<string, number>();
+  /** Per buffer index: end of an entry -> that entry's index in #entries (the writes it may be extended by). */
+  readonly #ends: Array<Map<number, number> | undefined> = [];
   constructor(private readonly index: ReadonlyMap<GmBuffer, number>) {}
 
   add(gm: GmBuffer, start: number, n: number, op: string, fromUb: string): void {
     const i = this.index.get(gm);
     // A buffer outside the job cannot be reached by the kernel (it holds no handle to it); refuse loudly anyway.
     if (i === undefined) throw new Error(`parallel launch: GM '${gm.name}' is not among the launch's buffers`);
+    let ends = this.#ends[i];
+    if (ends === undefined) this.#ends[i] = ends = new Map();
+    const at = ends.get(start);
+    if (at !== undefined) {
+      ends.delete(start);
+      this.#entries[at + 2]! += n;
+      ends.set(start + n, at);
+      return;
+    }
+    ends.set(start + n, this.#entries.length);
     this.#entries.push(i, start, n, this.name(op), this.name(fromUb));
   }
 
@@ -181,27 +220,31 @@ export function runCore(ctx: CoreContext, kernel: string, core: number, cores: n
   }
 }
 
-// A worker keeps one context per spec and one key: the GM handles it rebuilds per job are registered under it.
+// A worker keeps one context per spec and UB region, and one key: the GM handles it rebuilds per job are registered under it.
 const workerKey: object = Object.freeze({});
 let workerCtx: { spec: string; ctx: CoreContext; poison: { on: boolean } } | null = null;
 
 /**
  * The worker side of a parallel launch: rebuild the job's GM handles over the shared storage, then run the
  * cores `claim` hands out (until it returns -1) with the body `kernels[job.body]`, logging each core's writes.
+ * `worker` is this thread's index among the pool's workers (its UB region in `job.arena`).
  */
-export function runCoreJob(job: NpuCoreJob, kernels: Readonly<Record<string, ParallelKernel>>, claim: () => number): NpuCoreResult[] {
+export function runCoreJob(job: NpuCoreJob, kernels: Readonly<Record<string, ParallelKernel>>, claim: () => number, worker = 0): NpuCoreResult[] {
   const kernel = kernels[job.body];
   if (kernel === undefined) throw new Error(`parallel launch: the worker has no kernel body '${job.body}' (has ${Object.keys(kernels).join(', ')})`);
-  const specKey = JSON.stringify(job.spec);
+  const base = job.arena?.ubBases[worker];
+  const place = job.arena !== null && base !== undefined ? { memory: job.arena.memory, base } : null;
+  const specKey = `${JSON.stringify(job.spec)} ${place !== null ? job.arena!.generation : 'own'}`;
   if (workerCtx === null || workerCtx.spec !== specKey) {
     const poison = { on: job.poison };
-    workerCtx = { spec: specKey, ctx: new CoreContext(job.spec, workerKey, () => poison.on), poison };
+    workerCtx = { spec: specKey, ctx: new CoreContext(job.spec, workerKey, () => poison.on, place), poison };
   }
   workerCtx.poison.on = job.poison;
   const ctx = workerCtx.ctx;
   const gms = job.gms.map((d) => {
     const gm = new GmBuffer(d.id, d.name, d.dtype, d.shape, d.length);
-    registerGm(gm, { key: workerKey, data: d.data, written: d.written ? RunSet.fromPairs(d.written) : null, freed: false, borrowed: d.borrowed });
+    // inArena only with this thread's UB in the same memory (the DMA copies with memory.copy only then anyway).
+    registerGm(gm, { key: workerKey, data: d.data, written: d.written ? RunSet.fromPairs(d.written) : null, freed: false, borrowed: d.borrowed, inArena: d.inArena && place !== null });
     return gm;
   });
   const index = new Map(gms.map((gm, i) => [gm, i]));

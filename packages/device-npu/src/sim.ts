@@ -36,6 +36,8 @@ import { type NpuSpec, makeNpuSpec, validateSpec } from './spec.js';
 import type { UbAllocOptions, UbBuf } from './ub.js';
 import type { VectorUnit } from './vector.js';
 import { RunSet } from './run-set.js';
+import { npuArena, takeUbPlace } from './npu-arena.js';
+import type { ArenaPlace } from './wasm-arena.js';
 import { WriteLedger } from './write-ledger.js';
 
 export interface KernelContext {
@@ -113,6 +115,9 @@ export interface SimulatorOptions {
   readonly onCoreCounts?: (kernel: string, core: number, counts: CoreCounts) => void;
 }
 
+/** Generations of worker UB regions (NpuCoreJob.arena): a worker rebuilds its core context when it changes. */
+let nextArenaGeneration = 1;
+
 /** Whether `array` lives in a SharedArrayBuffer (false where there are none: browsers that are not cross-origin isolated). */
 function isShared(array: DTypeStorage): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && array.buffer instanceof SharedArrayBuffer;
@@ -130,6 +135,10 @@ export class NpuSimulator {
   readonly #sharedGmPool: CachingAllocator;
   readonly #bitmapPool: CachingAllocator;
   readonly #core: CoreContext;
+  /** The calling thread's core context with its UB in the shared memory (made once a core pool is set). */
+  #sharedCore: CoreContext | null = null;
+  /** UB regions in the shared memory for the pool's workers, by worker index, and their generation. */
+  #workerPlaces: { readonly generation: number; readonly places: readonly ArenaPlace[] } | null = null;
   readonly #log: LaunchLog;
   readonly #exclusiveBlocks: boolean;
   #groupStack: GroupRecord[] = [];
@@ -144,10 +153,10 @@ export class NpuSimulator {
     const pooled = options.maxPooledBytes ?? 16 * 2 ** 20;
     const retainPeak = options.retainPeak ?? true;
     this.#gmPool = new CachingAllocator(pooled, Number.POSITIVE_INFINITY, retainPeak);
-    // With a core pool, GM lives in SharedArrayBuffers (sharedAboveBytes 0), which the threads of a parallel
-    // launch read and write in place. Only then: a DMA copy to or from one costs about twice as much (V8
-    // copies shared memory with relaxed word moves), ~15% of a sequential L = 1024 call.
-    this.#sharedGmPool = new CachingAllocator(pooled, 0, retainPeak);
+    // With a core pool, GM lives in the shared wasm memory of npu-arena.ts (sharedAboveBytes 0; a
+    // SharedArrayBuffer where it has no room), which the threads of a parallel launch read and write in place,
+    // and where the UB arenas of the cores copy to and from it with wasm memory.copy (dma.ts).
+    this.#sharedGmPool = new CachingAllocator(pooled, 0, retainPeak, npuArena);
     this.#bitmapPool = new CachingAllocator(pooled / 4, Number.POSITIVE_INFINITY, retainPeak);
     this.#log = new LaunchLog(options.recordLimit ?? 256);
     this.#exclusiveBlocks = options.exclusiveBlocks ?? false;
@@ -200,7 +209,7 @@ export class NpuSimulator {
     const written = this.poison ? new RunSet() : null;
     if (!this.poison) data.fill(0);
     const gm = new GmBuffer(this.#nextId++, name, dtype, [...shape], length);
-    registerGm(gm, { key: this.#key, data, written, freed: false, borrowed: null });
+    registerGm(gm, { key: this.#key, data, written, freed: false, borrowed: null, inArena: npuArena.owns(data) });
     return gm;
   }
 
@@ -225,7 +234,7 @@ export class NpuSimulator {
       else data.fill(0);
     }
     const gm = new GmBuffer(this.#nextId++, name, dtype, [...shape], length);
-    registerGm(gm, { key: this.#key, data, written, freed: false, borrowed: access });
+    registerGm(gm, { key: this.#key, data, written, freed: false, borrowed: access, inArena: npuArena.owns(data) });
     return gm;
   }
 
@@ -238,7 +247,7 @@ export class NpuSimulator {
     }
     const data = this.takeStorage(dtype, length);
     const gm = new GmBuffer(this.#nextId++, name, dtype, [...shape], length);
-    registerGm(gm, { key: this.#key, data, written: null, freed: false, borrowed: null });
+    registerGm(gm, { key: this.#key, data, written: null, freed: false, borrowed: null, inArena: npuArena.owns(data) });
     this.write(gm, values);
     return gm;
   }
@@ -358,7 +367,7 @@ export class NpuSimulator {
     if (!Number.isInteger(info.cores) || info.cores < 1) {
       throw new Error(`launch '${info.kernel}': cores must be a positive integer, got ${info.cores}`);
     }
-    const ctx = this.#core;
+    const ctx = this.context();
     const t0 = performance.now();
     let sums: LaunchSums = emptySums();
     let error: unknown = null;
@@ -368,7 +377,7 @@ export class NpuSimulator {
     let ledger = newLedger();
     try {
       const pool = this.corePool;
-      const job = parallel !== undefined && pool !== null && pool.threads > 1 && info.cores > 1 ? this.coreJob(info, tile, parallel) : null;
+      const job = parallel !== undefined && pool !== null && pool.threads > 1 && info.cores > 1 ? this.coreJob(info, tile, parallel, pool.threads - 1) : null;
       const shared = job !== null && pool !== null ? this.runParallel(pool, job, body, ledger) : null;
       if (shared !== null) sums = shared;
       else {
@@ -446,11 +455,46 @@ export class NpuSimulator {
   }
 
   /**
+   * The calling thread's core context: with a core pool, one whose UB is a region of the shared memory that
+   * holds GM then (DMA by memory.copy), else the private one. Both count and check exactly alike.
+   */
+  private context(): CoreContext {
+    if (this.corePool === null) return this.#core;
+    if (this.#sharedCore === null) {
+      const place = takeUbPlace(this.spec.ubBytes);
+      if (place === null) return this.#core;
+      this.#sharedCore = new CoreContext(this.spec, this.#key, () => this.poison, place);
+    }
+    return this.#sharedCore;
+  }
+
+  /**
+   * UB regions of the shared memory for `workers` worker threads (index k for worker k), kept for the
+   * simulator's life (they return to the arena when it is collected); a new set, with a new generation, when
+   * the pool has more workers than the last set. null where the memory has no room.
+   */
+  private workerArenas(workers: number): NpuCoreJob['arena'] {
+    const memory = npuArena.memory;
+    if (memory === null || workers < 1) return null;
+    let w = this.#workerPlaces;
+    if (w === null || w.places.length < workers) {
+      const places: ArenaPlace[] = [];
+      for (let k = 0; k < workers; k++) {
+        const place = takeUbPlace(this.spec.ubBytes);
+        if (place === null) return null;
+        places.push(place);
+      }
+      w = this.#workerPlaces = { generation: nextArenaGeneration++, places };
+    }
+    return { memory, generation: w.generation, ubBases: w.places.map((p) => p.base) };
+  }
+
+  /**
    * The launch as the worker threads receive it, or null when a buffer it names cannot be shared: GM must be in
    * a SharedArrayBuffer; a read-only adopted host array that is not is copied into one (inputs only: a copy of
    * a buffer the kernel writes would lose its writes).
    */
-  private coreJob(info: LaunchInfo, tile: string, parallel: ParallelBody): { job: NpuCoreJob; handles: readonly GmBuffer[] } | null {
+  private coreJob(info: LaunchInfo, tile: string, parallel: ParallelBody, workers: number): { job: NpuCoreJob; handles: readonly GmBuffer[] } | null {
     const gms = collectGms(parallel.args);
     const descs: JobGm[] = [];
     for (const gm of gms) {
@@ -464,11 +508,15 @@ export class NpuSimulator {
         copy.set(data);
         data = copy;
       }
-      descs.push({ id: gm.id, name: gm.name, dtype: gm.dtype, shape: gm.shape, length: gm.length, data, written: s.written ? s.written.toPairs() : null, borrowed: s.borrowed });
+      descs.push({
+        id: gm.id, name: gm.name, dtype: gm.dtype, shape: gm.shape, length: gm.length, data, written: s.written ? s.written.toPairs() : null, borrowed: s.borrowed,
+        inArena: data === s.data && s.inArena,
+      });
     }
     const index = new Map(gms.map((gm, i) => [gm, i]));
     const args = replaceGms(parallel.args, (gm) => markGm(index.get(gm)!));
-    return { job: { spec: this.spec, poison: this.poison, kernel: info.kernel, tile, cores: info.cores, body: parallel.name, gms: descs, args }, handles: gms };
+    const arena = this.workerArenas(workers);
+    return { job: { spec: this.spec, poison: this.poison, kernel: info.kernel, tile, cores: info.cores, body: parallel.name, gms: descs, args, arena }, handles: gms };
   }
 
   /**
@@ -477,7 +525,7 @@ export class NpuSimulator {
    * caller runs the launch sequentially).
    */
   private runParallel(pool: NpuCorePool, { job, handles }: { job: NpuCoreJob; handles: readonly GmBuffer[] }, body: (ctx: KernelContext) => void, ledger: WriteLedger | null): LaunchSums | null {
-    const ctx = this.#core;
+    const ctx = this.context();
     const index = new Map(handles.map((gm, i) => [gm, i]));
     const results: Array<NpuCoreResult | undefined> = new Array<NpuCoreResult | undefined>(job.cores);
     let failed = false;

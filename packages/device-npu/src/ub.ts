@@ -6,7 +6,12 @@
  */
 import { BFLOAT16_NAN_BITS, FLOAT16_NAN_BITS, type NpuDType, dtypeBytes } from './dtype.js';
 import { NpuAccessError, UbOverflowError } from './errors.js';
-import { type WasmArena, allocateArena } from './wasm-arena.js';
+import { type VectorWasm, vectorWasm } from './vector-wasm.js';
+import { type ArenaPlace, type WasmArena, allocateArena } from './wasm-arena.js';
+
+// Float32 bits of a number, as Float32Array.fill converts it.
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
 
 export interface UbAllocOptions {
   /** Element type in the UB. Vector arithmetic runs on float32 buffers only; half buffers stage casts. */
@@ -49,8 +54,16 @@ export interface UbLabels {
 export class UnifiedBuffer {
   readonly f32: Float32Array;
   readonly u16: Uint16Array;
-  /** The arena's WebAssembly memory (arena byte 0 is its byte 0), or null where the engine has none. */
+  /** The arena's WebAssembly memory (arena byte 0 is its byte `base`), or null where the engine has none. */
   readonly wasm: WasmArena | null;
+  /**
+   * The wasm fills and moves of an arena in a shared memory, else null: V8's TypedArray.fill and copyWithin on
+   * a SharedArrayBuffer store element by element with relaxed atomics (about three times as slow from ~128
+   * elements on), so fillF32 / fillU16 / copyF32 go through wasm there and through the typed arrays elsewhere.
+   */
+  readonly #shared: VectorWasm | null;
+  /** Byte address of arena byte 0 in its memory. */
+  readonly #base: number;
   private holes: Hole[] = [];
   private liveBufs: UbBuf[] = [];
   private used = 0;
@@ -62,12 +75,16 @@ export class UnifiedBuffer {
     readonly alignmentBytes: number,
     private readonly labels: UbLabels,
     private readonly poison: () => boolean,
+    /** A region of a shared memory to hold the arena (see wasm-arena.ts); null: a memory of its own. */
+    place: ArenaPlace | null = null,
   ) {
-    const arena = allocateArena(capacityBytes);
+    const arena = allocateArena(capacityBytes, place);
     this.wasm = arena.wasm;
     // The views cover the UB exactly: whatever follows it in a wasm memory is not UB.
-    this.f32 = new Float32Array(arena.buffer, 0, capacityBytes / 4);
-    this.u16 = new Uint16Array(arena.buffer, 0, capacityBytes / 2);
+    this.f32 = new Float32Array(arena.buffer, arena.base, capacityBytes / 4);
+    this.u16 = new Uint16Array(arena.buffer, arena.base, capacityBytes / 2);
+    this.#shared = arena.wasm !== null && arena.wasm.shared ? vectorWasm(arena.wasm) : null;
+    this.#base = arena.base;
     this.reset();
   }
 
@@ -126,10 +143,34 @@ export class UnifiedBuffer {
     if (this.used > this.peakBytes) this.peakBytes = this.used;
     if (this.poison()) {
       // Fresh UB holds garbage on hardware; NaN makes any use of it before a write visible.
-      if (dtype === 'float32') this.f32.fill(NaN, offset, offset + elems * copies);
-      else this.u16.fill(dtype === 'float16' ? FLOAT16_NAN_BITS : BFLOAT16_NAN_BITS, offset, offset + elems * copies);
+      if (dtype === 'float32') this.fillF32(offset, elems * copies, NaN);
+      else this.fillU16(offset, elems * copies, dtype === 'float16' ? FLOAT16_NAN_BITS : BFLOAT16_NAN_BITS);
     }
     return buf;
+  }
+
+  /** f32[i .. i + n) = value (what f32.fill stores); the caller has checked the range. */
+  fillF32(i: number, n: number, value: number): void {
+    const w = this.#shared;
+    if (w === null) this.f32.fill(value, i, i + n);
+    else if (n > 0) {
+      F32[0] = value;
+      w.fill32(this.#base + 4 * i, n, U32[0]!);
+    }
+  }
+
+  /** u16[i .. i + n) = bits (half bit patterns); the caller has checked the range. */
+  fillU16(i: number, n: number, bits: number): void {
+    const w = this.#shared;
+    if (w === null) this.u16.fill(bits, i, i + n);
+    else if (n > 0) w.fill16(this.#base + 2 * i, n, bits);
+  }
+
+  /** f32.copyWithin(d, s, s + n); the caller has checked both ranges. */
+  copyF32(d: number, s: number, n: number): void {
+    const w = this.#shared;
+    if (w === null) this.f32.copyWithin(d, s, s + n);
+    else if (n > 0) w.move(this.#base + 4 * d, this.#base + 4 * s, 4 * n);
   }
 
   free(buf: UbBuf): void {

@@ -6,10 +6,10 @@
  * engine has no WebAssembly SIMD or the arena is a plain ArrayBuffer, and the JavaScript loops run.
  */
 import { lazyWasmModule, wasmApi } from '@mta/core';
-import { VECTOR_WASM_BASE64 } from './wasm/vector.generated.js';
-import { VECTOR_TABLE_BYTES, WASM_SCRATCH_BYTES, type WasmArena, type WasmArenaMemory } from './wasm-arena.js';
+import { VECTOR_WASM_BASE64, VECTOR_WASM_SHARED_BASE64 } from './wasm/vector.generated.js';
+import { VECTOR_TABLE_BYTES, WASM_SCRATCH_BYTES, type WasmArena } from './wasm-arena.js';
 
-/** Byte addresses in the arena's memory; n elements. */
+/** Byte addresses in the arena's memory (the arena starts at its `base`); n elements. */
 export interface VectorWasm {
   expShift(at: number, n: number, shift: number): void;
   expShiftSum(at: number, n: number, shift: number): number;
@@ -20,19 +20,26 @@ export interface VectorWasm {
   reduceMax(at: number, n: number): number;
   /** memmove of `bytes` bytes. */
   move(dst: number, src: number, bytes: number): void;
+  /** n 32-bit words of `bits` from `at` (Float32Array.fill's stores). */
+  fill32(at: number, n: number, bits: number): void;
+  /** n 16-bit halves of `bits` from `at`. */
+  fill16(at: number, n: number, bits: number): void;
 }
 
 
 const compiled = lazyWasmModule(VECTOR_WASM_BASE64);
+// The same module importing a shared memory (arenas in the simulator's shared memory, wasm-arena.ts).
+const compiledShared = lazyWasmModule(VECTOR_WASM_SHARED_BASE64);
 let enabled = true;
-const instances = new WeakMap<WasmArenaMemory, VectorWasm>();
+// Per arena, not per memory: arenas of one shared memory each have their own table after their own scratch.
+const instances = new WeakMap<WasmArena, VectorWasm>();
 
 /** The instance on this arena, or null (no wasm arena, no WebAssembly SIMD). */
 export function vectorWasm(arena: WasmArena | null): VectorWasm | null {
   if (arena === null) return null;
-  let w = instances.get(arena.memory);
+  let w = instances.get(arena);
   if (w === undefined) {
-    const m = compiled();
+    const m = arena.shared ? compiledShared() : compiled();
     if (m === null || wasmApi === undefined) return null;
     // The exponential's table 2^(j / 128), j < 128, after the extensions' scratch (see wasm-arena.ts).
     const tab = arena.scratchByteOffset + WASM_SCRATCH_BYTES;
@@ -41,7 +48,7 @@ export function vectorWasm(arena: WasmArena | null): VectorWasm | null {
     const exports = new wasmApi.Instance(m, { env: { memory: arena.memory, exp: Math.exp } }).exports as unknown as VectorWasm & { setTable(at: number): void };
     exports.setTable(tab);
     w = exports;
-    instances.set(arena.memory, w);
+    instances.set(arena, w);
   }
   return w;
 }

@@ -59,6 +59,8 @@ export class VectorUnit {
   private sharedTmp: UbBuf | null = null;
   /** The wasm loops on this arena (exponentials), or null. */
   private readonly vw: VectorWasm | null;
+  /** Byte address of arena index 0 in the wasm memory (0 unless the arena is a region of a shared memory). */
+  private readonly wb: number;
 
   constructor(
     private readonly ub: UnifiedBuffer,
@@ -68,6 +70,7 @@ export class VectorUnit {
     this.a = ub.f32;
     this.h = ub.u16;
     this.vw = vectorWasm(ub.wasm);
+    this.wb = ub.wasm?.base ?? 0;
     this.lanes = Math.max(1, Math.floor(vectorBytesPerCycle / 4));
   }
 
@@ -95,9 +98,10 @@ export class VectorUnit {
   }
 
   /**
-   * The arena's WebAssembly memory, for fused instructions compiled to wasm (arena index i is byte 4 i of it),
-   * and the byte offset of the scratch after the UB where such an instruction passes arguments and results;
-   * null where the engine has no WebAssembly (run the JavaScript loops). Validate operands with `arenaIndex`
+   * The arena's WebAssembly memory, for fused instructions compiled to wasm (arena index i is byte base + 4 i
+   * of it; instantiate the module's shared-memory variant where `shared`), and the byte offset of the scratch
+   * after the UB where such an instruction passes arguments and results; null where the engine has no
+   * WebAssembly (run the JavaScript loops). Validate operands with `arenaIndex`
    * and count with `count` exactly as a JavaScript instruction does.
    */
   get wasm(): WasmArena | null {
@@ -179,7 +183,7 @@ export class VectorUnit {
     }
     // The hardware leaves partials there: anything a kernel kept in it is gone.
     tmp.version++;
-    this.a.fill(NaN, tmp.offset, tmp.offset + need);
+    this.ub.fillF32(tmp.offset, need, NaN);
   }
 
   /** Refuse a destination arena span [d, d + dn) that overlaps an input span [o, o + on). */
@@ -213,7 +217,7 @@ export class VectorUnit {
     if (Number.isInteger(k0) && k1 === k0 + n - 1 && k0 >= 0 && k1 < src.elems && this.isRun(offsets, o, oOff, n)) {
       if (d + n <= s0 + k0 || s0 + k1 < d) {
         const w = this.wasmLoops;
-        if (w !== null) w.move(4 * d, 4 * (s0 + k0), 4 * n);
+        if (w !== null) w.move(this.wb + 4 * d, this.wb + 4 * (s0 + k0), 4 * n);
         else a.copyWithin(d, s0 + k0, s0 + k1 + 1);
       } else {
         this.gatherElements(d, src, s0, srcStart, o, n);
@@ -278,15 +282,15 @@ export class VectorUnit {
     const i = this.arenaIndex('zeroOutside', buf, off, n);
     const from = Math.min(n, Math.max(0, keepFrom));
     const to = Math.max(from, Math.min(n, keepTo));
-    this.a.fill(0, i, i + from);
-    this.a.fill(0, i + to, i + n);
+    this.ub.fillF32(i, from, 0);
+    this.ub.fillF32(i + to, n - to, 0);
     this.count(n);
   }
 
   fill(buf: UbBuf, off: number, n: number, value: number): void {
     if (n === 0) return;
     const i = this.arenaIndex('fill', buf, off, n);
-    this.a.fill(value, i, i + n);
+    this.ub.fillF32(i, n, value);
     this.count(n);
   }
 
@@ -294,7 +298,7 @@ export class VectorUnit {
     if (n === 0) return;
     const d = this.arenaIndex('copy', dst, dOff, n);
     const s = this.readIndex('copy', src, sOff, n);
-    this.a.copyWithin(d, s, s + n);
+    this.ub.copyF32(d, s, n);
     this.count(n);
   }
 
@@ -356,7 +360,7 @@ export class VectorUnit {
     if (n === 0) return;
     const i = this.arenaIndex('scale', buf, off, n);
     const w = this.wasmLoops;
-    if (w !== null) w.scale(4 * i, n, alpha);
+    if (w !== null) w.scale(this.wb + 4 * i, n, alpha);
     else {
       const a = this.a;
       for (let k = i; k < i + n; k++) a[k] *= alpha;
@@ -377,7 +381,7 @@ export class VectorUnit {
     if (n === 0) return;
     const i = this.arenaIndex('expShift', buf, off, n);
     const w = this.wasmLoops;
-    if (w !== null) w.expShift(4 * i, n, shift);
+    if (w !== null) w.expShift(this.wb + 4 * i, n, shift);
     else {
       const a = this.a;
       for (let k = i; k < i + n; k++) a[k] = Math.exp(a[k]! - shift);
@@ -392,7 +396,7 @@ export class VectorUnit {
     this.reduceScratch('expShiftSum', n);
     const w = this.wasmLoops;
     let s = 0;
-    if (w !== null) s = w.expShiftSum(4 * i, n, shift);
+    if (w !== null) s = w.expShiftSum(this.wb + 4 * i, n, shift);
     else {
       const a = this.a;
       for (let k = i; k < i + n; k++) {
@@ -410,7 +414,7 @@ export class VectorUnit {
     if (n === 0) return;
     const i = this.arenaIndex('expShiftScale', buf, off, n);
     const w = this.wasmLoops;
-    if (w !== null) w.expShiftScale(4 * i, n, shift, mul);
+    if (w !== null) w.expShiftScale(this.wb + 4 * i, n, shift, mul);
     else {
       const a = this.a;
       for (let k = i; k < i + n; k++) a[k] = Math.fround(Math.exp(a[k]! - shift)) * mul;
@@ -440,7 +444,7 @@ export class VectorUnit {
     this.reduceScratch('reduceMax', n);
     const w = this.wasmLoops;
     // wasm answers NaN when the loop must decide: a NaN in the row (the loop returns the last one) or a 0 maximum (its sign).
-    let m = w !== null ? w.reduceMax(4 * i, n) : NaN;
+    let m = w !== null ? w.reduceMax(this.wb + 4 * i, n) : NaN;
     if (m !== m) {
       const a = this.a;
       m = -Infinity;
@@ -529,7 +533,7 @@ export class VectorUnit {
     const j = this.readIndex('softmaxGrad', p, pOff, n);
     const w = this.wasmLoops;
     // Two elements a step read p before g is written there only when the rows are apart or the same.
-    if (w !== null && (i === j || i + n <= j || j + n <= i)) w.softmaxGrad(4 * i, 4 * j, n, dot);
+    if (w !== null && (i === j || i + n <= j || j + n <= i)) w.softmaxGrad(this.wb + 4 * i, this.wb + 4 * j, n, dot);
     else {
       const a = this.a;
       for (let k = 0; k < n; k++) a[i + k] = a[j + k]! * Math.fround(a[i + k]! - dot);

@@ -12,12 +12,27 @@ import wabtInit from 'wabt';
 export const VECTOR_WAT_PATH = new URL('../src/wasm/vector.wat', import.meta.url);
 export const VECTOR_GENERATED_PATH = new URL('../src/wasm/vector.generated.ts', import.meta.url);
 
-/** Assembled and validated bytes (SIMD128, bulk memory). */
-export async function assembleVector(source = readFileSync(VECTOR_WAT_PATH, 'utf8')): Promise<Uint8Array> {
+/** The memory import as vector.wat writes it, and the shared variant's (an arena in the simulator's shared memory). */
+const PRIVATE_IMPORT = '(import "env" "memory" (memory 1))';
+const SHARED_IMPORT = '(import "env" "memory" (memory 1 65535 shared))';
+
+/** The source importing a shared memory of at most 65535 pages (what @mta/core's WasmArena makes). */
+export function sharedMemory(source: string): string {
+  if (!source.includes(PRIVATE_IMPORT)) throw new Error(`vector.wat: expected the memory import ${PRIVATE_IMPORT}`);
+  return source.replace(PRIVATE_IMPORT, SHARED_IMPORT);
+}
+
+/** Assembled and validated bytes (SIMD128, bulk memory; threads for the shared variant). */
+export async function assembleVector(source = readFileSync(VECTOR_WAT_PATH, 'utf8'), memory: 'private' | 'shared' = 'private'): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const module = wabt.parseWat('vector.wat', source, { simd: true, bulk_memory: true });
+  const text = memory === 'shared' ? sharedMemory(source) : source;
+  const features = { simd: true, bulk_memory: true, threads: memory === 'shared' };
+  const module = wabt.parseWat('vector.wat', text, features);
+  // Validation takes the features again, else wabt.js validates with its defaults (no threads: the shared
+  // memory import fails); its .d.ts leaves that parameter out.
+  const validate = module.validate as unknown as (this: typeof module, options: typeof features) => void;
   try {
-    module.validate();
+    validate.call(module, features);
     return new Uint8Array(module.toBinary({ log: false, write_debug_names: false }).buffer);
   } finally {
     module.destroy();
@@ -32,6 +47,10 @@ export async function generatedVectorModule(): Promise<string> {
 /** f64x2 loops of the vector unit's exponential instructions (vector.ts). */
 export const VECTOR_WASM_BASE64 =
   '${Buffer.from(await assembleVector()).toString('base64')}';
+
+/** The same loops importing a shared memory (arenas in the simulator's shared memory, wasm-arena.ts). */
+export const VECTOR_WASM_SHARED_BASE64 =
+  '${Buffer.from(await assembleVector(undefined, 'shared')).toString('base64')}';
 `;
 }
 

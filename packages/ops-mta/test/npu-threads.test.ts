@@ -32,19 +32,32 @@ describe('npu parallel launches count exactly what sequential launches count', (
 
   it.each(CASES.map((name) => [name, COUNTER_CASES.find((c) => c.name === name)!] as const))('%s', (name, c) => {
     let workerCores = 0;
+    let gmOutsideArena = 0;
+    let jobsWithoutArena = 0;
     const finish = pool.finish.bind(pool);
+    const start = pool.start.bind(pool);
     // Count the cores the workers ran: the band launches must have run there, not fallen back to sequential.
     pool.finish = () => {
       const r = finish();
       workerCores += r.results.length;
       return r;
     };
+    // The workers' UBs and every GM buffer (all uploaded or allocated here) are in the shared wasm memory, so
+    // their DMA is memory.copy: the counters and bits below then hold for that path.
+    pool.start = (job) => {
+      if (job.arena === null || job.arena.ubBases.length < pool.threads - 1) jobsWithoutArena++;
+      gmOutsideArena += job.gms.filter((g) => !g.inArena).length;
+      start(job);
+    };
     let got: CaseCounters;
     try {
       got = captureCounters(c, pool);
     } finally {
       pool.finish = finish;
+      pool.start = start;
     }
+    expect(jobsWithoutArena, 'launches whose workers have no UB region in the shared memory').toBe(0);
+    expect(gmOutsideArena, 'GM buffers of parallel launches outside the shared memory').toBe(0);
     const want = fixture[name]!;
     const bandCores = want.launches.filter((l) => l.kernel.includes('.band') && l.cores > 1).reduce((n, l) => n + l.cores, 0);
     expect(workerCores, 'cores run on worker threads').toBe(bandCores);

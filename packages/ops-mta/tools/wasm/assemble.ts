@@ -144,12 +144,24 @@ export const ROWS_F32_FALLBACK_PRIVATE_BASE64 =
 export const NPU_TAPS_WAT_PATH = new URL('../../src/kernels/npu/wasm/taps.wat', import.meta.url);
 export const NPU_TAPS_GENERATED_PATH = new URL('../../src/kernels/npu/wasm/taps.generated.ts', import.meta.url);
 
-/** Assembled and validated bytes of one variant of the npu simulator's tap instructions (SIMD128; relaxed SIMD for 'relaxed'). */
-export async function assembleNpuTaps(source = readFileSync(NPU_TAPS_WAT_PATH, 'utf8'), variant: FmaVariant = 'fallback'): Promise<Uint8Array> {
+/** The source importing a shared memory (taps.wat imports a private one; the shared variant runs on a UB arena in the simulator's shared memory). */
+export function sharedMemory(source: string): string {
+  if (!source.includes(PRIVATE_IMPORT)) throw new Error(`taps.wat: expected the memory import ${PRIVATE_IMPORT}`);
+  return source.replace(PRIVATE_IMPORT, SHARED_IMPORT);
+}
+
+/**
+ * Assembled and validated bytes of one variant of the npu simulator's tap instructions (SIMD128; relaxed SIMD
+ * for 'relaxed'; a shared memory import for memory 'shared').
+ */
+export async function assembleNpuTaps(source = readFileSync(NPU_TAPS_WAT_PATH, 'utf8'), variant: FmaVariant = 'fallback', memory: MemoryVariant = 'private'): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const module = wabt.parseWat('taps.wat', expandFma(source, variant, 'f64x2'), { simd: true, relaxed_simd: variant === 'relaxed' });
+  const features = { simd: true, relaxed_simd: variant === 'relaxed', threads: memory === 'shared' };
+  const module = wabt.parseWat('taps.wat', expandFma(memory === 'shared' ? sharedMemory(source) : source, variant, 'f64x2'), features);
+  // Validation takes the features again (see assembleWat).
+  const validate = module.validate as unknown as (this: typeof module, options: typeof features) => void;
   try {
-    module.validate();
+    validate.call(module, features);
     return new Uint8Array(module.toBinary({ log: false, write_debug_names: false }).buffer);
   } finally {
     module.destroy();
@@ -169,5 +181,13 @@ export const NPU_TAPS_BASE64 =
 /** The same loops with relaxed-simd f64x2.relaxed_madd (the same bits: see taps.wat), where the engine validates them. */
 export const NPU_TAPS_RELAXED_BASE64 =
   '${base64(await assembleNpuTaps(source, 'relaxed'))}';
+
+/** NPU_TAPS_BASE64 importing a shared memory (a UB arena in the simulator's shared memory). */
+export const NPU_TAPS_SHARED_BASE64 =
+  '${base64(await assembleNpuTaps(source, 'fallback', 'shared'))}';
+
+/** NPU_TAPS_RELAXED_BASE64 importing a shared memory. */
+export const NPU_TAPS_RELAXED_SHARED_BASE64 =
+  '${base64(await assembleNpuTaps(source, 'relaxed', 'shared'))}';
 `;
 }

@@ -10,7 +10,7 @@ import { CORES, DONE, NEXT, type NpuWorkerReply, STOPPED, claimedCore } from './
  */
 const port = parentPort;
 if (port === null) throw new Error('mta npu-worker-entry: must run as a worker_threads Worker (no parentPort).');
-const data = workerData as { control: Int32Array; replies: MessagePort };
+const data = workerData as { control: Int32Array; replies: MessagePort; index: number };
 const control = data.control;
 const kernels: Record<string, ParallelKernel> = {
   [BAND_FORWARD_BODY]: bandForwardCore as ParallelKernel,
@@ -24,7 +24,7 @@ const claim = (): number => {
 port.on('message', (job: NpuCoreJob) => {
   let reply: NpuWorkerReply;
   try {
-    reply = { results: runCoreJob(job, kernels, claim), error: null };
+    reply = { results: runCoreJob(job, kernels, claim, data.index), error: null };
   } catch (error) {
     // Stop the other threads: the simulator runs the launch again sequentially for the real error.
     Atomics.store(control, NEXT, STOPPED);

@@ -50,7 +50,7 @@ export class NpuThreadPool implements NpuCorePool {
       for (let k = 1; k < threads; k++) {
         const channel = new MessageChannel();
         replies.push(channel.port1);
-        workers.push(new Worker(source.code, { eval: source.evalCode, workerData: { control, replies: channel.port2 }, transferList: [channel.port2] }));
+        workers.push(new Worker(source.code, { eval: source.evalCode, workerData: { control, replies: channel.port2, index: k - 1 }, transferList: [channel.port2] }));
       }
       await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
         worker.once('message', () => resolve());

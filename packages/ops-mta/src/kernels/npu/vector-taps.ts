@@ -181,14 +181,15 @@ export function axpyTapsMulti(v: VectorUnit, dst: UbBuf, dOff: number, dStride: 
 /** axpyTapsMulti's k = 3 rows in wasm: four, then two, then one at a time, as the JavaScript loop groups them. */
 function tapsMultiWasm(wt: WasmTaps, d: number, dStride: number, m: number, s: number, step: number, w: Float64Array, n: number): void {
   const f = wt.f64;
+  const base = wt.base;
   let j = 0;
   for (; j < m;) {
     const rows = j + 4 <= m ? 4 : j + 2 <= m ? 2 : 1;
     for (let q = 0; q < 3 * rows; q++) f[q] = w[3 * j + q]!;
-    const at = 4 * (d + j * dStride);
-    if (rows === 4) wt.k.fwd3x4(at, 4 * dStride, 4 * s, 4 * step, n, wt.scr);
-    else if (rows === 2) wt.k.fwd3x2(at, 4 * dStride, 4 * s, 4 * step, n, wt.scr);
-    else wt.k.fwd3x1(at, 0, 4 * s, 4 * step, n, wt.scr);
+    const at = base + 4 * (d + j * dStride);
+    if (rows === 4) wt.k.fwd3x4(at, 4 * dStride, base + 4 * s, 4 * step, n, wt.scr);
+    else if (rows === 2) wt.k.fwd3x2(at, 4 * dStride, base + 4 * s, 4 * step, n, wt.scr);
+    else wt.k.fwd3x1(at, 0, base + 4 * s, 4 * step, n, wt.scr);
     j += rows;
   }
 }
@@ -247,10 +248,11 @@ export function axpyDotTapsMulti(
   if (wt) {
     // Row pairs in wasm (the JavaScript loop's pairs); an odd last row runs the JavaScript row below.
     const f = wt.f64;
+    const base = wt.base;
     for (; j + 2 <= m; j += 2) {
       const wj = j * 3;
       for (let q = 0; q < 6; q++) f[q] = w[wj + q]!;
-      wt.k.bwd3x2(4 * (d + j * dStride), 4 * dStride, 4 * s, 4 * step, n, 4 * (xi + j * xStride), 4 * xStride, wt.scr);
+      wt.k.bwd3x2(base + 4 * (d + j * dStride), 4 * dStride, base + 4 * s, 4 * step, n, base + 4 * (xi + j * xStride), 4 * xStride, wt.scr);
       for (let q = 0; q < 6; q++) out[wj + q] = f[SUMS_AT + q]!;
     }
   } else if (k === 3) {
