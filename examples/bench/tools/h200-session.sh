@@ -2,12 +2,12 @@
 # One device session of bench/h200/README.md's table, in its order, with an SM-clock trace beside it.
 # On the GPU machine, from the repository root, with .gpu (shared/tools/gpu-bundle.sh) and
 # .gpu-build/gpu-bench.mjs (examples/bench/tools/bundle-gpu-bench.sh) carried:
-#   bash bench/h200/tools/run-session.sh "$OUT" [pytorch|webgpu|autotuned ...]
+#   bash examples/bench/tools/h200-session.sh "$OUT" [pytorch|webgpu|autotuned ...]
 # Each part writes its own files, so a part cut short by a time limit leaves the others whole. About 1 min for
 # pytorch, 3-4 for webgpu (ORT's WebGPU EP and host-to-host rows take most), 3 for autotuned (cuDNN's search
 # at L = 8192 alone took ~2 minutes). Then, here: merge-peers.ts (see README).
 set -euo pipefail
-out=${1:?usage: run-session.sh OUTDIR [pytorch|webgpu|autotuned ...]}
+out=${1:?usage: h200-session.sh OUTDIR [pytorch|webgpu|autotuned ...]}
 shift
 parts=("$@")
 [ ${#parts[@]} -eq 0 ] && parts=(pytorch webgpu autotuned)
