@@ -19,6 +19,7 @@ import { DEFAULT_SIZE } from '../src/problem';
 import { buildReport } from '../src/results';
 import { runBench, type BenchPlan, type BenchRun } from '../src/runner';
 import { ProgressBar } from '../src/progress';
+import { runTool } from './tool-main';
 
 const { values } = toolFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 1 })), default: [512, 1024, 2048, 4096, 8192], help: 'sequence lengths' },
@@ -90,7 +91,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(gpu));
 }
 
-main().then(() => process.exit(0), (error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runTool(main);

@@ -5,8 +5,6 @@
  * Bundled like gpu-bench.ts (`tools/bundle-gpu-bench.sh OUT.mjs tools/gpu-probe.ts`):
  *   bash .gpu/run.sh node gpu-probe.mjs --out DIR
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { integer, listOf, text } from '@mta/args';
 import { initDevice, tensor, tidy } from '@mta/core';
 import { webgpuContext } from '@mta/device-webgpu';
@@ -14,6 +12,7 @@ import { multiTokenAttention } from '@mta/ops-mta';
 import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
 import { toolFlags } from './tool-flags';
 import { DEFAULT_SIZE } from '../src/problem';
+import { runTool, writeJson } from './tool-main';
 
 const { values } = toolFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 1 })), default: [512, 1024], help: 'sequence lengths for the JavaScript time per call' },
@@ -117,12 +116,7 @@ async function main(): Promise<void> {
   src.destroy();
   dst.destroy();
   report['bandwidthTBs'] = bandwidth;
-  mkdirSync(values.out, { recursive: true });
-  writeFileSync(path.join(values.out, 'probe.json'), `${JSON.stringify(report, null, 2)}\n`);
-  process.exit(0);
+  writeJson(values.out, 'probe.json', report);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runTool(main);

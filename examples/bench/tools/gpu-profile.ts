@@ -5,13 +5,12 @@
  *   bash .gpu/run.sh node gpu-profile.mjs --L 2048,4096 --out DIR
  * Writes DIR/profile.json and prints a table per L.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { integer, listOf, text } from '@mta/args';
 import { initDevice } from '@mta/core';
 import { registerMtaWebgpu, timeMtaWebgpu, type MtaWebgpuTiming } from '@mta/ops-mta/webgpu';
 import { toolFlags } from './tool-flags';
 import { DEFAULT_SIZE } from '../src/problem';
+import { runTool, writeJson } from './tool-main';
 
 const { values } = toolFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 1 })), default: [1024, 2048, 4096], help: 'sequence lengths' },
@@ -47,12 +46,7 @@ async function main(): Promise<void> {
       console.log(`  ${phase}: GPU ${total.toFixed(3)} ms per call = ${passes.map((p) => `${p.label} ${p.totalMs.toFixed(3)}`).join(', ')}`);
     }
   }
-  mkdirSync(values.out, { recursive: true });
-  writeFileSync(path.join(values.out, 'profile.json'), `${JSON.stringify(rows, null, 2)}\n`);
-  process.exit(0);
+  writeJson(values.out, 'profile.json', rows);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runTool(main);

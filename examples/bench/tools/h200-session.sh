@@ -13,8 +13,9 @@ parts=("$@")
 [ ${#parts[@]} -eq 0 ] && parts=(pytorch webgpu autotuned)
 mkdir -p "$out"
 repo=$PWD
-bash .gpu/run.sh true # unpacks the bundle into /tmp/gpu once
-cp "$repo/.gpu-build/gpu-bench.mjs" /tmp/gpu/
+# run.sh unpacks the bundle once and runs its command in the bundle's folder, whose node_modules the bench needs.
+bundle=$(bash .gpu/run.sh pwd)
+cp "$repo/.gpu-build/gpu-bench.mjs" "$bundle/"
 nvidia-smi > "$out/nvidia-smi.txt"
 nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,utilization.gpu --format=csv -lms 100 > "$out/smi.csv" &
 smi=$!

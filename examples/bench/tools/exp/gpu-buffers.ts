@@ -3,20 +3,20 @@
  * own tensors' buffers (uploaded from the host, from the pool), on fresh buffers filled on the GPU, with
  * whole-buffer and ranged bindings, beside the op itself, in one process.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { integer, listOf, parseFlags, text } from '@mta/args';
+import { integer, listOf, text } from '@mta/args';
 import { initDevice, tensor, tidy, type Tensor } from '@mta/core';
 import { GpuBuffer, webgpuContext } from '@mta/device-webgpu';
 import { multiTokenAttention, mtaGeometry } from '@mta/ops-mta';
 import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
 import { quadConvForwardShader, quadConvWorkgroups } from '../../../../packages/ops-mta/src/kernels/webgpu/quad-conv-shaders';
 import { quadRowActivationShader } from '../../../../packages/ops-mta/src/kernels/webgpu/quad-row-shaders';
+import { toolFlags } from '../tool-flags';
+import { runTool, writeJson } from '../tool-main';
 
-const { values } = parseFlags(process.argv.slice(2), {
+const { values } = toolFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 4 })), default: [4096], help: 'sequence lengths' },
   out: { value: text('a directory'), default: 'gpu-buffers-out', help: 'output directory' },
-});
+}, 'node gpu-buffers.mjs [--L 2048,4096] [--out DIR]');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const STORAGE = 0x0080 | 0x0004 | 0x0008;
 
@@ -127,12 +127,7 @@ async function main(): Promise<void> {
     for (const b of [P1, O1, S2]) b.destroy();
     for (const t of leaves) t.dispose();
   }
-  mkdirSync(values.out, { recursive: true });
-  writeFileSync(path.join(values.out, 'buffers.json'), `${JSON.stringify(rows, null, 2)}\n`);
-  process.exit(0);
+  writeJson(values.out, 'buffers.json', rows);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runTool(main);

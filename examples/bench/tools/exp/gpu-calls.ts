@@ -2,18 +2,18 @@
  * Where a whole MTA call's wall time goes beyond its kernels (experiment): JavaScript per call, wall per call
  * awaited one by one against pipelined, clears and buffers per call, and one dispatch per awaited submit.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { integer, listOf, parseFlags, text } from '@mta/args';
+import { integer, listOf, text } from '@mta/args';
 import { initDevice, tensor, tidy, type Tensor } from '@mta/core';
 import { webgpuContext } from '@mta/device-webgpu';
 import { multiTokenAttention } from '@mta/ops-mta';
 import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
+import { toolFlags } from '../tool-flags';
+import { runTool, writeJson } from '../tool-main';
 
-const { values } = parseFlags(process.argv.slice(2), {
+const { values } = toolFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 4 })), default: [2048, 4096, 8192], help: 'sequence lengths' },
   out: { value: text('a directory'), default: 'gpu-calls-out', help: 'output directory' },
-});
+}, 'node gpu-calls.mjs [--L 2048,4096] [--out DIR]');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 async function main(): Promise<void> {
@@ -73,12 +73,7 @@ async function main(): Promise<void> {
     clearGrads();
     for (const t of [...leaves, gradOut]) t.dispose();
   }
-  mkdirSync(values.out, { recursive: true });
-  writeFileSync(path.join(values.out, 'calls.json'), `${JSON.stringify(rows, null, 2)}\n`);
-  process.exit(0);
+  writeJson(values.out, 'calls.json', rows);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runTool(main);

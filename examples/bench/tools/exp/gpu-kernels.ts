@@ -1,11 +1,10 @@
 /**
- * Wall-clock time of each MTA pass on its own (reps dispatches in one submit), production kernels beside
- * candidates (variants.ts), with their outputs compared. Experiment driver for a GPU machine.
+ * Wall-clock time of each MTA pass on its own (reps dispatches in one submit): the quad and per-channel
+ * kernels beside the per-position / streaming / per-pair ones they replaced where they apply, outputs compared
+ * on the GPU. Experiment driver for a GPU machine.
  *   bash .gpu/run.sh node gpu-kernels.mjs --L 4096 --out DIR
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { integer, listOf, parseFlags, text } from '@mta/args';
+import { integer, listOf, text } from '@mta/args';
 import { initDevice } from '@mta/core';
 import { webgpuContext } from '@mta/device-webgpu';
 import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
@@ -13,15 +12,18 @@ import { mtaGeometry, type MtaGeometry } from '../../../../packages/ops-mta/src/
 import { convForwardUnrolledShader, convTransposeUnrolledShader, convWorkgroups } from '../../../../packages/ops-mta/src/kernels/webgpu/conv-shaders';
 import { rowActivationShader } from '../../../../packages/ops-mta/src/kernels/webgpu/row-activation-shader';
 import { rowVjpShader } from '../../../../packages/ops-mta/src/kernels/webgpu/row-vjp-shader';
-import { planWeightGrad, weightGradPartialsShader } from '../../../../packages/ops-mta/src/kernels/webgpu/weight-grad-shaders';
-import { conv4Forward, conv4Transpose, softmaxRows4, softmaxVjp4, weightGradCi } from './variants';
+import { planChannelsWeightGrad, planPairsWeightGrad, weightGradChannelsShader, weightGradPartialsShader, type WeightGradPlan } from '../../../../packages/ops-mta/src/kernels/webgpu/weight-grad-shaders';
+import { quadConvForwardShader, quadConvTransposeShader, quadConvWorkgroups } from '../../../../packages/ops-mta/src/kernels/webgpu/quad-conv-shaders';
+import { quadRowActivationShader, quadRowVjpShader } from '../../../../packages/ops-mta/src/kernels/webgpu/quad-row-shaders';
+import { toolFlags } from '../tool-flags';
+import { runTool, writeJson } from '../tool-main';
 
-const { values } = parseFlags(process.argv.slice(2), {
+const { values } = toolFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 4 })), default: [4096], help: 'sequence lengths' },
   reps: { value: integer({ min: 1 }), default: 20, help: 'dispatches per timed submit' },
   out: { value: text('a directory'), default: 'gpu-kernels-out', help: 'output directory' },
   only: { value: listOf(text('a name prefix')), default: [], help: 'run only kernels whose name starts with one of these' },
-});
+}, 'node gpu-kernels.mjs [--L 2048,4096] [--out DIR]');
 
 const STORAGE = 0x0080 | 0x0004 | 0x0008;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -156,89 +158,78 @@ async function main(): Promise<void> {
     await time('copy f32', copyWgsl(false), [S, T1], Math.ceil(elems / 256), 2 * mapBytes);
     await time('copy vec4', copyWgsl(true), [S, T1], Math.ceil(elems / 4 / 256), 2 * mapBytes);
 
-    // Forward: activation S -> P, conv P -> O.
+    // Forward: activation S -> P, conv P -> O; the streaming / per-position passes against the quad ones.
     const act = rowActivationShader(g, g.Cin, wg, false);
     await runOnce(act, [S, P], rows);
-    await time('act prod', act, [S, P], rows, tri + mapBytes);
-    for (const w of [256, 128, 64]) {
-      if (L / 4 / w > 16) continue;
-      const v = softmaxRows4(g, g.Cin, w);
-      await runOnce(v, [S, O2], rows);
-      await compare(`act4 wg${w}`, O2, P);
-      await time(`act4 wg${w}`, v, [S, O2], rows, tri + mapBytes);
-    }
+    await time('act stream', act, [S, P], rows, tri + mapBytes);
+    const act4 = quadRowActivationShader(g, g.Cin, wg, false);
+    await runOnce(act4, [S, O2], rows);
+    await compare('act quad', O2, P);
+    await time('act quad', act4, [S, O2], rows, tri + mapBytes);
     const conv = convForwardUnrolledShader(g, wg);
     await runOnce(conv, [P, wU, O, bias], convWorkgroups(g, 'f32', wg));
-    await time('conv prod', conv, [P, wU, O, bias], convWorkgroups(g, 'f32', wg), tri + mapBytes);
-    const conv4 = conv4Forward(g, wg);
-    const conv4Groups = Math.ceil((g.B * L * (L / 4)) / wg);
-    await runOnce(conv4, [P, wU, O2, bias], conv4Groups);
-    await compare('conv4', O2, O);
-    await time('conv4', conv4, [P, wU, O2, bias], conv4Groups, tri + mapBytes);
+    await time('conv position', conv, [P, wU, O, bias], convWorkgroups(g, 'f32', wg), tri + mapBytes);
+    const conv4 = quadConvForwardShader(g, wg);
+    await runOnce(conv4, [P, wU, O2, bias], quadConvWorkgroups(g, wg));
+    await compare('conv quad', O2, O);
+    await time('conv quad', conv4, [P, wU, O2, bias], quadConvWorkgroups(g, wg), tri + mapBytes);
 
     // Backward: convT G -> T1 (dP), VJP in place, weight gradient from (G, P).
     const convT = convTransposeUnrolledShader(g, wg);
     await runOnce(convT, [G, wU, T1], convWorkgroups(g, 'f32', wg));
-    await time('convT prod', convT, [G, wU, T1], convWorkgroups(g, 'f32', wg), tri + mapBytes);
-    const convT4 = conv4Transpose(g, wg);
-    await runOnce(convT4, [G, wU, T2], conv4Groups);
-    await compare('convT4', T2, T1);
-    await time('convT4', convT4, [G, wU, T2], conv4Groups, tri + mapBytes);
+    await time('convT position', convT, [G, wU, T1], convWorkgroups(g, 'f32', wg), tri + mapBytes);
+    const convT4 = quadConvTransposeShader(g, wg);
+    await runOnce(convT4, [G, wU, T2], quadConvWorkgroups(g, wg));
+    await compare('convT quad', T2, T1);
+    await time('convT quad', convT4, [G, wU, T2], quadConvWorkgroups(g, wg), tri + mapBytes);
 
     const vjp = rowVjpShader(g, g.Cin, wg, true);
     await runOnce(convT, [G, wU, T1], convWorkgroups(g, 'f32', wg));
     await copy(T1, T2);
     await runOnce(vjp, [P, T1], rows);
-    for (const w of [256, 128]) {
-      if (L / 4 / w > 16) continue;
-      const v = softmaxVjp4(g, g.Cin, w);
-      await copy(T2, O2);
-      await runOnce(v, [P, O2], rows);
-      await compare(`vjp4 wg${w}`, O2, T1);
-      await time(`vjp4 wg${w}`, v, [P, O2], rows, 2 * tri + tri);
-    }
-    await time('vjp prod', vjp, [P, T1], rows, 2 * tri + tri);
+    const vjp4 = quadRowVjpShader(g, g.Cin, wg, true);
+    await copy(T2, O2);
+    await runOnce(vjp4, [P, O2], rows);
+    await compare('vjp quad', O2, T1);
+    await time('vjp quad', vjp4, [P, O2], rows, 3 * tri);
+    await time('vjp stream', vjp, [P, T1], rows, 3 * tri);
 
-    // Weight gradient: production partials vs candidates, each summed on the host in float64.
-    const plan = planWeightGrad(g);
-    const prodWgsl = weightGradPartialsShader(g, plan, wg, ctx.limits.maxWorkgroupStorageBytes);
-    const partials = buf(Math.max(plan.partialCount, 8192 * (g.wElems + g.Cout)) * 4);
-    await runOnce(prodWgsl, [G, P, partials], plan.workgroups);
-    const prodParts = await readBack(partials, plan.partialCount * 4);
-    const ref = new Float64Array(g.wElems + g.Cout);
-    for (let co = 0; co < g.Cout; co++) for (let cil = 0; cil < g.cig; cil++) for (let ch = 0; ch < plan.chunks; ch++) for (let s = 0; s < plan.slots; s++) {
-      const v = prodParts[((co * g.cig + cil) * plan.chunks + ch) * plan.slots + s]!;
-      if (s < 9) ref[(co * g.cig + cil) * 9 + s]! += v; else if (cil === 0) ref[g.wElems + co]! += v;
-    }
-    await time('wgrad prod', prodWgsl, [G, P, partials], plan.workgroups, 2 * tri);
-    const noKahan = prodWgsl.replace(/\{ let v = (.+?) - c_(\w+); let s = s_\2 \+ v; c_\2 = \(s - s_\2\) - v; s_\2 = s; \}/g, '{ s_$2 += $1; }');
-    if (noKahan !== prodWgsl) await time('wgrad prod no-kahan', noKahan, [G, P, partials], plan.workgroups, 2 * tri);
-    for (const chunks of [1024, 4096]) {
-      for (const fold of [false, true]) {
-        const name = `wgrad ci ${fold ? 'fold' : 'kahan'} ${chunks}`;
-        if (!want(name)) continue;
-        const v = weightGradCi(g, wg, chunks, fold);
-        const used = Math.ceil((g.B * L) / v.rowsPerChunk);
-        await runOnce(v.wgsl, [G, P, partials], used);
-        const parts = await readBack(partials, used * v.slots * 4);
-        const sums = new Float64Array(v.slots);
-        for (let ch = 0; ch < used; ch++) for (let s = 0; s < v.slots; s++) sums[s]! += parts[ch * v.slots + s]!;
-        let worst = 0;
-        let norm = 0;
-        for (let s = 0; s < v.slots; s++) { worst = Math.max(worst, Math.abs(sums[s]! - ref[s]!)); norm = Math.max(norm, Math.abs(ref[s]!)); }
-        console.log(`L=${L} check ${name}: max |diff| ${worst.toExponential(2)} of max ${norm.toExponential(2)}`);
-        report.push({ L, name: `check ${name}`, maxDiff: worst, maxRef: norm });
-        await time(name, v.wgsl, [G, P, partials], used, 2 * tri);
+    // Weight gradient, pass 1: both forms write (co, cil, chunk, slot) partials; summed here in float64.
+    const storageBytes = ctx.limits.maxWorkgroupStorageBytes;
+    const forms = [
+      { name: 'wgrad pairs', plan: planPairsWeightGrad(g), wgsl: (plan: WeightGradPlan) => weightGradPartialsShader(g, plan, wg, storageBytes) },
+      { name: 'wgrad channels', plan: planChannelsWeightGrad(g), wgsl: (plan: WeightGradPlan) => weightGradChannelsShader(g, plan, wg, storageBytes) },
+    ];
+    const partials = buf(Math.max(...forms.map((f) => f.plan.partialCount)) * 4);
+    let reference: Float64Array | null = null;
+    for (const form of forms) {
+      const wgsl = form.wgsl(form.plan);
+      await runOnce(wgsl, [G, P, partials], form.plan.workgroups);
+      const sums = sumPartials(g, form.plan, await readBack(partials, form.plan.partialCount * 4));
+      if (reference) {
+        const worst = Math.max(...sums.map((v, k) => Math.abs(v - reference![k]!)));
+        const norm = Math.max(...reference.map(Math.abs));
+        console.log(`L=${L} check ${form.name}: max |diff| ${worst.toExponential(2)} of max ${norm.toExponential(2)}`);
+        report.push({ L, name: `check ${form.name}`, maxDiff: worst, maxRef: norm });
       }
+      reference ??= sums;
+      await time(form.name, wgsl, [G, P, partials], form.plan.workgroups, 2 * tri);
     }
     for (const b of [S, P, O, O2, G, T1, T2, wU, bias, partials, cmp]) b.destroy();
   }
-  mkdirSync(values.out, { recursive: true });
-  writeFileSync(path.join(values.out, 'kernels.json'), `${JSON.stringify(report, null, 2)}\n`);
-  process.exit(0);
+  writeJson(values.out, 'kernels.json', report);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+/** dW (co, cil, tap) then db (co) from pass-1 partials laid out (co, cil, chunk, slot), the bias in cil 0's last slot. */
+function sumPartials(g: MtaGeometry, plan: WeightGradPlan, parts: Float32Array): Float64Array {
+  const taps = plan.slots - 1;
+  const sums = new Float64Array(g.wElems + g.Cout);
+  for (let co = 0; co < g.Cout; co++) for (let cil = 0; cil < g.cig; cil++) for (let ch = 0; ch < plan.chunks; ch++) for (let s = 0; s < plan.slots; s++) {
+    const v = parts[((co * g.cig + cil) * plan.chunks + ch) * plan.slots + s]!;
+    if (s < taps) sums[(co * g.cig + cil) * taps + s]! += v;
+    else if (cil === 0) sums[g.wElems + co]! += v;
+  }
+  return sums;
+}
+
+runTool(main);

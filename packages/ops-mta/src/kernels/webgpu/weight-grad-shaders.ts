@@ -50,13 +50,21 @@ const MAX_SUMS = 10;
  * per workgroup as the register budget allows; depends on the geometry only, so results are deterministic.
  */
 export function planWeightGrad(g: MtaGeometry, workgroupSize: number, targetWorkgroups = 4096): WeightGradPlan {
+  return useChannelsWeightGrad(g, workgroupSize) ? planChannelsWeightGrad(g, targetWorkgroups) : planPairsWeightGrad(g, targetWorkgroups);
+}
+
+/** The channels form's plan: one workgroup per chunk of rows (weightGradChannelsShader). */
+export function planChannelsWeightGrad(g: MtaGeometry, targetWorkgroups = 4096): WeightGradPlan {
+  const slots = g.kH * g.kW + 1;
+  const rows = g.B * g.L;
+  const rowsPerChunk = Math.ceil(rows / Math.min(rows, targetWorkgroups));
+  const chunks = Math.ceil(rows / rowsPerChunk);
+  return { kind: 'channels', cilBlock: g.cig, chunks, rowsPerChunk, slots, workgroups: chunks, partialCount: g.Cout * g.cig * chunks * slots };
+}
+
+/** The pairs form's plan: one workgroup per (co, block of cil, chunk of rows) (weightGradPartialsShader); any geometry. */
+export function planPairsWeightGrad(g: MtaGeometry, targetWorkgroups = 4096): WeightGradPlan {
   const taps = g.kH * g.kW;
-  if (useChannelsWeightGrad(g, workgroupSize)) {
-    const rows = g.B * g.L;
-    const rowsPerChunk = Math.ceil(rows / Math.min(rows, targetWorkgroups));
-    const chunks = Math.ceil(rows / rowsPerChunk);
-    return { kind: 'channels', cilBlock: g.cig, chunks, rowsPerChunk, slots: taps + 1, workgroups: chunks, partialCount: g.Cout * g.cig * chunks * (taps + 1) };
-  }
   let cilBlock = 1;
   for (let d = 1; d <= g.cig; d++) if (g.cig % d === 0 && d * taps <= MAX_SUMS) cilBlock = d;
   const blocks = g.Cout * (g.cig / cilBlock);
