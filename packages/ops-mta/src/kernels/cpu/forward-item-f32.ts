@@ -1,3 +1,4 @@
+import type { MtaGeometry } from '../../geometry.js';
 import type { ForwardJob } from './forward-item.js';
 import { UNPLACED } from './placement-f32.js';
 import type { F32Scratch } from './scratch-f32.js';
@@ -71,25 +72,15 @@ function storeOutputRow(job: ForwardJob, s: F32Scratch, rowStart: number, acc: n
  * computeOutputRow twice), then each row is stored (pre mode: activated) with its own length.
  */
 function computeOutputRowPair(job: ForwardJob, s: F32Scratch, b: number, i: number): void {
-  const { plan } = job;
-  const { L, Cout, pt: top, pl: left, cig: cinPerGroup, cog: coutPerGroup, groups, hasBias, wElems } = plan.geometry;
-  const { kernels, i32, f32, acc, acc2, table, params } = s;
+  const g = job.plan.geometry;
+  const { L, Cout, pt: top, cig: cinPerGroup, cog: coutPerGroup, groups } = g;
+  const { kernels, acc, acc2, table, params } = s;
   const n = i + 1;
-  const firstRow = i - top;
-  const zero = s.zeroRow + 16 - 4 * left;
-  const t = table >>> 2;
   for (let group = 0; group < groups; group++) {
-    const firstCin = group * cinPerGroup;
-    for (let cil = 0; cil < cinPerGroup; cil++) {
-      for (let k = 0; k < 4; k++) {
-        const r = firstRow + k;
-        i32[t + 4 * cil + k] = r < 0 || r >= L ? zero : origin(job, s, firstCin + cil, r);
-      }
-    }
+    tableInputRows(job, s, group, i - top, 4, 1);
     for (let k = 0; k < coutPerGroup; k++) {
       const co = group * coutPerGroup + k;
-      const bias = hasBias ? f32[(params >>> 2) + wElems + co]! : 0;
-      kernels.convRowPair(acc, acc2, table, params + 4 * co * cinPerGroup * 9, bias, n + 1, cinPerGroup);
+      kernels.convRowPair(acc, acc2, table, params + 4 * co * cinPerGroup * 9, biasOf(s, g, co), n + 1, cinPerGroup);
       const rowStart = ((b * Cout + co) * L + i) * L;
       storeOutputRow(job, s, rowStart, acc, n);
       storeOutputRow(job, s, rowStart + L, acc2, n + 1);
@@ -97,27 +88,46 @@ function computeOutputRowPair(job: ForwardJob, s: F32Scratch, b: number, i: numb
   }
 }
 
+/**
+ * The table of row addresses for the input channels of `group`: `rows` rows per channel, firstRow, firstRow +
+ * step, ...; padding rows (outside the map) read as the row of zeros.
+ */
+function tableInputRows(job: ForwardJob, s: F32Scratch, group: number, firstRow: number, rows: number, step: number): void {
+  const { L, pl: left, cig: cinPerGroup } = job.plan.geometry;
+  const zero = s.zeroRow + 16 - 4 * left;
+  const t = s.table >>> 2;
+  const firstCin = group * cinPerGroup;
+  for (let cil = 0; cil < cinPerGroup; cil++) {
+    for (let k = 0; k < rows; k++) {
+      const r = firstRow + k * step;
+      s.i32[t + rows * cil + k] = r < 0 || r >= L ? zero : origin(job, s, firstCin + cil, r);
+    }
+  }
+}
+
+/** Output channel co's bias as the kernels take it (0 without one). */
+const biasOf = (s: F32Scratch, g: MtaGeometry, co: number): number => (g.hasBias ? s.f32[(s.params >>> 2) + g.wElems + co]! : 0);
+
 function computeOutputRow(job: ForwardJob, s: F32Scratch, b: number, i: number): void {
-  const { plan } = job;
-  const { L, Cout, pt: top, pl: left, kH, dh, cig: cinPerGroup, cog: coutPerGroup, groups, hasBias, wElems } = plan.geometry;
-  const { kernels, i32, f32, acc, table, params } = s;
+  const g = job.plan.geometry;
+  const { L, Cout, pt: top, kH, dh, cig: cinPerGroup, cog: coutPerGroup, groups } = g;
+  const { kernels, i32, acc, table, params } = s;
   const taps = kH * 3;
   const n = i + 1;
   const firstRow = i - top;
-  // Padding rows of the input read as the row of zeros.
-  const zero = s.zeroRow + 16 - 4 * left;
   const t = table >>> 2;
   for (let group = 0; group < groups; group++) {
     // The group's input rows, once for all its output channels: 3 row addresses per input channel (kH = 3),
     // else (row, weights of the group's first output channel) pairs for the rows inside the map.
-    const firstCin = group * cinPerGroup;
     let count = 0;
-    for (let cil = 0; cil < cinPerGroup; cil++) {
-      for (let kh = 0; kh < kH; kh++) {
-        const r = firstRow + kh * dh;
-        if (kH === 3) {
-          i32[t + 3 * cil + kh] = r < 0 || r >= L ? zero : origin(job, s, firstCin + cil, r);
-        } else if (r >= 0 && r < L) { // zero padding rows contribute nothing
+    if (kH === 3) {
+      tableInputRows(job, s, group, firstRow, 3, dh);
+    } else {
+      const firstCin = group * cinPerGroup;
+      for (let cil = 0; cil < cinPerGroup; cil++) {
+        for (let kh = 0; kh < kH; kh++) {
+          const r = firstRow + kh * dh;
+          if (r < 0 || r >= L) continue; // zero padding rows contribute nothing
           i32[t + 2 * count] = origin(job, s, firstCin + cil, r);
           i32[t + 2 * count + 1] = params + 4 * (group * coutPerGroup * cinPerGroup * taps + cil * taps + 3 * kh);
           count++;
@@ -126,10 +136,9 @@ function computeOutputRow(job: ForwardJob, s: F32Scratch, b: number, i: number):
     }
     for (let k = 0; k < coutPerGroup; k++) {
       const co = group * coutPerGroup + k;
-      const bias = hasBias ? f32[(params >>> 2) + wElems + co]! : 0;
       // All input channels of the group in one wasm call (row addresses through the table).
-      if (kH === 3) kernels.convRow(acc, table, params + 4 * co * cinPerGroup * taps, bias, n, cinPerGroup);
-      else kernels.convRows(acc, table, bias, n, count, 4 * k * cinPerGroup * taps);
+      if (kH === 3) kernels.convRow(acc, table, params + 4 * co * cinPerGroup * taps, biasOf(s, g, co), n, cinPerGroup);
+      else kernels.convRows(acc, table, biasOf(s, g, co), n, count, 4 * k * cinPerGroup * taps);
       storeOutputRow(job, s, ((b * Cout + co) * L + i) * L, acc, n);
     }
   }
