@@ -5,11 +5,11 @@
  * sums, the totals, and the bits of every output. test/fixtures/npu-counters.json was captured from the old
  * implementation (tools/npu/counter-fixture.ts --write), so it is a reference independent of the new code.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { COUNTER_CASES, type CaseCounters, captureCounters } from './support/npu-counters';
+import { COUNTER_CASES, captureCounters } from './support/npu-counters';
+import { expectCountsAsFixture, loadCounterFixture } from './support/npu-counters-fixture';
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/npu-counters.json', import.meta.url), 'utf8')) as Record<string, CaseCounters>;
+const fixture = loadCounterFixture();
 
 describe('npu simulator counters match the fixture captured from the previous implementation', () => {
   it('the fixture holds every case, and counts something in each', () => {
@@ -22,12 +22,6 @@ describe('npu simulator counters match the fixture captured from the previous im
 
   it.each(COUNTER_CASES.map((c) => [c.name, c] as const))('%s', (name, c) => {
     const got = captureCounters(c);
-    const want = fixture[name]!;
-    // Launch by launch first, so a failure names the kernel.
-    expect(got.launches.map((l) => l.kernel)).toEqual(want.launches.map((l) => l.kernel));
-    got.launches.forEach((l, i) => expect(l, `${name}: ${l.kernel}`).toEqual(want.launches[i]));
-    expect(got.groups).toEqual(want.groups);
-    expect(got.totals).toEqual(want.totals);
-    expect(got.outputs, `${name}: output bits`).toEqual(want.outputs);
+    expectCountsAsFixture(name, got, fixture[name]!);
   }, 120_000);
 });

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { GmWriteRaceError, NpuSimulator, UbTilingOverflowError, makeNpuSpec } from '@mta/device-npu';
 import { npuMtaBackward, npuMtaForward, planNpuMta } from '../src/kernels/npu/index.js';
-import { loadGolden, relFro } from './support/npu-golden';
+import { loadGolden, relFro, uploadGolden } from './support/npu-golden';
 import { runCase } from './support/npu-run-case';
 
 const cases = loadGolden();
@@ -72,13 +72,9 @@ describe('exclusive 32-byte blocks per core (the opt-in strict rule)', () => {
     const c = byName(name);
     const spec = makeNpuSpec({ ub: '192KiB', env: {} });
     const sim = new NpuSimulator(spec, { exclusiveBlocks: true });
-    const { B, Cin, Cout, L, kH, kW } = c.shape;
     try {
       const plan = planNpuMta(c.shape, 'float32', spec, { config: c.config, bias: c.bias });
-      const s = sim.upload('s', 'float32', [B, Cin, L, L], c.tensors.scores!.data);
-      const w = sim.upload('w', 'float32', [Cout, Cin / c.config.groups, kH, kW], c.tensors.weight!.data);
-      const b = c.bias ? sim.upload('b', 'float32', [Cout], c.tensors.bias!.data) : null;
-      const g = sim.upload('g', 'float32', [B, Cout, L, L], c.tensors.grad_out!.data);
+      const { s, w, b, g } = uploadGolden(sim, c);
       const { saved } = npuMtaForward(sim, s, w, b, c.shape, c.config, { plan });
       npuMtaBackward(sim, g, saved);
       return null;

@@ -5,7 +5,6 @@
  * fixture the sequential run is held to (npu-counters.test.ts). Every core of a parallel launch runs on one of
  * two workers (the calling thread only merges), so the write ledger's replay meets writes of two threads.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GmWriteRaceError, type NpuCorePool, NpuSimulator, UbOverflowError, makeNpuSpec } from '@mta/device-npu';
 import { availableParallelism } from 'node:os';
@@ -14,83 +13,79 @@ import { NpuThreadPool } from '../src/kernels/npu/pool.js';
 import { NPU_THREADS_ENV_VAR, npuThreadsFromEnv } from '../src/kernels/npu/threads.js';
 import { npuMtaBackward, npuMtaForward, planNpuMta } from '../src/kernels/npu/index.js';
 import { COUNTER_CASES, type CaseCounters, captureCounters } from './support/npu-counters';
-import { loadGolden } from './support/npu-golden.js';
+import { loadGolden, uploadGolden } from './support/npu-golden.js';
+import { expectCountsAsFixture, loadCounterFixture } from './support/npu-counters-fixture';
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/npu-counters.json', import.meta.url), 'utf8')) as Record<string, CaseCounters>;
+const fixture = loadCounterFixture();
 
 // The golden shapes with poison on and off, half precision, multi-block kernels and the bench's shape.
 const CASES = ['liger-b', 'long-130', 'pre-sparse', 'groups2', 'long-97-sparse bfloat16 16KiB', 'long-130 16KiB cap 7', 'L600 pre sparsemax 16KiB float16', 'L260 post softmax poison off', 'L1024 post softmax (bench)'];
 
-describe('npu parallel launches count exactly what sequential launches count', () => {
-  let pool: NpuThreadPool;
+/**
+ * Three threads whose calling thread only merges, for the enclosing describe block: every core of a parallel
+ * launch runs on one of the two workers; `.pool` is set once beforeAll has run.
+ */
+function workerPool(): { pool: NpuThreadPool } {
+  const workers = {} as { pool: NpuThreadPool };
   beforeAll(async () => {
-    pool = await NpuThreadPool.create({ threads: 3, callerWorks: false });
+    workers.pool = await NpuThreadPool.create({ threads: 3, callerWorks: false });
   }, 60_000);
   afterAll(async () => {
-    await pool.close();
+    await workers.pool.close();
   });
+  return workers;
+}
+
+describe('npu parallel launches count exactly what sequential launches count', () => {
+  const workers = workerPool();
 
   it.each(CASES.map((name) => [name, COUNTER_CASES.find((c) => c.name === name)!] as const))('%s', (name, c) => {
     let workerCores = 0;
     let gmOutsideArena = 0;
     let jobsWithoutArena = 0;
-    const finish = pool.finish.bind(pool);
-    const start = pool.start.bind(pool);
+    const finish = workers.pool.finish.bind(workers.pool);
+    const start = workers.pool.start.bind(workers.pool);
     // Count the cores the workers ran: the band launches must have run there, not fallen back to sequential.
-    pool.finish = () => {
+    workers.pool.finish = () => {
       const r = finish();
       workerCores += r.results.length;
       return r;
     };
     // The workers' UBs and every GM buffer (all uploaded or allocated here) are in the shared wasm memory, so
     // their DMA is memory.copy: the counters and bits below then hold for that path.
-    pool.start = (job) => {
-      if (job.arena === null || job.arena.ubBases.length < pool.threads - 1) jobsWithoutArena++;
+    workers.pool.start = (job) => {
+      if (job.arena === null || job.arena.ubBases.length < workers.pool.threads - 1) jobsWithoutArena++;
       gmOutsideArena += job.gms.filter((g) => !g.inArena).length;
       start(job);
     };
     let got: CaseCounters;
     try {
-      got = captureCounters(c, pool);
+      got = captureCounters(c, workers.pool);
     } finally {
-      pool.finish = finish;
-      pool.start = start;
+      workers.pool.finish = finish;
+      workers.pool.start = start;
     }
     expect(jobsWithoutArena, 'launches whose workers have no UB region in the shared memory').toBe(0);
     expect(gmOutsideArena, 'GM buffers of parallel launches outside the shared memory').toBe(0);
     const want = fixture[name]!;
     const bandCores = want.launches.filter((l) => l.kernel.includes('.band') && l.cores > 1).reduce((n, l) => n + l.cores, 0);
     expect(workerCores, 'cores run on worker threads').toBe(bandCores);
-    expect(got.launches.map((l) => l.kernel)).toEqual(want.launches.map((l) => l.kernel));
-    got.launches.forEach((l, i) => expect(l, `${name}: ${l.kernel}`).toEqual(want.launches[i]));
-    expect(got.groups).toEqual(want.groups);
-    expect(got.totals).toEqual(want.totals);
-    expect(got.outputs, `${name}: output bits`).toEqual(want.outputs);
+    expectCountsAsFixture(name, got, want);
   }, 120_000);
 });
 
 describe('a parallel launch that fails raises the sequential launch\'s own error', () => {
-  let pool: NpuThreadPool;
-  beforeAll(async () => {
-    pool = await NpuThreadPool.create({ threads: 3, callerWorks: false });
-  }, 60_000);
-  afterAll(async () => {
-    await pool.close();
-  });
+  const workers = workerPool();
 
   /** Forward + backward of a golden case on a simulator refusing two cores in one 32-byte block: the error and the records. */
   function strictRun(name: string, corePool: NpuCorePool | null): { error: unknown; records: unknown[] } {
     const c = loadGolden().find((g) => g.name === name)!;
     const spec = makeNpuSpec({ ub: '192KiB', env: {} });
     const sim = new NpuSimulator(spec, { exclusiveBlocks: true, corePool });
-    const { B, Cin, Cout, L, kH, kW } = c.shape;
     let error: unknown = null;
     try {
       const plan = planNpuMta(c.shape, 'float32', spec, { config: c.config, bias: c.bias });
-      const s = sim.upload('s', 'float32', [B, Cin, L, L], c.tensors.scores!.data);
-      const w = sim.upload('w', 'float32', [Cout, Cin / c.config.groups, kH, kW], c.tensors.weight!.data);
-      const b = c.bias ? sim.upload('b', 'float32', [Cout], c.tensors.bias!.data) : null;
-      const g = sim.upload('g', 'float32', [B, Cout, L, L], c.tensors.grad_out!.data);
+      const { s, w, b, g } = uploadGolden(sim, c);
       const { saved } = npuMtaForward(sim, s, w, b, c.shape, c.config, { plan });
       npuMtaBackward(sim, g, saved);
     } catch (e) {
@@ -108,12 +103,9 @@ describe('a parallel launch that fails raises the sequential launch\'s own error
     const broken = { ...plan, forward: plan.forward.map((k) => (k.name.endsWith('.fwd.band') ? { ...k, buffers: [...k.buffers, huge] } : k)) };
     const run = (corePool: NpuCorePool | null): { error: unknown; records: unknown[] } => {
       const sim = new NpuSimulator(spec, { corePool });
-      const { B, Cin, Cout, L, kH, kW } = c.shape;
       let error: unknown = null;
       try {
-        const s = sim.upload('s', 'float32', [B, Cin, L, L], c.tensors.scores!.data);
-        const w = sim.upload('w', 'float32', [Cout, Cin / c.config.groups, kH, kW], c.tensors.weight!.data);
-        const b = c.bias ? sim.upload('b', 'float32', [Cout], c.tensors.bias!.data) : null;
+        const { s, w, b } = uploadGolden(sim, c);
         npuMtaForward(sim, s, w, b, c.shape, c.config, { plan: broken });
       } catch (e) {
         error = e;
@@ -122,17 +114,17 @@ describe('a parallel launch that fails raises the sequential launch\'s own error
     };
     const sequential = run(null);
     let workerErrors = 0;
-    const finish = pool.finish.bind(pool);
-    pool.finish = () => {
+    const finish = workers.pool.finish.bind(workers.pool);
+    workers.pool.finish = () => {
       const r = finish();
       if (r.error !== null) workerErrors++;
       return r;
     };
     let threaded: ReturnType<typeof run>;
     try {
-      threaded = run(pool);
+      threaded = run(workers.pool);
     } finally {
-      pool.finish = finish;
+      workers.pool.finish = finish;
     }
     expect(workerErrors, 'the workers ran the launch and failed').toBe(1);
     expect(sequential.error).toBeInstanceOf(UbOverflowError);
@@ -143,7 +135,7 @@ describe('a parallel launch that fails raises the sequential launch\'s own error
 
   it('long-130 under exclusiveBlocks: the race the replayed ledger finds is the sequential one, with its record', () => {
     const sequential = strictRun('long-130', null);
-    const threaded = strictRun('long-130', pool);
+    const threaded = strictRun('long-130', workers.pool);
     expect(sequential.error).toBeInstanceOf(GmWriteRaceError);
     expect(threaded.error).toBeInstanceOf(GmWriteRaceError);
     expect((threaded.error as Error).message).toBe((sequential.error as Error).message);

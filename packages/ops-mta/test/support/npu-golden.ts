@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { GmBuffer, NpuSimulator } from '@mta/device-npu';
 import type { NpuMtaConfig, NpuMtaShape } from '../../src/kernels/npu/index.js';
 
 // golden/ at the repository root, or $MTA_GOLDEN_DIR as for the ops-mta loader (device-npu cannot import it).
@@ -78,4 +79,15 @@ export function relFro(got: ArrayLike<number>, want: ArrayLike<number>): { rel: 
     den += want[i]! * want[i]!;
   }
   return { rel: den === 0 ? Math.sqrt(num) : Math.sqrt(num / den), finite };
+}
+
+/** A golden case's scores, weight, bias and grad_out uploaded to `sim` as float32 GM. */
+export function uploadGolden(sim: NpuSimulator, c: GoldenCase): { s: GmBuffer; w: GmBuffer; b: GmBuffer | null; g: GmBuffer } {
+  const { B, Cin, Cout, L, kH, kW } = c.shape;
+  return {
+    s: sim.upload('s', 'float32', [B, Cin, L, L], c.tensors.scores!.data),
+    w: sim.upload('w', 'float32', [Cout, Cin / c.config.groups, kH, kW], c.tensors.weight!.data),
+    b: c.bias ? sim.upload('b', 'float32', [Cout], c.tensors.bias!.data) : null,
+    g: sim.upload('g', 'float32', [B, Cout, L, L], c.tensors.grad_out!.data),
+  };
 }
