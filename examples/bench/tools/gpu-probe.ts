@@ -6,13 +6,13 @@
  *   bash .gpu/run.sh node gpu-probe.mjs --out DIR
  */
 import { integer, listOf, text } from '@mta/args';
-import { initDevice, tensor, tidy } from '@mta/core';
-import { webgpuContext } from '@mta/device-webgpu';
+import { tensor, tidy } from '@mta/core';
 import { multiTokenAttention } from '@mta/ops-mta';
-import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
 import { toolFlags } from './tool-flags';
 import { DEFAULT_SIZE } from '../src/problem';
 import { runTool, writeJson } from './tool-main';
+import { median } from '../src/harness';
+import { startWebgpu, RAW_STORAGE_USAGE } from './webgpu-tool';
 
 const { values } = toolFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 1 })), default: [512, 1024], help: 'sequence lengths for the JavaScript time per call' },
@@ -20,12 +20,8 @@ const { values } = toolFlags(process.argv.slice(2), {
   out: { value: text('a directory'), default: 'gpu-probe-out', help: 'output directory' },
 }, 'node gpu-probe.mjs [--L 512,1024] [--mib N] [--out DIR]');
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-
 async function main(): Promise<void> {
-  registerMtaWebgpu();
-  await initDevice('webgpu');
-  const ctx = webgpuContext();
+  const ctx = await startWebgpu();
   const device = ctx.device;
   const done = () => device.queue.onSubmittedWorkDone();
   const report: Record<string, unknown> = { adapter: ctx.adapterInfo };
@@ -70,7 +66,7 @@ async function main(): Promise<void> {
   report['perCall'] = perL;
 
   const bytes = values.mib * 2 ** 20;
-  const usage = 0x0080 | 0x0004 | 0x0008; // STORAGE | COPY_SRC | COPY_DST
+  const usage = RAW_STORAGE_USAGE;
   const src = device.createBuffer({ size: bytes, usage });
   const dst = device.createBuffer({ size: bytes, usage });
   const kernels: Record<string, { wgsl: string; perThread: number; readWrite: number }> = {

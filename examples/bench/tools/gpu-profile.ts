@@ -6,11 +6,11 @@
  * Writes DIR/profile.json and prints a table per L.
  */
 import { integer, listOf, text } from '@mta/args';
-import { initDevice } from '@mta/core';
-import { registerMtaWebgpu, timeMtaWebgpu, type MtaWebgpuTiming } from '@mta/ops-mta/webgpu';
+import { timeMtaWebgpu, type MtaWebgpuTiming } from '@mta/ops-mta/webgpu';
 import { toolFlags } from './tool-flags';
 import { DEFAULT_SIZE } from '../src/problem';
 import { runTool, writeJson } from './tool-main';
+import { startWebgpu } from './webgpu-tool';
 
 const { values } = toolFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 1 })), default: [1024, 2048, 4096], help: 'sequence lengths' },
@@ -31,8 +31,7 @@ function parseVariant(spec: string): { name: string; env: Record<string, string>
 }
 
 async function main(): Promise<void> {
-  registerMtaWebgpu();
-  await initDevice('webgpu');
+  await startWebgpu();
   const variants = values.variants.map(parseVariant);
   const rows: (MtaWebgpuTiming & { L: number; variant: string })[] = [];
   for (const L of values.L) for (const variant of variants) {

@@ -4,26 +4,23 @@
  * whole-buffer and ranged bindings, beside the op itself, in one process.
  */
 import { integer, listOf, text } from '@mta/args';
-import { initDevice, tensor, tidy, type Tensor } from '@mta/core';
-import { GpuBuffer, webgpuContext } from '@mta/device-webgpu';
+import { tensor, tidy, type Tensor } from '@mta/core';
+import { GpuBuffer } from '@mta/device-webgpu';
 import { multiTokenAttention, mtaGeometry } from '@mta/ops-mta';
-import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
 import { quadConvForwardShader, quadConvWorkgroups } from '../../../../packages/ops-mta/src/kernels/webgpu/quad-conv-shaders';
 import { quadRowActivationShader } from '../../../../packages/ops-mta/src/kernels/webgpu/quad-row-shaders';
 import { toolFlags } from '../tool-flags';
 import { runTool, writeJson } from '../tool-main';
+import { median } from '../../src/harness';
+import { startWebgpu, RAW_STORAGE_USAGE } from '../webgpu-tool';
 
 const { values } = toolFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 4 })), default: [4096], help: 'sequence lengths' },
   out: { value: text('a directory'), default: 'gpu-buffers-out', help: 'output directory' },
 }, 'node gpu-buffers.mjs [--L 2048,4096] [--out DIR]');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-const STORAGE = 0x0080 | 0x0004 | 0x0008;
 
 async function main(): Promise<void> {
-  registerMtaWebgpu();
-  await initDevice('webgpu');
-  const ctx = webgpuContext();
+  const ctx = await startWebgpu();
   const device = ctx.device;
   const wg = ctx.limits.workgroupSize;
   const done = () => device.queue.onSubmittedWorkDone();
@@ -74,7 +71,7 @@ async function main(): Promise<void> {
     };
     const whole = (b: GPUBuffer): Entry => ({ buffer: b });
     const ranged = (b: GPUBuffer): Entry => ({ buffer: b, offset: 0, size: mapBytes });
-    const fresh = () => device.createBuffer({ size: mapBytes, usage: STORAGE });
+    const fresh = () => device.createBuffer({ size: mapBytes, usage: RAW_STORAGE_USAGE });
     const S = gpuOf(scores);
     const [P1, O1, S2] = [fresh(), fresh(), fresh()];
     const enc = device.createCommandEncoder();

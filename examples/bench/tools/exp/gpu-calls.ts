@@ -3,23 +3,20 @@
  * awaited one by one against pipelined, clears and buffers per call, and one dispatch per awaited submit.
  */
 import { integer, listOf, text } from '@mta/args';
-import { initDevice, tensor, tidy, type Tensor } from '@mta/core';
-import { webgpuContext } from '@mta/device-webgpu';
+import { tensor, tidy, type Tensor } from '@mta/core';
 import { multiTokenAttention } from '@mta/ops-mta';
-import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
 import { toolFlags } from '../tool-flags';
 import { runTool, writeJson } from '../tool-main';
+import { median } from '../../src/harness';
+import { startWebgpu } from '../webgpu-tool';
 
 const { values } = toolFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 4 })), default: [2048, 4096, 8192], help: 'sequence lengths' },
   out: { value: text('a directory'), default: 'gpu-calls-out', help: 'output directory' },
 }, 'node gpu-calls.mjs [--L 2048,4096] [--out DIR]');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 async function main(): Promise<void> {
-  registerMtaWebgpu();
-  await initDevice('webgpu');
-  const ctx = webgpuContext();
+  const ctx = await startWebgpu();
   const device = ctx.device;
   const done = () => device.queue.onSubmittedWorkDone();
   // Count clears and copies recorded per call.
@@ -68,7 +65,7 @@ async function main(): Promise<void> {
       await ctx.settle(name);
       const row = { L, name, jsMs: median(js), wallMs: median(wall), wallMin: Math.min(...wall), pipelinedMs: pipelined, clearsPerCall: per('clears'), clearMiBPerCall: per('clearBytes') / 2 ** 20, copiesPerCall: per('copies'), copyMiBPerCall: per('copyBytes') / 2 ** 20, submitsPerCall: per('submits') };
       rows.push(row);
-      console.log(`${process.env['MTA_WEBGPU_UNIFORM_EVERYWHERE'] === '1' ? 'uniform-everywhere' : 'storage-only'} ${JSON.stringify(row)}`);
+      console.log(JSON.stringify(row));
     }
     clearGrads();
     for (const t of [...leaves, gradOut]) t.dispose();

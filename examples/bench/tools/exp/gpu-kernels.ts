@@ -5,9 +5,6 @@
  *   bash .gpu/run.sh node gpu-kernels.mjs --L 4096 --out DIR
  */
 import { integer, listOf, text } from '@mta/args';
-import { initDevice } from '@mta/core';
-import { webgpuContext } from '@mta/device-webgpu';
-import { registerMtaWebgpu } from '@mta/ops-mta/webgpu';
 import { mtaGeometry, type MtaGeometry } from '../../../../packages/ops-mta/src/geometry';
 import { convForwardUnrolledShader, convTransposeUnrolledShader, convWorkgroups } from '../../../../packages/ops-mta/src/kernels/webgpu/conv-shaders';
 import { rowActivationShader } from '../../../../packages/ops-mta/src/kernels/webgpu/row-activation-shader';
@@ -17,6 +14,8 @@ import { quadConvForwardShader, quadConvTransposeShader, quadConvWorkgroups } fr
 import { quadRowActivationShader, quadRowVjpShader } from '../../../../packages/ops-mta/src/kernels/webgpu/quad-row-shaders';
 import { toolFlags } from '../tool-flags';
 import { runTool, writeJson } from '../tool-main';
+import { median } from '../../src/harness';
+import { startWebgpu, RAW_STORAGE_USAGE } from '../webgpu-tool';
 
 const { values } = toolFlags(process.argv.slice(2), {
   L: { value: listOf(integer({ min: 4 })), default: [4096], help: 'sequence lengths' },
@@ -25,13 +24,8 @@ const { values } = toolFlags(process.argv.slice(2), {
   only: { value: listOf(text('a name prefix')), default: [], help: 'run only kernels whose name starts with one of these' },
 }, 'node gpu-kernels.mjs [--L 2048,4096] [--out DIR]');
 
-const STORAGE = 0x0080 | 0x0004 | 0x0008;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-
 async function main(): Promise<void> {
-  registerMtaWebgpu();
-  await initDevice('webgpu');
-  const ctx = webgpuContext();
+  const ctx = await startWebgpu();
   const device = ctx.device;
   const wg = ctx.limits.workgroupSize;
   const done = () => device.queue.onSubmittedWorkDone();
@@ -43,7 +37,7 @@ async function main(): Promise<void> {
     const g: MtaGeometry = mtaGeometry({ B: 2, Cin: 4, Cout: 4, L, kH: 3, kW: 3 },
       { mode: 'post', sparse: false, pads: [1, 1, 1, 1], dilation: [1, 1], groups: 1 }, { dtype: 'float32', hasBias: true });
     const mapBytes = g.B * g.Cin * L * L * 4;
-    const buf = (bytes: number, usage = STORAGE) => device.createBuffer({ size: bytes, usage });
+    const buf = (bytes: number, usage = RAW_STORAGE_USAGE) => device.createBuffer({ size: bytes, usage });
     const S = buf(mapBytes), P = buf(mapBytes), O = buf(mapBytes), O2 = buf(mapBytes), G = buf(mapBytes), T1 = buf(mapBytes), T2 = buf(mapBytes);
     const wU = buf(Math.ceil(g.wElems / 4) * 16, 0x0040 | 0x0008);
     const bias = buf(16);
@@ -104,7 +98,7 @@ async function main(): Promise<void> {
       console.log(`L=${L} ${name.padEnd(28)} ${ms.toFixed(3)} ms (min ${row.min.toFixed(3)}, one awaited dispatch ${row.singleMs.toFixed(3)}), ${row.tbs.toFixed(2)} TB/s effective`);
     };
     // Max |a - b| and max |b| over the map, on the GPU.
-    const cmp = buf(8, STORAGE);
+    const cmp = buf(8, RAW_STORAGE_USAGE);
     const cmpWgsl = `@group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> r: array<atomic<u32>, 2>;
