@@ -5,7 +5,7 @@
  * back the string it built the first time (V8 keeps its hash; the cached key is the same object), so a call
  * of a shape seen before builds no WGSL. Part of the JavaScript per call that bounds small calls: on the
  * H200's host an L = 512 forward took 0.17 ms wall with 0.13 ms of it JavaScript, against a 0.02 ms submit
- * round trip (bench/h200/probes/gpu-probe.json, measured with this and the single compute pass together).
+ * round trip (bench/h200/2026-12-03-afternoon/probes/gpu-probe.json, measured with this and the single compute pass together).
  *
  * Arguments must be JSON data (numbers, strings, booleans, plain objects and arrays): the key is their JSON.
  * A generator must be a function of its arguments alone (no environment, no clock).
