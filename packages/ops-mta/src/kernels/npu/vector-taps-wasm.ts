@@ -1,7 +1,7 @@
 /**
- * The k = 3 tap instructions compiled to WebAssembly (wasm/taps.wat): f64x2 loops that compute exactly what
- * vector-taps.ts's JavaScript loops compute, about three times as fast (another ~1.2x with relaxed SIMD's
- * FMA, where the engine has it). They run on the UB arena in place, through the vector unit's `wasm` extension point (the arena's memory and a scratch after the UB for
+ * The k = 3 tap instructions compiled to WebAssembly (wasm/taps.wat): SIMD loops that compute exactly what
+ * vector-taps.ts's JavaScript loops compute (the taps in f32x4, the sums in f64x2), several times as fast.
+ * Relaxed SIMD's FMA, where the engine has it, serves only the float64 sums, where it gives the same bits. They run on the UB arena in place, through the vector unit's `wasm` extension point (the arena's memory and a scratch after the UB for
  * weights and sums). One instance per arena memory; null where the engine has no WebAssembly SIMD, and the
  * JavaScript loops run instead.
  */
@@ -32,8 +32,9 @@ export interface WasmTaps {
 export const SUMS_AT = 16;
 
 
-// Relaxed SIMD's fused multiply-add where the engine validates it (Node >= 22; not Node 20 without
-// --experimental-wasm-relaxed-simd), else mul + add: the same bits either way (taps.wat says why).
+// Relaxed SIMD's fused multiply-add for the float64 sums where the engine validates it (Node >= 22; not Node 20
+// without --experimental-wasm-relaxed-simd), else mul + add: the same bits either way (taps.wat says why). The
+// float32 taps are never fused.
 const relaxed = lazyWasmModule(NPU_TAPS_RELAXED_BASE64);
 const fallback = lazyWasmModule(NPU_TAPS_BASE64);
 // The same two importing a shared memory, for arenas in the simulator's shared memory (its core threads).

@@ -6,13 +6,40 @@
  * on a 32-byte block, and the tap step and the row strides are whole blocks (`assertRowStride`). A tap shifted
  * by a few elements therefore cannot be read in place: the band kernels realign each shift into a row of
  * its own with `gather` and pass the taps as rows `step` apart.
+ *
+ * Arithmetic. The convolution (axpy) part is float32, as on the hardware, whose vector unit computes in
+ * float32: a k-tap row is k axpy instructions in tap order, so for q = 0 .. k-1 each destination element gets
+ * d = f32(d + f32(w_q * r_q)), the weight rounded to float32 first (`fr` below). Multiply and add are rounded
+ * separately, never fused, so the result is the same on every engine: the wasm loops (wasm/taps.wat, f32x4.mul
+ * then f32x4.add) and these JavaScript loops give the same bits (float32 + and * computed in float64 and then
+ * rounded are correctly rounded float32 operations). The dot products (dotTaps, and the `out` sums of
+ * axpyDotTaps / axpyDotTapsMulti) feed the weight gradient and stay float64, each summed over t in order:
+ * issue 16 requires the weight and bias gradient sums in float64 (or compensated).
  */
 import type { UbBuf, VectorUnit } from '@mta/device-npu';
+import { tapsDotRowF64, tapsRowF64 } from './vector-taps-f64.js';
 import { SUMS_AT, type WasmTaps, wasmTaps } from './vector-taps-wasm.js';
+
+/** Rounds to float32: the vector unit's registers and results are float32 (see the top of the file). */
+const fr = Math.fround;
+
+let float64Taps = false;
+
+/**
+ * Run the taps with their arithmetic from before the float32 taps (vector-taps-f64.ts: float64 per element,
+ * JavaScript, this thread only) or back with the float32 taps; returns the previous setting. For the
+ * npu-counters test, which holds the simulator to output bits captured with the old arithmetic.
+ */
+export function setFloat64Taps(on: boolean): boolean {
+  const was = float64Taps;
+  float64Taps = on;
+  return was;
+}
 
 /**
  * dst[t] += sum_q w[q] * src[sOff + t + q * step] for t < n, q < k: one row of a 1-D convolution with k taps
- * (a weight row of the kernel), fused so dst is read and written once. `step` may be negative.
+ * (a weight row of the kernel), fused so dst is read and written once. `step` may be negative. Float32, one
+ * rounded axpy per tap in order (the top of the file).
  */
 export function axpyTaps(v: VectorUnit, dst: UbBuf, dOff: number, src: UbBuf, sOff: number, step: number, w: Float64Array, k: number, n: number): void {
   if (n === 0 || k === 0) return;
@@ -20,26 +47,7 @@ export function axpyTaps(v: VectorUnit, dst: UbBuf, dOff: number, src: UbBuf, sO
   const lo = Math.min(sOff, sOff + (k - 1) * step);
   v.arenaIndex('axpyTaps', src, lo, n + Math.abs((k - 1) * step));
   if (k > 1) v.assertRowStride('axpyTaps', src, step);
-  const s = src.offset + sOff;
-  const a = v.arena;
-  if (k === 1) {
-    const w0 = w[0]!;
-    for (let t = 0; t < n; t++) a[d + t] += w0 * a[s + t]!;
-  } else if (k === 2) {
-    const w0 = w[0]!, w1 = w[1]!;
-    const s1 = s + step;
-    for (let t = 0; t < n; t++) a[d + t] += w0 * a[s + t]! + w1 * a[s1 + t]!;
-  } else if (k === 3) {
-    const w0 = w[0]!, w1 = w[1]!, w2 = w[2]!;
-    const s1 = s + step, s2 = s + 2 * step;
-    for (let t = 0; t < n; t++) a[d + t] += w0 * a[s + t]! + w1 * a[s1 + t]! + w2 * a[s2 + t]!;
-  } else {
-    for (let q = 0; q < k; q++) {
-      const wq = w[q]!;
-      const sq = s + q * step;
-      for (let t = 0; t < n; t++) a[d + t] += wq * a[sq + t]!;
-    }
-  }
+  (float64Taps ? tapsRowF64 : tapsRow)(v.arena, d, src.offset + sOff, step, w, 0, k, n);
   v.count(n, k);
 }
 
@@ -78,7 +86,8 @@ export function dotTaps(v: VectorUnit, x: UbBuf, xOff: number, y: UbBuf, yOff: n
 
 /**
  * The two uses of one ring row in a transposed convolution, fused into one pass over it:
- * dst[t] += sum_q w[q] * src[sOff + t + q * step]   and   out[q] = sum_t x[xOff + t] * src[sOff + t + q * step].
+ * dst[t] += sum_q w[q] * src[sOff + t + q * step]   and   out[q] = sum_t x[xOff + t] * src[sOff + t + q * step],
+ * the first in float32 as axpyTaps, the sums in float64.
  */
 export function axpyDotTaps(v: VectorUnit, dst: UbBuf, dOff: number, src: UbBuf, sOff: number, step: number, w: Float64Array, k: number, n: number, x: UbBuf, xOff: number, out: Float64Array): void {
   out.fill(0, 0, k);
@@ -88,36 +97,7 @@ export function axpyDotTaps(v: VectorUnit, dst: UbBuf, dOff: number, src: UbBuf,
   const lo = Math.min(sOff, sOff + (k - 1) * step);
   v.arenaIndex('axpyDotTaps', src, lo, n + Math.abs((k - 1) * step));
   if (k > 1) v.assertRowStride('axpyDotTaps', src, step);
-  const s = src.offset + sOff;
-  const a = v.arena;
-  if (k === 3) {
-    const w0 = w[0]!, w1 = w[1]!, w2 = w[2]!;
-    const s1 = s + step, s2 = s + 2 * step;
-    let o0 = 0, o1 = 0, o2 = 0;
-    for (let t = 0; t < n; t++) {
-      const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
-      const xv = a[xi + t]!;
-      a[d + t] += w0 * r0 + w1 * r1 + w2 * r2;
-      o0 += xv * r0;
-      o1 += xv * r1;
-      o2 += xv * r2;
-    }
-    out[0] = o0;
-    out[1] = o1;
-    out[2] = o2;
-  } else {
-    for (let q = 0; q < k; q++) {
-      const wq = w[q]!;
-      const sq = s + q * step;
-      let oq = 0;
-      for (let t = 0; t < n; t++) {
-        const r = a[sq + t]!;
-        a[d + t] += wq * r;
-        oq += a[xi + t]! * r;
-      }
-      out[q] = oq;
-    }
-  }
+  (float64Taps ? tapsDotRowF64 : tapsDotRow)(v.arena, d, src.offset + sOff, step, w, 0, k, n, xi, out);
   v.count(n, 3 * k);
 }
 
@@ -137,37 +117,43 @@ export function axpyTapsMulti(v: VectorUnit, dst: UbBuf, dOff: number, dStride: 
   if (m > 1) v.assertRowStride('axpyTapsMulti', dst, dStride);
   v.assertDisjoint('axpyTapsMulti', dst, d, (m - 1) * dStride + n, sLo, span);
   const s = src.offset + sOff;
+  const a = v.arena;
+  if (float64Taps) {
+    for (let j = 0; j < m; j++) tapsRowF64(a, d + j * dStride, s, step, w, j * k, k, n);
+    v.count(n, k * m);
+    return;
+  }
   const wt = k === 3 ? wasmTaps(v) : null;
   if (wt) {
     tapsMultiWasm(wt, d, dStride, m, s, step, w, n);
     v.count(n, k * m);
     return;
   }
-  const a = v.arena;
   let j = 0;
   if (k === 3) {
     const s1 = s + step, s2 = s + 2 * step;
     for (; j + 4 <= m; j += 4) {
       const d0 = d + j * dStride, d1 = d0 + dStride, d2 = d1 + dStride, d3 = d2 + dStride;
       const wj = j * 3;
-      const a0 = w[wj]!, a1 = w[wj + 1]!, a2 = w[wj + 2]!, b0 = w[wj + 3]!, b1 = w[wj + 4]!, b2 = w[wj + 5]!;
-      const c0 = w[wj + 6]!, c1 = w[wj + 7]!, c2 = w[wj + 8]!, e0 = w[wj + 9]!, e1 = w[wj + 10]!, e2 = w[wj + 11]!;
+      const a0 = fr(w[wj]!), a1 = fr(w[wj + 1]!), a2 = fr(w[wj + 2]!), b0 = fr(w[wj + 3]!), b1 = fr(w[wj + 4]!), b2 = fr(w[wj + 5]!);
+      const c0 = fr(w[wj + 6]!), c1 = fr(w[wj + 7]!), c2 = fr(w[wj + 8]!), e0 = fr(w[wj + 9]!), e1 = fr(w[wj + 10]!), e2 = fr(w[wj + 11]!);
       for (let t = 0; t < n; t++) {
         const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
-        a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
-        a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
-        a[d2 + t] += c0 * r0 + c1 * r1 + c2 * r2;
-        a[d3 + t] += e0 * r0 + e1 * r1 + e2 * r2;
+        // One rounded axpy per tap, in tap order; the store rounds the last sum.
+        a[d0 + t] = fr(fr(a[d0 + t]! + fr(a0 * r0)) + fr(a1 * r1)) + fr(a2 * r2);
+        a[d1 + t] = fr(fr(a[d1 + t]! + fr(b0 * r0)) + fr(b1 * r1)) + fr(b2 * r2);
+        a[d2 + t] = fr(fr(a[d2 + t]! + fr(c0 * r0)) + fr(c1 * r1)) + fr(c2 * r2);
+        a[d3 + t] = fr(fr(a[d3 + t]! + fr(e0 * r0)) + fr(e1 * r1)) + fr(e2 * r2);
       }
     }
     for (; j + 2 <= m; j += 2) {
       const d0 = d + j * dStride, d1 = d0 + dStride;
       const wj = j * 3;
-      const a0 = w[wj]!, a1 = w[wj + 1]!, a2 = w[wj + 2]!, b0 = w[wj + 3]!, b1 = w[wj + 4]!, b2 = w[wj + 5]!;
+      const a0 = fr(w[wj]!), a1 = fr(w[wj + 1]!), a2 = fr(w[wj + 2]!), b0 = fr(w[wj + 3]!), b1 = fr(w[wj + 4]!), b2 = fr(w[wj + 5]!);
       for (let t = 0; t < n; t++) {
         const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
-        a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
-        a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
+        a[d0 + t] = fr(fr(a[d0 + t]! + fr(a0 * r0)) + fr(a1 * r1)) + fr(a2 * r2);
+        a[d1 + t] = fr(fr(a[d1 + t]! + fr(b0 * r0)) + fr(b1 * r1)) + fr(b2 * r2);
       }
     }
   }
@@ -194,23 +180,21 @@ function tapsMultiWasm(wt: WasmTaps, d: number, dStride: number, m: number, s: n
   }
 }
 
+/**
+ * One destination row += k taps of the source row, taps w[wOff .. wOff + k): per element, one rounded float32
+ * axpy per tap in tap order (the Float32Array store rounds each sum). k = 3 keeps the element in a register
+ * across its taps; any other k runs tap by tap over the row, which is the same order per element.
+ */
 function tapsRow(a: Float32Array, d: number, s: number, step: number, w: Float64Array, wOff: number, k: number, n: number): void {
-  if (k === 1) {
-    const w0 = w[wOff]!;
-    for (let t = 0; t < n; t++) a[d + t] += w0 * a[s + t]!;
-  } else if (k === 2) {
-    const w0 = w[wOff]!, w1 = w[wOff + 1]!;
-    const s1 = s + step;
-    for (let t = 0; t < n; t++) a[d + t] += w0 * a[s + t]! + w1 * a[s1 + t]!;
-  } else if (k === 3) {
-    const w0 = w[wOff]!, w1 = w[wOff + 1]!, w2 = w[wOff + 2]!;
+  if (k === 3) {
+    const w0 = fr(w[wOff]!), w1 = fr(w[wOff + 1]!), w2 = fr(w[wOff + 2]!);
     const s1 = s + step, s2 = s + 2 * step;
-    for (let t = 0; t < n; t++) a[d + t] += w0 * a[s + t]! + w1 * a[s1 + t]! + w2 * a[s2 + t]!;
+    for (let t = 0; t < n; t++) a[d + t] = fr(fr(a[d + t]! + fr(w0 * a[s + t]!)) + fr(w1 * a[s1 + t]!)) + fr(w2 * a[s2 + t]!);
   } else {
     for (let q = 0; q < k; q++) {
-      const wq = w[wOff + q]!;
+      const wq = fr(w[wOff + q]!);
       const sq = s + q * step;
-      for (let t = 0; t < n; t++) a[d + t] += wq * a[sq + t]!;
+      for (let t = 0; t < n; t++) a[d + t] += fr(wq * a[sq + t]!);
     }
   }
 }
@@ -243,6 +227,11 @@ export function axpyDotTapsMulti(
   v.assertDisjoint('axpyDotTapsMulti', dst, d, dSpan, xi, (m - 1) * xStride + n);
   const s = src.offset + sOff;
   const a = v.arena;
+  if (float64Taps) {
+    for (let j = 0; j < m; j++) tapsDotRowF64(a, d + j * dStride, s, step, w, j * k, k, n, xi + j * xStride, out);
+    v.count(n, 3 * k * m);
+    return;
+  }
   let j = 0;
   const wt = k === 3 ? wasmTaps(v) : null;
   if (wt) {
@@ -261,13 +250,14 @@ export function axpyDotTapsMulti(
       const d0 = d + j * dStride, d1 = d0 + dStride;
       const x0 = xi + j * xStride, x1 = x0 + xStride;
       const wj = j * 3;
-      const a0 = w[wj]!, a1 = w[wj + 1]!, a2 = w[wj + 2]!, b0 = w[wj + 3]!, b1 = w[wj + 4]!, b2 = w[wj + 5]!;
+      const a0 = fr(w[wj]!), a1 = fr(w[wj + 1]!), a2 = fr(w[wj + 2]!), b0 = fr(w[wj + 3]!), b1 = fr(w[wj + 4]!), b2 = fr(w[wj + 5]!);
       let p0 = 0, p1 = 0, p2 = 0, q0 = 0, q1 = 0, q2 = 0;
       for (let t = 0; t < n; t++) {
         const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
         const xa = a[x0 + t]!, xb = a[x1 + t]!;
-        a[d0 + t] += a0 * r0 + a1 * r1 + a2 * r2;
-        a[d1 + t] += b0 * r0 + b1 * r1 + b2 * r2;
+        // float32 taps as tapsRow; the sums below in float64.
+        a[d0 + t] = fr(fr(a[d0 + t]! + fr(a0 * r0)) + fr(a1 * r1)) + fr(a2 * r2);
+        a[d1 + t] = fr(fr(a[d1 + t]! + fr(b0 * r0)) + fr(b1 * r1)) + fr(b2 * r2);
         p0 += xa * r0;
         p1 += xa * r1;
         p2 += xa * r2;
@@ -287,15 +277,16 @@ export function axpyDotTapsMulti(
   v.count(n, 3 * k * m);
 }
 
+/** tapsRow's float32 taps and, fused into the same pass, the k float64 sums out[wOff + q] = sum_t x[t] * src_q[t]. */
 function tapsDotRow(a: Float32Array, d: number, s: number, step: number, w: Float64Array, wOff: number, k: number, n: number, xi: number, out: Float64Array): void {
   if (k === 3) {
-    const w0 = w[wOff]!, w1 = w[wOff + 1]!, w2 = w[wOff + 2]!;
+    const w0 = fr(w[wOff]!), w1 = fr(w[wOff + 1]!), w2 = fr(w[wOff + 2]!);
     const s1 = s + step, s2 = s + 2 * step;
     let o0 = 0, o1 = 0, o2 = 0;
     for (let t = 0; t < n; t++) {
       const r0 = a[s + t]!, r1 = a[s1 + t]!, r2 = a[s2 + t]!;
       const xv = a[xi + t]!;
-      a[d + t] += w0 * r0 + w1 * r1 + w2 * r2;
+      a[d + t] = fr(fr(a[d + t]! + fr(w0 * r0)) + fr(w1 * r1)) + fr(w2 * r2);
       o0 += xv * r0;
       o1 += xv * r1;
       o2 += xv * r2;
@@ -305,12 +296,12 @@ function tapsDotRow(a: Float32Array, d: number, s: number, step: number, w: Floa
     out[wOff + 2] = o2;
   } else {
     for (let q = 0; q < k; q++) {
-      const wq = w[wOff + q]!;
+      const wq = fr(w[wOff + q]!);
       const sq = s + q * step;
       let oq = 0;
       for (let t = 0; t < n; t++) {
         const r = a[sq + t]!;
-        a[d + t] += wq * r;
+        a[d + t] += fr(wq * r);
         oq += a[xi + t]! * r;
       }
       out[wOff + q] = oq;
