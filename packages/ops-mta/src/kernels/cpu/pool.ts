@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { cpuArena } from '@mta/device-cpu';
 import { runJobItem, type MtaJob } from './job.js';
 import {
-  CONTROL_INTS, ERROR_LENGTH, NEXT_ITEM, STOP_ITEMS, WORKERS_DONE, WORKER_ITEMS, drainItems, readControlError,
+  CONTROL_INTS, ERROR_LENGTH, JOB_GENERATION, NEXT_ITEM, POOL_CLOSED, STOP_ITEMS, WORKERS_DONE, WORKER_ITEMS,
+  drainItems, readControlError,
 } from './pool-protocol.js';
 import type { WasmMemory } from './wasm-rows-f32.js';
 import { workerSource } from '../worker-source.js';
@@ -21,9 +22,10 @@ export interface MtaCpuPoolOptions {
 }
 
 /**
- * worker_threads helpers for the fused kernels. `run` is synchronous: the caller posts the job (its
- * arrays must live in SharedArrayBuffers), works on items itself, then blocks in Atomics.wait until
- * every worker has reported. Node allows Atomics.wait on the main thread; browsers do not.
+ * worker_threads helpers for the fused kernels. `run` is synchronous: the caller posts the job on every
+ * worker's port (its arrays must live in SharedArrayBuffers) and wakes the workers through the control
+ * block (pool-protocol.ts), works on items itself, then blocks in Atomics.wait until every worker has
+ * reported. Node allows Atomics.wait on the main thread; browsers do not.
  * Every worker is handed the cpu arena's shared WebAssembly.Memory when it starts (and its index), so the
  * float32 loops on every thread work on the maps the cpu device keeps there, in place.
  */
@@ -32,6 +34,8 @@ export class MtaCpuPool {
 
   private constructor(
     private readonly workers: readonly Worker[],
+    /** The caller's end of each worker's job channel. */
+    private readonly jobPorts: readonly MessagePort[],
     private readonly control: Int32Array,
     private readonly timeoutMs: number,
     private readonly callerWorks: boolean,
@@ -53,9 +57,12 @@ export class MtaCpuPool {
     const memory = cpuArena.memory;
     const source = workerSource(import.meta.url, './worker-entry', 'MtaCpuPool.create');
     const workers: Worker[] = [];
+    const jobPorts: MessagePort[] = [];
     try {
       for (let k = 1; k < threads; k++) {
-        workers.push(new Worker(source.code, { eval: source.evalCode, workerData: { control, memory, index: k } }));
+        const { port1, port2 } = new MessageChannel();
+        jobPorts.push(port1);
+        workers.push(new Worker(source.code, { eval: source.evalCode, workerData: { control, memory, index: k, jobs: port2 }, transferList: [port2] }));
       }
       await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
         worker.once('message', () => resolve());
@@ -64,11 +71,13 @@ export class MtaCpuPool {
       })));
     } catch (error) {
       await Promise.all(workers.map((worker) => worker.terminate()));
+      for (const jobPort of jobPorts) jobPort.close();
       throw error;
     }
     // Idle workers must not keep the process alive.
     for (const worker of workers) worker.unref();
-    return new MtaCpuPool(workers, control, options.timeoutMs ?? 600_000, options.callerWorks ?? true, memory);
+    for (const jobPort of jobPorts) jobPort.unref();
+    return new MtaCpuPool(workers, jobPorts, control, options.timeoutMs ?? 600_000, options.callerWorks ?? true, memory);
   }
 
   get threads(): number {
@@ -87,7 +96,9 @@ export class MtaCpuPool {
     Atomics.store(control, NEXT_ITEM, 0);
     Atomics.store(control, WORKERS_DONE, 0);
     Atomics.store(control, ERROR_LENGTH, 0);
-    for (const worker of this.workers) worker.postMessage(job);
+    for (const jobPort of this.jobPorts) jobPort.postMessage(job);
+    Atomics.add(control, JOB_GENERATION, 1);
+    Atomics.notify(control, JOB_GENERATION);
     let callerError: unknown = null;
     try {
       if (this.callerWorks || this.workers.length === 0) drainItems(control, job.plan.items.length, (item) => runJobItem(job, item));
@@ -112,6 +123,10 @@ export class MtaCpuPool {
 
   async close(): Promise<void> {
     this.broken ??= 'closed';
+    Atomics.store(this.control, POOL_CLOSED, 1);
+    Atomics.add(this.control, JOB_GENERATION, 1);
+    Atomics.notify(this.control, JOB_GENERATION);
     await Promise.all(this.workers.map((worker) => worker.terminate()));
+    for (const jobPort of this.jobPorts) jobPort.close();
   }
 }
