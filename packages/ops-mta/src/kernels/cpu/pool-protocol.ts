@@ -1,8 +1,8 @@
+import type { WakeWords } from '../worker-wake.js';
+
 /**
  * The control block shared by the caller and the pool's workers (an Int32Array over a
- * SharedArrayBuffer). The caller posts a job on each worker's port, then adds 1 to JOB_GENERATION and
- * notifies: idle workers sleep in Atomics.wait on it (a futex), so they start within microseconds, where a
- * 'message' event waits for the worker's event loop to turn (about 0.1 ms, which a small call feels).
+ * SharedArrayBuffer). Jobs reach idle workers through JOB_GENERATION and POOL_CLOSED (worker-wake.ts).
  * Work items are claimed with Atomics.add on NEXT_ITEM; each worker adds 1 to WORKERS_DONE when it runs
  * out of items and notifies; a failing worker writes its message. WORKER_ITEMS counts the items workers (not
  * the caller) ran, so tests can prove the workers did the work they check.
@@ -11,8 +11,8 @@ export const NEXT_ITEM = 0;
 export const WORKERS_DONE = 1;
 export const WORKER_ITEMS = 2;
 export const JOB_GENERATION = 3;
-/** Set to 1 when the pool closes: workers leave their wait loop. */
 export const POOL_CLOSED = 4;
+export const CPU_WAKE_WORDS: WakeWords = { generation: JOB_GENERATION, closed: POOL_CLOSED };
 export const ERROR_LENGTH = 5;
 export const ERROR_TEXT = 6;
 export const ERROR_CAPACITY = 1000;

@@ -3,11 +3,12 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { cpuArena } from '@mta/device-cpu';
 import { runJobItem, type MtaJob } from './job.js';
 import {
-  CONTROL_INTS, ERROR_LENGTH, JOB_GENERATION, NEXT_ITEM, POOL_CLOSED, STOP_ITEMS, WORKERS_DONE, WORKER_ITEMS,
-  drainItems, readControlError,
+  CONTROL_INTS, CPU_WAKE_WORDS, ERROR_LENGTH, NEXT_ITEM, STOP_ITEMS, WORKERS_DONE, WORKER_ITEMS, drainItems,
+  readControlError,
 } from './pool-protocol.js';
 import type { WasmMemory } from './wasm-rows-f32.js';
 import { workerSource } from '../worker-source.js';
+import { closeWorkers, postJob } from '../worker-wake.js';
 
 export interface MtaCpuPoolOptions {
   /** Threads working on a call, the calling thread included (it works too). Default: available cores. */
@@ -96,9 +97,7 @@ export class MtaCpuPool {
     Atomics.store(control, NEXT_ITEM, 0);
     Atomics.store(control, WORKERS_DONE, 0);
     Atomics.store(control, ERROR_LENGTH, 0);
-    for (const jobPort of this.jobPorts) jobPort.postMessage(job);
-    Atomics.add(control, JOB_GENERATION, 1);
-    Atomics.notify(control, JOB_GENERATION);
+    postJob(control, CPU_WAKE_WORDS, this.jobPorts, job);
     let callerError: unknown = null;
     try {
       if (this.callerWorks || this.workers.length === 0) drainItems(control, job.plan.items.length, (item) => runJobItem(job, item));
@@ -123,9 +122,7 @@ export class MtaCpuPool {
 
   async close(): Promise<void> {
     this.broken ??= 'closed';
-    Atomics.store(this.control, POOL_CLOSED, 1);
-    Atomics.add(this.control, JOB_GENERATION, 1);
-    Atomics.notify(this.control, JOB_GENERATION);
+    closeWorkers(this.control, CPU_WAKE_WORDS);
     await Promise.all(this.workers.map((worker) => worker.terminate()));
     for (const jobPort of this.jobPorts) jobPort.close();
   }

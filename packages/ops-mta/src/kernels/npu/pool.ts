@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import type { NpuCoreJob, NpuCorePool, NpuCoreResult } from '@mta/device-npu';
 import { workerSource } from '../worker-source.js';
-import { CORES, DONE, NEXT, type NpuWorkerReply, STOPPED, claimedCore } from './pool-protocol.js';
+import { closeWorkers, postJob } from '../worker-wake.js';
+import { CONTROL_INTS, CORES, DONE, NEXT, NPU_WAKE_WORDS, type NpuWorkerReply, STOPPED, claimedCore } from './pool-protocol.js';
 
 export interface NpuThreadPoolOptions {
   /** Threads working on a launch, the calling thread included. Default: available cores. */
@@ -19,7 +20,7 @@ export interface NpuThreadPoolOptions {
 /**
  * worker_threads for the npu simulator's parallel launches (device-npu's parallel.ts): an `NpuCorePool` whose
  * workers run the MTA band kernels' cores by name (npu-worker-entry.ts). Synchronous like the simulator: `start`
- * posts the launch, the caller claims and runs cores too, `finish` blocks in Atomics.wait until every worker
+ * posts the launch on each worker's channel and wakes the workers (worker-wake.ts), the caller claims and runs cores too, `finish` blocks in Atomics.wait until every worker
  * has reported and reads their replies with receiveMessageOnPort (no event-loop turn needed). Node allows
  * Atomics.wait on the main thread; browsers do not, so this is Node only.
  */
@@ -28,7 +29,8 @@ export class NpuThreadPool implements NpuCorePool {
 
   private constructor(
     private readonly workers: readonly Worker[],
-    private readonly replies: readonly MessagePort[],
+    /** The caller's end of each worker's channel: launches go out on it, replies come back on it. */
+    private readonly ports: readonly MessagePort[],
     private readonly control: Int32Array,
     private readonly timeoutMs: number,
     private readonly callerWorks: boolean,
@@ -42,15 +44,15 @@ export class NpuThreadPool implements NpuCorePool {
   static async create(options: NpuThreadPoolOptions = {}): Promise<NpuThreadPool> {
     const threads = options.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`NpuThreadPool.create: threads: expected an integer >= 1, got ${threads}.`);
-    const control = new Int32Array(new SharedArrayBuffer(4 * 4));
+    const control = new Int32Array(new SharedArrayBuffer(CONTROL_INTS * 4));
     const source = workerSource(import.meta.url, './npu-worker-entry', 'NpuThreadPool.create');
     const workers: Worker[] = [];
-    const replies: MessagePort[] = [];
+    const ports: MessagePort[] = [];
     try {
       for (let k = 1; k < threads; k++) {
         const channel = new MessageChannel();
-        replies.push(channel.port1);
-        workers.push(new Worker(source.code, { eval: source.evalCode, workerData: { control, replies: channel.port2, index: k - 1 }, transferList: [channel.port2] }));
+        ports.push(channel.port1);
+        workers.push(new Worker(source.code, { eval: source.evalCode, workerData: { control, port: channel.port2, index: k - 1 }, transferList: [channel.port2] }));
       }
       await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
         worker.once('message', () => resolve());
@@ -59,11 +61,13 @@ export class NpuThreadPool implements NpuCorePool {
       })));
     } catch (error) {
       await Promise.all(workers.map((worker) => worker.terminate()));
+      for (const port of ports) port.close();
       throw error;
     }
     // Idle workers must not keep the process alive.
     for (const worker of workers) worker.unref();
-    return new NpuThreadPool(workers, replies, control, options.timeoutMs ?? 600_000, options.callerWorks ?? true);
+    for (const port of ports) port.unref();
+    return new NpuThreadPool(workers, ports, control, options.timeoutMs ?? 600_000, options.callerWorks ?? true);
   }
 
   get threads(): number {
@@ -77,7 +81,7 @@ export class NpuThreadPool implements NpuCorePool {
     Atomics.store(c, CORES, job.cores);
     Atomics.store(c, DONE, 0);
     // A job that does not clone throws here, on the first worker, before any worker has it.
-    for (const worker of this.workers) worker.postMessage(job);
+    postJob(c, NPU_WAKE_WORDS, this.ports, job);
   }
 
   claim(): number {
@@ -104,7 +108,7 @@ export class NpuThreadPool implements NpuCorePool {
     }
     const results: NpuCoreResult[] = [];
     let error: string | null = null;
-    for (const port of this.replies) {
+    for (const port of this.ports) {
       // Each worker posted its reply before counting itself done.
       const reply = receiveMessageOnPort(port)?.message as NpuWorkerReply | undefined;
       if (reply === undefined) error ??= 'a worker reported done without a reply';
@@ -116,6 +120,8 @@ export class NpuThreadPool implements NpuCorePool {
 
   async close(): Promise<void> {
     this.broken ??= 'closed';
+    closeWorkers(this.control, NPU_WAKE_WORDS);
     await Promise.all(this.workers.map((worker) => worker.terminate()));
+    for (const port of this.ports) port.close();
   }
 }
