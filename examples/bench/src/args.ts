@@ -9,8 +9,11 @@ import { PHASES, VARIANTS, type BenchBackendEntry } from './types';
 
 export const DEFAULT_LS: readonly number[] = [128, 256, 512, 1024, 2048];
 const QUICK_LS: readonly number[] = [64, 128];
-const DEFAULT_MEASURE: MeasureSettings = { warmup: 2, repeats: 5, minTimeMs: 1000 };
-const QUICK_MEASURE: MeasureSettings = { warmup: 1, repeats: 3, minTimeMs: 0 };
+// The warm-up also runs for at least warmupMinMs: V8 moves hot wasm from its baseline compiler (Liftoff) to
+// TurboFan only after a while, per thread, so a cell of 2 ms calls timed after two warm-ups times partly
+// baseline code (the cpu kernel's forward + backward at L = 256: 2.2 ms median after 2 warm-ups, 1.6 after 300).
+const DEFAULT_MEASURE: MeasureSettings = { warmup: 2, repeats: 5, minTimeMs: 1000, warmupMinMs: 500 };
+const QUICK_MEASURE: MeasureSettings = { warmup: 1, repeats: 3, minTimeMs: 0, warmupMinMs: 0 };
 
 /** The flags of `pnpm bench`, read by the examples' one parser (@mta/args); `usage` lists them. */
 function benchFlags(backends: readonly BenchBackendEntry[]) {
@@ -29,6 +32,7 @@ function benchFlags(backends: readonly BenchBackendEntry[]) {
     hugetlb: { value: oneOf(['off', 'on', 'both'] as const), placeholder: 'off|on|both', help: 'run cells with GLIBC_TUNABLES=glibc.malloc.hugetlb=1: on, off, or both (every cell twice; default off)' },
     phases: { value: listOf(oneOf(PHASES)), placeholder: 'a,b', help: `${PHASES.join(',')} (default both)` },
     warmup: { value: integer(), placeholder: 'N', help: `untimed runs first (default ${DEFAULT_MEASURE.warmup})` },
+    'warmup-ms': { value: integer(), placeholder: 'MS', help: `untimed runs continue until MS total (default ${DEFAULT_MEASURE.warmupMinMs}: JIT tiers)` },
     repeats: { value: integer({ min: 1 }), placeholder: 'N', help: `timed runs at least (default ${DEFAULT_MEASURE.repeats})` },
     'min-time': { value: integer(), placeholder: 'MS', help: `timed runs continue until MS total (default ${DEFAULT_MEASURE.minTimeMs})` },
     'no-cap': { switch: true, help: 'also run slow peers beyond their default largest L' },
@@ -69,6 +73,7 @@ export function parseBenchArgs(argv: readonly string[], backends: readonly Bench
       warmup: values.warmup ?? defaults.warmup,
       repeats: values.repeats ?? defaults.repeats,
       minTimeMs: values['min-time'] ?? defaults.minTimeMs,
+      warmupMinMs: values['warmup-ms'] ?? defaults.warmupMinMs,
     },
     repeatsFromUser: values.repeats !== undefined || values.quick,
     noCap: values['no-cap'],

@@ -89,6 +89,12 @@ function targetLines(report: BenchReport): string[] {
   return lines;
 }
 
+/** How each cell was timed, from the run's settings (older results files carry no warm-up time). */
+function measureWords(settings: BenchReport['settings']): string {
+  const warmup = `${settings.warmup} warm-up runs${settings.warmupMinMs ? ` and at least ${settings.warmupMinMs} ms of them (JIT tiers)` : ''}`;
+  return `: ${warmup}, then at least ${settings.repeats} timed runs and ${settings.minTimeMs} ms; medians`;
+}
+
 /** The generated README block (markers included). */
 export function readmeBenchBlock(report: BenchReport): string {
   const env = report.environment;
@@ -97,7 +103,7 @@ export function readmeBenchBlock(report: BenchReport): string {
     README_BEGIN,
     `From \`bench/results.json\` (${report.createdAt.slice(0, 16).replace('T', ' ')} UTC): ${env.cpu}, ${env.cpus} cores, Node ${env.node}, ` +
       `load average ${load1.toFixed(1)} / ${load5.toFixed(1)} (1 / 5 min) at the end of the run${load5 > env.cpus * 0.75 ? ': other work shared the CPU, compare ratios' : ''}. ` +
-      'Every cell ran in a fresh process.',
+      'Every cell ran in a fresh process' + measureWords(report.settings) + '.',
     '',
     '| backend | runtime | threads | SIMD |',
     '|---|---|---:|---|',

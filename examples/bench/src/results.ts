@@ -43,7 +43,7 @@ export interface BenchReport {
     readonly dtype: 'float32';
     readonly seed: number;
   };
-  readonly settings: { readonly warmup: number; readonly repeats: number; readonly minTimeMs: number; readonly isolate: boolean; readonly check: boolean };
+  readonly settings: { readonly warmup: number; readonly warmupMinMs?: number; readonly repeats: number; readonly minTimeMs: number; readonly isolate: boolean; readonly check: boolean };
   readonly reference: string | null;
   readonly backends: readonly { readonly name: string; readonly kind: 'peer' | 'ours'; readonly summary: string; readonly runtime: string | null }[];
   readonly notes: readonly string[];
