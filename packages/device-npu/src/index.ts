@@ -29,4 +29,4 @@ export {
   runCoreJob, type CoreWrites, type JobArena, type JobGm, type NpuCoreJob, type NpuCorePool, type NpuCoreResult, type ParallelBody, type ParallelKernel,
 } from './parallel.js';
 export type { CoreCounts } from './core-context.js';
-export { ubWrite, ubRead, seededValues } from './testing.js';
+export { ubWrite, ubRead, ubStage, seededValues } from './testing.js';

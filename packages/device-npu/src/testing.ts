@@ -10,6 +10,16 @@ export function ubWrite(ctx: KernelContext, buf: UbBuf, values: ArrayLike<number
   for (let i = 0; i < values.length; i++) ctx.v.set(buf, i, values[i]!);
 }
 
+/** Allocates one UB buffer per entry, named by its key and as long as its values, and writes the values in. */
+export function ubStage<K extends string>(ctx: KernelContext, rows: Record<K, ArrayLike<number>>): Record<K, UbBuf> {
+  const bufs = {} as Record<K, UbBuf>;
+  for (const name of Object.keys(rows) as K[]) {
+    bufs[name] = ctx.alloc(name, rows[name].length);
+    ubWrite(ctx, bufs[name], rows[name]);
+  }
+  return bufs;
+}
+
 export function ubRead(ctx: KernelContext, buf: UbBuf, n: number): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = ctx.v.get(buf, i);

@@ -8,7 +8,7 @@
  * differ) and weights that are not float32 values.
  */
 import { describe, expect, it } from 'vitest';
-import { NpuSimulator, makeNpuSpec, seededValues, ubWrite, type KernelContext } from '@mta/device-npu';
+import { NpuSimulator, makeNpuSpec, seededValues, ubStage, type KernelContext } from '@mta/device-npu';
 import { axpyDotTaps, axpyDotTapsMulti, axpyTaps, axpyTapsMulti } from '../src/kernels/npu/vector-taps.js';
 import { setWasmTaps, wasmTaps } from '../src/kernels/npu/vector-taps-wasm.js';
 
@@ -43,12 +43,7 @@ function run(c: Case, wasmOn: boolean, w: Float64Array, srcVals: Float32Array, d
       if (wasmOn) expect(wasmTaps(ctx.v)).not.toBeNull();
       const { m, k, step, n } = c;
       const sOff = step < 0 ? (k - 1) * -step : 0;
-      const src = ctx.alloc('src', srcVals.length);
-      const dst = ctx.alloc('dst', dstVals.length);
-      const x = ctx.alloc('x', xVals.length);
-      ubWrite(ctx, src, srcVals);
-      ubWrite(ctx, dst, dstVals);
-      ubWrite(ctx, x, xVals);
+      const { src, dst, x } = ubStage(ctx, { src: srcVals, dst: dstVals, x: xVals });
       const out = new Float64Array(m * k);
       if (c.multi) {
         if (c.op === 'axpy') axpyTapsMulti(ctx.v, dst, 0, stride, m, src, sOff, step, w, k, n);

@@ -3,7 +3,7 @@
  * for every row grouping, odd and even lengths, negative tap steps and non-finite values, and count the same.
  */
 import { describe, expect, it } from 'vitest';
-import { NpuSimulator, makeNpuSpec, seededValues, ubWrite, type KernelContext } from '@mta/device-npu';
+import { NpuSimulator, makeNpuSpec, seededValues, ubStage, type KernelContext } from '@mta/device-npu';
 import { axpyDotTapsMulti, axpyTapsMulti } from '../src/kernels/npu/vector-taps.js';
 import { setWasmTaps, wasmTaps } from '../src/kernels/npu/vector-taps-wasm.js';
 
@@ -49,12 +49,7 @@ describe('k = 3 taps: wasm equals the JavaScript loops bit for bit', () => {
     const xVals = gen((m - 1) * stride + n, 19 + m);
     for (const op of ['axpy', 'axpyDot'] as const) {
       const body = (ctx: KernelContext): { dst: Uint32Array; out: Float64Array } => {
-        const src = ctx.alloc('src', span);
-        const dst = ctx.alloc('dst', dstVals.length);
-        const x = ctx.alloc('x', xVals.length);
-        ubWrite(ctx, src, srcVals);
-        ubWrite(ctx, dst, dstVals);
-        ubWrite(ctx, x, xVals);
+        const { src, dst, x } = ubStage(ctx, { src: srcVals, dst: dstVals, x: xVals });
         const out = new Float64Array(m * k);
         if (op === 'axpy') axpyTapsMulti(ctx.v, dst, 0, stride, m, src, sOff, step, w, k, n);
         else axpyDotTapsMulti(ctx.v, dst, 0, stride, m, src, sOff, step, w, k, n, x, 0, stride, out);

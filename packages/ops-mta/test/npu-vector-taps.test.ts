@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NpuAccessError, NpuSimulator, VectorAlignmentError, makeNpuSpec, seededValues, ubRead, ubWrite, type UbBuf, type VectorUnit } from '@mta/device-npu';
+import { NpuAccessError, NpuSimulator, VectorAlignmentError, makeNpuSpec, seededValues, ubRead, ubStage, ubWrite, type UbBuf, type VectorUnit } from '@mta/device-npu';
 import { axpyDotTaps, axpyDotTapsMulti, axpyTaps, axpyTapsMulti } from '../src/kernels/npu/vector-taps.js';
 
 
@@ -59,12 +59,7 @@ describe('MTA convolution taps on the npu vector unit', () => {
     const repeats: number[] = [];
     for (const mode of ['fused', 'separate'] as const) {
       sim.launch({ kernel: mode, plan: '', cores: 1 }, (ctx) => {
-        const src = ctx.alloc('src', span);
-        const dst = ctx.alloc('dst', dstVals.length);
-        const x = ctx.alloc('x', xVals.length);
-        ubWrite(ctx, src, srcVals);
-        ubWrite(ctx, dst, dstVals);
-        ubWrite(ctx, x, xVals);
+        const { src, dst, x } = ubStage(ctx, { src: srcVals, dst: dstVals, x: xVals });
         const out = new Float64Array(m * k);
         const before = ctx.v.counters.repeats;
         if (mode === 'fused') axpyDotTapsMulti(ctx.v, dst, 0, stride, m, src, sOff, step, w, k, n, x, 0, stride, out);
