@@ -21,7 +21,9 @@ function bitsEqual(a: MtaArray | null, b: MtaArray | null): string | null {
 let pool: MtaCpuPool;
 beforeAll(async () => {
   // The caller only waits: every item runs on the worker, so bit identity below is the worker's result.
-  pool = await MtaCpuPool.create({ threads: 2, callerWorks: false });
+  // A short timeout: a worker that never wakes fails the call in 20 s instead of blocking this thread in
+  // Atomics.wait for the pool's default 10 minutes (vitest's timeout cannot interrupt a blocked thread).
+  pool = await MtaCpuPool.create({ threads: 2, callerWorks: false, timeoutMs: 20_000 });
 });
 afterAll(async () => {
   await pool.close();

@@ -30,7 +30,9 @@ const CASES = ['liger-b', 'long-130', 'pre-sparse', 'groups2', 'long-97-sparse b
 function workerPool(): { pool: NpuThreadPool } {
   const workers = {} as { pool: NpuThreadPool };
   beforeAll(async () => {
-    workers.pool = await NpuThreadPool.create({ threads: 3, callerWorks: false });
+    // A short timeout: a worker that never wakes fails the launch in 20 s instead of blocking this thread in
+    // Atomics.wait for the pool's default 10 minutes (vitest's timeout cannot interrupt a blocked thread).
+    workers.pool = await NpuThreadPool.create({ threads: 3, callerWorks: false, timeoutMs: 20_000 });
   }, 60_000);
   afterAll(async () => {
     await workers.pool.close();
