@@ -1,8 +1,8 @@
-import type { WakeWords } from '../worker-wake.js';
+import type { WakeWords } from '../pool-workers.js';
 
 /**
  * The control block shared by the caller and the pool's workers (an Int32Array over a
- * SharedArrayBuffer). Jobs reach idle workers through JOB_GENERATION and POOL_CLOSED (worker-wake.ts).
+ * SharedArrayBuffer). Jobs reach idle workers through JOB_GENERATION and POOL_CLOSED (pool-workers.ts).
  * Work items are claimed with Atomics.add on NEXT_ITEM; each worker adds 1 to WORKERS_DONE when it runs
  * out of items and notifies; a failing worker writes its message. WORKER_ITEMS counts the items workers (not
  * the caller) ran, so tests can prove the workers did the work they check.

@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { cpuArena } from '@mta/device-cpu';
 import { runJobItem, type MtaJob } from './job.js';
 import {
@@ -7,8 +6,7 @@ import {
   readControlError,
 } from './pool-protocol.js';
 import type { WasmMemory } from './wasm-rows-f32.js';
-import { workerSource } from '../worker-source.js';
-import { closeWorkers, postJob } from '../worker-wake.js';
+import { type PoolWorkers, closePoolWorkers, postJob, startPoolWorkers, watchPoolWorkers } from '../pool-workers.js';
 
 export interface MtaCpuPoolOptions {
   /** Threads working on a call, the calling thread included (it works too). Default: available cores. */
@@ -34,19 +32,14 @@ export class MtaCpuPool {
   private broken: string | null = null;
 
   private constructor(
-    private readonly workers: readonly Worker[],
-    /** The caller's end of each worker's job channel. */
-    private readonly jobPorts: readonly MessagePort[],
+    private readonly pool: PoolWorkers,
     private readonly control: Int32Array,
     private readonly timeoutMs: number,
     private readonly callerWorks: boolean,
     /** The arena memory every worker's float32 loops use (null: none; jobs then stage every row). */
     readonly arenaMemory: WasmMemory | null,
   ) {
-    for (const worker of workers) {
-      worker.on('error', (error) => { this.broken ??= `a worker failed: ${error.message}`; });
-      worker.on('exit', (code) => { this.broken ??= `a worker exited (code ${code})`; });
-    }
+    watchPoolWorkers(pool, (reason) => { this.broken ??= reason; });
   }
 
   static async create(options: MtaCpuPoolOptions = {}): Promise<MtaCpuPool> {
@@ -56,33 +49,13 @@ export class MtaCpuPool {
     }
     const control = new Int32Array(new SharedArrayBuffer(CONTROL_INTS * 4));
     const memory = cpuArena.memory;
-    const source = workerSource(import.meta.url, './worker-entry', 'MtaCpuPool.create');
-    const workers: Worker[] = [];
-    const jobPorts: MessagePort[] = [];
-    try {
-      for (let k = 1; k < threads; k++) {
-        const { port1, port2 } = new MessageChannel();
-        jobPorts.push(port1);
-        workers.push(new Worker(source.code, { eval: source.evalCode, workerData: { control, memory, index: k, jobs: port2 }, transferList: [port2] }));
-      }
-      await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
-        worker.once('message', () => resolve());
-        worker.once('error', reject);
-        worker.once('exit', (code) => reject(new Error(`MtaCpuPool.create: worker exited with code ${code} before it was ready.`)));
-      })));
-    } catch (error) {
-      await Promise.all(workers.map((worker) => worker.terminate()));
-      for (const jobPort of jobPorts) jobPort.close();
-      throw error;
-    }
-    // Idle workers must not keep the process alive.
-    for (const worker of workers) worker.unref();
-    for (const jobPort of jobPorts) jobPort.unref();
-    return new MtaCpuPool(workers, jobPorts, control, options.timeoutMs ?? 600_000, options.callerWorks ?? true, memory);
+    // Worker k + 1: index 0 is the calling thread's (its scratch block in the arena).
+    const pool = await startPoolWorkers(import.meta.url, './worker-entry', 'MtaCpuPool.create', threads - 1, (k) => ({ control, memory, index: k + 1 }));
+    return new MtaCpuPool(pool, control, options.timeoutMs ?? 600_000, options.callerWorks ?? true, memory);
   }
 
   get threads(): number {
-    return this.workers.length + 1;
+    return this.pool.workers.length + 1;
   }
 
   /** Items the workers (not the calling thread) have run since the pool started. */
@@ -97,10 +70,10 @@ export class MtaCpuPool {
     Atomics.store(control, NEXT_ITEM, 0);
     Atomics.store(control, WORKERS_DONE, 0);
     Atomics.store(control, ERROR_LENGTH, 0);
-    postJob(control, CPU_WAKE_WORDS, this.jobPorts, job);
+    postJob(control, CPU_WAKE_WORDS, this.pool, job);
     let callerError: unknown = null;
     try {
-      if (this.callerWorks || this.workers.length === 0) drainItems(control, job.plan.items.length, (item) => runJobItem(job, item));
+      if (this.callerWorks || this.pool.workers.length === 0) drainItems(control, job.plan.items.length, (item) => runJobItem(job, item));
     } catch (error) {
       callerError = error;
       Atomics.store(control, NEXT_ITEM, STOP_ITEMS);
@@ -108,7 +81,7 @@ export class MtaCpuPool {
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
       const done = Atomics.load(control, WORKERS_DONE);
-      if (done >= this.workers.length) break;
+      if (done >= this.pool.workers.length) break;
       const left = deadline - Date.now();
       if (left <= 0 || Atomics.wait(control, WORKERS_DONE, done, left) === 'timed-out') {
         this.broken = 'a call timed out';
@@ -122,8 +95,6 @@ export class MtaCpuPool {
 
   async close(): Promise<void> {
     this.broken ??= 'closed';
-    closeWorkers(this.control, CPU_WAKE_WORDS);
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
-    for (const jobPort of this.jobPorts) jobPort.close();
+    await closePoolWorkers(this.control, CPU_WAKE_WORDS, this.pool);
   }
 }

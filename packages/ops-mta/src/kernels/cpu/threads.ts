@@ -1,6 +1,9 @@
+import { poolStarter } from '../pool-workers.js';
 import { MtaCpuPool } from './pool.js';
 import { useMtaCpuPool } from './register.js';
 import { cpuThreadsFromEnv } from './threads-env.js';
+
+const startPool = poolStarter((threads) => MtaCpuPool.create({ threads }), useMtaCpuPool);
 
 /**
  * Node only (worker_threads): starts, once, the pool of MTA_CPU_THREADS threads (default: all cores)
@@ -8,13 +11,6 @@ import { cpuThreadsFromEnv } from './threads-env.js';
  * A malformed MTA_CPU_THREADS throws an InvalidArgumentError here, synchronously.
  * A pool that fails to start leaves the kernels single-threaded rather than failing the program.
  */
-let poolStarting: Promise<MtaCpuPool | null> | null = null;
-
 export function startMtaCpuThreads(threads = cpuThreadsFromEnv()): Promise<MtaCpuPool | null> {
-  if (!poolStarting) {
-    poolStarting = threads > 1
-      ? MtaCpuPool.create({ threads }).then((pool) => { useMtaCpuPool(pool); return pool; }, () => null)
-      : Promise.resolve(null);
-  }
-  return poolStarting;
+  return startPool(threads);
 }

@@ -3,7 +3,7 @@ import { type NpuCoreJob, type ParallelKernel, runCoreJob } from '@mta/device-np
 import { BAND_FORWARD_BODY, bandForwardCore } from './band-forward.js';
 import { BAND_TRANSPOSE_BODY, bandTransposeCore } from './band-transpose.js';
 import { CORES, DONE, NEXT, NPU_WAKE_WORDS, type NpuWorkerReply, STOPPED, claimedCore } from './pool-protocol.js';
-import { serveJobs } from '../worker-wake.js';
+import { serveJobs } from '../pool-workers.js';
 
 /**
  * A worker of the npu thread pool (pool.ts): runs the cores of each posted launch it can claim, with the

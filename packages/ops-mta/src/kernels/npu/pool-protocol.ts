@@ -1,5 +1,5 @@
 import type { NpuCoreResult } from '@mta/device-npu';
-import type { WakeWords } from '../worker-wake.js';
+import type { WakeWords } from '../pool-workers.js';
 
 /** Control words of the npu thread pool (an Int32Array over a SharedArrayBuffer). */
 /** The next core to claim (Atomics.add). */
@@ -8,7 +8,7 @@ export const NEXT = 0;
 export const CORES = 1;
 /** Workers that have replied for the current launch. */
 export const DONE = 2;
-/** Launches reach idle workers through these two words (worker-wake.ts). */
+/** Launches reach idle workers through these two words (pool-workers.ts). */
 export const NPU_WAKE_WORDS: WakeWords = { generation: 3, closed: 4 };
 export const CONTROL_INTS = 5;
 /** What NEXT is set to when a thread failed: no core is claimed after it. */

@@ -1,8 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import { receiveMessageOnPort } from 'node:worker_threads';
 import type { NpuCoreJob, NpuCorePool, NpuCoreResult } from '@mta/device-npu';
-import { workerSource } from '../worker-source.js';
-import { closeWorkers, postJob } from '../worker-wake.js';
+import { type PoolWorkers, closePoolWorkers, postJob, startPoolWorkers, watchPoolWorkers } from '../pool-workers.js';
 import { CONTROL_INTS, CORES, DONE, NEXT, NPU_WAKE_WORDS, type NpuWorkerReply, STOPPED, claimedCore } from './pool-protocol.js';
 
 export interface NpuThreadPoolOptions {
@@ -19,59 +18,34 @@ export interface NpuThreadPoolOptions {
 
 /**
  * worker_threads for the npu simulator's parallel launches (device-npu's parallel.ts): an `NpuCorePool` whose
- * workers run the MTA band kernels' cores by name (npu-worker-entry.ts). Synchronous like the simulator: `start`
- * posts the launch on each worker's channel and wakes the workers (worker-wake.ts), the caller claims and runs cores too, `finish` blocks in Atomics.wait until every worker
- * has reported and reads their replies with receiveMessageOnPort (no event-loop turn needed). Node allows
+ * workers run the MTA band kernels' cores by name (npu-worker-entry.ts). Synchronous like the simulator:
+ * `start` posts the launch on each worker's channel and wakes the workers (pool-workers.ts), the caller claims
+ * and runs cores too, `finish` blocks in Atomics.wait until every worker has reported and reads their replies with receiveMessageOnPort (no event-loop turn needed). Node allows
  * Atomics.wait on the main thread; browsers do not, so this is Node only.
  */
 export class NpuThreadPool implements NpuCorePool {
   private broken: string | null = null;
 
   private constructor(
-    private readonly workers: readonly Worker[],
-    /** The caller's end of each worker's channel: launches go out on it, replies come back on it. */
-    private readonly ports: readonly MessagePort[],
+    /** The workers and the caller's end of each one's channel: launches go out on it, replies come back on it. */
+    private readonly pool: PoolWorkers,
     private readonly control: Int32Array,
     private readonly timeoutMs: number,
     private readonly callerWorks: boolean,
   ) {
-    for (const worker of workers) {
-      worker.on('error', (error) => { this.broken ??= `a worker failed: ${error.message}`; });
-      worker.on('exit', (code) => { this.broken ??= `a worker exited (code ${code})`; });
-    }
+    watchPoolWorkers(pool, (reason) => { this.broken ??= reason; });
   }
 
   static async create(options: NpuThreadPoolOptions = {}): Promise<NpuThreadPool> {
     const threads = options.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`NpuThreadPool.create: threads: expected an integer >= 1, got ${threads}.`);
     const control = new Int32Array(new SharedArrayBuffer(CONTROL_INTS * 4));
-    const source = workerSource(import.meta.url, './npu-worker-entry', 'NpuThreadPool.create');
-    const workers: Worker[] = [];
-    const ports: MessagePort[] = [];
-    try {
-      for (let k = 1; k < threads; k++) {
-        const channel = new MessageChannel();
-        ports.push(channel.port1);
-        workers.push(new Worker(source.code, { eval: source.evalCode, workerData: { control, port: channel.port2, index: k - 1 }, transferList: [channel.port2] }));
-      }
-      await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
-        worker.once('message', () => resolve());
-        worker.once('error', reject);
-        worker.once('exit', (code) => reject(new Error(`NpuThreadPool.create: worker exited with code ${code} before it was ready.`)));
-      })));
-    } catch (error) {
-      await Promise.all(workers.map((worker) => worker.terminate()));
-      for (const port of ports) port.close();
-      throw error;
-    }
-    // Idle workers must not keep the process alive.
-    for (const worker of workers) worker.unref();
-    for (const port of ports) port.unref();
-    return new NpuThreadPool(workers, ports, control, options.timeoutMs ?? 600_000, options.callerWorks ?? true);
+    const pool = await startPoolWorkers(import.meta.url, './npu-worker-entry', 'NpuThreadPool.create', threads - 1, (k) => ({ control, index: k }));
+    return new NpuThreadPool(pool, control, options.timeoutMs ?? 600_000, options.callerWorks ?? true);
   }
 
   get threads(): number {
-    return this.workers.length + 1;
+    return this.pool.workers.length + 1;
   }
 
   start(job: NpuCoreJob): void {
@@ -81,7 +55,7 @@ export class NpuThreadPool implements NpuCorePool {
     Atomics.store(c, CORES, job.cores);
     Atomics.store(c, DONE, 0);
     // A job that does not clone throws here, on the first worker, before any worker has it.
-    postJob(c, NPU_WAKE_WORDS, this.ports, job);
+    postJob(c, NPU_WAKE_WORDS, this.pool, job);
   }
 
   claim(): number {
@@ -99,7 +73,7 @@ export class NpuThreadPool implements NpuCorePool {
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
       const done = Atomics.load(c, DONE);
-      if (done >= this.workers.length) break;
+      if (done >= this.pool.workers.length) break;
       const left = deadline - Date.now();
       if (left <= 0 || Atomics.wait(c, DONE, done, left) === 'timed-out') {
         this.broken = 'a launch timed out';
@@ -108,7 +82,7 @@ export class NpuThreadPool implements NpuCorePool {
     }
     const results: NpuCoreResult[] = [];
     let error: string | null = null;
-    for (const port of this.ports) {
+    for (const port of this.pool.ports) {
       // Each worker posted its reply before counting itself done.
       const reply = receiveMessageOnPort(port)?.message as NpuWorkerReply | undefined;
       if (reply === undefined) error ??= 'a worker reported done without a reply';
@@ -120,8 +94,6 @@ export class NpuThreadPool implements NpuCorePool {
 
   async close(): Promise<void> {
     this.broken ??= 'closed';
-    closeWorkers(this.control, NPU_WAKE_WORDS);
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
-    for (const port of this.ports) port.close();
+    await closePoolWorkers(this.control, NPU_WAKE_WORDS, this.pool);
   }
 }

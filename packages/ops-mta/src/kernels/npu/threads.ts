@@ -1,4 +1,5 @@
 import { setNpuCorePool } from '@mta/device-npu';
+import { poolStarter } from '../pool-workers.js';
 import { threadsFromEnv } from '../threads-env.js';
 import { NpuThreadPool } from './pool.js';
 
@@ -10,7 +11,7 @@ export function npuThreadsFromEnv(env: Readonly<Record<string, string | undefine
   return threadsFromEnv(NPU_THREADS_ENV_VAR, 'runs every simulated core on the calling thread', env);
 }
 
-let poolStarting: Promise<NpuThreadPool | null> | null = null;
+const startPool = poolStarter((threads) => NpuThreadPool.create({ threads }), setNpuCorePool);
 
 /**
  * Node only: starts, once, the thread pool the npu device's simulator runs the MTA band kernels' cores on
@@ -18,10 +19,5 @@ let poolStarting: Promise<NpuThreadPool | null> | null = null;
  * Until it is ready, and when it fails to start, launches run sequentially.
  */
 export function startMtaNpuThreads(threads = npuThreadsFromEnv()): Promise<NpuThreadPool | null> {
-  if (!poolStarting) {
-    poolStarting = threads > 1
-      ? NpuThreadPool.create({ threads }).then((pool) => { setNpuCorePool(pool); return pool; }, () => null)
-      : Promise.resolve(null);
-  }
-  return poolStarting;
+  return startPool(threads);
 }
